@@ -1,0 +1,1 @@
+"""Built-in role packs (YAML). Shipped as package data."""

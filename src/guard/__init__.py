@@ -1,0 +1,3 @@
+"""guard: did this branch keep its contract?"""
+
+__version__ = "0.1.0"

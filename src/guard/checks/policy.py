@@ -1,0 +1,32 @@
+"""policy: the files guard reads its policy from must not change on the checked branch."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from guard.finding import Finding
+
+
+def run(ctx) -> Iterator[Finding]:
+    policy = ctx.policy
+    for change in ctx.changes:
+        for path in change.paths:
+            src = policy.policy_files.decide(path)
+            if src is None:
+                continue
+            decision = policy.decide(path)
+            if decision.verdict == "owned" and decision.owned_by_role:
+                continue
+            yield Finding(
+                "POLICY001", "policy", "error",
+                f"{path} is guard policy and was {change.describe} on the branch; guard read "
+                f"the policy from {policy.source_label}, so the edit does not apply here",
+                f"revert {path}; ask the Staff Engineer to change the policy on the base branch",
+                path)
+    for key, line in policy.config.reserved:
+        yield Finding(
+            "POLICY003", "policy", "info",
+            f"guard.{key} is configured, but this guard version has no {key} check: "
+            "nothing was checked for it",
+            "upgrade guard, or remove the section until the check is available",
+            policy.config.file, line)

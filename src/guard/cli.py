@@ -1,0 +1,226 @@
+"""Command line: thin wiring only. Heavy modules are imported inside the command that needs
+them, so `guard --help` and the pre-commit path stay fast."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from guard import __version__
+from guard.errors import GuardError
+
+FORMATS = ("text", "json", "markdown", "junit", "sarif", "github")
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out += [v.strip() for v in value.split(",") if v.strip()]
+    return out
+
+
+def _outputs(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path:
+            raise click.BadParameter(f"{value!r} is not FORMAT=FILE (e.g. sarif=guard.sarif)",
+                                     param_hint="--output")
+        if fmt not in FORMATS:
+            raise click.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}",
+                                     param_hint="--output")
+        pairs.append((fmt, path))
+    return pairs
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and \
+        os.environ.get("TERM") != "dumb"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="guard")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """guard: did this branch keep its role's contract?
+
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration, git or
+    internal error.
+    """
+    ctx.obj = {"debug": debug}
+
+
+def range_options(func):
+    opts = [
+        click.option("-C", "--repo", default=".", show_default=True, metavar="DIR",
+                     help="Repository to check."),
+        click.option("--base", metavar="REF",
+                     help="Base branch or commit (default: CI target branch, upstream or "
+                          "default branch)."),
+        click.option("--head", metavar="REF", help="Head commit (default HEAD)."),
+        click.option("--staged", is_flag=True,
+                     help="Check the staged change against HEAD (the pre-commit hook)."),
+        click.option("--role", metavar="NAME", help="Role whose contract applies."),
+        click.option("--scope", "scope_file", metavar="FILE",
+                     help="The task's own file scope (YAML, or ALLOWED:/FORBIDDEN: lists)."),
+        click.option("--policy", type=click.Choice(["base", "worktree"]), default="base",
+                     show_default=True,
+                     help="Read policy from the trusted base (default) or the working tree."),
+        click.option("--only", multiple=True, metavar="CHECK[,CHECK]",
+                     help="Run only these checks."),
+        click.option("--skip", multiple=True, metavar="CHECK[,CHECK]",
+                     help="Skip these checks."),
+        click.option("--output", "outputs", multiple=True, metavar="FORMAT=FILE",
+                     help="Also write a report in FORMAT to FILE (repeatable)."),
+        click.option("--fail-on", type=click.Choice(["error", "warning", "never"]),
+                     help="Lowest severity that makes the exit code 1 (default error)."),
+        click.option("--tests-junit", metavar="FILE",
+                     help="JUnit XML with the project's test results, for the report."),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _run(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, scope_file,
+         policy, only, skip, outputs, fail_on, tests_junit, run_tests: bool) -> int:
+    from guard import context, engine, testsrun
+    from guard.report import render
+
+    if staged and (base or head):
+        raise click.UsageError("--staged checks the index against HEAD; drop --base/--head")
+    out_pairs = _outputs(outputs)
+    checks = engine.select_checks(_split(only), _split(skip))
+    opts = context.Options(repo=repo, base=base, head=head, staged=staged, role=role,
+                           scope=scope_file, policy=policy)
+    ctx = context.build(opts)
+    cfg = ctx.policy.config
+    tests = None
+    if tests_junit:
+        tests = testsrun.from_junit(tests_junit)
+    elif run_tests and cfg.tests.command:
+        tests = testsrun.run_command(cfg.tests.command, ctx.root, cfg.tests.timeout,
+                                     cfg.tests.junit)
+    elif cfg.tests.junit and os.path.exists(os.path.join(ctx.root, cfg.tests.junit)):
+        tests = testsrun.from_junit(os.path.join(ctx.root, cfg.tests.junit))
+    threshold = fail_on or cfg.fail_on or default_fail_on
+    report = engine.run(ctx, checks, fail_on=threshold, tests=tests)
+
+    kwargs = {"colour": _colour()} if fmt == "text" else {}
+    click.echo(render(fmt, report, **kwargs), nl=False)
+    for out_fmt, path in out_pairs:
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(render(out_fmt, report))
+        except OSError as exc:
+            raise GuardError(f"cannot write the {out_fmt} report: {exc.strerror}",
+                             path=path) from None
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary and (fmt == "github" or any(f == "github" for f, _ in out_pairs)):
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(render("markdown", report))
+    return 1 if report.failed else 0
+
+
+@cli.command()
+@range_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="What goes to stdout.")
+def check(fmt: str, **kwargs) -> None:
+    """Check the branch (or the staged change) against its role's contract."""
+    raise SystemExit(_run(fmt, "error", run_tests=False, **kwargs))
+
+
+@cli.command()
+@range_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="markdown",
+              show_default=True, help="What goes to stdout.")
+@click.option("--run-tests/--no-run-tests", default=True, show_default=True,
+              help="Run guard.tests.command for the Test results section.")
+def report(fmt: str, fail_on, run_tests: bool, **kwargs) -> None:
+    """Write the hand-off report in the seed's "How You Report Back" format.
+
+    Exits 0 once the report is written unless --fail-on is given.
+    """
+    raise SystemExit(_run(fmt, "never", fail_on=fail_on, run_tests=run_tests, **kwargs))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules(fmt: str) -> None:
+    """List every rule guard can raise, with its stable id."""
+    from guard.registry import RULES
+    if fmt == "json":
+        import json
+        click.echo(json.dumps([{"id": r.id, "name": r.name, "check": r.check,
+                                "severity": r.severity, "summary": r.summary}
+                               for r in RULES], indent=2))
+        return
+    for r in RULES:
+        click.echo(f"{r.id:<10} {r.check:<8} {r.severity:<8} {r.name}: {r.summary}")
+
+
+@cli.command()
+@click.argument("what")
+@click.option("-C", "--repo", default=".", metavar="DIR")
+@click.option("--role", metavar="NAME")
+@click.option("--scope", "scope_file", metavar="FILE")
+@click.option("--policy", type=click.Choice(["base", "worktree"]), default="base")
+@click.option("--base", metavar="REF")
+def explain(what: str, repo: str, role, scope_file, policy, base) -> None:
+    """Explain a rule (SCOPE001) or which pattern decides a path."""
+    from guard import explain as explain_mod
+    click.echo(explain_mod.explain(what, repo=repo, role=role, scope=scope_file, policy=policy,
+                                   base=base), nl=False)
+
+
+@cli.command()
+@click.option("--keep", is_flag=True, help="Keep the demo repository and print its path.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text")
+def demo(keep: bool, fmt: str) -> None:
+    """Build a sample project with a backend agent branch and check it."""
+    from guard import demo as demo_mod
+    raise SystemExit(demo_mod.run(keep=keep, fmt=fmt, colour=_colour()))
+
+
+@cli.command()
+@click.option("-C", "--repo", default=".", metavar="DIR")
+@click.option("--role", metavar="NAME", help="Default role to write into guard.role.")
+@click.option("--print", "to_stdout", is_flag=True, help="Print the section instead of writing.")
+def init(repo: str, role, to_stdout: bool) -> None:
+    """Write a starter guard: section into company.config.yaml, every key explained."""
+    from guard import init as init_mod
+    click.echo(init_mod.run(repo=repo, role=role, to_stdout=to_stdout), nl=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="guard", standalone_mode=False)
+        return 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except click.exceptions.Abort:
+        click.echo("guard: aborted", err=True)
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except GuardError as exc:
+        click.echo(f"guard: error: {exc.one_line()}", err=True)
+        if debug:
+            traceback.print_exc()
+        return 2
+    except KeyboardInterrupt:
+        click.echo("guard: interrupted", err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are mapped
+        if debug:
+            traceback.print_exc()
+        click.echo(f"guard: internal error: {type(exc).__name__}: {exc} "
+                   "(run again with --debug for the traceback and report it)", err=True)
+        return 2

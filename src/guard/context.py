@@ -1,0 +1,169 @@
+"""Everything one run needs, resolved once: repository, range, trusted policy, changes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from guard import git as gitmod
+from guard import policy as pol
+from guard.errors import GuardError
+from guard.git import Change, Git
+from guard.roles import find_role, load_roles
+
+
+@dataclass(frozen=True)
+class Options:
+    repo: str = "."
+    base: str | None = None
+    head: str | None = None
+    staged: bool = False
+    role: str | None = None
+    scope: str | None = None
+    policy: str = "base"           # base | worktree
+
+
+@dataclass
+class Context:
+    git: Git
+    options: Options
+    mode: str                       # range | staged
+    base_ref: str | None
+    base: str | None
+    merge_base: str | None
+    head_ref: str
+    head: str                       # a commit id, or "INDEX" for --staged
+    policy: pol.Policy
+    changes: list[Change]
+    branch: str | None
+    _cache: dict = field(default_factory=dict)
+
+    @property
+    def root(self) -> str:
+        return self.git.root
+
+    @property
+    def range_spec(self) -> str | None:
+        if self.mode == "staged" or not self.merge_base:
+            return None
+        return f"{self.merge_base}..{self.head}"
+
+    def commits(self):
+        if "commits" not in self._cache:
+            self._cache["commits"] = self.git.log(self.range_spec) if self.range_spec else []
+        return self._cache["commits"]
+
+
+def ci_base(git: Git, env: dict) -> tuple[str, str] | None:
+    """The target branch a CI system says this run is for: (ref, where it came from)."""
+    if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_BASE_REF"):
+        name = env["GITHUB_BASE_REF"]
+        return _remote_first(git, name), "GITHUB_BASE_REF"
+    if env.get("GITLAB_CI") == "true":
+        if env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"):
+            return env["CI_MERGE_REQUEST_DIFF_BASE_SHA"], "CI_MERGE_REQUEST_DIFF_BASE_SHA"
+        if env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"):
+            return (_remote_first(git, env["CI_MERGE_REQUEST_TARGET_BRANCH_NAME"]),
+                    "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+        if env.get("CI_DEFAULT_BRANCH") and env.get("CI_COMMIT_BRANCH") != env["CI_DEFAULT_BRANCH"]:
+            return _remote_first(git, env["CI_DEFAULT_BRANCH"]), "CI_DEFAULT_BRANCH"
+    return None
+
+
+def _remote_first(git: Git, name: str) -> str:
+    for candidate in (f"origin/{name}", name):
+        if git.try_resolve(candidate):
+            return candidate
+    return f"origin/{name}"
+
+
+def choose_base(git: Git, options: Options, branch: str | None, env: dict) -> tuple[str, str]:
+    if options.base:
+        return options.base, "--base"
+    if env.get("PRE_COMMIT_FROM_REF") and env.get("PRE_COMMIT_TO_REF"):
+        return env["PRE_COMMIT_FROM_REF"], "PRE_COMMIT_FROM_REF"
+    found = ci_base(git, env)
+    if found:
+        return found
+    upstream = git.upstream()
+    if upstream and branch and upstream.split("/", 1)[-1] != branch:
+        return upstream, "the branch's upstream"
+    default = git.default_branch()
+    if default:
+        return default, "the default branch"
+    if branch is None:
+        raise GuardError("HEAD is detached and no base branch can be found",
+                         hint="pass the branch this work started from with --base "
+                              "(e.g. --base origin/main)")
+    raise GuardError("cannot tell which branch this work started from",
+                     hint="pass --base (e.g. --base origin/main)")
+
+
+def build(options: Options, env: dict | None = None) -> Context:
+    env = dict(os.environ) if env is None else env
+    git = gitmod.open_repo(options.repo)
+    if not git.has_commits():
+        raise GuardError("empty repository: there is no commit yet, so there is no trusted "
+                         "policy and no base to compare with", path=git.root,
+                         hint="commit the policy (company.config.yaml) first, then run guard")
+    branch = git.current_branch()
+
+    if options.staged:
+        head_sha = git.resolve("HEAD", what="head")
+        base_ref, base_sha, merge_base, head_ref, head = "HEAD", head_sha, head_sha, "INDEX", "INDEX"
+        trusted_rev, trusted_label = head_sha, f"HEAD {head_sha[:8]}"
+        mode = "staged"
+    else:
+        head_ref = options.head or (env.get("PRE_COMMIT_TO_REF") if env.get("PRE_COMMIT_FROM_REF")
+                                    else None) or "HEAD"
+        head = git.resolve(head_ref, what="head")
+        base_ref, origin = choose_base(git, options, branch, env)
+        base_sha = git.resolve(base_ref, what="base")
+        if base_sha == head and not options.base:
+            raise GuardError(f"HEAD is the base itself ({base_ref}, from {origin}): there is no "
+                             "change to check",
+                             hint="run guard on the work branch, or pass --base explicitly")
+        merge_base = git.merge_base(base_sha, head)
+        trusted_rev, trusted_label = base_sha, f"base {base_ref} {base_sha[:8]}"
+        mode = "range"
+
+    reader = (pol.WorktreeReader(git.root) if options.policy == "worktree"
+              else pol.RevReader(git, trusted_rev, trusted_label))
+    policy = load_policy(git, reader, options, branch,
+                         range_spec=None if mode == "staged" else f"{merge_base}..{head}",
+                         trusted_rev=None if options.policy == "worktree" else trusted_rev)
+
+    if mode == "staged":
+        changes = git.diff("HEAD", None, cached=True)
+    else:
+        changes = git.diff(merge_base, head)
+    return Context(git, options, mode, base_ref, base_sha, merge_base, head_ref, head, policy,
+                   changes, branch)
+
+
+def load_policy(git: Git, reader, options: Options, branch: str | None, *,
+                range_spec: str | None, trusted_rev: str | None) -> pol.Policy:
+    cfg = pol.load_config(reader)
+    roles = load_roles(pol.project_role_files(reader, cfg.roles_dir))
+    wanted, origin = options.role, "--role"
+    if not wanted and cfg.role:
+        wanted, origin = cfg.role, f"guard.role in {cfg.file}"
+    if not wanted:
+        from_branch = pol.role_from_branch(branch, cfg.branch_pattern)
+        if from_branch:
+            wanted, origin = from_branch, f"branch name {branch!r}"
+    if not wanted and range_spec:
+        values = sorted(set(git.trailers(range_spec, "Agent-Role")))
+        if len(values) > 1:
+            raise GuardError(f"the commits disagree on their Agent-Role trailer: {', '.join(values)}",
+                             hint="pass --role to say which role this branch is held to")
+        if values:
+            wanted, origin = values[0], "Agent-Role commit trailer"
+    if not wanted:
+        raise GuardError("no role: guard cannot tell which role's contract this branch is held to",
+                         hint=f"pass --role (one of: {', '.join(sorted(roles))}), set guard.role "
+                              "in company.config.yaml, or name the branch agent/<role>/...")
+    role = find_role(roles, wanted, origin=origin)
+    task = pol.load_task_scope(reader, git.root, cfg.scope_file, cfg.scope_inline, cfg.file,
+                               options.scope)
+    return pol.Policy(cfg, roles, role, origin, task, reader.label, trusted_rev)

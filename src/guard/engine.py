@@ -1,0 +1,105 @@
+"""collect → decide → report. Checks yield findings; the engine applies the trusted policy's
+severity changes and suppressions, reports stale suppressions, and sorts. Reporters only
+format the result."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable
+
+from guard import __version__
+from guard.errors import GuardError
+from guard.finding import Finding
+from guard.patterns import PatternSet
+from guard.registry import CHECKS, PLANNED_CHECKS, load_check
+from guard.report.model import CheckResult, CommitInfo, FileChange, Report, TestsResult
+from guard.schema import did_you_mean
+
+KIND_WORDS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "copied",
+              "T": "type changed"}
+
+
+def select_checks(only: Iterable[str], skip: Iterable[str]) -> list[str]:
+    only, skip = list(only), list(skip)
+    known = list(CHECKS) + list(PLANNED_CHECKS)
+    for name in only + skip:
+        if name not in known:
+            raise GuardError(f"unknown check {name!r}",
+                             hint=did_you_mean(name, known) or f"checks: {', '.join(CHECKS)}")
+    for name in only:
+        if name not in CHECKS:
+            raise GuardError(f"the {name} check is not available in guard {__version__}",
+                             hint=f"available checks: {', '.join(CHECKS)}")
+    chosen = [c for c in CHECKS if (not only or c in only) and c not in skip]
+    if not chosen:
+        raise GuardError("--only/--skip leave no check to run",
+                         hint=f"available checks: {', '.join(CHECKS)}")
+    return chosen
+
+
+def decide(findings: list[Finding], policy) -> list[Finding]:
+    cfg = policy.config
+    levels = {change.rule: change.level for change in cfg.severity}
+    sups = [(s, PatternSet(s.paths)) for s in cfg.ignores]
+    used = [False] * len(sups)
+    out: list[Finding] = []
+    for finding in findings:
+        level = levels.get(finding.rule)
+        if level == "off":
+            continue
+        if level:
+            finding = finding.with_severity(level)
+        suppressed = False
+        for i, (sup, paths) in enumerate(sups):
+            if sup.rule != finding.rule:
+                continue
+            if sup.paths and not (finding.path and paths.decide(finding.path)):
+                continue
+            used[i] = suppressed = True
+        if not suppressed:
+            out.append(finding)
+    for (sup, _paths), was_used in zip(sups, used):
+        if not was_used:
+            out.append(Finding(
+                "POLICY002", "policy", "warning",
+                f"suppression of {sup.rule} at {sup.where} matched nothing in this run",
+                "remove it from guard.ignore, or narrow it to what it is meant for",
+                cfg.file, int(sup.where.rsplit(":", 1)[1])))
+    return sorted(out, key=Finding.sort_key)
+
+
+def run(ctx, checks: list[str], *, fail_on: str, tests: TestsResult | None = None,
+        with_commits: bool = True) -> Report:
+    collected: list[Finding] = []
+    raw_status: list[tuple[str, float, list[Finding]]] = []
+    for name in checks:
+        start = time.perf_counter()
+        found = list(load_check(name)(ctx))
+        raw_status.append((name, time.perf_counter() - start, found))
+        collected += found
+    final = decide(collected, ctx.policy)
+    kept = set(final)
+    results = []
+    for name, duration, found in raw_status:
+        bad = [f for f in found if f in kept and f.severity in ("error", "warning")]
+        results.append(CheckResult(name, "failed" if bad else "passed", round(duration, 4)))
+    for name in list(CHECKS) + list(PLANNED_CHECKS):
+        if name not in checks:
+            note = "not selected" if name in CHECKS else "not available in this guard version"
+            results.append(CheckResult(name, "skipped", 0.0, note))
+    commits: tuple[CommitInfo, ...] = ()
+    if with_commits and ctx.range_spec:
+        counts = ctx.git.files_per_commit(ctx.range_spec)
+        commits = tuple(CommitInfo(c.sha, c.header, c.body, counts.get(c.sha, 0), c.author)
+                        for c in ctx.commits())
+    policy = ctx.policy
+    changes = tuple(FileChange(KIND_WORDS.get(c.status, c.status), c.path, c.old_path, c.kind)
+                    for c in ctx.changes)
+    return Report(
+        tool_version=__version__, root=ctx.root, mode=ctx.mode, role=policy.role.name,
+        role_title=policy.role.title, role_origin=policy.role_origin, persona=policy.persona,
+        base_ref=ctx.base_ref, base=ctx.base, merge_base=ctx.merge_base, head_ref=ctx.head_ref,
+        head=ctx.head, branch=ctx.branch, policy_source=policy.source_label,
+        task=(policy.task.name or policy.task.file) if policy.task else None, fail_on=fail_on,
+        findings=tuple(final), checks=tuple(results), changes=changes, commits=commits,
+        tests=tests)

@@ -1,0 +1,73 @@
+"""`guard explain RULE` prints a rule's page; `guard explain PATH` says which pattern, in
+which file and line, decides that path for the role."""
+
+from __future__ import annotations
+
+import os
+
+from guard.errors import GuardError
+from guard.registry import RULES_BY_ID
+from guard.schema import did_you_mean
+
+
+def explain(what: str, *, repo: str, role: str | None, scope: str | None, policy: str,
+            base: str | None) -> str:
+    key = what.upper()
+    if key in RULES_BY_ID:
+        return RULES_BY_ID[key].doc()
+    if key.rstrip("0123456789") in {r.rstrip("0123456789") for r in RULES_BY_ID} and \
+            key[-1:].isdigit():
+        raise GuardError(f"no rule {what!r}", hint=did_you_mean(key, RULES_BY_ID) or
+                         "see `guard rules`")
+    return explain_path(what, repo=repo, role=role, scope=scope, policy=policy, base=base)
+
+
+def explain_path(path: str, *, repo: str, role, scope, policy, base) -> str:
+    from guard import context
+    from guard import git as gitmod
+    from guard import policy as pol
+
+    git = gitmod.open_repo(repo)
+    if not git.has_commits():
+        raise GuardError("empty repository: no trusted policy yet", path=git.root,
+                         hint="commit company.config.yaml first, or use --policy worktree")
+    branch = git.current_branch()
+    opts = context.Options(repo=repo, base=base, role=role, scope=scope, policy=policy)
+    if policy == "worktree":
+        reader, trusted = pol.WorktreeReader(git.root), None
+    else:
+        try:
+            ref, _origin = context.choose_base(git, opts, branch, dict(os.environ))
+            rev = git.resolve(ref, what="base")
+            label = f"base {ref} {rev[:8]}"
+        except GuardError:
+            rev, label = git.resolve("HEAD"), "HEAD"
+        reader, trusted = pol.RevReader(git, rev, label), rev
+    p = context.load_policy(git, reader, opts, branch, range_spec=None, trusted_rev=trusted)
+    rel = path
+    if os.path.isabs(path) or os.path.exists(path):
+        rel = os.path.relpath(os.path.abspath(path), git.root).replace(os.sep, "/")
+    decision = p.decide(rel)
+    src = decision.source
+    lines = [f"{rel}: for role {p.role.name} ({p.role.title}, from {p.role_origin}); "
+             f"policy from {p.source_label}"]
+    verdicts = {
+        "forbidden": "do-not-touch → SCOPE001 (error)",
+        "shared": "shared boundary → SCOPE002 (warning): coordinate via the Staff Engineer",
+        "owned": "allowed (owned by the role" + (", inside the task scope)" if p.task else ")"),
+        "outside-task": "outside the task's file scope → SCOPE004 (error)",
+        "unowned": f"neither owned nor shared → SCOPE003 ({p.unowned_severity})",
+    }
+    lines.append(f"  verdict: {verdicts[decision.verdict]}")
+    if src is not None:
+        lines.append(f"  decided by: `{src.pattern}` ({src.kind}) at {src.where}"
+                     + (f" — {src.note}" if src.note else ""))
+        owner = p.owner_title(src.owner)
+        if owner:
+            lines.append(f"  owner: {owner}")
+    else:
+        lines.append("  decided by: no pattern matches this path")
+    if p.policy_files.decide(rel):
+        lines.append("  note: this is a policy file; changing it on a branch raises POLICY001 "
+                     "unless the role owns it")
+    return "\n".join(lines) + "\n"

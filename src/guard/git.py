@@ -1,0 +1,347 @@
+"""Every question guard asks git goes through this module.
+
+Rules kept here:
+- argv lists only, never a shell: file names reach git and come back untouched;
+- NUL-separated output (-z) and one splitter, so names with spaces, quotes, newlines or
+  non-UTF-8 bytes survive (decoded with surrogateescape and re-encoded the same way);
+- --no-ext-diff / --no-textconv so a user's diff drivers can neither run nor change output;
+- typed errors: each way of not having what we need (not a repository, empty repository,
+  missing ref, shallow clone, detached HEAD) is a GuardError with its own next step.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from guard.errors import GuardError
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+ZERO_SHA = "0" * 40
+
+MODE_SYMLINK = "120000"
+MODE_SUBMODULE = "160000"
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def encode_path(path: str) -> bytes:
+    return path.encode("utf-8", "surrogateescape")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of a diff. ``path`` is the new path (the old one for deletions)."""
+
+    status: str              # A M D R C T (X/U never expected)
+    path: str
+    old_path: str | None     # set for R and C
+    old_mode: str
+    new_mode: str
+    old_sha: str
+    new_sha: str
+    score: int | None = None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every path this change touches: both ends of a rename."""
+        if self.status == "R" and self.old_path is not None:
+            return (self.old_path, self.path)
+        return (self.path,)
+
+    @property
+    def kind(self) -> str:
+        if MODE_SUBMODULE in (self.old_mode, self.new_mode):
+            base = "submodule"
+        elif MODE_SYMLINK in (self.old_mode, self.new_mode):
+            base = "symlink"
+        else:
+            base = "file"
+        return base
+
+    @property
+    def describe(self) -> str:
+        words = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed",
+                 "C": "copied", "T": "type changed"}
+        word = words.get(self.status, self.status)
+        if self.status == "M" and self.old_mode != self.new_mode and self.old_sha == self.new_sha:
+            word = f"mode changed {self.old_mode}→{self.new_mode}"
+        if self.kind == "submodule" and self.status == "M":
+            word = "submodule pointer moved"
+        if self.old_path and self.status in "RC":
+            return f"{word} from {self.old_path}"
+        return word
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    date: str
+    message: str
+
+    @property
+    def header(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+    @property
+    def body(self) -> str:
+        parts = self.message.split("\n", 1)
+        return parts[1].strip("\n") if len(parts) > 1 else ""
+
+    @property
+    def short(self) -> str:
+        return self.sha[:8]
+
+
+class Git:
+    """A repository, addressed by its top-level folder."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+    # -- plumbing -------------------------------------------------------------------------
+    def run(self, args: Sequence[str], *, check: bool = True, stdin: bytes | None = None,
+            ok_codes: Iterable[int] = (0,)) -> subprocess.CompletedProcess:
+        return run_git(args, cwd=self.root, check=check, stdin=stdin, ok_codes=ok_codes)
+
+    def out(self, args: Sequence[str]) -> str:
+        return _decode(self.run(args).stdout).rstrip("\n")
+
+    # -- refs -----------------------------------------------------------------------------
+    def has_commits(self) -> bool:
+        return self.run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"],
+                        check=False).returncode == 0
+
+    def resolve(self, ref: str, *, what: str = "ref") -> str:
+        if ref.startswith("-"):
+            raise GuardError(f"{what} {ref!r} looks like an option, not a git revision",
+                             hint=f"pass a branch, tag or commit as the {what}")
+        proc = self.run(["rev-parse", "--verify", "--quiet", "--end-of-options",
+                         f"{ref}^{{commit}}"], check=False)
+        if proc.returncode != 0:
+            raise GuardError(
+                f"{what} {ref!r} does not name a commit in this repository",
+                hint=("fetch it first (e.g. `git fetch origin main`) or pass an existing "
+                      f"branch, tag or commit with --{what}"))
+        return _decode(proc.stdout).strip()
+
+    def try_resolve(self, ref: str) -> str | None:
+        proc = self.run(["rev-parse", "--verify", "--quiet", "--end-of-options",
+                         f"{ref}^{{commit}}"], check=False)
+        return _decode(proc.stdout).strip() if proc.returncode == 0 else None
+
+    def current_branch(self) -> str | None:
+        proc = self.run(["symbolic-ref", "--quiet", "--short", "HEAD"], check=False)
+        return _decode(proc.stdout).strip() or None if proc.returncode == 0 else None
+
+    def upstream(self) -> str | None:
+        proc = self.run(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"],
+                        check=False)
+        return _decode(proc.stdout).strip() or None if proc.returncode == 0 else None
+
+    def default_branch(self) -> str | None:
+        """origin/HEAD if the clone knows it, else the first of main/master/trunk found."""
+        proc = self.run(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"],
+                        check=False)
+        if proc.returncode == 0 and proc.stdout.strip():
+            return _decode(proc.stdout).strip()
+        configured = self.run(["config", "--get", "init.defaultBranch"], check=False)
+        names = [_decode(configured.stdout).strip()] if configured.returncode == 0 else []
+        for name in names + ["main", "master", "trunk", "develop"]:
+            for candidate in (f"origin/{name}", name):
+                if name and self.try_resolve(candidate):
+                    return candidate
+        return None
+
+    def is_shallow(self) -> bool:
+        return self.out(["rev-parse", "--is-shallow-repository"]) == "true"
+
+    def merge_base(self, base: str, head: str) -> str:
+        proc = self.run(["merge-base", base, head], check=False)
+        if proc.returncode == 0:
+            return _decode(proc.stdout).split()[0]
+        if self.is_shallow():
+            raise GuardError(
+                f"shallow clone: the merge base of {base[:12]} and {head[:12]} is not in the "
+                "fetched history, so the changed range cannot be computed",
+                hint=("fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in "
+                      "actions/checkout, or GIT_DEPTH: 0 in GitLab CI)"))
+        raise GuardError(
+            f"{base[:12]} and {head[:12]} share no history (no merge base)",
+            hint="pass the branch this work started from with --base")
+
+    # -- content --------------------------------------------------------------------------
+    def read_blob(self, rev: str, path: str) -> bytes | None:
+        """Content of ``path`` at ``rev`` (None when absent). ``rev`` None = working tree,
+        ``":"`` = the index."""
+        spec = f"{rev}:{path}" if rev != ":" else f":{path}"
+        proc = self.run(["cat-file", "blob", spec], check=False)
+        return proc.stdout if proc.returncode == 0 else None
+
+    def read_blobs(self, shas: Sequence[str]) -> dict[str, bytes]:
+        """Batch read of blob contents by object id (one process for all)."""
+        if not shas:
+            return {}
+        proc = self.run(["cat-file", "--batch"], stdin=b"".join(s.encode() + b"\n" for s in shas))
+        data, out, pos = proc.stdout, {}, 0
+        for sha in shas:
+            nl = data.index(b"\n", pos)
+            header = data[pos:nl].split()
+            pos = nl + 1
+            if len(header) < 3 or header[1] == b"missing":
+                continue
+            size = int(header[2])
+            out[sha] = data[pos:pos + size]
+            pos += size + 1
+        return out
+
+    def ls_files(self, rev: str, folder: str) -> list[str]:
+        proc = self.run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, "--",
+                         folder.rstrip("/") or "."], check=False)
+        if proc.returncode != 0:
+            return []
+        return [_decode(p) for p in proc.stdout.split(b"\0") if p]
+
+    # -- diffs ----------------------------------------------------------------------------
+    def diff(self, old: str, new: str | None, *, cached: bool = False) -> list[Change]:
+        # --raw: modes and object ids, so type, mode, symlink and submodule changes are seen;
+        # -M: renames (both ends are checked); --no-abbrev: full ids for cat-file;
+        # --no-ext-diff/--no-textconv: no user program runs inside guard's diff.
+        args = ["diff", "--raw", "-z", "-M", "--no-abbrev", "--no-ext-diff", "--no-textconv",
+                "--ignore-submodules=none"]
+        if cached:
+            args.append("--cached")
+        args.append(old)
+        if new is not None:
+            args.append(new)
+        args.append("--")
+        return parse_raw_diff(self.run(args).stdout)
+
+    def log(self, rev_range: str, *, first_parent: bool = False) -> list[Commit]:
+        args = ["log", "-z", "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"]
+        if first_parent:
+            args.append("--first-parent")
+        args += [rev_range, "--"]
+        fields = self.run(args).stdout.split(b"\0")
+        commits = []
+        for i in range(0, len(fields) - 5, 6):
+            sha, parents, author, email, date, message = (_decode(f) for f in fields[i:i + 6])
+            commits.append(Commit(sha.strip("\n"), tuple(parents.split()), author, email, date,
+                                  message.rstrip("\n")))
+        return commits
+
+    def files_per_commit(self, rev_range: str) -> dict[str, int]:
+        """How many paths each commit of the range touches (first-parent diff for merges)."""
+        proc = self.run(["log", "-z", "--format=%x01%H", "--name-only", "-m", "--first-parent",
+                         "--no-renames", rev_range, "--"])
+        counts: dict[str, int] = {}
+        current = None
+        for token in proc.stdout.split(b"\0"):
+            token = token.lstrip(b"\n")
+            if token.startswith(b"\x01"):
+                current = token[1:].decode()
+                counts[current] = 0
+            elif token and current is not None:
+                counts[current] += 1
+        return counts
+
+    def trailers(self, rev_range: str, key: str) -> list[str]:
+        proc = self.run(["log", "-z", f"--format=%(trailers:key={key},valueonly,separator=%x01)",
+                         rev_range, "--"], check=False)
+        values = []
+        for rec in proc.stdout.split(b"\0"):
+            values += [_decode(v).strip() for v in rec.split(b"\x01") if v.strip()]
+        return values
+
+    def status_porcelain(self) -> list[tuple[str, str]]:
+        proc = self.run(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
+        out, parts, i = [], proc.stdout.split(b"\0"), 0
+        while i < len(parts):
+            rec = parts[i]
+            i += 1
+            if not rec:
+                continue
+            code, path = _decode(rec[:2]), _decode(rec[3:])
+            if code[0] in "RC":
+                i += 1  # the origin path follows
+            out.append((code, path))
+        return out
+
+
+def parse_raw_diff(raw: bytes) -> list[Change]:
+    parts = raw.split(b"\0")
+    changes: list[Change] = []
+    i = 0
+    while i < len(parts):
+        meta = parts[i]
+        if not meta:
+            i += 1
+            continue
+        fields = meta[1:].decode().split(" ")
+        old_mode, new_mode, old_sha, new_sha, status = fields[:5]
+        letter, score = status[0], (int(status[1:]) if status[1:] else None)
+        if letter in "RC":
+            old_path, new_path = _decode(parts[i + 1]), _decode(parts[i + 2])
+            i += 3
+        else:
+            old_path, new_path = None, _decode(parts[i + 1])
+            i += 2
+        changes.append(Change(letter, new_path, old_path, old_mode, new_mode, old_sha, new_sha,
+                              score))
+    return changes
+
+
+def _git_env(foreign: bool = False) -> dict[str, str]:
+    env = dict(os.environ)
+    if foreign:
+        # Working on another repository (demo, tests) from inside a hook: inherited GIT_DIR,
+        # GIT_INDEX_FILE, GIT_WORK_TREE would point git at the wrong repository.
+        env = {k: v for k, v in env.items() if not k.startswith("GIT_")}
+    env["LC_ALL"] = "C"             # stable messages to match on
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # never take the index lock from a hook
+    env.pop("GIT_EXTERNAL_DIFF", None)
+    return env
+
+
+def run_git(args: Sequence[str], *, cwd: str, check: bool = True, stdin: bytes | None = None,
+            ok_codes: Iterable[int] = (0,), foreign: bool = False) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True,
+                              env=_git_env(foreign), check=False)
+    except FileNotFoundError:
+        raise GuardError("git is not installed or not on PATH",
+                         hint="install git and run guard again") from None
+    if check and proc.returncode not in tuple(ok_codes):
+        err = _decode(proc.stderr).strip().splitlines()
+        raise GuardError(f"`git {' '.join(args[:3])}` failed: {err[-1] if err else proc.returncode}",
+                         hint="run the command by hand to see why")
+    return proc
+
+
+def open_repo(path: str) -> Git:
+    """The repository that contains ``path``, or a GuardError saying why there is none."""
+    if not os.path.isdir(path):
+        raise GuardError("no such folder", path=path, hint="run guard inside a git repository")
+    proc = run_git(["rev-parse", "--show-toplevel"], cwd=path, check=False)
+    if proc.returncode != 0:
+        msg = _decode(proc.stderr)
+        if "not a git repository" in msg:
+            raise GuardError("not a git repository", path=os.path.abspath(path),
+                             hint="run guard inside the repository to check (or `git init` one)")
+        if "dubious ownership" in msg:
+            raise GuardError("git refuses this repository (dubious ownership)",
+                             path=os.path.abspath(path),
+                             hint="mark it safe: git config --global --add safe.directory <path>")
+        if "must be run in a work tree" in msg:
+            raise GuardError("a bare repository has no work tree to check",
+                             path=os.path.abspath(path), hint="run guard in a clone")
+        raise GuardError(f"git cannot open this folder: {msg.strip()}",
+                         path=os.path.abspath(path))
+    return Git(_decode(proc.stdout).strip())

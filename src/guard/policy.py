@@ -1,0 +1,234 @@
+"""The trusted policy for one run: configuration, role, task scope, as pattern sets.
+
+Policy is read from the trusted revision (the merge base for a branch, HEAD for --staged),
+never from the change being checked; `--policy worktree` reads the working tree instead, for
+someone authoring policy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from guard import config as config_mod
+from guard import yamlfile
+from guard.errors import GuardError
+from guard.git import Git
+from guard.patterns import PatternSet, Source, validate_pattern
+from guard.roles import Role, find_role, load_roles, parse_groups
+from guard.schema import check_keys, expect
+from guard.yamlfile import line_of
+
+ALWAYS_POLICY_FILES = (config_mod.CONFIG_FILE, ".pre-commit-config.yaml", ".guard/",
+                       ".claude/settings.json", ".claude/settings.local.json")
+
+
+class RevReader:
+    """Files as committed at one revision."""
+
+    def __init__(self, git: Git, rev: str, label: str) -> None:
+        self.git, self.rev, self.label = git, rev, label
+
+    def read(self, path: str) -> bytes | None:
+        return self.git.read_blob(self.rev, path)
+
+    def list(self, folder: str) -> list[str]:
+        return self.git.ls_files(self.rev, folder)
+
+
+class WorktreeReader:
+    def __init__(self, root: str) -> None:
+        self.root, self.label = root, "working tree"
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            with open(os.path.join(self.root, path), "rb") as fh:
+                return fh.read()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def list(self, folder: str) -> list[str]:
+        out = []
+        base = os.path.join(self.root, folder)
+        for dirpath, _dirs, files in os.walk(base):
+            for name in files:
+                out.append(os.path.relpath(os.path.join(dirpath, name), self.root)
+                           .replace(os.sep, "/"))
+        return sorted(out)
+
+
+@dataclass(frozen=True)
+class TaskScope:
+    file: str
+    name: str | None
+    allowed: tuple[Source, ...]
+    forbidden: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: str            # forbidden | shared | owned | outside-task | unowned
+    source: Source | None   # the deciding pattern (None for unowned)
+    owned_by_role: bool = False
+
+
+def parse_task_scope(raw: bytes, file: str) -> TaskScope:
+    """YAML ({task, allowed, forbidden}) or the Staff Engineer's ALLOWED:/FORBIDDEN: lists."""
+    text = raw.decode("utf-8", "replace")
+    if file.endswith((".yaml", ".yml", ".json")):
+        data = yamlfile.load(raw, file)
+        return task_scope_from_mapping(data, file)
+    allowed: list[Source] = []
+    forbidden: list[Source] = []
+    current: list[Source] | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip().strip("*#").strip()
+        heading = stripped.rstrip(":").strip().upper()
+        if heading in ("ALLOWED", "ALLOWED FILES", "FILE SCOPE", "MAY MODIFY"):
+            current = allowed
+            continue
+        if heading in ("FORBIDDEN", "FORBIDDEN FILES", "DO NOT TOUCH"):
+            current = forbidden
+            continue
+        item = line.strip()
+        if item[:2] in ("- ", "* "):
+            if current is None:
+                raise GuardError("a path is listed before any ALLOWED: or FORBIDDEN: heading",
+                                 path=file, line=number,
+                                 hint="put the list under an ALLOWED: or FORBIDDEN: line")
+            pattern = item[2:].strip().strip("`")
+            kind = "task-allowed" if current is allowed else "task-forbidden"
+            current.append(Source(validate_pattern(pattern, file=file, line=number), file,
+                                  number, kind, "task file scope"))
+    if not allowed and not forbidden:
+        raise GuardError("no ALLOWED: or FORBIDDEN: list found in the task scope file",
+                         path=file, hint="write `ALLOWED:` then `- path` lines (or use YAML "
+                                         "with allowed: and forbidden: lists)")
+    return TaskScope(file, None, tuple(allowed), tuple(forbidden))
+
+
+def task_scope_from_mapping(data, file: str) -> TaskScope:
+    expect(data, dict, file=file, line=getattr(data, "line", 1), what="the task scope")
+    check_keys(data, ("task", "file", "allowed", "forbidden"), file=file,
+               where="the task scope")
+    name = data.get("task")
+    allowed = parse_groups(data.get("allowed"), kind="task-allowed", file=file,
+                           line=line_of(data, "allowed"))
+    forbidden = parse_groups(data.get("forbidden"), kind="task-forbidden", file=file,
+                             line=line_of(data, "forbidden"))
+    if not allowed:
+        raise GuardError("the task scope lists no allowed paths", path=file,
+                         line=getattr(data, "line", 1),
+                         hint="add allowed: [paths the task may modify]")
+    return TaskScope(file, str(name) if name else None, tuple(allowed), tuple(forbidden))
+
+
+@dataclass
+class Policy:
+    config: config_mod.Config
+    roles: dict
+    role: Role
+    role_origin: str
+    task: TaskScope | None
+    source_label: str
+    trusted_rev: str | None
+
+    def __post_init__(self) -> None:
+        cfg, role, task = self.config, self.role, self.task
+        self.forbidden = PatternSet(role.forbidden + cfg.forbidden +
+                                    (task.forbidden if task else ()))
+        self.shared = PatternSet(role.shared + cfg.shared)
+        self.owned = PatternSet(role.owned + cfg.owned)
+        self.task_allowed = PatternSet(task.allowed) if task else None
+        self.unowned_severity = cfg.unowned or role.unowned
+        policy_sources = [Source(p, "built-in", None, "policy") for p in ALWAYS_POLICY_FILES]
+        policy_sources.append(Source(cfg.roles_dir.rstrip("/") + "/", "built-in", None,
+                                     "policy"))
+        if task and not os.path.isabs(task.file):
+            policy_sources.append(Source("/" + task.file.lstrip("/"), task.file, None,
+                                         "policy"))
+        self.policy_files = PatternSet(tuple(policy_sources) + cfg.policy_files)
+
+    @property
+    def persona(self) -> str | None:
+        return self.config.persona_name(self.role.persona_key)
+
+    def decide(self, path: str) -> Decision:
+        hit = self.forbidden.decide(path)
+        if hit:
+            return Decision("forbidden", hit)
+        hit = self.shared.decide(path)
+        if hit:
+            return Decision("shared", hit)
+        owned = self.owned.decide(path)
+        if self.task_allowed is not None:
+            hit = self.task_allowed.decide(path)
+            if hit:
+                return Decision("owned", hit, owned_by_role=owned is not None)
+            return Decision("outside-task", owned, owned_by_role=owned is not None)
+        if owned:
+            return Decision("owned", owned, owned_by_role=True)
+        return Decision("unowned", None)
+
+    def owner_title(self, owner: str | None) -> str | None:
+        if owner and owner in self.roles:
+            role = self.roles[owner]
+            persona = self.config.persona_name(role.persona_key)
+            return f"{persona} ({role.title})" if persona else f"the {role.title}"
+        return None
+
+
+def load_config(reader) -> config_mod.Config:
+    raw = reader.read(config_mod.CONFIG_FILE)
+    cfg = config_mod.load(raw)
+    return cfg
+
+
+def project_role_files(reader, roles_dir: str) -> list[tuple[str, bytes]]:
+    files = []
+    for path in reader.list(roles_dir):
+        if path.endswith((".yaml", ".yml")):
+            data = reader.read(path)
+            if data is not None:
+                files.append((path, data))
+    return files
+
+
+def load_task_scope(reader, git_root: str, spec: tuple[str, int | None] | None,
+                    inline: dict | None, cfg_file: str, cli_scope: str | None) -> TaskScope | None:
+    if cli_scope:
+        path = cli_scope
+        absolute = os.path.abspath(path)
+        rel = os.path.relpath(absolute, git_root).replace(os.sep, "/")
+        if not rel.startswith("../"):
+            raw = reader.read(rel)
+            if raw is None:
+                raise GuardError(f"task scope file is not in the trusted policy ({reader.label})",
+                                 path=rel,
+                                 hint="commit it on the base branch, keep it outside the "
+                                      "repository, or pass --policy worktree")
+            return parse_task_scope(raw, rel)
+        try:
+            with open(absolute, "rb") as fh:
+                return parse_task_scope(fh.read(), path)
+        except OSError as exc:
+            raise GuardError(f"cannot read task scope file: {exc.strerror}", path=path) from None
+    if spec:
+        rel, line = spec
+        raw = reader.read(rel)
+        if raw is None:
+            raise GuardError(f"guard.scope names {rel!r}, which does not exist in the trusted "
+                             f"policy ({reader.label})", path=cfg_file, line=line,
+                             hint="commit the task scope file on the base branch")
+        return parse_task_scope(raw, rel)
+    if inline:
+        return task_scope_from_mapping(inline, cfg_file)
+    return None
+
+
+def role_from_branch(branch: str | None, pattern: str) -> str | None:
+    if not branch:
+        return None
+    match = re.search(pattern, branch)
+    return match.group("role") if match else None

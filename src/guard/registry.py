@@ -1,0 +1,117 @@
+"""The explicit tables: every check guard can run and every rule it can raise.
+
+Rule ids are stable (family prefix + number) and documented here once; `guard rules`,
+`guard explain RULE`, the SARIF rules table and the README catalogue all read this table.
+Checks are named by module path and imported only when they run, so the pre-commit path
+never pays for a heavy check it does not run.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+# check name -> "module:function". Order is the run order.
+CHECKS: dict[str, str] = {
+    "policy": "guard.checks.policy:run",
+    "scope": "guard.checks.scope:run",
+}
+
+# Checks named by the design that later issues add; asking for one by name is an error
+# that says so, instead of a silent pass.
+PLANNED_CHECKS = ("contract", "migrations", "commits", "conventions")
+
+# Checks cheap enough for the pre-commit hook and the agent Stop hook.
+FAST_CHECKS = ("policy", "scope")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    check: str
+    severity: str
+    summary: str
+    why: str
+    wrong: str
+    right: str
+
+    def doc(self) -> str:
+        return (f"{self.id} ({self.name}) — check: {self.check}, default severity: "
+                f"{self.severity}\n\n{self.summary}\n\nWhy: {self.why}\n\n"
+                f"Wrong:\n{_indent(self.wrong)}\n\nRight:\n{_indent(self.right)}\n")
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.strip("\n").splitlines())
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("SCOPE001", "do-not-touch-path", "scope", "error",
+         "The branch changed a path on the role's do-not-touch list.",
+         "Each role's contract names the paths other roles own. A change there, even a "
+         "one-line fix made 'while I was there', lands in someone else's domain unreviewed. "
+         "Deny always wins over own.",
+         "backend branch edits src/components/Button.tsx (Frontend Engineer's domain)",
+         "revert the edit and ask the Staff Engineer to route it to the Frontend Engineer"),
+    Rule("SCOPE002", "shared-boundary", "scope", "warning",
+         "The branch changed a shared boundary that needs coordination via the Staff Engineer.",
+         "Shared types, route handlers used by both layers and environment variables are "
+         "contracts between roles; a change is allowed but must be announced.",
+         "backend branch silently changes src/types/order.ts",
+         "change it, and list it in the hand-off report so the Staff Engineer coordinates"),
+    Rule("SCOPE003", "unowned-path", "scope", "error",
+         "The branch changed a path the role neither owns nor shares.",
+         "Anything outside the role's owned paths belongs to someone else or to nobody yet; "
+         "either way the role's contract does not cover it.",
+         "backend branch adds scripts/cleanup.sh",
+         "move the file under an owned path, or have the path added to the role's policy"),
+    Rule("SCOPE004", "outside-task-scope", "scope", "error",
+         "The branch changed a path outside the task's own file scope.",
+         "The Staff Engineer gives each task an explicit list of files it may modify; work "
+         "outside it is unplanned even when the role would own it.",
+         "task scope allows src/api/orders/ but the branch edits src/api/users.py",
+         "revert the change, or ask the Staff Engineer to widen the task's file scope"),
+    Rule("SCOPE005", "symlink-escape", "scope", "error",
+         "A symlink added or changed on the branch points into a forbidden path or out of "
+         "the repository.",
+         "A link under an owned folder that resolves into someone else's domain (or outside "
+         "the checkout) lets later writes through the link bypass scope checks.",
+         "src/server/ui -> ../components (a do-not-touch folder)",
+         "remove the link; import or copy what you need through an owned path"),
+    Rule("POLICY001", "policy-file-changed", "policy", "error",
+         "The branch changed a file guard reads its policy from, and the role does not own it.",
+         "The checked branch is untrusted: guard reads policy from the base, so an edit there "
+         "cannot loosen this run, but it would loosen every run after the merge.",
+         "agent branch edits company.config.yaml to add src/components/ to its owned paths",
+         "revert the policy edit; ask the Staff Engineer to change the policy on the base branch"),
+    Rule("POLICY002", "unused-suppression", "policy", "warning",
+         "A suppression in the trusted policy matched no finding in this run.",
+         "Stale suppressions hide future problems and make the policy harder to read.",
+         "guard.ignore lists SCOPE002 for src/types/legacy/ but nothing there changed",
+         "remove the suppression, or narrow it to what it is meant for"),
+    Rule("POLICY003", "check-not-available", "policy", "info",
+         "The configuration names a check this guard version does not run yet.",
+         "A configured but unavailable check must not look like a pass.",
+         "guard.contract is set, and this guard version has no contract check",
+         "upgrade guard, or remove the section until the check is available"),
+)
+
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+
+def _validate() -> None:
+    seen: set[str] = set()
+    for rule in RULES:
+        assert rule.id not in seen, f"duplicate rule id {rule.id}"
+        assert rule.check in CHECKS or rule.check in PLANNED_CHECKS, rule
+        assert rule.severity in ("error", "warning", "info"), rule
+        seen.add(rule.id)
+
+
+_validate()
+
+
+def load_check(name: str):
+    module, func = CHECKS[name].split(":")
+    return getattr(importlib.import_module(module), func)

@@ -1,0 +1,45 @@
+"""GitHub Actions workflow commands. GitHub shows at most 10 errors and 10 warnings (and 10
+notices) per step; past that guard prints one explicit "N more" line instead of letting
+GitHub drop them silently. The CLI appends the Markdown report to $GITHUB_STEP_SUMMARY."""
+
+from __future__ import annotations
+
+from guard.report.common import safe_path
+
+CAP = 10
+COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(report) -> str:
+    lines: list[str] = []
+    shown = {"error": 0, "warning": 0, "info": 0}
+    hidden = {"error": 0, "warning": 0, "info": 0}
+    for f in report.findings:
+        if shown[f.severity] >= CAP:
+            hidden[f.severity] += 1
+            continue
+        shown[f.severity] += 1
+        props = [f"title={_prop(f.rule)}"]
+        if f.path:
+            props.insert(0, f"file={_prop(safe_path(f.path))}")
+            if f.line:
+                props.insert(1, f"line={f.line}")
+        lines.append(f"::{COMMANDS[f.severity]} {','.join(props)}::"
+                     f"{_data(safe_path(f.message))} — {_data(safe_path(f.hint))}")
+    for severity, count in hidden.items():
+        if count:
+            lines.append(f"::{COMMANDS[severity]} title=guard::{count} more {severity} finding(s) "
+                         "not shown as annotations (GitHub shows 10 per type); see the job "
+                         "summary or the JSON/SARIF report")
+    counts = report.counts
+    lines.append(f"guard: {counts['error']} error(s), {counts['warning']} warning(s), "
+                 f"{counts['info']} info — {'FAILED' if report.failed else 'passed'}")
+    return "\n".join(lines) + "\n"

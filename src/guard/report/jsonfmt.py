@@ -1,0 +1,43 @@
+"""JSON: one object, schema documented in the README (schema version in `version`)."""
+
+from __future__ import annotations
+
+import json
+
+
+def as_dict(report) -> dict:
+    return {
+        "version": report.schema_version,
+        "tool": {"name": "guard", "version": report.tool_version},
+        "mode": report.mode,
+        "role": report.role,
+        "role_title": report.role_title,
+        "role_origin": report.role_origin,
+        "persona": report.persona,
+        "base": {"ref": report.base_ref, "sha": report.base},
+        "merge_base": report.merge_base,
+        "head": {"ref": report.head_ref, "sha": report.head},
+        "branch": report.branch,
+        "policy_source": report.policy_source,
+        "task": report.task,
+        "fail_on": report.fail_on,
+        "failed": report.failed,
+        "findings": [f.as_dict() for f in report.findings],
+        "checks": [{"name": r.name, "status": r.status, "duration": r.duration,
+                    **({"note": r.note} if r.note else {})} for r in report.checks],
+        "summary": {**report.counts, "changed_paths": len(report.changes),
+                    "commits": len(report.commits)},
+        "changes": [{"status": c.status, "path": c.path, "old_path": c.old_path,
+                     "kind": c.kind} for c in report.changes],
+        "commits": [{"sha": c.sha, "header": c.header, "files": c.files, "author": c.author}
+                    for c in report.commits],
+        "tests": None if report.tests is None else {
+            "status": report.tests.status, "source": report.tests.source,
+            "tests": report.tests.tests, "failures": report.tests.failures,
+            "errors": report.tests.errors, "skipped": report.tests.skipped},
+    }
+
+
+def render(report) -> str:
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False,
+                      default=str).encode("utf-8", "surrogateescape").decode("utf-8", "replace") + "\n"

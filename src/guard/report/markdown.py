@@ -1,0 +1,120 @@
+"""The hand-off report in the seed's "How You Report Back" format, guard's findings first."""
+
+from __future__ import annotations
+
+from guard.report.common import location, range_line, safe_path, short
+
+
+def _cell(text: str) -> str:
+    return safe_path(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    text = safe_path(text)
+    fence = "``" if "`" in text else "`"
+    pad = " " if "`" in text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _summary(report) -> list[str]:
+    groups = {"added": "Files created", "modified": "Files modified", "deleted": "Files deleted",
+              "renamed": "Files renamed", "copied": "Files copied",
+              "type changed": "Type changed"}
+    out = ["## 1. Summary of changes", ""]
+    if not report.changes:
+        out += ["No file changes in this range.", ""]
+    for status, title in groups.items():
+        items = [c for c in report.changes if c.status == status]
+        if not items:
+            continue
+        out.append(f"**{title}** ({len(items)})")
+        for c in items[:200]:
+            kind = f" ({c.kind})" if c.kind != "file" else ""
+            if c.old_path:
+                out.append(f"- {_code(c.old_path)} → {_code(c.path)}{kind}")
+            else:
+                out.append(f"- {_code(c.path)}{kind}")
+        if len(items) > 200:
+            out.append(f"- … and {len(items) - 200} more")
+        out.append("")
+    decisions = [c for c in report.commits if c.body.strip()]
+    out.append("**Key decisions** (from commit bodies)")
+    if decisions:
+        for c in decisions:
+            first = c.body.strip().split("\n\n")[0].replace("\n", " ")
+            out.append(f"- {short(c.sha)} {_cell(c.header)}: {_cell(first)}")
+    else:
+        out.append("- none recorded: no commit in the range has a body")
+    out.append("")
+    return out
+
+
+def _tests(report) -> list[str]:
+    out = ["## 2. Test results", ""]
+    t = report.tests
+    if t is None or t.status == "not run":
+        detail = t.detail if t and t.detail else (
+            "no test command is configured (guard.tests.command) and no JUnit file was given "
+            "(--tests-junit)")
+        out.append(f"**Not run** — {detail}.")
+    else:
+        out.append(f"**{t.status.upper()}** — {t.tests} tests, {t.failures} failures, "
+                   f"{t.errors} errors, {t.skipped} skipped (from {t.source})"
+                   + (f". {t.detail}" if t.detail else ""))
+    return out + [""]
+
+
+def _pending(report, check: str, title: str, what: str) -> list[str]:
+    status = {r.name: r for r in report.checks}.get(check)
+    findings = [f for f in report.findings if f.check == check]
+    out = [title, ""]
+    if status is None or status.note == "not available in this guard version":
+        out.append(f"Not checked: this guard version has no {check} check yet, so {what} "
+                   "are not verified here. List them by hand.")
+    elif status.status == "skipped":
+        out.append(f"Not checked: the {check} check was not selected in this run.")
+    elif not findings:
+        out.append(f"None found by the {check} check.")
+    else:
+        for f in findings:
+            out.append(f"- **{f.severity}** {f.rule} {_code(location(f) or '-')}: "
+                       f"{_cell(f.message)} — {_cell(f.hint)}")
+    return out + [""]
+
+
+def render(report) -> str:
+    counts = report.counts
+    lines = [f"# Hand-off report — {report.title}", "",
+             f"> guard {report.tool_version} · role `{report.role}` (from {report.role_origin}) · "
+             f"{range_line(report)} · {report.commit_label()} · policy from "
+             f"{report.policy_source}" + (f" · task scope {_code(report.task)}"
+                                          if report.task else ""),
+             "", "## guard findings", ""]
+    verdict = "FAILED" if report.failed else "PASSED"
+    lines.append(f"**{verdict}** — {counts['error']} error(s), {counts['warning']} warning(s), "
+                 f"{counts['info']} info (fail-on: {report.fail_on}).")
+    lines.append("")
+    if report.findings:
+        lines += ["| Severity | Rule | Where | What | Next step |", "|---|---|---|---|---|"]
+        for f in report.findings:
+            lines.append(f"| {f.severity} | {f.rule} | {_cell(location(f) or '-')} | "
+                         f"{_cell(f.message)} | {_cell(f.hint)} |")
+        lines.append("")
+    checks = ", ".join(f"{r.name}: {r.status}" for r in report.checks)
+    lines += [f"Checks — {checks}.", ""]
+    lines += _summary(report)
+    lines += _tests(report)
+    lines += _pending(report, "contract", "## 3. API deviations", "API deviations")
+    lines += _pending(report, "migrations", "## 4. Migration notes",
+                      "migrations and their rollback steps")
+    lines += ["## 5. Commit references", ""]
+    if report.mode == "staged":
+        lines.append("Staged change: not committed yet.")
+    elif not report.commits:
+        lines.append("No commits in the range.")
+    else:
+        lines += [f"{report.commit_label()} in {short(report.merge_base)}..{short(report.head)}:",
+                  "", "| Commit | Header | Files |", "|---|---|---|"]
+        for c in report.commits:
+            lines.append(f"| {short(c.sha)} | {_cell(c.header)} | {c.files} |")
+    return "\n".join(lines).rstrip("\n") + "\n"

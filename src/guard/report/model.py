@@ -1,0 +1,92 @@
+"""The report: every fact a reporter may print, computed before any reporter runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from guard.finding import Finding, at_or_above
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    status: str          # passed | failed | skipped | error
+    duration: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    header: str
+    body: str
+    files: int
+    author: str
+
+
+@dataclass(frozen=True)
+class TestsResult:
+    status: str          # passed | failed | not run
+    source: str          # where the result came from
+    tests: int = 0
+    failures: int = 0
+    errors: int = 0
+    skipped: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class FileChange:
+    status: str          # added | modified | deleted | renamed | copied | type changed
+    path: str
+    old_path: str | None
+    kind: str            # file | symlink | submodule
+
+
+@dataclass(frozen=True)
+class Report:
+    tool_version: str
+    root: str
+    mode: str
+    role: str
+    role_title: str
+    role_origin: str
+    persona: str | None
+    base_ref: str | None
+    base: str | None
+    merge_base: str | None
+    head_ref: str
+    head: str
+    branch: str | None
+    policy_source: str
+    task: str | None
+    fail_on: str
+    findings: tuple[Finding, ...]
+    checks: tuple[CheckResult, ...]
+    changes: tuple[FileChange, ...]
+    commits: tuple[CommitInfo, ...] = ()
+    tests: TestsResult | None = None
+    schema_version: int = SCHEMA_VERSION
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            out[f.severity] += 1
+        return out
+
+    @property
+    def failed(self) -> bool:
+        if self.fail_on == "never":
+            return False
+        return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
+
+    @property
+    def title(self) -> str:
+        return f"{self.persona} ({self.role_title})" if self.persona else self.role_title
+
+    def commit_label(self) -> str:
+        return f"{len(self.commits)} commit{'s' if len(self.commits) != 1 else ''}"

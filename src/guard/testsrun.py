@@ -1,0 +1,64 @@
+"""Test results for the hand-off report: from a JUnit file or the configured command.
+
+Never invented: with neither, the report says "not run".
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import xml.etree.ElementTree as ET
+
+from guard.errors import GuardError
+from guard.report.model import TestsResult
+
+
+def from_junit(path: str) -> TestsResult:
+    try:
+        root = ET.parse(path).getroot()
+    except FileNotFoundError:
+        raise GuardError("JUnit file not found", path=path,
+                         hint="run the tests with --junitxml first, or drop --tests-junit") from None
+    except ET.ParseError as exc:
+        raise GuardError(f"not a JUnit XML file: {exc}", path=path,
+                         line=exc.position[0] if exc.position else None) from None
+    suites = [root] if root.tag == "testsuite" else root.findall(".//testsuite")
+    if root.tag not in ("testsuite", "testsuites"):
+        raise GuardError(f"not a JUnit XML file (root element <{root.tag}>)", path=path)
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in suites:
+        if suite.find("testsuite") is not None:
+            continue  # nested aggregate: count the leaves only
+        cases = suite.findall("testcase")
+        totals["tests"] += int(suite.get("tests", len(cases)) or 0)
+        totals["failures"] += int(suite.get("failures", 0) or 0)
+        totals["errors"] += int(suite.get("errors", 0) or 0)
+        totals["skipped"] += int(suite.get("skipped", suite.get("skip", 0)) or 0)
+    status = "failed" if totals["failures"] or totals["errors"] else "passed"
+    if totals["tests"] == 0:
+        status = "failed"
+        detail = "the JUnit file records no test at all"
+    else:
+        detail = ""
+    return TestsResult(status, os.path.basename(path), detail=detail, **totals)
+
+
+def run_command(command: tuple[str, ...], cwd: str, timeout: int,
+                junit: str | None) -> TestsResult:
+    label = " ".join(command)
+    try:
+        proc = subprocess.run(list(command), cwd=cwd, capture_output=True, timeout=timeout,
+                              check=False)
+    except FileNotFoundError:
+        raise GuardError(f"the configured test command cannot be started: {command[0]} not found",
+                         path="company.config.yaml", hint="fix guard.tests.command") from None
+    except subprocess.TimeoutExpired:
+        return TestsResult("failed", label, detail=f"timed out after {timeout} s")
+    if junit and os.path.exists(os.path.join(cwd, junit)):
+        result = from_junit(os.path.join(cwd, junit))
+        return TestsResult("failed" if proc.returncode else result.status, label, result.tests,
+                           result.failures, result.errors, result.skipped,
+                           f"exit code {proc.returncode}")
+    tail = proc.stdout.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    return TestsResult("passed" if proc.returncode == 0 else "failed", label,
+                       detail=f"exit code {proc.returncode}; last line: {tail[0][:200]}")
