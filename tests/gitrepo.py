@@ -1,0 +1,111 @@
+"""Real git repositories in temp folders, for tests and benchmarks (no mocks of git)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+
+def git_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update({
+        "GIT_AUTHOR_NAME": "Test Agent", "GIT_AUTHOR_EMAIL": "agent@example.invalid",
+        "GIT_COMMITTER_NAME": "Test Agent", "GIT_COMMITTER_EMAIL": "agent@example.invalid",
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+        "LC_ALL": "C",
+    })
+    for var in ("GITHUB_ACTIONS", "GITHUB_BASE_REF", "GITLAB_CI", "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+                "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_DEFAULT_BRANCH", "PRE_COMMIT_FROM_REF",
+                "PRE_COMMIT_TO_REF", "GITHUB_STEP_SUMMARY", "NO_COLOR"):
+        env.pop(var, None)
+    return env
+
+
+@dataclass
+class Repo:
+    path: str
+    env: dict = field(default_factory=git_env)
+
+    @classmethod
+    def init(cls, path: str, branch: str = "main") -> "Repo":
+        os.makedirs(path, exist_ok=True)
+        repo = cls(str(path))
+        repo.git("init", "-q", "-b", branch)
+        repo.git("config", "commit.gpgsign", "false")
+        repo.git("config", "core.hooksPath", os.devnull)
+        return repo
+
+    def git(self, *args: str, check: bool = True, input: bytes | None = None) -> str:
+        proc = subprocess.run(["git", *args], cwd=self.path, env=self.env, capture_output=True,
+                              input=input, check=False)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.decode()}")
+        return proc.stdout.decode("utf-8", "surrogateescape").strip()
+
+    def write(self, rel: str | bytes, content: str | bytes = "x\n") -> str:
+        path = os.path.join(os.fsencode(self.path), os.fsencode(rel))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(content.encode() if isinstance(content, str) else content)
+        return os.fsdecode(path)
+
+    def commit(self, message: str, files: dict | None = None, *, add_all: bool = True) -> str:
+        for rel, content in (files or {}).items():
+            self.write(rel, content)
+        if add_all:
+            self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def branch(self, name: str) -> None:
+        self.git("checkout", "-q", "-b", name)
+
+    def checkout(self, name: str) -> None:
+        self.git("checkout", "-q", name)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_guard(*args: str, cwd: str, env: dict | None = None, input: str | None = None) -> Result:
+    """The real command line, in a subprocess: exit codes, stdout and stderr as a user sees."""
+    full_env = git_env()
+    full_env.update(env or {})
+    proc = subprocess.run([sys.executable, "-m", "guard", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, input=input, check=False)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+BACKEND_CONFIG = """\
+personas:
+  engineering_backend: Casey
+  engineering_frontend: Riley
+conventions:
+  commit_style: conventional
+guard:
+  role: backend
+"""
+
+
+def backend_project(path: str, config: str = BACKEND_CONFIG, extra: dict | None = None) -> Repo:
+    """A base branch `main` with a policy, and an agent branch checked out, no changes yet."""
+    repo = Repo.init(path)
+    files = {
+        "company.config.yaml": config,
+        "README.md": "# project\n",
+        "src/server/app.py": "app = None\n",
+        "src/components/Button.tsx": "export {}\n",
+        "src/types/order.ts": "export type Order = {}\n",
+        "deploy/nginx.conf": "server {}\n",
+        ".github/workflows/ci.yml": "name: ci\n",
+    }
+    files.update(extra or {})
+    repo.commit("chore: base", files)
+    repo.branch("agent/backend/task")
+    return repo

@@ -1,0 +1,147 @@
+"""Bad input gets one clear line on stderr, exit code 2, and never a traceback."""
+
+import os
+import subprocess
+
+import pytest
+
+from gitrepo import Repo, backend_project, run_guard
+
+
+def assert_clean_error(res, *needles):
+    assert res.code == 2, (res.code, res.out, res.err)
+    assert "Traceback" not in res.err
+    lines = [line for line in res.err.splitlines() if line.strip()]
+    assert len(lines) == 1, res.err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("config, needles", [
+    ("guard:\n  role: backend\n  owned: [src/a/\n", ["company.config.yaml:", "malformed YAML"]),
+    ("guard:\n  role: backend\n  ownd: [src/x/]\n",
+     ["company.config.yaml:3:", "unknown key 'ownd'", "did you mean 'owned'"]),
+    ("guard:\n  role: backend\n  unowned: warn\n",
+     ["company.config.yaml:3:", "did you mean 'warning'"]),
+    ("guard:\n  role: [backend]\n", ["company.config.yaml:2:", "guard.role must be a string"]),
+    ("guard:\n  role: backend\n  forbidden:\n    - paths: ['../outside/']\n",
+     ["company.config.yaml:4:", "'..'"]),
+    ("guard:\n  role: backend\n  shared: ['!']\n", ["company.config.yaml:3:", "bad pattern"]),
+    ("guard:\n  role: backend\n  severity:\n    SCOPE002: {level: error}\n",
+     ["company.config.yaml:", "has no reason"]),
+    ("guard:\n  role: backend\n  severity:\n    SCOPE02: {level: error, reason: x}\n",
+     ["company.config.yaml:4:", "unknown rule 'SCOPE02'", "did you mean"]),
+    ("guard:\n  role: backnd\n", ["unknown role 'backnd'", "did you mean 'backend'"]),
+    ("guard:\n  role: backend\n  branch_pattern: '(unclosed'\n",
+     ["company.config.yaml:3:", "regular expression"]),
+    ("- just\n- a list\n", ["company.config.yaml:1:", "mapping"]),
+    ("guard:\n  role: backend\n  role: frontend\n", ["company.config.yaml:3:", "duplicate key"]),
+])
+def test_bad_configuration(tmp_path, config, needles):
+    repo = backend_project(str(tmp_path / "p"), config=config)
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    assert_clean_error(run_guard("check", "--base", "main", cwd=repo.path), *needles)
+
+
+def test_bad_project_role_file(tmp_path):
+    repo = backend_project(str(tmp_path / "p"), extra={
+        ".guard/roles/data.yaml": "name: data\nowned:\n  - paths: [etl/]\n    nte: typo\n"})
+    line = assert_clean_error(run_guard("check", "--base", "main", cwd=repo.path),
+                              ".guard/roles/data.yaml:4:", "did you mean 'note'")
+    assert "unknown key 'nte'" in line
+
+
+def test_not_a_repository(tmp_path):
+    assert_clean_error(run_guard("check", cwd=str(tmp_path)), "not a git repository")
+
+
+def test_empty_repository(tmp_repo):
+    assert_clean_error(run_guard("check", cwd=tmp_repo.path), "empty repository")
+    assert_clean_error(run_guard("check", "--staged", cwd=tmp_repo.path), "empty repository")
+
+
+def test_missing_base(repo):
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    assert_clean_error(run_guard("check", "--base", "origin/nope", cwd=repo.path),
+                       "'origin/nope' does not name a commit", "fetch")
+
+
+def test_option_looking_base_is_refused(repo):
+    assert_clean_error(run_guard("check", "--base=--output=/tmp/x", cwd=repo.path),
+                       "looks like an option")
+
+
+def test_detached_head_without_base(tmp_path):
+    repo = Repo.init(str(tmp_path / "p"), branch="work")
+    repo.commit("chore: base", {"company.config.yaml": "guard:\n  role: backend\n"})
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    repo.git("checkout", "-q", "--detach")
+    assert_clean_error(run_guard("check", cwd=repo.path), "detached", "--base")
+    res = run_guard("check", "--base", "HEAD~1", cwd=repo.path)
+    assert res.code == 0, res.err
+
+
+def test_shallow_clone_without_merge_base(tmp_path):
+    origin = backend_project(str(tmp_path / "origin"))
+    for i in range(3):
+        origin.commit(f"feat: step {i}", {f"src/api/f{i}.py": "x\n"})
+    origin.checkout("main")
+    origin.commit("chore: main moves on", {"README.md": "moved\n"})
+    clone = str(tmp_path / "clone")
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--no-single-branch",
+                    "file://" + origin.path, clone], check=True, env=origin.env)
+    repo = Repo(clone)
+    repo.git("checkout", "-q", "agent/backend/task")
+    line = assert_clean_error(run_guard("check", "--base", "origin/main", cwd=clone),
+                              "shallow clone")
+    assert "fetch-depth: 0" in line
+
+
+def test_head_is_base(repo):
+    repo.checkout("main")
+    assert_clean_error(run_guard("check", cwd=repo.path), "is the base itself")
+
+
+def test_no_role(tmp_path):
+    repo = Repo.init(str(tmp_path / "p"))
+    repo.commit("chore: base", {"README.md": "x\n"})
+    repo.branch("feature/x")
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    assert_clean_error(run_guard("check", "--base", "main", cwd=repo.path), "no role",
+                       "--role")
+
+
+def test_unknown_check_and_unavailable_check(repo):
+    assert_clean_error(run_guard("check", "--only", "scop", cwd=repo.path),
+                       "unknown check 'scop'", "did you mean 'scope'")
+    assert_clean_error(run_guard("check", "--only", "contract", cwd=repo.path),
+                       "contract check is not available")
+
+
+def test_staged_with_base_is_usage_error(repo):
+    res = run_guard("check", "--staged", "--base", "main", cwd=repo.path)
+    assert res.code == 2 and "Traceback" not in res.err
+
+
+def test_bad_junit_file(repo, tmp_path):
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    bad = tmp_path / "junit.xml"
+    bad.write_text("<testsuite><oops></testsuite>")
+    assert_clean_error(run_guard("report", "--base", "main", "--tests-junit", str(bad),
+                                 cwd=repo.path), "junit.xml", "not a JUnit XML file")
+
+
+def test_unknown_role_on_command_line(repo):
+    assert_clean_error(run_guard("check", "--base", "main", "--role", "fronted", cwd=repo.path),
+                       "did you mean 'frontend'")
+
+
+def test_unknown_rule_explain(repo):
+    assert_clean_error(run_guard("explain", "SCOPE999", cwd=repo.path), "no rule 'SCOPE999'")
+
+
+def test_scope_file_missing_from_base(repo):
+    repo.write("tasks/scope.yaml", "allowed: [src/api/]\n")
+    assert_clean_error(run_guard("check", "--base", "main", "--scope", "tasks/scope.yaml",
+                                 cwd=repo.path), "tasks/scope.yaml", "not in the trusted policy")

@@ -1,0 +1,234 @@
+"""Role selection, task scopes and the trust boundary: policy comes from the base."""
+
+import json
+
+from gitrepo import Repo, backend_project, run_guard
+
+
+def run_json(repo, *args, env=None):
+    res = run_guard("check", "--format", "json", *args, cwd=repo.path, env=env)
+    assert res.code in (0, 1), res.err
+    return json.loads(res.out)
+
+
+def found(data):
+    return {(f["rule"], f["path"]) for f in data["findings"]}
+
+
+NO_ROLE = "personas:\n  engineering_frontend: Riley\n"
+
+
+def test_role_from_branch_name(tmp_path):
+    repo = Repo.init(str(tmp_path / "p"))
+    repo.commit("chore: base", {"company.config.yaml": NO_ROLE})
+    repo.branch("agent/frontend/button")
+    repo.commit("feat(ui): button", {"src/components/Button.tsx": "x\n"})
+    data = run_json(repo, "--base", "main")
+    assert data["role"] == "frontend" and data["findings"] == []
+    assert "branch name" in data["role_origin"]
+    assert data["persona"] == "Riley"
+
+
+def test_role_from_agent_name_alias(tmp_path):
+    repo = Repo.init(str(tmp_path / "p"))
+    repo.commit("chore: base", {"company.config.yaml": NO_ROLE})
+    repo.branch("agents/engineering-backend/orders")
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    assert run_json(repo, "--base", "main")["role"] == "backend"
+
+
+def test_role_from_trailer(tmp_path):
+    repo = Repo.init(str(tmp_path / "p"))
+    repo.commit("chore: base", {"company.config.yaml": NO_ROLE})
+    repo.branch("feature/x")
+    repo.commit("feat: x\n\nAgent-Role: devops", {".github/workflows/ci.yml": "x\n"})
+    data = run_json(repo, "--base", "main")
+    assert data["role"] == "devops" and data["findings"] == []
+    assert data["role_origin"] == "Agent-Role commit trailer"
+
+
+def test_role_flag_beats_config(repo):
+    repo.commit("feat(ui): x", {"src/components/Button.tsx": "y\n"})
+    assert found(run_json(repo, "--base", "main"))
+    assert run_json(repo, "--base", "main", "--role", "frontend")["findings"] == []
+
+
+def test_policy_edit_on_branch_is_ignored_and_reported(repo):
+    cfg = repo.git("show", "main:company.config.yaml")
+    repo.commit("chore: widen my scope", {
+        "company.config.yaml": cfg + "\n  owned: [src/components/]\n  unowned: warning\n",
+        "src/components/Button.tsx": "mine now\n",
+        "scripts/x.sh": "echo\n"})
+    data = run_json(repo, "--base", "main")
+    f = found(data)
+    assert ("SCOPE001", "src/components/Button.tsx") in f
+    assert ("POLICY001", "company.config.yaml") in f
+    unowned = next(x for x in data["findings"] if x["rule"] == "SCOPE003")
+    assert unowned["severity"] == "error"   # the branch's `unowned: warning` did not apply
+    # someone authoring policy can read it from the working tree instead
+    data = run_json(repo, "--base", "main", "--policy", "worktree")
+    unowned = next(x for x in data["findings"] if x["rule"] == "SCOPE003")
+    assert unowned["severity"] == "warning"
+    f = found(data)
+    assert ("SCOPE001", "src/components/Button.tsx") in f   # deny still wins over own
+    assert ("POLICY001", "company.config.yaml") in f
+
+
+def test_project_role_file_added_on_branch_is_ignored(repo):
+    repo.commit("chore: my own role", {
+        ".guard/roles/backend.yaml": "name: backend\nowned: ['**']\n",
+        "src/components/Button.tsx": "mine\n"})
+    f = found(run_json(repo, "--base", "main"))
+    assert ("SCOPE001", "src/components/Button.tsx") in f
+    assert ("POLICY001", ".guard/roles/backend.yaml") in f
+
+
+def test_project_role_from_base_extends_builtin(tmp_path):
+    repo = backend_project(str(tmp_path / "p"), extra={
+        ".guard/roles/backend.yaml": "name: backend\nextends: backend\nowned: [scripts/]\n"})
+    repo.commit("feat: script", {"scripts/x.sh": "echo\n", "src/components/Button.tsx": "z\n"})
+    f = found(run_json(repo, "--base", "main"))
+    assert ("SCOPE003", "scripts/x.sh") not in f
+    assert ("SCOPE001", "src/components/Button.tsx") in f
+
+
+def test_pre_commit_config_change_is_policy_error(repo):
+    repo.commit("chore: hooks", {".pre-commit-config.yaml": "repos: []\n"})
+    assert ("POLICY001", ".pre-commit-config.yaml") in found(run_json(repo, "--base", "main"))
+
+
+def test_staff_owns_policy(tmp_path):
+    repo = backend_project(str(tmp_path / "p"))
+    repo.commit("chore: policy", {"company.config.yaml": "guard:\n  role: staff\n"})
+    data = run_json(repo, "--base", "main", "--role", "staff")
+    assert data["findings"] == []
+
+
+def test_task_scope_yaml_from_base(tmp_path):
+    repo = backend_project(str(tmp_path / "p"), extra={
+        "tasks/orders.yaml": "task: orders API\nallowed: [src/api/orders/, tests/api/]\n"
+                             "forbidden: [src/api/orders/legacy.py]\n"})
+    repo.commit("feat: orders", {"src/api/orders/list.py": "x\n",
+                                 "src/api/users.py": "x\n",
+                                 "src/api/orders/legacy.py": "x\n"})
+    data = run_json(repo, "--base", "main", "--scope", "tasks/orders.yaml")
+    f = found(data)
+    assert ("SCOPE004", "src/api/users.py") in f
+    assert ("SCOPE001", "src/api/orders/legacy.py") in f
+    assert not any(p == "src/api/orders/list.py" for _, p in f)
+    assert data["task"] == "orders API"
+
+
+def test_task_scope_text_lists_outside_repo(repo, tmp_path):
+    scope = tmp_path / "scope.txt"
+    scope.write_text("Task: orders\n\nALLOWED:\n- src/api/\n- src/components/Button.tsx\n"
+                     "FORBIDDEN:\n- src/api/admin/\n")
+    repo.commit("feat: x", {"src/api/a.py": "x\n", "src/api/admin/b.py": "x\n",
+                            "src/components/Button.tsx": "x\n", "src/services/s.py": "x\n"})
+    f = found(run_json(repo, "--base", "main", "--scope", str(scope)))
+    assert ("SCOPE001", "src/api/admin/b.py") in f
+    # the role's do-not-touch list still applies on top of the task's allowed list
+    assert ("SCOPE001", "src/components/Button.tsx") in f
+    assert ("SCOPE004", "src/services/s.py") in f
+    assert not any(p == "src/api/a.py" for _, p in f)
+
+
+def test_task_scope_edited_on_branch_does_not_apply(tmp_path):
+    repo = backend_project(str(tmp_path / "p"), extra={
+        "tasks/t.yaml": "allowed: [src/api/]\n"})
+    repo.commit("feat: x", {"tasks/t.yaml": "allowed: [src/]\n", "src/services/s.py": "x\n"})
+    f = found(run_json(repo, "--base", "main", "--scope", "tasks/t.yaml"))
+    assert ("SCOPE004", "src/services/s.py") in f
+    assert ("SCOPE001", "tasks/t.yaml") in f or ("POLICY001", "tasks/t.yaml") in f
+
+
+def test_severity_change_and_suppressions_from_base(tmp_path):
+    cfg = ("guard:\n  role: backend\n  severity:\n"
+           "    SCOPE002: {level: error, reason: shared types are frozen}\n"
+           "  ignore:\n"
+           "    - {rule: SCOPE003, paths: [docs/], reason: docs are everyone's}\n"
+           "    - {rule: SCOPE001, paths: [src/styles/], reason: stale}\n")
+    repo = backend_project(str(tmp_path / "p"), config=cfg)
+    repo.commit("feat: x", {"src/types/order.ts": "y\n", "docs/a.md": "doc\n"})
+    data = run_json(repo, "--base", "main")
+    by_rule = {f["rule"]: f for f in data["findings"]}
+    assert by_rule["SCOPE002"]["severity"] == "error"
+    assert "SCOPE003" not in by_rule
+    assert by_rule["POLICY002"]["line"] == 7
+
+
+def test_suppression_on_branch_cannot_switch_off_a_check(repo):
+    cfg = repo.git("show", "main:company.config.yaml")
+    repo.commit("chore: quiet", {
+        "company.config.yaml": cfg + "\n  severity:\n    SCOPE001: {level: off, reason: no}\n",
+        "src/components/Button.tsx": "x\n"})
+    assert ("SCOPE001", "src/components/Button.tsx") in found(run_json(repo, "--base", "main"))
+
+
+def test_staged_mode_reads_policy_from_head(repo):
+    cfg = repo.git("show", "main:company.config.yaml")
+    repo.write("company.config.yaml", cfg + "\n  owned: [src/components/]\n")
+    repo.write("src/components/Button.tsx", "staged\n")
+    repo.git("add", "-A")
+    res = run_guard("check", "--staged", "--format", "json", cwd=repo.path)
+    assert res.code == 1
+    data = json.loads(res.out)
+    assert data["mode"] == "staged"
+    assert ("SCOPE001", "src/components/Button.tsx") in found(data)
+    assert ("POLICY001", "company.config.yaml") in found(data)
+
+
+def test_staged_mode_ignores_unstaged_and_committed(repo):
+    repo.commit("feat(ui): committed", {"src/components/Button.tsx": "c\n"})
+    repo.write("deploy/nginx.conf", "unstaged\n")
+    repo.write("src/api/x.py", "x\n")
+    repo.git("add", "src/api/x.py")
+    res = run_guard("check", "--staged", cwd=repo.path)
+    assert res.code == 0, res.out
+
+
+def test_ci_environment_selects_base(repo):
+    repo.git("update-ref", "refs/remotes/origin/main", "main")
+    repo.commit("feat(ui): x", {"src/components/Button.tsx": "x\n"})
+    gh = {"GITHUB_ACTIONS": "true", "GITHUB_BASE_REF": "main"}
+    data = run_json(repo, env=gh)
+    assert data["base"]["ref"] == "origin/main"
+    gl = {"GITLAB_CI": "true", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"}
+    assert run_json(repo, env=gl)["base"]["ref"] == "origin/main"
+    base_sha = repo.git("rev-parse", "main")
+    gl_sha = {"GITLAB_CI": "true", "CI_MERGE_REQUEST_DIFF_BASE_SHA": base_sha}
+    assert run_json(repo, env=gl_sha)["base"]["sha"] == base_sha
+
+
+def test_pre_push_refs(repo):
+    first = repo.commit("feat: ok", {"src/api/x.py": "x\n"})
+    repo.commit("feat(ui): bad", {"src/components/Button.tsx": "x\n"})
+    env = {"PRE_COMMIT_FROM_REF": repo.git("rev-parse", "main"), "PRE_COMMIT_TO_REF": first}
+    data = run_json(repo, env=env)
+    assert data["head"]["sha"] == first and data["findings"] == []
+
+
+def test_default_branch_used_without_base(repo):
+    repo.commit("feat(ui): x", {"src/components/Button.tsx": "x\n"})
+    data = run_json(repo)
+    assert data["base"]["ref"] == "main"
+    assert data["merge_base"] == repo.git("rev-parse", "main")
+
+
+def test_explain_path_names_pattern(repo):
+    res = run_guard("explain", "src/components/Button.tsx", cwd=repo.path)
+    assert res.code == 0, res.err
+    assert "do-not-touch" in res.out and "rules/backend.yaml:" in res.out
+    assert "Riley (Frontend Engineer)" in res.out
+    res = run_guard("explain", "src/app/api/orders/route.ts", cwd=repo.path)
+    assert "shared boundary" in res.out
+    res = run_guard("explain", "company.config.yaml", cwd=repo.path)
+    assert "policy file" in res.out
+
+
+def test_explain_rule_and_rules_list(repo):
+    res = run_guard("rules", "--format", "json", cwd=repo.path)
+    ids = [r["id"] for r in json.loads(res.out)]
+    assert len(ids) == len(set(ids)) and "SCOPE001" in ids
+    res = run_guard("explain", "scope003", cwd=repo.path)
+    assert res.code == 0 and "Wrong:" in res.out and "Right:" in res.out
