@@ -80,6 +80,9 @@ def range_options(func):
                      help="Lowest severity that makes the exit code 1 (default error)."),
         click.option("--tests-junit", metavar="FILE",
                      help="JUnit XML with the project's test results, for the report."),
+        click.option("--verify-migrations", is_flag=True,
+                     help="Prove rollback: apply, revert and re-apply the branch's migrations "
+                          "in a throwaway database."),
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -87,7 +90,8 @@ def range_options(func):
 
 
 def _run(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, scope_file,
-         policy, only, skip, outputs, fail_on, tests_junit, run_tests: bool) -> int:
+         policy, only, skip, outputs, fail_on, tests_junit, verify_migrations, run_tests: bool,
+         **extra) -> int:
     from guard import context, engine, testsrun
     from guard.report import render
 
@@ -96,7 +100,8 @@ def _run(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, scop
     out_pairs = _outputs(outputs)
     checks = engine.select_checks(_split(only), _split(skip))
     opts = context.Options(repo=repo, base=base, head=head, staged=staged, role=role,
-                           scope=scope_file, policy=policy)
+                           scope=scope_file, policy=policy, verify_migrations=verify_migrations,
+                           extra=tuple(sorted(extra.items())))
     ctx = context.build(opts)
     cfg = ctx.policy.config
     tests = None
@@ -176,6 +181,11 @@ def explain(what: str, repo: str, role, scope_file, policy, base) -> None:
     from guard import explain as explain_mod
     click.echo(explain_mod.explain(what, repo=repo, role=role, scope=scope_file, policy=policy,
                                    base=base), nl=False)
+
+
+@cli.group()
+def hook() -> None:
+    """Entry points for git and agent hooks."""
 
 
 @cli.command()

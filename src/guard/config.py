@@ -13,6 +13,7 @@ from typing import Any
 from guard import yamlfile
 from guard.errors import GuardError
 from guard.patterns import Source, validate_pattern
+from guard import registry
 from guard.registry import CHECKS, PLANNED_CHECKS, RULES_BY_ID
 from guard.roles import parse_groups
 from guard.schema import check_keys, did_you_mean, expect, expect_choice, str_list
@@ -76,6 +77,7 @@ class Config:
     tests: TestsSettings = TestsSettings()
     fail_on: str | None = None
     reserved: tuple[tuple[str, int | None], ...] = ()   # sections for checks not available yet
+    settings: dict = field(default_factory=dict)        # check name -> parsed guard.<check>
 
     def persona_name(self, key: str | None) -> str | None:
         if not key:
@@ -101,9 +103,10 @@ def _reason(entry: dict, *, file: str, what: str) -> str:
     return reason.strip()
 
 
-def parse(data: Any, file: str) -> Config:
+def parse(data: Any, file: str, present: bool = True) -> Config:
     if data is None:
-        return Config(file=file, present=True)
+        data = yamlfile.Node()
+        data.line, data.key_lines = 1, {}
     if not isinstance(data, dict):
         raise GuardError("company.config.yaml must be a mapping at the top level", path=file,
                          line=getattr(data, "line", 1))
@@ -124,8 +127,8 @@ def parse(data: Any, file: str) -> Config:
 
     section = data.get("guard")
     if section is None:
-        return Config(file=file, present=True, raw=dict(data), personas=dict(personas),
-                      commit_style=commit_style)
+        section = yamlfile.Node()
+        section.line, section.key_lines = getattr(data, "line", 1), {}
     expect(section, dict, file=file, line=line_of(data, "guard"), what="guard")
     check_keys(section, GUARD_KEYS, file=file, where="the guard section")
     g = section
@@ -238,16 +241,23 @@ def parse(data: Any, file: str) -> Config:
                what="guard.tests.timeout")
         kw["tests"] = TestsSettings(command, junit, timeout)
     reserved = []
-    for key in PLANNED_CHECKS:
-        if key in g and key not in CHECKS:
+    settings = {}
+    for key in tuple(CHECKS) + tuple(PLANNED_CHECKS):
+        spec = registry.spec(key) if key in registry.SPECS else None
+        if spec is not None:
+            # every spec'd check gets its settings, defaults included: a spec may derive them
+            # from the framework's own keys (conventions.*, api.*, tech_stack.*)
+            settings[key] = spec.parse_config(g.get(key), file=file, line=sline(key), data=data)
+        elif key in g and key not in CHECKS:
             expect(g[key], (dict, bool), file=file, line=sline(key), what=f"guard.{key}")
             reserved.append((key, sline(key)))
     kw["reserved"] = tuple(reserved)
-    return Config(file=file, present=True, raw=dict(data), personas=dict(personas),
+    kw["settings"] = settings
+    return Config(file=file, present=present, raw=dict(data), personas=dict(personas),
                   commit_style=commit_style, **kw)
 
 
 def load(raw: bytes | None, file: str = CONFIG_FILE) -> Config:
     if raw is None:
-        return Config(file=file, present=False)
+        return parse(None, file, present=False)
     return parse(yamlfile.load(raw, file), file)

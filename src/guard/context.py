@@ -21,6 +21,8 @@ class Options:
     role: str | None = None
     scope: str | None = None
     policy: str = "base"           # base | worktree
+    verify_migrations: bool = False
+    extra: tuple[tuple[str, object], ...] = ()   # check-specific command-line settings
 
 
 @dataclass
@@ -37,6 +39,19 @@ class Context:
     changes: list[Change]
     branch: str | None
     _cache: dict = field(default_factory=dict)
+    facts: dict = field(default_factory=dict)      # check name -> data for the report
+    statuses: dict = field(default_factory=dict)   # check name -> (status, note) override
+
+    def publish(self, check: str, data) -> None:
+        """A check hands structured facts to the reporters (e.g. migration notes)."""
+        self.facts[check] = data
+
+    def set_status(self, check: str, status: str, note: str = "") -> None:
+        """A check that could not run says so (skipped / error) instead of passing."""
+        self.statuses[check] = (status, note)
+
+    def settings(self, check: str):
+        return self.policy.config.settings.get(check)
 
     @property
     def root(self) -> str:

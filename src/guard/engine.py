@@ -82,7 +82,8 @@ def run(ctx, checks: list[str], *, fail_on: str, tests: TestsResult | None = Non
     results = []
     for name, duration, found in raw_status:
         bad = [f for f in found if f in kept and f.severity in ("error", "warning")]
-        results.append(CheckResult(name, "failed" if bad else "passed", round(duration, 4)))
+        status, note = ctx.statuses.get(name, ("failed" if bad else "passed", ""))
+        results.append(CheckResult(name, status, round(duration, 4), note))
     for name in list(CHECKS) + list(PLANNED_CHECKS):
         if name not in checks:
             note = "not selected" if name in CHECKS else "not available in this guard version"
@@ -102,4 +103,4 @@ def run(ctx, checks: list[str], *, fail_on: str, tests: TestsResult | None = Non
         head=ctx.head, branch=ctx.branch, policy_source=policy.source_label,
         task=(policy.task.name or policy.task.file) if policy.task else None, fail_on=fail_on,
         findings=tuple(final), checks=tuple(results), changes=changes, commits=commits,
-        tests=tests)
+        tests=tests, facts=dict(ctx.facts))

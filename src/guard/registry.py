@@ -9,13 +9,19 @@ never pays for a heavy check it does not run.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+
+from guard.rule import Rule
 
 # check name -> "module:function". Order is the run order.
 CHECKS: dict[str, str] = {
     "policy": "guard.checks.policy:run",
     "scope": "guard.checks.scope:run",
 }
+
+# check name -> its spec module: pure data (RULES) and the parser of its `guard.<check>`
+# configuration section (parse_config). Spec modules import only the standard library and
+# guard's light modules, never the check's heavy dependencies.
+SPECS: dict[str, str] = {}
 
 # Checks named by the design that later issues add; asking for one by name is an error
 # that says so, instead of a silent pass.
@@ -25,28 +31,7 @@ PLANNED_CHECKS = ("contract", "migrations", "commits", "conventions")
 FAST_CHECKS = ("policy", "scope")
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    name: str
-    check: str
-    severity: str
-    summary: str
-    why: str
-    wrong: str
-    right: str
-
-    def doc(self) -> str:
-        return (f"{self.id} ({self.name}) — check: {self.check}, default severity: "
-                f"{self.severity}\n\n{self.summary}\n\nWhy: {self.why}\n\n"
-                f"Wrong:\n{_indent(self.wrong)}\n\nRight:\n{_indent(self.right)}\n")
-
-
-def _indent(text: str) -> str:
-    return "\n".join("    " + line for line in text.strip("\n").splitlines())
-
-
-RULES: tuple[Rule, ...] = (
+CORE_RULES: tuple[Rule, ...] = (
     Rule("SCOPE001", "do-not-touch-path", "scope", "error",
          "The branch changed a path on the role's do-not-touch list.",
          "Each role's contract names the paths other roles own. A change there, even a "
@@ -97,6 +82,12 @@ RULES: tuple[Rule, ...] = (
          "upgrade guard, or remove the section until the check is available"),
 )
 
+def _spec(name: str):
+    return importlib.import_module(SPECS[name])
+
+
+RULES: tuple[Rule, ...] = CORE_RULES + tuple(
+    rule for name in SPECS for rule in _spec(name).RULES)
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 
 
@@ -110,6 +101,11 @@ def _validate() -> None:
 
 
 _validate()
+
+
+def spec(name: str):
+    """The spec module of a check, or None for checks without configuration."""
+    return _spec(name) if name in SPECS else None
 
 
 def load_check(name: str):

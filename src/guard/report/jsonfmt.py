@@ -31,6 +31,7 @@ def as_dict(report) -> dict:
                      "kind": c.kind} for c in report.changes],
         "commits": [{"sha": c.sha, "header": c.header, "files": c.files, "author": c.author}
                     for c in report.commits],
+        "facts": report.facts,
         "tests": None if report.tests is None else {
             "status": report.tests.status, "source": report.tests.source,
             "tests": report.tests.tests, "failures": report.tests.failures,

@@ -70,6 +70,7 @@ class Report:
     tests: TestsResult | None = None
     schema_version: int = SCHEMA_VERSION
     notes: tuple[str, ...] = field(default=())
+    facts: dict = field(default_factory=dict)   # check name -> structured data it published
 
     @property
     def counts(self) -> dict[str, int]:
