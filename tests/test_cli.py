@@ -1,0 +1,103 @@
+"""Entry points: demo, init, rules/explain, --help import cost, and the docs catalogue."""
+
+import os
+import re
+import subprocess
+import sys
+
+from gitrepo import Repo, git_env, run_guard
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HEAVY = ("schemathesis", "hypothesis", "openapi_spec_validator", "sqlglot", "tree_sitter",
+         "fastapi", "flask", "django", "git")   # `git` = GitPython: not needed on the fast path
+
+
+def test_demo_runs_and_shows_violations(tmp_path):
+    res = run_guard("demo", cwd=str(tmp_path))
+    assert res.code == 0, res.err
+    for needle in ("SCOPE001", "src/components/Button.tsx", ".github/workflows/ci.yml",
+                   "deploy/nginx.conf", "SCOPE002", "src/types/order.ts",
+                   "# Hand-off report — Casey (Backend Engineer)", "## 5. Commit references"):
+        assert needle in res.out, needle
+    assert "as expected" in res.err
+    # the clean change is not flagged
+    assert "src/api/orders.py (" not in res.out
+    assert os.listdir(tmp_path) == []   # nothing left behind in the caller's folder
+
+
+def test_demo_json(tmp_path):
+    import json
+    res = run_guard("demo", "--format", "json", cwd=str(tmp_path))
+    data = json.loads(res.out)
+    assert data["persona"] == "Casey" and data["role"] == "backend"
+    assert data["failed"] is True
+
+
+def test_help_imports_nothing_heavy():
+    code = ("import sys\nfrom guard.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            f"heavy = [m for m in sys.modules if m.split('.')[0] in {HEAVY!r}]\n"
+            "print('HEAVY', heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "HEAVY []" in out, out
+
+
+def test_staged_scope_path_imports_nothing_heavy(repo):
+    repo.write("src/api/x.py", "x\n")
+    repo.git("add", "-A")
+    code = ("import sys\nfrom guard.cli import main\n"
+            "rc = main(['check', '--staged', '--only', 'scope,policy', '--format', 'json'])\n"
+            f"heavy = [m for m in sys.modules if m.split('.')[0] in {HEAVY!r}]\n"
+            "print('HEAVY', heavy, 'RC', rc, file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=repo.path, env=git_env())
+    assert "HEAVY [] RC 0" in proc.stderr, proc.stderr
+
+
+def test_init_writes_valid_section_and_refuses_twice(repo):
+    os.remove(os.path.join(repo.path, "company.config.yaml"))
+    repo.write("company.config.yaml", "personas:\n  engineering_backend: Casey\n")
+    res = run_guard("init", "--role", "backend", cwd=repo.path)
+    assert res.code == 0, res.err
+    text = open(os.path.join(repo.path, "company.config.yaml")).read()
+    assert text.startswith("personas:") and "guard:\n  # Default role" not in text[:10]
+    assert "role: backend" in text and "# Paths neither owned nor shared" in text
+    res = run_guard("check", "--base", "main", "--policy", "worktree", cwd=repo.path)
+    assert res.code in (0, 1), res.err
+    res = run_guard("init", cwd=repo.path)
+    assert res.code == 2 and "already has a guard section" in res.err
+
+
+def test_init_print(tmp_path):
+    res = run_guard("init", "--print", cwd=str(tmp_path))
+    assert res.code == 0 and res.out.startswith("# guard")
+
+
+def test_every_rule_is_in_the_readme_catalogue():
+    from guard.registry import RULES
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    block = text.split("<!-- rule-catalogue:start")[1].split("<!-- rule-catalogue:end")[0]
+    listed = set(re.findall(r"^\| ([A-Z]+\d{3}) \|", block, re.M))
+    assert listed == {r.id for r in RULES}
+
+
+def test_every_rule_has_a_complete_page():
+    from guard.registry import RULES
+    for rule in RULES:
+        assert re.fullmatch(r"[A-Z]+\d{3}", rule.id), rule.id
+        assert rule.summary and rule.why and rule.wrong and rule.right, rule.id
+        assert rule.name == rule.name.lower() and " " not in rule.name, rule.id
+
+
+def test_version_and_unknown_command(tmp_path):
+    assert run_guard("--version", cwd=str(tmp_path)).out.startswith("guard, version")
+    res = run_guard("frobnicate", cwd=str(tmp_path))
+    assert res.code == 2 and "No such command" in res.err
+
+
+def test_github_summary_line_states_range(repo):
+    repo.commit("feat(ui): x", {"src/components/Button.tsx": "x\n"})
+    res = run_guard("check", "--base", "main", "--format", "github", cwd=repo.path)
+    assert res.code == 1
+    assert repo.git("rev-parse", "--short=8", "HEAD") in res.out.splitlines()[-1]
