@@ -232,3 +232,58 @@ def test_explain_rule_and_rules_list(repo):
     assert len(ids) == len(set(ids)) and "SCOPE001" in ids
     res = run_guard("explain", "scope003", cwd=repo.path)
     assert res.code == 0 and "Wrong:" in res.out and "Right:" in res.out
+
+
+def test_pre_push_reads_policy_from_default_branch_not_from_ref(tmp_path):
+    """An earlier unchecked push cannot loosen the pre-push check's policy."""
+    repo = backend_project(str(tmp_path / "p"))
+    cfg = repo.git("show", "main:company.config.yaml")
+    pushed = repo.commit("chore: sneak", {
+        "company.config.yaml": cfg.replace("role: backend", "role: frontend")})
+    repo.commit("feat(ui): x", {"src/components/Button.tsx": "x\n"})
+    env = {"PRE_COMMIT_FROM_REF": pushed, "PRE_COMMIT_TO_REF": repo.git("rev-parse", "HEAD")}
+    data = run_json(repo, env=env)
+    assert data["role"] == "backend"
+    assert ("SCOPE001", "src/components/Button.tsx") in found(data)
+    assert "default branch" in data["policy_source"]
+
+
+def test_staged_merge_resolution_counts_only_the_resolution(repo):
+    repo.checkout("main")
+    repo.commit("feat(ui): frontend work on main", {"src/components/Button.tsx": "main\n",
+                                                    "src/api/shared.py": "main\n"})
+    repo.checkout("agent/backend/task")
+    repo.commit("feat(api): mine", {"src/api/shared.py": "mine\n"})
+    repo.git("merge", "main", check=False)          # conflict in src/api/shared.py
+    repo.write("src/api/shared.py", "resolved\n")
+    repo.git("add", "src/api/shared.py")
+    res = run_guard("check", "--staged", "--format", "json", cwd=repo.path)
+    data = json.loads(res.out)
+    assert res.code == 0, data["findings"]
+    assert [c["path"] for c in data["changes"]] == ["src/api/shared.py"]
+
+
+def test_if_no_role_skip_is_visible(tmp_path):
+    repo = Repo.init(str(tmp_path / "p"))
+    repo.commit("chore: base", {"README.md": "x\n"})
+    repo.write("src/components/a.tsx", "x\n")
+    repo.git("add", "-A")
+    res = run_guard("check", "--staged", "--if-no-role", "skip", cwd=repo.path)
+    assert res.code == 0 and "nothing checked" in res.err and "no role" in res.err
+    assert run_guard("check", "--staged", cwd=repo.path).code == 2
+
+
+def test_worktree_mode_sees_uncommitted_and_untracked(repo):
+    from guard import context, engine
+    repo.commit("feat: ok", {"src/api/x.py": "x\n"})
+    repo.write("src/components/Button.tsx", "dirty\n")
+    repo.write("deploy/new.conf", "untracked\n")
+    import os
+    os.symlink("../components", os.path.join(repo.path, "src/server/ui"))
+    ctx = context.build(context.Options(repo=repo.path, base="main", worktree=True), env={})
+    report = engine.run(ctx, ["scope"], fail_on="error")
+    got = {(f.rule, f.path) for f in report.findings}
+    assert ("SCOPE001", "src/components/Button.tsx") in got
+    assert ("SCOPE001", "deploy/new.conf") in got
+    assert ("SCOPE005", "src/server/ui") in got
+    assert report.mode == "worktree"

@@ -80,6 +80,10 @@ def range_options(func):
                      help="Lowest severity that makes the exit code 1 (default error)."),
         click.option("--tests-junit", metavar="FILE",
                      help="JUnit XML with the project's test results, for the report."),
+        click.option("--if-no-role", type=click.Choice(["error", "skip"]), default="error",
+                     show_default=True,
+                     help="When no role can be determined: exit 2 (default), or skip with a "
+                          "notice on stderr and exit 0 (for hooks on non-agent branches)."),
         click.option("--verify-migrations", is_flag=True,
                      help="Prove rollback: apply, revert and re-apply the branch's migrations "
                           "in a throwaway database."),
@@ -90,8 +94,8 @@ def range_options(func):
 
 
 def _run(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, scope_file,
-         policy, only, skip, outputs, fail_on, tests_junit, verify_migrations, run_tests: bool,
-         **extra) -> int:
+         policy, only, skip, outputs, fail_on, tests_junit, verify_migrations, if_no_role,
+         run_tests: bool, **extra) -> int:
     from guard import context, engine, testsrun
     from guard.report import render
 
@@ -102,7 +106,14 @@ def _run(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, scop
     opts = context.Options(repo=repo, base=base, head=head, staged=staged, role=role,
                            scope=scope_file, policy=policy, verify_migrations=verify_migrations,
                            extra=tuple(sorted(extra.items())))
-    ctx = context.build(opts)
+    try:
+        ctx = context.build(opts)
+    except context.NoRoleError as exc:
+        if if_no_role != "skip":
+            raise
+        click.echo(f"guard: notice: nothing checked — {exc.one_line()} (--if-no-role skip)",
+                   err=True)
+        return 0
     cfg = ctx.policy.config
     tests = None
     if tests_junit:

@@ -22,6 +22,7 @@ class Options:
     scope: str | None = None
     policy: str = "base"           # base | worktree
     verify_migrations: bool = False
+    worktree: bool = False         # range plus uncommitted work (the agent Stop hook)
     extra: tuple[tuple[str, object], ...] = ()   # check-specific command-line settings
 
 
@@ -29,7 +30,7 @@ class Options:
 class Context:
     git: Git
     options: Options
-    mode: str                       # range | staged
+    mode: str                       # range | staged | worktree
     base_ref: str | None
     base: str | None
     merge_base: str | None
@@ -59,7 +60,7 @@ class Context:
 
     @property
     def range_spec(self) -> str | None:
-        if self.mode == "staged" or not self.merge_base:
+        if self.mode == "staged" or not self.merge_base or self.head == "INDEX":
             return None
         return f"{self.merge_base}..{self.head}"
 
@@ -114,13 +115,26 @@ def choose_base(git: Git, options: Options, branch: str | None, env: dict) -> tu
                      hint="pass --base (e.g. --base origin/main)")
 
 
+def _trusted_target(git: Git, env: dict) -> tuple[str, str] | None:
+    found = ci_base(git, env)
+    if found:
+        return found
+    default = git.default_branch()
+    return (default, "the default branch") if default else None
+
+
+class NoRoleError(GuardError):
+    """No role could be determined; a hook may choose to skip instead of failing."""
+
+
 def build(options: Options, env: dict | None = None) -> Context:
     env = dict(os.environ) if env is None else env
     git = gitmod.open_repo(options.repo)
     if not git.has_commits():
         raise GuardError("empty repository: there is no commit yet, so there is no trusted "
                          "policy and no base to compare with", path=git.root,
-                         hint="commit the policy (company.config.yaml) first, then run guard")
+                         hint="commit the policy (company.config.yaml) first, then run guard "
+                              "(for that first commit: SKIP=guard-scope git commit ...)")
     branch = git.current_branch()
 
     if options.staged:
@@ -140,7 +154,16 @@ def build(options: Options, env: dict | None = None) -> Context:
                              hint="run guard on the work branch, or pass --base explicitly")
         merge_base = git.merge_base(base_sha, head)
         trusted_rev, trusted_label = base_sha, f"base {base_ref} {base_sha[:8]}"
-        mode = "range"
+        if origin == "PRE_COMMIT_FROM_REF":
+            # pre-push: FROM_REF is the remote's previous tip of this same branch, which an
+            # earlier push (perhaps with --no-verify) controlled. Policy comes from the
+            # branch's target instead; the range stays FROM..TO.
+            target = _trusted_target(git, env)
+            if target:
+                trusted_rev, trusted_label = git.resolve(target[0], what="base"), \
+                    f"{target[1]} {target[0]}"
+                trusted_label += f" {trusted_rev[:8]}"
+        mode = "worktree" if options.worktree else "range"
 
     reader = (pol.WorktreeReader(git.root) if options.policy == "worktree"
               else pol.RevReader(git, trusted_rev, trusted_label))
@@ -150,6 +173,13 @@ def build(options: Options, env: dict | None = None) -> Context:
 
     if mode == "staged":
         changes = git.diff("HEAD", None, cached=True)
+        if git.try_resolve("MERGE_HEAD"):
+            # concluding a merge: the other side's changes were reviewed on their own branch;
+            # hold the commit to what differs from both parents (the resolution itself)
+            theirs = {p for c in git.diff("MERGE_HEAD", None, cached=True) for p in c.paths}
+            changes = [c for c in changes if any(p in theirs for p in c.paths)]
+    elif mode == "worktree":
+        changes = git.diff(merge_base, None) + git.untracked_as_changes()
     else:
         changes = git.diff(merge_base, head)
     return Context(git, options, mode, base_ref, base_sha, merge_base, head_ref, head, policy,
@@ -175,7 +205,7 @@ def load_policy(git: Git, reader, options: Options, branch: str | None, *,
         if values:
             wanted, origin = values[0], "Agent-Role commit trailer"
     if not wanted:
-        raise GuardError("no role: guard cannot tell which role's contract this branch is held to",
+        raise NoRoleError("no role: guard cannot tell which role's contract this branch is held to",
                          hint=f"pass --role (one of: {', '.join(sorted(roles))}), set guard.role "
                               "in company.config.yaml, or name the branch agent/<role>/...")
     role = find_role(roles, wanted, origin=origin)

@@ -260,6 +260,18 @@ class Git:
             values += [_decode(v).strip() for v in rec.split(b"\x01") if v.strip()]
         return values
 
+    def untracked_as_changes(self) -> list[Change]:
+        """Untracked, not-ignored files of the working tree, as additions."""
+        proc = self.run(["ls-files", "--others", "--exclude-standard", "-z", "--full-name"])
+        out = []
+        for raw in proc.stdout.split(b"\0"):
+            if not raw:
+                continue
+            path = _decode(raw)
+            mode = MODE_SYMLINK if os.path.islink(os.path.join(self.root, path)) else "100644"
+            out.append(Change("A", path, None, "000000", mode, ZERO_SHA, ZERO_SHA))
+        return out
+
     def status_porcelain(self) -> list[tuple[str, str]]:
         proc = self.run(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
         out, parts, i = [], proc.stdout.split(b"\0"), 0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 from typing import Iterator
 
 from guard.finding import Finding
-from guard.git import MODE_SYMLINK
+from guard.git import MODE_SYMLINK, ZERO_SHA, encode_path
 from guard.policy import Decision, Policy
 
 
@@ -73,9 +74,14 @@ def _symlink_findings(ctx, policy: Policy) -> Iterator[Finding]:
     links = [c for c in ctx.changes if c.new_mode == MODE_SYMLINK and c.status != "D"]
     if not links:
         return
-    targets = ctx.git.read_blobs([c.new_sha for c in links])
+    targets = ctx.git.read_blobs([c.new_sha for c in links if c.new_sha != ZERO_SHA])
     for change in links:
         raw = targets.get(change.new_sha)
+        if change.new_sha == ZERO_SHA:   # working tree (not hashed by git): read the link
+            try:
+                raw = os.readlink(os.path.join(os.fsencode(ctx.root), encode_path(change.path)))
+            except OSError:
+                raw = None
         if raw is None:
             continue
         target = raw.decode("utf-8", "surrogateescape")
