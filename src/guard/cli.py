@@ -12,7 +12,7 @@ import click
 from guard import __version__
 from guard.errors import GuardError
 
-FORMATS = ("text", "json", "markdown", "junit", "sarif", "github")
+FORMATS = ("text", "json", "markdown", "junit", "sarif", "github", "agent")
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -197,6 +197,16 @@ def explain(what: str, repo: str, role, scope_file, policy, base) -> None:
 @cli.group()
 def hook() -> None:
     """Entry points for git and agent hooks."""
+
+
+@hook.command("claude")
+@click.option("--role", metavar="NAME",
+              help="Role whose contract applies (else guard.role, the hook's agent_type, the "
+                   "branch name).")
+def hook_claude(role) -> None:
+    """Answer one Claude Code hook event (JSON on stdin): exit 2 blocks, 0 allows."""
+    from guard.agent import claude
+    raise SystemExit(claude.main(role=role))
 
 
 @cli.command()

@@ -23,6 +23,7 @@ class Options:
     policy: str = "base"           # base | worktree
     verify_migrations: bool = False
     worktree: bool = False         # range plus uncommitted work (the agent Stop hook)
+    agent_name: str | None = None  # the agent hook's agent_type (`engineering-backend`)
     extra: tuple[tuple[str, object], ...] = ()   # check-specific command-line settings
 
 
@@ -193,6 +194,10 @@ def load_policy(git: Git, reader, options: Options, branch: str | None, *,
     wanted, origin = options.role, "--role"
     if not wanted and cfg.role:
         wanted, origin = cfg.role, f"guard.role in {cfg.file}"
+    if not wanted and options.agent_name and any(
+            options.agent_name == r.name or options.agent_name in r.agent_names
+            for r in roles.values()):
+        wanted, origin = options.agent_name, f"agent_type {options.agent_name!r} of the hook"
     if not wanted:
         from_branch = pol.role_from_branch(branch, cfg.branch_pattern)
         if from_branch:

@@ -16,16 +16,19 @@ from guard.rule import Rule
 CHECKS: dict[str, str] = {
     "policy": "guard.checks.policy:run",
     "scope": "guard.checks.scope:run",
+    "contract": "guard.checks.contract:run",
 }
 
 # check name -> its spec module: pure data (RULES) and the parser of its `guard.<check>`
 # configuration section (parse_config). Spec modules import only the standard library and
 # guard's light modules, never the check's heavy dependencies.
-SPECS: dict[str, str] = {}
+SPECS: dict[str, str] = {
+    "contract": "guard.checks.contract_spec",
+}
 
 # Checks named by the design that later issues add; asking for one by name is an error
 # that says so, instead of a silent pass.
-PLANNED_CHECKS = ("contract", "migrations", "commits", "conventions")
+PLANNED_CHECKS = ("migrations", "commits", "conventions")
 
 # Checks cheap enough for the pre-commit hook and the agent Stop hook.
 FAST_CHECKS = ("policy", "scope")

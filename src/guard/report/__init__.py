@@ -11,6 +11,7 @@ REPORTERS: dict[str, str] = {
     "junit": "guard.report.junit:render",
     "sarif": "guard.report.sarif:render",
     "github": "guard.report.github:render",
+    "agent": "guard.report.agent:render",
 }
 
 

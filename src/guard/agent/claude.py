@@ -1,0 +1,387 @@
+"""`guard hook claude`: answer one Claude Code hook event (JSON on stdin).
+
+Claude Code's protocol: exit 2 with the reason on stderr blocks (the tool call, or the stop);
+exit 0 allows, and JSON on stdout may add a message for the user (`systemMessage`) and context
+for the agent (`hookSpecificOutput.additionalContext`); any other exit code is a non-blocking
+error shown to the user. guard's choices:
+
+- PreToolUse Write/Edit/MultiEdit/NotebookEdit: the target, resolved against the repository
+  (relative to the event's cwd, through `..` and symlinks), is held to the role's scope with the
+  policy committed at HEAD. Do-not-touch, outside-task and unowned-at-error paths, and policy
+  files the role does not own, are blocked (exit 2) with the rule, the deciding pattern and
+  whom to coordinate with. Shared paths are allowed with the coordination reminder. Paths
+  outside the repository, and git-ignored ones, are not guard's business: allowed.
+- PreToolUse Bash: the same, for the command's obvious write targets (guard.agent.bashparse);
+  a command it cannot read for sure is allowed, never blocked.
+- Stop / SubagentStop: the fast checks on the branch plus the working tree; errors block the
+  stop (exit 2, `--format agent` lines on stderr). `stop_hook_active` → allow at once, so the
+  agent is held at most once per stop.
+- Input guard cannot use (not JSON, not an object) and configuration errors: one line on
+  stderr and exit 1 — a hook error the user sees, which neither blocks blindly nor passes
+  silently. No role, no commit yet, or no base branch: a notice on stderr and exit 0 (the
+  agent is not trapped on a repository guard is not set up for); `guard check` in CI still
+  fails closed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+
+WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
+STOP_EVENTS = ("Stop", "SubagentStop")
+ALLOW, ERROR, BLOCK = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Answer:
+    code: int
+    stdout: str = ""
+    stderr: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One target path held to the policy."""
+    path: str                 # repository-relative
+    rule: str | None          # None: owned, or not guard's business
+    severity: str | None
+    message: str = ""
+    hint: str = ""
+
+
+class HookInputError(Exception):
+    pass
+
+
+def parse_event(raw: bytes) -> dict:
+    try:
+        event = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
+        raise HookInputError(f"the hook input on stdin is not JSON{where}: "
+                             f"{getattr(exc, 'msg', exc)}") from None
+    if not isinstance(event, dict):
+        raise HookInputError(f"the hook input on stdin is a JSON {type(event).__name__}, "
+                             "not an object")
+    name = event.get("hook_event_name")
+    if not isinstance(name, str) or not name:
+        raise HookInputError("the hook input has no hook_event_name")
+    return event
+
+
+# -- paths --------------------------------------------------------------------------------
+def _real_with_rest(path: str) -> str:
+    """realpath of the deepest existing ancestor, plus the part that does not exist yet."""
+    head, rest = path, []
+    while head and not os.path.lexists(head):
+        parent, name = os.path.split(head)
+        if parent == head:
+            break
+        rest.append(name)
+        head = parent
+    real = os.path.realpath(head) if head else head
+    return os.path.join(real, *reversed(rest)) if rest else real
+
+
+def repo_paths(root: str, cwd: str, target: str) -> list[str]:
+    """Every repository-relative path ``target`` may land on: the lexical path and the one
+    through symlinks. Empty when the target lies outside the repository."""
+    absolute = os.path.normpath(os.path.join(cwd, target))
+    candidates = [absolute, os.path.normpath(_real_with_rest(absolute))]
+    roots = {root, os.path.realpath(root)}
+    out: list[str] = []
+    for cand in candidates:
+        for r in roots:
+            rel = os.path.relpath(cand, r)
+            if rel == "." or rel == ".." or rel.startswith(".." + os.sep):
+                continue
+            rel = rel.replace(os.sep, "/")
+            if rel not in out:
+                out.append(rel)
+    return out
+
+
+# -- policy -------------------------------------------------------------------------------
+def judge(policy, rel: str, exists_dir: bool) -> Verdict:
+    """One repository path under the trusted policy: what would `guard check` say?"""
+    from guard.checks.scope import _pattern_words
+
+    probe = rel + "/" if exists_dir and not rel.endswith("/") else rel
+    decision = policy.decide(probe)
+    role = policy.role
+    src = decision.source
+    pattern = _pattern_words(decision)
+    if policy.policy_files.decide(probe) and not (decision.verdict == "owned" and
+                                                  decision.owned_by_role):
+        return Verdict(rel, "POLICY001", "error",
+                       f"{rel} is guard policy, which the {role.title} does not own "
+                       f"(POLICY001 policy-file-changed)",
+                       "leave it as it is; ask the Staff Engineer to change the policy on the "
+                       "base branch")
+    if decision.verdict == "forbidden":
+        owner = policy.owner_title(src.owner) if src else None
+        note = f" — {src.note}" if src and src.note else ""
+        if src and src.kind == "task-forbidden":
+            what = f"{rel} is forbidden by the task's file scope{pattern}"
+        else:
+            what = f"{rel} is on the do-not-touch list for the {role.title}{note}{pattern}"
+        who = f"it is owned by {owner}; " if owner else ""
+        return Verdict(rel, "SCOPE001", "error", what + " (SCOPE001 do-not-touch-path)",
+                       f"do not change it: {who}ask the Staff Engineer to route the change "
+                       "to its owner")
+    if decision.verdict == "outside-task":
+        task = policy.task
+        return Verdict(rel, "SCOPE004", "error",
+                       f"{rel} is outside the task's file scope ({task.file}) "
+                       "(SCOPE004 outside-task-scope)",
+                       "keep to the task's files, or ask the Staff Engineer to widen the task's "
+                       "file scope")
+    if decision.verdict == "unowned":
+        return Verdict(rel, "SCOPE003", policy.unowned_severity,
+                       f"{rel} is not among the paths the {role.title} owns "
+                       "(SCOPE003 unowned-path)",
+                       "put the change under a path the role owns, or ask the Staff Engineer "
+                       "to assign the path to a role")
+    if decision.verdict == "shared":
+        note = f" — {src.note}" if src and src.note else ""
+        return Verdict(rel, "SCOPE002", "warning",
+                       f"{rel} is a shared boundary{note}{pattern} (SCOPE002 shared-boundary)",
+                       "coordinate this change via the Staff Engineer and list it in the "
+                       "hand-off report")
+    return Verdict(rel, None, None)
+
+
+def _apply_trusted_levels(policy, verdict: Verdict) -> Verdict:
+    """guard.severity and guard.ignore from the trusted policy apply here as in `guard check`."""
+    if verdict.rule is None:
+        return verdict
+    from guard.patterns import PatternSet
+
+    cfg = policy.config
+    for change in cfg.severity:
+        if change.rule == verdict.rule:
+            if change.level == "off":
+                return Verdict(verdict.path, None, None)
+            verdict = Verdict(verdict.path, verdict.rule, change.level, verdict.message,
+                              verdict.hint)
+    for sup in cfg.ignores:
+        if sup.rule == verdict.rule and (not sup.paths or
+                                         PatternSet(sup.paths).decide(verdict.path)):
+            return Verdict(verdict.path, None, None)
+    return verdict
+
+
+@dataclass
+class Loaded:
+    git: object
+    policy: object
+
+
+def load(cwd: str, role: str | None, agent_type: str | None) -> Loaded | Answer:
+    """The repository at the event's cwd and its policy as committed at HEAD."""
+    from guard import context, git as gitmod, policy as pol
+    from guard.errors import GuardError
+
+    try:
+        git = gitmod.open_repo(cwd)
+    except GuardError as exc:
+        return Answer(ALLOW, stderr=f"guard: notice: nothing checked — {exc.one_line()}\n")
+    head = git.try_resolve("HEAD")
+    if head is None:
+        return Answer(ALLOW, stderr="guard: notice: nothing checked — the repository has no "
+                                    "commit yet, so there is no trusted policy\n")
+    reader = pol.RevReader(git, head, f"HEAD {head[:8]}")
+    options = context.Options(repo=git.root, role=role, agent_name=agent_type)
+    try:
+        policy = context.load_policy(git, reader, options, git.current_branch(),
+                                     range_spec=None, trusted_rev=head)
+    except context.NoRoleError as exc:
+        return Answer(ALLOW, stderr=f"guard: notice: nothing checked — {exc.one_line()}\n")
+    return Loaded(git, policy)
+
+
+def _ignored(git, paths: list[str]) -> set[str]:
+    if not paths:
+        return set()
+    proc = git.run(["check-ignore", "-z", "--stdin"], check=False,
+                   stdin=b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths))
+    return {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}
+
+
+def hold(loaded: Loaded, cwd: str, targets: list[tuple[str, str]]) -> list[Verdict]:
+    """(target as given, what happens to it) → the verdicts that matter (blocking or shared)."""
+    policy, root = loaded.policy, loaded.git.root
+    out: list[Verdict] = []
+    for target, _verb in targets:
+        abs_target = os.path.normpath(os.path.join(cwd, target))
+        is_dir = os.path.isdir(abs_target)
+        verdicts = [_apply_trusted_levels(policy, judge(policy, rel, is_dir))
+                    for rel in repo_paths(root, cwd, target)]
+        verdicts = [v for v in verdicts if v.rule]
+        out += verdicts
+    blocking = [v for v in out if v.severity == "error"]
+    if blocking:
+        # a git-ignored path never reaches a diff; the hook holds writes to what the diff
+        # check would see (ignored paths: build output, .env, caches)
+        ignored = _ignored(loaded.git, sorted({v.path for v in blocking}))
+        out = [v for v in out if v.path not in ignored]
+    return out
+
+
+# -- answers ------------------------------------------------------------------------------
+def _title(policy) -> str:
+    persona = policy.persona
+    return f"{persona} ({policy.role.title})" if persona else f"the {policy.role.title}"
+
+
+def _answer_for(loaded: Loaded, verdicts: list[Verdict], action: str) -> Answer:
+    from guard.report.common import safe_path
+
+    policy = loaded.policy
+    blocking = [v for v in verdicts if v.severity == "error"]
+    if blocking:
+        lines = [f"guard: blocked — {action} would break the contract of "
+                 f"{_title(policy)} (role {policy.role.name}, from {policy.role_origin}; "
+                 f"policy from {policy.source_label}):"]
+        seen = set()
+        for v in blocking:
+            if (v.rule, v.path) in seen:
+                continue
+            seen.add((v.rule, v.path))
+            lines.append(f"- {safe_path(v.message)} → {safe_path(v.hint)}")
+        return Answer(BLOCK, stderr="\n".join(lines) + "\n")
+    notes = [v for v in verdicts if v.severity in ("warning", "info")]
+    if not notes:
+        return Answer(ALLOW)
+    text = "guard: " + "; ".join(f"{safe_path(v.message)} → {safe_path(v.hint)}"
+                                 for v in notes)
+    payload = {"systemMessage": text,
+               "hookSpecificOutput": {"hookEventName": "PreToolUse",
+                                      "additionalContext": text}}
+    return Answer(ALLOW, stdout=json.dumps(payload, ensure_ascii=False) + "\n")
+
+
+def _tool_targets(tool: str, tool_input: dict) -> list[tuple[str, str]] | None:
+    key = "notebook_path" if tool == "NotebookEdit" else "file_path"
+    value = tool_input.get(key) or (tool_input.get("file_path") if tool == "NotebookEdit"
+                                    else None)
+    if not isinstance(value, str) or not value:
+        return None
+    return [(value, "write")]
+
+
+def pre_tool_use(event: dict, role: str | None) -> Answer:
+    tool = event.get("tool_name")
+    tool_input = event.get("tool_input")
+    if tool not in WRITE_TOOLS and tool != "Bash":
+        return Answer(ALLOW)
+    if not isinstance(tool_input, dict):
+        raise HookInputError(f"the {tool} event has no tool_input object")
+    cwd = event.get("cwd")
+    if not isinstance(cwd, str) or not cwd:
+        cwd = os.getcwd()
+    if tool == "Bash":
+        command = tool_input.get("command")
+        if not isinstance(command, str):
+            raise HookInputError("the Bash event has no tool_input.command string")
+        from guard.agent.bashparse import write_targets
+
+        parsed = write_targets(command, cwd)
+        targets = [(t.path, t.verb) for t in parsed.targets]
+        if not targets:
+            return Answer(ALLOW)
+        first = command.strip().splitlines()[0] if command.strip() else command
+        action = f"Bash `{first[:80]}`"
+    else:
+        found = _tool_targets(tool, tool_input)
+        if found is None:
+            raise HookInputError(f"the {tool} event has no tool_input."
+                                 f"{'notebook_path' if tool == 'NotebookEdit' else 'file_path'}")
+        targets = found
+        action = f"{tool} to {found[0][0]}"
+    loaded = load(cwd, role, _agent_type(event))
+    if isinstance(loaded, Answer):
+        return loaded
+    return _answer_for(loaded, hold(loaded, cwd, targets), action)
+
+
+def _agent_type(event: dict) -> str | None:
+    value = event.get("agent_type")
+    return value if isinstance(value, str) and value else None
+
+
+def stop(event: dict, role: str | None, *, limit: int = 20) -> Answer:
+    if event.get("stop_hook_active") is True:
+        return Answer(ALLOW)
+    from guard import context, engine, git as gitmod, registry
+    from guard.errors import GuardError
+    from guard.report import render
+
+    cwd = event.get("cwd") if isinstance(event.get("cwd"), str) and event.get("cwd") \
+        else os.getcwd()
+    try:
+        git = gitmod.open_repo(cwd)
+    except GuardError as exc:
+        return Answer(ALLOW, stderr=f"guard: notice: nothing checked — {exc.one_line()}\n")
+    if not git.has_commits():
+        return Answer(ALLOW, stderr="guard: notice: nothing checked — the repository has no "
+                                    "commit yet\n")
+    env = dict(os.environ)
+    try:
+        base, _origin = context.choose_base(git, context.Options(), git.current_branch(), env)
+        git.resolve(base, what="base")
+    except GuardError as exc:
+        return Answer(ALLOW, stderr=f"guard: notice: stop not checked — {exc.one_line()}\n")
+    options = context.Options(repo=git.root, base=base, role=role, worktree=True,
+                              agent_name=_agent_type(event))
+    try:
+        ctx = context.build(options, env)
+    except context.NoRoleError as exc:
+        return Answer(ALLOW, stderr=f"guard: notice: stop not checked — {exc.one_line()}\n")
+    checks = [c for c in registry.FAST_CHECKS if c in registry.CHECKS]
+    report = engine.run(ctx, checks, fail_on="error", with_commits=False)
+    if not report.failed:
+        return Answer(ALLOW)
+    text = render("agent", report, limit=limit)
+    intro = ("guard: not done yet — the branch plus the working tree break the role's "
+             "contract. Fix each error below (the part after → says how), then finish.\n")
+    return Answer(BLOCK, stderr=intro + text)
+
+
+def answer(raw: bytes, role: str | None) -> Answer:
+    event = parse_event(raw)
+    name = event["hook_event_name"]
+    if name == "PreToolUse":
+        return pre_tool_use(event, role)
+    if name in STOP_EVENTS:
+        return stop(event, role)
+    return Answer(ALLOW)     # other events: nothing for guard to say
+
+
+def main(role: str | None = None, stdin=None) -> int:
+    """Read the event, answer it, and never let an error turn into a block by accident."""
+    from guard.errors import GuardError
+
+    stream = stdin if stdin is not None else sys.stdin.buffer
+    try:
+        result = answer(stream.read(), role)
+    except HookInputError as exc:
+        result = Answer(ERROR, stderr=f"guard: hook error: {exc} — the event was not checked; "
+                                      "`guard hook claude` expects a Claude Code hook event\n")
+    except GuardError as exc:
+        result = Answer(ERROR, stderr=f"guard: hook error: {exc.one_line()} (not checked; "
+                                      "fix it and run `guard check`)\n")
+    except Exception as exc:  # noqa: BLE001 - a crash must not block (exit 2) or pass silently
+        result = Answer(ERROR, stderr=f"guard: internal error in the hook: "
+                                      f"{type(exc).__name__}: {exc} (not checked; please "
+                                      "report it)\n")
+    if result.stdout:
+        sys.stdout.write(result.stdout)
+        sys.stdout.flush()
+    if result.stderr:
+        sys.stderr.write(result.stderr)
+        sys.stderr.flush()
+    return result.code

@@ -1,0 +1,340 @@
+"""`guard hook claude`: captured Claude Code event shapes through the real CLI, on real
+repositories; `guard init --claude`; the `--format agent` reporter."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from gitrepo import Repo, backend_project, run_guard
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "claude")
+NO_ROLE = "personas:\n  engineering_backend: Casey\n  engineering_frontend: Riley\n"
+
+
+def event(name: str, repo_path: str, **changes) -> dict:
+    """A captured payload, moved from the capture's /work/shop onto the test repository."""
+    with open(os.path.join(FIXTURES, name + ".json"), encoding="utf-8") as fh:
+        text = fh.read().replace("/work/shop", repo_path)
+    data = json.loads(text)
+    for key, value in changes.items():
+        if key in ("file_path", "notebook_path", "command"):
+            data["tool_input"][key] = value
+        elif value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def hook(repo_path: str, payload, *args, cwd: str | None = None, env=None):
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    return run_guard("hook", "claude", *args, cwd=cwd or repo_path, input=text, env=env)
+
+
+# -- PreToolUse: Write / Edit / MultiEdit / NotebookEdit --------------------------------
+def test_write_to_owned_path_is_allowed_silently(repo):
+    res = hook(repo.path, event("pre_tool_use_write", repo.path))
+    assert (res.code, res.out, res.err) == (0, "", "")
+
+
+def test_edit_of_forbidden_path_is_blocked_with_rule_pattern_and_owner(repo):
+    res = hook(repo.path, event("pre_tool_use_edit", repo.path))
+    assert res.code == 2, res
+    assert res.out == ""
+    first, detail = res.err.splitlines()[:2]
+    assert first.startswith("guard: blocked — Edit to ") and "Casey (Backend Engineer)" in first
+    assert "src/components/Button.tsx is on the do-not-touch list for the Backend Engineer" \
+        in detail
+    assert "SCOPE001 do-not-touch-path" in detail
+    assert "pattern `src/components/` at rules/backend.yaml:" in detail
+    assert "owned by Riley (Frontend Engineer)" in detail
+    assert "ask the Staff Engineer" in detail
+
+
+def test_multiedit_of_shared_path_is_allowed_with_reminder(repo):
+    res = hook(repo.path, event("pre_tool_use_multiedit", repo.path))
+    assert res.code == 0 and res.err == ""
+    out = json.loads(res.out)
+    ctx = out["hookSpecificOutput"]
+    assert ctx["hookEventName"] == "PreToolUse"
+    assert "src/types/order.ts is a shared boundary" in ctx["additionalContext"]
+    assert "Staff Engineer" in ctx["additionalContext"]
+    assert out["systemMessage"] == ctx["additionalContext"]
+    assert "permissionDecision" not in ctx     # the user's own permission flow still runs
+
+
+def test_notebookedit_uses_notebook_path(repo):
+    res = hook(repo.path, event("pre_tool_use_notebookedit", repo.path))
+    assert res.code == 2 and "deploy/capacity.ipynb" in res.err and "DevOps" in res.err
+
+
+def test_unowned_path_blocked_and_softened_by_trusted_policy(tmp_path):
+    repo = backend_project(str(tmp_path / "p"))
+    res = hook(repo.path, event("pre_tool_use_write", repo.path,
+                                file_path=os.path.join(repo.path, "scripts/cleanup.sh")))
+    assert res.code == 2 and "SCOPE003 unowned-path" in res.err
+    soft = backend_project(str(tmp_path / "q"),
+                           config="guard:\n  role: backend\n  unowned: warning\n")
+    res = hook(soft.path, event("pre_tool_use_write", soft.path,
+                                file_path=os.path.join(soft.path, "scripts/cleanup.sh")))
+    assert res.code == 0 and "SCOPE003" in json.loads(res.out)["systemMessage"]
+
+
+def test_relative_dotdot_and_subfolder_cwd_resolve_against_the_repository(repo):
+    sub = os.path.join(repo.path, "src", "server")
+    res = hook(repo.path, event("pre_tool_use_write", repo.path, cwd=sub,
+                                file_path="../components/Nav.tsx"), cwd=sub)
+    assert res.code == 2 and "src/components/Nav.tsx" in res.err
+    res = hook(repo.path, event("pre_tool_use_write", repo.path, cwd=sub,
+                                file_path="./handlers/../orders.py"), cwd=sub)
+    assert res.code == 0, res
+
+
+def test_write_through_symlink_into_forbidden_folder_is_blocked(repo):
+    os.symlink("../components", os.path.join(repo.path, "src", "server", "ui"))
+    res = hook(repo.path, event("pre_tool_use_write", repo.path,
+                                file_path=os.path.join(repo.path, "src/server/ui/New.tsx")))
+    assert res.code == 2, res
+    assert "src/components/New.tsx is on the do-not-touch list" in res.err
+
+
+def test_symlinked_checkout_path_still_resolves(repo, tmp_path):
+    link = str(tmp_path / "alias")
+    os.symlink(repo.path, link)
+    res = hook(repo.path, event("pre_tool_use_write", link, cwd=link,
+                                file_path=os.path.join(link, "deploy/x.yaml")))
+    assert res.code == 2 and "deploy/x.yaml" in res.err
+
+
+def test_paths_outside_the_repository_and_ignored_paths_are_allowed(repo, tmp_path):
+    res = hook(repo.path, event("pre_tool_use_write", repo.path,
+                                file_path=str(tmp_path / "notes.txt")))
+    assert (res.code, res.out) == (0, "")
+    repo.commit("chore: ignore build output", {".gitignore": "dist/\n"})
+    res = hook(repo.path, event("pre_tool_use_write", repo.path,
+                                file_path=os.path.join(repo.path, "dist/bundle.js")))
+    assert (res.code, res.out) == (0, ""), res
+
+
+def test_policy_file_write_is_blocked(repo):
+    res = hook(repo.path, event("pre_tool_use_write", repo.path,
+                                file_path=os.path.join(repo.path, "company.config.yaml")))
+    assert res.code == 2 and "POLICY001" in res.err and "guard policy" in res.err
+    res = hook(repo.path, event("pre_tool_use_write", repo.path,
+                                file_path=os.path.join(repo.path, ".claude/settings.json")))
+    assert res.code == 2 and "POLICY001" in res.err
+
+
+def test_policy_comes_from_head_not_the_working_tree(repo):
+    # an uncommitted edit that widens the agent's scope changes nothing for the hook
+    with open(os.path.join(repo.path, "company.config.yaml"), "a") as fh:
+        fh.write("  owned: [src/components/]\n")
+    res = hook(repo.path, event("pre_tool_use_edit", repo.path))
+    assert res.code == 2 and "SCOPE001" in res.err
+
+
+def test_trusted_suppression_applies(tmp_path):
+    cfg = ("guard:\n  role: backend\n  ignore:\n    - {rule: SCOPE003, paths: [docs/], "
+           "reason: docs are everyone's}\n")
+    repo = backend_project(str(tmp_path / "p"), config=cfg)
+    res = hook(repo.path, event("pre_tool_use_write", repo.path,
+                                file_path=os.path.join(repo.path, "docs/api.md")))
+    assert (res.code, res.out) == (0, ""), res
+
+
+# -- role ---------------------------------------------------------------------------------
+def test_role_from_agent_type(tmp_path):
+    repo = backend_project(str(tmp_path / "p"), config=NO_ROLE)
+    repo.git("checkout", "-q", "-b", "feature/no-role-in-name")
+    payload = event("pre_tool_use_edit", repo.path)          # agent_type engineering-backend
+    res = hook(repo.path, payload)
+    assert res.code == 2 and "agent_type 'engineering-backend' of the hook" in res.err
+    # a frontend sub-agent may edit the same file
+    res = hook(repo.path, event("pre_tool_use_edit", repo.path,
+                                agent_type="engineering-frontend"))
+    assert res.code == 0, res
+    # --role wins over agent_type
+    res = hook(repo.path, payload, "--role", "frontend")
+    assert res.code == 0, res
+
+
+def test_unknown_agent_type_falls_back_to_branch_and_no_role_is_a_notice(tmp_path):
+    repo = backend_project(str(tmp_path / "p"), config=NO_ROLE)   # branch agent/backend/task
+    res = hook(repo.path, event("pre_tool_use_edit", repo.path, agent_type="Explore"))
+    assert res.code == 2 and "branch name" in res.err
+    repo.git("checkout", "-q", "-b", "feature/x")
+    res = hook(repo.path, event("pre_tool_use_edit", repo.path, agent_type="Explore"))
+    assert res.code == 0 and res.err.startswith("guard: notice: nothing checked — no role")
+
+
+# -- PreToolUse: Bash ---------------------------------------------------------------------
+@pytest.mark.parametrize("command,blocked", [
+    ("npm run build > deploy/build.log 2>&1", "deploy/build.log"),
+    ("echo '{}' | tee -a src/components/theme.json", "src/components/theme.json"),
+    ("cp src/server/app.py src/components/", "src/components/app.py"),
+    ("mv src/components/Button.tsx src/server/Button.tsx", "src/components/Button.tsx"),
+    ("rm -rf src/components", "src/components"),
+    ("sed -i 's/a/b/' .github/workflows/ci.yml", ".github/workflows/ci.yml"),
+    ("git checkout main -- deploy/nginx.conf", "deploy/nginx.conf"),
+    ("cd src && touch components/New.tsx", "src/components/New.tsx"),
+    ("ln -s ../server/app.py src/components/app.py", "src/components/app.py"),
+])
+def test_bash_obvious_writes_are_blocked(repo, command, blocked):
+    res = hook(repo.path, event("pre_tool_use_bash", repo.path, command=command))
+    assert res.code == 2, (command, res)
+    assert f"{blocked} is on the do-not-touch list" in res.err
+    assert res.err.startswith("guard: blocked — Bash `")
+
+
+@pytest.mark.parametrize("command", [
+    "pytest -q > /tmp/out.txt",
+    "echo done >&2",
+    "cat src/components/Button.tsx",
+    "echo $HOME > src/components/x",           # $: not read for sure
+    "rm src/components/*.tsx",                  # glob
+    "cat <<EOF > src/components/x\nhi\nEOF",    # here-doc
+    "python -c \"open('src/components/x','w')\"",   # out of reach, documented
+    "echo 'unterminated > src/components/x",    # does not tokenise
+    "echo \">\" src/components/x",              # quoted operator
+    "cd $DIR && rm src/components/x",
+    "touch src/server/new.py",
+])
+def test_bash_never_blocks_what_it_cannot_read_for_sure(repo, command):
+    res = hook(repo.path, event("pre_tool_use_bash", repo.path, command=command))
+    assert (res.code, res.out) == (0, ""), (command, res)
+
+
+def test_bash_shared_write_gets_reminder(repo):
+    res = hook(repo.path, event("pre_tool_use_bash", repo.path,
+                                command="echo 'export type Id = string' >> src/types/id.ts"))
+    assert res.code == 0 and "shared boundary" in json.loads(res.out)["systemMessage"]
+
+
+# -- bad input and other events -----------------------------------------------------------
+@pytest.mark.parametrize("payload,words", [
+    ("{not json", "is not JSON at line 1"),
+    ("[1, 2]", "a JSON list, not an object"),
+    ('{"tool_name": "Write"}', "no hook_event_name"),
+    ('{"hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {}}',
+     "no tool_input.file_path"),
+])
+def test_unusable_input_is_a_visible_non_blocking_error(repo, payload, words):
+    res = hook(repo.path, payload)
+    assert res.code == 1, res
+    assert res.err.startswith("guard: hook error: ") and words in res.err
+    assert len(res.err.strip().splitlines()) == 1
+
+
+def test_broken_trusted_config_is_a_hook_error_not_a_block(tmp_path):
+    repo = backend_project(str(tmp_path / "p"), config="guard:\n  role: backend\n  ownd: []\n")
+    res = hook(repo.path, event("pre_tool_use_edit", repo.path))
+    assert res.code == 1 and "company.config.yaml:3" in res.err and "did you mean" in res.err
+
+
+def test_other_events_and_tools_pass(repo):
+    assert hook(repo.path, event("user_prompt_submit", repo.path)).code == 0
+    read = event("pre_tool_use_write", repo.path, tool_name="Read")
+    read["tool_input"] = {"file_path": os.path.join(repo.path, "src/components/Button.tsx")}
+    assert hook(repo.path, read).code == 0
+
+
+def test_not_a_repository_is_a_notice(tmp_path):
+    folder = str(tmp_path / "plain")
+    os.makedirs(folder)
+    res = hook(folder, event("pre_tool_use_write", folder))
+    assert res.code == 0 and "not a git repository" in res.err
+
+
+# -- Stop / SubagentStop ------------------------------------------------------------------
+def test_stop_blocks_while_errors_remain_in_branch_or_working_tree(repo):
+    repo.commit("feat(api): orders", {"src/api/orders.py": "x\n"})
+    repo.write("src/components/Button.tsx", "changed but not committed\n")
+    repo.write("scripts/new.sh", "echo untracked\n")
+    res = hook(repo.path, event("stop", repo.path))
+    assert res.code == 2, res
+    lines = res.err.splitlines()
+    assert lines[0].startswith("guard: not done yet")
+    assert lines[1].startswith("guard FAILED: ") and "uncommitted work" in lines[1]
+    # the other fast checks registered in this guard version may add their own lines
+    mine = [line for line in lines[2:] if " SCOPE" in line]
+    assert mine[0].startswith("scripts/new.sh SCOPE003 error: ")
+    assert mine[1].startswith("src/components/Button.tsx SCOPE001 error: ")
+    assert " → revert src/components/Button.tsx: owned by Riley (Frontend Engineer)" in mine[1]
+    assert len(mine) == 2
+    severities = [line.split(" ")[2] for line in lines[2:]]
+    assert severities == sorted(severities, key=["error:", "warning:", "info:"].index)
+
+
+def test_stop_respects_stop_hook_active(repo):
+    repo.write("src/components/Button.tsx", "changed\n")
+    res = hook(repo.path, event("stop", repo.path, stop_hook_active=True))
+    assert (res.code, res.out, res.err) == (0, "", "")
+
+
+def test_stop_passes_when_clean_and_after_the_fix(repo):
+    repo.commit("feat(api): orders", {"src/api/orders.py": "x\n"})
+    assert hook(repo.path, event("stop", repo.path)).code == 0
+    repo.write("src/components/Button.tsx", "oops\n")
+    assert hook(repo.path, event("subagent_stop", repo.path)).code == 2
+    repo.git("checkout", "--", "src/components/Button.tsx")
+    res = hook(repo.path, event("subagent_stop", repo.path))
+    assert (res.code, res.err) == (0, ""), res
+
+
+def test_subagent_stop_role_from_agent_type(tmp_path):
+    repo = backend_project(str(tmp_path / "p"), config=NO_ROLE)
+    repo.git("checkout", "-q", "-b", "feature/x")
+    repo.commit("feat(ui): button", {"src/components/Button.tsx": "y\n"})
+    res = hook(repo.path, event("subagent_stop", repo.path))
+    assert res.code == 2 and "src/components/Button.tsx SCOPE001" in res.err
+    res = hook(repo.path, event("subagent_stop", repo.path, agent_type="engineering-frontend"))
+    assert res.code == 0, res
+
+
+def test_stop_without_base_or_role_is_a_notice(tmp_path):
+    repo = Repo.init(str(tmp_path / "p"), branch="trunk-less")
+    repo.commit("chore: base", {"company.config.yaml": NO_ROLE})
+    repo.git("checkout", "-q", "--detach")
+    res = hook(repo.path, event("stop", repo.path))
+    assert res.code == 0 and res.err.startswith("guard: notice: stop not checked")
+    repo2 = backend_project(str(tmp_path / "q"), config=NO_ROLE)
+    repo2.git("checkout", "-q", "-b", "feature/x")
+    res = hook(repo2.path, event("stop", repo2.path, agent_type=None))
+    assert res.code == 0 and "no role" in res.err
+
+
+def test_stop_output_is_capped(repo):
+    for i in range(25):
+        repo.write(f"src/components/C{i:02d}.tsx", "x\n")
+    res = hook(repo.path, event("stop", repo.path))
+    assert res.code == 2
+    lines = res.err.splitlines()
+    assert len(lines) == 2 + 20 + 1
+    more = int(lines[-1].split(" ")[1])
+    assert more >= 5 and lines[-1] == f"… {more} more (run `guard check`)"
+    assert lines[1].startswith(f"guard FAILED: {20 + more - _non_errors(lines)} error(s)")
+
+
+def _non_errors(lines):
+    counts = lines[1].split(": ", 1)[1].split(" · ")[0]     # "25 error(s), 1 warning(s), 2 info"
+    numbers = [int(part.strip().split(" ")[0]) for part in counts.split(",")]
+    return numbers[1] + numbers[2]
+
+
+# -- --format agent -----------------------------------------------------------------------
+def test_format_agent_is_compact_and_deterministic(repo):
+    repo.commit("feat: mixed", {"src/types/order.ts": "export type Order = {id: 1}\n",
+                                "src/components/Button.tsx": "y\n", "docs/x.md": "d\n"})
+    runs = [run_guard("check", "--base", "main", "--only", "scope", "--format", "agent",
+                      cwd=repo.path)
+            for _ in range(2)]
+    assert runs[0].out == runs[1].out and runs[0].code == 1
+    lines = runs[0].out.splitlines()
+    assert lines[0].startswith("guard FAILED: 2 error(s), 1 warning(s), 0 info · role backend")
+    assert [line.split(" ")[1:3] for line in lines[1:]] == [
+        ["SCOPE003", "error:"], ["SCOPE001", "error:"], ["SCOPE002", "warning:"]]
+    assert lines[1].startswith("docs/x.md SCOPE003 error: docs/x.md (added)")
+    assert all(" → " in line for line in lines[1:])
