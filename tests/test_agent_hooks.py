@@ -338,3 +338,70 @@ def test_format_agent_is_compact_and_deterministic(repo):
         ["SCOPE003", "error:"], ["SCOPE001", "error:"], ["SCOPE002", "warning:"]]
     assert lines[1].startswith("docs/x.md SCOPE003 error: docs/x.md (added)")
     assert all(" → " in line for line in lines[1:])
+
+
+# -- guard init --claude ------------------------------------------------------------------
+def _settings(repo) -> dict:
+    with open(os.path.join(repo.path, ".claude", "settings.json"), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _guard_groups(data: dict, event_name: str) -> list:
+    return [g for g in data["hooks"].get(event_name, [])
+            if any(h.get("command") == "guard hook claude" for h in g["hooks"])]
+
+
+def test_init_claude_writes_fresh_settings(repo):
+    res = run_guard("init", "--claude", cwd=repo.path)
+    assert res.code == 0, res.err
+    assert "added `guard hook claude` to PreToolUse, Stop, SubagentStop" in res.out
+    data = _settings(repo)
+    printed = json.loads(run_guard("init", "--claude", "--print", cwd=repo.path).out)
+    assert data == printed
+    assert _guard_groups(data, "PreToolUse")[0]["matcher"] == \
+        "Write|Edit|MultiEdit|NotebookEdit|Bash"
+    assert "matcher" not in _guard_groups(data, "Stop")[0]
+
+
+def test_init_claude_merges_without_clobbering_and_is_idempotent(repo):
+    existing = {
+        "permissions": {"allow": ["Bash(npm test:*)"], "deny": ["Read(./.env)"]},
+        "env": {"API_PORT": "8000"},
+        "hooks": {
+            "PreToolUse": [{"matcher": "Bash", "hooks": [
+                {"type": "command", "command": "./tools/ci/check-bash.sh", "timeout": 10}]}],
+            "PostToolUse": [{"matcher": "Write|Edit", "hooks": [
+                {"type": "command", "command": "npx prettier --write"}]}],
+            "Stop": [{"hooks": [{"type": "command", "command": "guard  hook claude --role backend"}]}],
+        },
+        "model": "sonnet",
+    }
+    repo.write(".claude/settings.json", json.dumps(existing, indent=4))
+    res = run_guard("init", "--claude", cwd=repo.path)
+    assert res.code == 0, res.err
+    assert "added `guard hook claude` to PreToolUse, SubagentStop" in res.out
+    assert "already there: Stop" in res.out
+    data = _settings(repo)
+    assert list(data) == ["permissions", "env", "hooks", "model"]      # order kept
+    assert data["permissions"] == existing["permissions"] and data["env"] == existing["env"]
+    assert data["hooks"]["PostToolUse"] == existing["hooks"]["PostToolUse"]
+    assert data["hooks"]["Stop"] == existing["hooks"]["Stop"]           # not duplicated
+    assert data["hooks"]["PreToolUse"][0] == existing["hooks"]["PreToolUse"][0]
+    assert len(_guard_groups(data, "PreToolUse")) == 1
+    before = open(os.path.join(repo.path, ".claude", "settings.json")).read()
+    res = run_guard("init", "--claude", cwd=repo.path)
+    assert res.code == 0 and "already there: PreToolUse, Stop, SubagentStop" in res.out
+    assert open(os.path.join(repo.path, ".claude", "settings.json")).read() == before
+
+
+@pytest.mark.parametrize("content,where", [
+    ('{\n  "permissions": {\n    "allow": [,]\n  }\n}\n', ".claude/settings.json:3: not valid JSON"),
+    ('[]\n', ".claude/settings.json:1: the settings file is a JSON list"),
+    ('{"hooks": {"Stop": {"hooks": []}}}', "hooks.Stop is a JSON dict, not a list"),
+])
+def test_init_claude_refuses_broken_settings(repo, content, where):
+    repo.write(".claude/settings.json", content)
+    res = run_guard("init", "--claude", cwd=repo.path)
+    assert res.code == 2 and where in res.err, res
+    assert len(res.err.strip().splitlines()) == 1
+    assert open(os.path.join(repo.path, ".claude", "settings.json")).read() == content

@@ -222,8 +222,16 @@ def demo(keep: bool, fmt: str) -> None:
 @click.option("-C", "--repo", default=".", metavar="DIR")
 @click.option("--role", metavar="NAME", help="Default role to write into guard.role.")
 @click.option("--print", "to_stdout", is_flag=True, help="Print the section instead of writing.")
-def init(repo: str, role, to_stdout: bool) -> None:
+@click.option("--claude", is_flag=True,
+              help="Instead: write or merge guard's hooks into .claude/settings.json.")
+def init(repo: str, role, to_stdout: bool, claude: bool) -> None:
     """Write a starter guard: section into company.config.yaml, every key explained."""
+    if claude:
+        import json
+        from guard.agent import settings
+        click.echo(json.dumps(settings.block(), indent=2) + "\n" if to_stdout
+                   else settings.run(repo), nl=False)
+        return
     from guard import init as init_mod
     click.echo(init_mod.run(repo=repo, role=role, to_stdout=to_stdout), nl=False)
 

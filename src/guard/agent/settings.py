@@ -1,0 +1,108 @@
+"""`guard init --claude`: write or merge guard's hooks into .claude/settings.json.
+
+The user's other settings (permissions, env, other hooks, their order) are kept; an event
+that already runs `guard hook claude` is left alone, so running it twice changes nothing.
+A file that is not valid JSON is an error naming its line, never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from guard.errors import GuardError
+
+SETTINGS = ".claude/settings.json"
+COMMAND = "guard hook claude"
+WRITE_MATCHER = "Write|Edit|MultiEdit|NotebookEdit|Bash"
+EVENTS = (("PreToolUse", WRITE_MATCHER), ("Stop", None), ("SubagentStop", None))
+
+
+def block() -> dict:
+    """The hooks section guard needs, as `guard init --claude` writes it."""
+    out: dict = {}
+    for event, matcher in EVENTS:
+        group: dict = {"matcher": matcher} if matcher else {}
+        group["hooks"] = [{"type": "command", "command": COMMAND}]
+        out[event] = [group]
+    return {"hooks": out}
+
+
+def _has_guard(groups: list) -> bool:
+    for group in groups:
+        for entry in (group.get("hooks") or []) if isinstance(group, dict) else []:
+            command = entry.get("command") if isinstance(entry, dict) else None
+            if isinstance(command, str) and COMMAND in " ".join(command.split()):
+                return True
+    return False
+
+
+def merge(existing: dict, *, file: str = SETTINGS) -> tuple[dict, list[str], list[str]]:
+    """(merged settings, events added, events already running guard)."""
+    hooks = existing.get("hooks")
+    if hooks is None:
+        hooks = {}
+    if not isinstance(hooks, dict):
+        raise GuardError(f"'hooks' is a JSON {type(hooks).__name__}, not an object", path=file,
+                         hint="make it an object of event name → list of matcher groups")
+    added, present = [], []
+    merged_hooks = dict(hooks)
+    for event, matcher in EVENTS:
+        groups = merged_hooks.get(event, [])
+        if not isinstance(groups, list):
+            raise GuardError(f"hooks.{event} is a JSON {type(groups).__name__}, not a list",
+                             path=file, hint="make it a list of {matcher, hooks} groups")
+        if _has_guard(groups):
+            present.append(event)
+            continue
+        group: dict = {"matcher": matcher} if matcher else {}
+        group["hooks"] = [{"type": "command", "command": COMMAND}]
+        merged_hooks[event] = groups + [group]
+        added.append(event)
+    merged = dict(existing)
+    merged["hooks"] = merged_hooks
+    return merged, added, present
+
+
+def run(repo: str) -> str:
+    from guard.git import open_repo
+
+    root = open_repo(repo).root
+    path = os.path.join(root, SETTINGS)
+    existing: dict = {}
+    if os.path.exists(path):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GuardError(f"cannot read the Claude Code settings: {exc}", path=SETTINGS) \
+                from None
+        if text.strip():
+            try:
+                existing = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise GuardError(f"not valid JSON: {exc.msg} (column {exc.colno})",
+                                 path=SETTINGS, line=exc.lineno,
+                                 hint="fix the file, then run `guard init --claude` again; "
+                                      "guard does not overwrite it") from None
+            if not isinstance(existing, dict):
+                raise GuardError(f"the settings file is a JSON {type(existing).__name__}, "
+                                 "not an object", path=SETTINGS, line=1,
+                                 hint="fix the file, then run `guard init --claude` again")
+    merged, added, present = merge(existing)
+    if added:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = path + ".guard-tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    lines = []
+    if added:
+        lines.append(f"added `{COMMAND}` to {', '.join(added)} in {path}")
+    if present:
+        lines.append(f"already there: {', '.join(present)} (left as is)")
+    if added:
+        lines.append("commit it on the base branch (.claude/settings.json is guard policy: a "
+                     "change on an agent branch is POLICY001); `guard` must be on the PATH "
+                     "Claude Code runs hooks with")
+    return "\n".join(lines) + "\n"
