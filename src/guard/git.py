@@ -209,6 +209,37 @@ class Git:
             return []
         return [_decode(p) for p in proc.stdout.split(b"\0") if p]
 
+    def tree_blobs(self, rev: str, folders: Sequence[str] = ()) -> dict[str, str]:
+        """path → blob id of every regular file at ``rev`` (``"INDEX"``: the staged tree),
+        optionally only under ``folders``. One process, NUL-separated."""
+        spec = [f.rstrip("/") for f in folders if f.rstrip("/")] or ["."]
+        if rev == "INDEX":
+            proc = self.run(["ls-files", "-s", "-z", "--", *spec], check=False)
+        else:
+            proc = self.run(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *spec],
+                            check=False)
+        out: dict[str, str] = {}
+        if proc.returncode != 0:
+            return out
+        for rec in proc.stdout.split(b"\0"):
+            if not rec:
+                continue
+            meta, _, path = rec.partition(b"\t")
+            fields = meta.split()
+            if rev == "INDEX":   # <mode> <sha> <stage>
+                mode, sha = fields[0], fields[1]
+            else:                # <mode> <type> <sha>
+                mode, sha = fields[0], fields[2]
+            if mode.startswith(b"100"):
+                out[_decode(path)] = sha.decode()
+        return out
+
+    def last_commit_touching(self, rev_range: str, path: str) -> str | None:
+        """The newest commit of ``rev_range`` that changed ``path`` (None if none did)."""
+        proc = self.run(["log", "-1", "--format=%H", rev_range, "--", path], check=False)
+        sha = _decode(proc.stdout).strip()
+        return sha or None
+
     # -- diffs ----------------------------------------------------------------------------
     def diff(self, old: str, new: str | None, *, cached: bool = False) -> list[Change]:
         # --raw: modes and object ids, so type, mode, symlink and submodule changes are seen;

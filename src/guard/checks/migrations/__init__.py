@@ -1,0 +1,210 @@
+"""migrations: applied history immutable, new migrations ordered and reversible, destructive
+statements flagged, model changes matched by a migration, and (on request) the rollback
+proven on a throwaway database.
+
+Everything on the branch is read as text: SQL is parsed by sqlglot, Python migrations by
+`ast`; nothing is imported or run, except by --verify-migrations, whose purpose is to run
+them against a throwaway database.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Iterator
+
+from guard.checks.migrations import detect, history
+from guard.checks.migrations.model import Migration
+from guard.finding import Finding
+
+DEFAULT_MODEL_PATHS = ("src/models/", "src/entities/", "src/schemas/", "prisma/schema.prisma",
+                       "src/db/schema.ts", "src/db/schema/", "drizzle/schema.ts",
+                       "src/schema.ts", "*/models.py", "*/models/")
+FRAMEWORK_DIALECT = {"sql": "postgres", "alembic": "postgres", "django": "postgres",
+                     "prisma": "postgres", "drizzle": "postgres"}
+
+
+class MigSet:
+    """One migration folder: its migrations on the base and on the head."""
+
+    def __init__(self, place, dialect: str):
+        self.framework = place.framework
+        self.folder = place.folder
+        self.dialect = dialect
+        self.base: list[Migration] = []
+        self.head: list[Migration] = []
+        self.new: set[str] = set()         # main paths of migrations added on the branch
+        self.journal: list | None = None
+
+
+def _dialect_name(word: str | None) -> str | None:
+    from guard.checks.migrations_spec import _dialect_word
+    return _dialect_word(word)
+
+
+def _index(place, tree: dict[str, str], blobs_of, dialect: str) -> tuple[list[Migration], list]:
+    from guard.checks.migrations import alembic, django, drizzle, prisma, sqlfiles
+    paths = [p for p in tree if p.startswith(place.folder + "/") or not place.folder]
+    fw = place.framework
+    journal = None
+    if fw == "sql":
+        migs = sqlfiles.index(place.folder, paths)
+    elif fw == "prisma":
+        migs = prisma.index(place.folder, paths)
+    elif fw == "drizzle":
+        blobs = blobs_of([f"{place.folder}/{drizzle.JOURNAL}"])
+        journal = drizzle.journal(blobs, place.folder)
+        migs = drizzle.index(place.folder, paths, journal[0])
+    elif fw == "alembic":
+        migs = alembic.index(place.folder, paths)
+        blobs = blobs_of([m.path for m in migs])
+        for m in migs:
+            alembic.load(m, blobs.get(m.path), dialect)
+    else:
+        migs = django.index(place.folder, paths)
+        blobs = blobs_of([m.path for m in migs])
+        for m in migs:
+            django.load(m, blobs.get(m.path), dialect)
+    return migs, journal
+
+
+def _load_sql(mset: MigSet, migs: list[Migration], blobs_of) -> None:
+    from guard.checks.migrations import drizzle, prisma, sqlfiles
+    loader = {"sql": sqlfiles.load, "prisma": prisma.load, "drizzle": drizzle.load}.get(
+        mset.framework)
+    if loader is None:
+        return
+    blobs = blobs_of([f for m in migs for f in m.files])
+    for m in migs:
+        loader(m, blobs)
+
+
+def _reader(ctx, rev: str, tree: dict[str, str]):
+    cache: dict[str, bytes] = {}
+
+    def blobs_of(paths: list[str]) -> dict[str, bytes]:
+        want = [p for p in paths if p in tree and p not in cache]
+        if want:
+            got = ctx.git.read_blobs([tree[p] for p in want])
+            for p in want:
+                if tree[p] in got:
+                    cache[p] = got[tree[p]]
+        return {p: cache[p] for p in paths if p in cache}
+    return blobs_of
+
+
+def run(ctx) -> Iterator[Finding]:
+    from guard.checks.migrations_spec import Settings
+    settings = ctx.settings("migrations") or Settings()
+    git = ctx.git
+    folders = [settings.path] if settings.path else []
+    head_tree = git.tree_blobs(ctx.head, folders)
+    base_tree = git.tree_blobs(ctx.merge_base, folders) if ctx.merge_base else {}
+    places = detect.find(set(head_tree) | set(base_tree), path=settings.path,
+                         framework=settings.framework, hinted=settings.hinted_framework)
+    head_read, base_read = _reader(ctx, ctx.head, head_tree), _reader(ctx, ctx.merge_base,
+                                                                      base_tree)
+    findings: list[Finding] = []
+    sets: list[MigSet] = []
+    for place in places:
+        dialect = settings.dialect
+        if not dialect and place.framework == "prisma":
+            from guard.checks.migrations import prisma
+            dialect = _dialect_name(prisma.dialect(head_read(
+                [f"{place.folder}/migration_lock.toml"]), place.folder))
+        dialect = dialect or settings.hinted_dialect
+        mset = MigSet(place, dialect or FRAMEWORK_DIALECT[place.framework])
+        mset.base, _ = _index(place, base_tree, base_read, mset.dialect)
+        mset.head, journal = _index(place, head_tree, head_read, mset.dialect)
+        if place.framework == "drizzle" and journal is not None:
+            if not settings.dialect and journal[1]:
+                mset.dialect = _dialect_name(journal[1]) or mset.dialect
+            findings += _journal_findings(mset, journal, base_read)
+        base_paths = {m.path for m in mset.base}
+        mset.new = {m.path for m in mset.head if m.path not in base_paths}
+        sets.append(mset)
+
+    from guard.checks.migrations import rules
+    notes = []
+    base_files = {f: m for s in sets for m in s.base for f in m.files}
+    findings += list(history.immutable(ctx, base_files))
+    django_apps = {m.app for s in sets if s.framework == "django" for m in s.head}
+    for mset in sets:
+        if mset.framework == "alembic":
+            findings += list(history.graph(mset.head, mset.new))
+        elif mset.framework == "django":
+            findings += list(history.graph(mset.head, mset.new, known_scopes=django_apps,
+                                           scope_of=lambda key: key.split(".", 1)[0],
+                                           what="migration"))
+            findings += list(history.ordered(mset.base, mset.head, mset.new))
+        else:
+            findings += list(history.ordered(mset.base, mset.head, mset.new))
+        fresh = [m for m in mset.head if m.path in mset.new]
+        _load_sql(mset, fresh, head_read)
+        for m in fresh:
+            found, note = rules.check_new(m, mset, settings)
+            findings += found
+            notes.append(note)
+    findings += list(rules.model_changes(ctx, settings, DEFAULT_MODEL_PATHS,
+                                         any(s.new for s in sets)))
+    verify = bool(ctx.options.verify_migrations or settings.verify)
+    verification = None
+    if verify:
+        from guard.checks.migrations import verify as verifier
+        more, verification = verifier.run(ctx, settings, sets, base_read, head_read, notes)
+        findings += more
+    ctx.publish("migrations", {
+        "sets": [{"framework": s.framework, "folder": s.folder, "dialect": s.dialect,
+                  "base": len(s.base), "new": len(s.new)} for s in sets],
+        "migrations": notes,
+        "verification": verification,
+        "searched": settings.path or "the repository layout",
+    })
+    if not sets and not findings:
+        ctx.set_status("migrations", "skipped",
+                       f"no migrations found in {settings.path or 'the repository'}")
+    return findings
+
+
+def _journal_findings(mset: MigSet, journal, base_read) -> list[Finding]:
+    from guard.checks.migrations import drizzle
+    entries, _dialect, problem = journal
+    jpath = f"{mset.folder}/{drizzle.JOURNAL}"
+    out = []
+    if entries is None:
+        out.append(Finding("MIG011", "migrations", "error", problem,
+                           "regenerate it with drizzle-kit generate", jpath))
+        return out
+    tags = [e["tag"] for e in entries]
+    files = {m.key for m in mset.head}
+    for tag in tags:
+        if tag not in files:
+            out.append(Finding("MIG012", "migrations", "error",
+                               f"{jpath} lists {tag}, but {mset.folder}/{tag}.sql does not exist",
+                               "restore the SQL file, or regenerate with drizzle-kit generate",
+                               jpath))
+    for m in mset.head:
+        if m.key not in tags:
+            out.append(Finding("MIG012", "migrations", "error",
+                               f"{m.path} is not listed in {jpath}: drizzle-kit migrate will "
+                               "never apply it",
+                               "generate migrations with drizzle-kit generate instead of adding "
+                               "SQL files by hand", m.path))
+    base_entries, _, _ = drizzle.journal(base_read([jpath]), mset.folder)
+    if base_entries:
+        for old, cur in zip(base_entries, entries):
+            if old.get("tag") != cur.get("tag") or old.get("when") != cur.get("when"):
+                out.append(Finding("MIG001", "migrations", "error",
+                                   f"{jpath}: applied entry {old.get('tag')} was changed or "
+                                   "reordered on the branch",
+                                   "keep the base's journal entries as they are and append "
+                                   "new ones", jpath))
+                break
+        if len(entries) < len(base_entries):
+            out.append(Finding("MIG002", "migrations", "error",
+                               f"{jpath} lost {len(base_entries) - len(entries)} applied "
+                               "entries on the branch", "restore the journal entries", jpath))
+    return out
+
+
+def folder_of(path: str) -> str:
+    return posixpath.dirname(path)

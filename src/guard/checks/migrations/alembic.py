@@ -1,0 +1,169 @@
+"""Alembic: versions/*.py with revision, down_revision, upgrade(), downgrade() — read with
+`ast`, never imported."""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+
+from guard.checks.migrations import pyast
+from guard.checks.migrations.model import Migration, Op
+
+
+def index(folder: str, paths: list[str]) -> list[Migration]:
+    out = []
+    for path in sorted(paths):
+        if posixpath.dirname(path) != folder or not path.endswith(".py"):
+            continue
+        name = posixpath.basename(path)[:-3]
+        if name.startswith("__"):
+            continue
+        # the revision id is inside the file; it is filled in by load()
+        out.append(Migration("alembic", name, path, (path,), None, name, name, "alembic"))
+    return out
+
+
+def _cols(node) -> str:
+    value = pyast.literal(node)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value) if value is not None else "?"
+
+
+def _ops(func: ast.FunctionDef, mig: Migration, dialect: str, created: set[str]) -> list[Op]:
+    ops: list[Op] = []
+    indexed: set[tuple[str, str]] = set()
+    calls = [n for n in ast.walk(func) if isinstance(n, ast.Call)
+             and isinstance(n.func, ast.Attribute)
+             and isinstance(n.func.value, ast.Name) and n.func.value.id in ("op", "batch_op")]
+    calls.sort(key=lambda c: (c.lineno, c.col_offset))
+    for call in calls:
+        name = pyast.call_name(call)
+        if name == "create_table":
+            table = pyast.text_arg(call, 0, "table_name")
+            created.add(table)
+    for call in calls:
+        if pyast.call_name(call) == "create_index":
+            table = pyast.text_arg(call, 1, "table_name")
+            cols = pyast.literal(pyast.arg(call, 2, "columns"))
+            if isinstance(cols, (list, tuple)) and cols:
+                indexed.add((table, str(cols[0])))
+    for call in calls:
+        name, line = pyast.call_name(call), call.lineno
+        risks: list[tuple[str, str]] = []
+        sql = ()
+        t = lambda pos, kw: pyast.text_arg(call, pos, kw)  # noqa: E731
+        if name == "create_table":
+            text = f"create table {t(0, 'table_name')}"
+        elif name == "drop_table":
+            text = f"drop table {t(0, 'table_name')}"
+            risks.append(("MIG101", f"drops table {t(0, 'table_name')}"))
+        elif name == "drop_column":
+            text = f"drop column {t(0, 'table_name')}.{t(1, 'column_name')}"
+            risks.append(("MIG102", f"drops column {t(0, 'table_name')}.{t(1, 'column_name')}"))
+        elif name == "rename_table":
+            text = f"rename table {t(0, 'old_table_name')} to {t(1, 'new_table_name')}"
+            risks.append(("MIG107", text))
+        elif name == "alter_column":
+            table, col = t(0, "table_name"), t(1, "column_name")
+            bits = []
+            if pyast.has_kw(call, "new_column_name"):
+                bits.append(f"rename to {t(None, 'new_column_name')}")
+                risks.append(("MIG108", f"renames column {table}.{col}"))
+            if pyast.has_kw(call, "type_"):
+                bits.append(f"type {t(None, 'type_')}")
+                risks.append(("MIG109", f"changes the type of {table}.{col}"))
+            if pyast.literal(pyast.arg(call, None, "nullable")) is False:
+                bits.append("set not null")
+                if not pyast.has_kw(call, "server_default") and table not in created:
+                    risks.append(("MIG110", f"sets {table}.{col} NOT NULL with no default"))
+            text = f"alter column {table}.{col}" + (f" ({', '.join(bits)})" if bits else "")
+        elif name == "add_column":
+            table = t(0, "table_name")
+            column = pyast.arg(call, 1, "column")
+            cname = "?"
+            if isinstance(column, ast.Call):
+                cname = pyast.text_arg(column, 0, "name")
+                nullable = pyast.literal(pyast.arg(column, None, "nullable"))
+                if (nullable is False and not pyast.has_kw(column, "server_default")
+                        and table not in created):
+                    risks.append(("MIG110", f"adds NOT NULL column {table}.{cname} with no "
+                                  "server default"))
+                fks = [n for n in ast.walk(column) if isinstance(n, ast.Call)
+                       and pyast.call_name(n) == "ForeignKey"]
+                if fks and not pyast.literal(pyast.arg(column, None, "index")) \
+                        and (table, cname) not in indexed:
+                    risks.append(("MIG113", f"foreign key {table}.{cname} has no index"))
+            text = f"add column {table}.{cname}"
+        elif name == "create_index":
+            table = t(1, "table_name")
+            unique = pyast.literal(pyast.arg(call, None, "unique")) is True
+            text = (f"create {'unique ' if unique else ''}index {t(0, 'index_name')} on "
+                    f"{table} ({_cols(pyast.arg(call, 2, 'columns'))})")
+            if table not in created:
+                if unique:
+                    risks.append(("MIG111", f"unique index on existing table {table}"))
+                if dialect == "postgres" and \
+                        pyast.literal(pyast.arg(call, None, "postgresql_concurrently")) is not True:
+                    risks.append(("MIG112", f"index on {table} without "
+                                  "postgresql_concurrently=True"))
+        elif name == "create_unique_constraint":
+            table = t(1, "table_name")
+            text = f"add unique constraint on {table} ({_cols(pyast.arg(call, 2, 'columns'))})"
+            if table not in created:
+                risks.append(("MIG111", f"unique constraint on existing table {table}"))
+        elif name == "create_foreign_key":
+            table = t(1, "source_table")
+            cols = pyast.literal(pyast.arg(call, 3, "local_cols"))
+            first = str(cols[0]) if isinstance(cols, (list, tuple)) and cols else "?"
+            text = f"add foreign key {table}({_cols(pyast.arg(call, 3, 'local_cols'))}) -> " \
+                   f"{t(2, 'referent_table')}"
+            if (table, first) not in indexed:
+                risks.append(("MIG113", f"foreign key on {table}({first}) has no index"))
+        elif name == "execute":
+            stmts = pyast.sql_strings(pyast.arg(call, 0, "sqltext"), mig.path, line)
+            if stmts is None:
+                text = "execute SQL built at run time (not checked)"
+            else:
+                sql = tuple(stmts)
+                first = stmts[0].sql.split("\n")[0][:60] if stmts else ""
+                text = f"execute SQL: {first}"
+        else:
+            text = name.replace("_", " ")
+        ops.append(Op(text, line, tuple(risks), sql))
+    return ops
+
+
+def load(mig: Migration, raw: bytes | None, dialect: str) -> None:
+    tree = pyast.parse(mig, raw)
+    if tree is None:
+        return
+    found, rev, line = pyast.assigned(tree, "revision")
+    if not found or not isinstance(rev, str):
+        mig.problems.append(("MIG011", line, f"{mig.path} has no literal `revision = '...'`",
+                             "every Alembic revision file sets revision and down_revision"))
+    else:
+        mig.key = rev
+        mig.label = rev
+    found, down, _ = pyast.assigned(tree, "down_revision")
+    if isinstance(down, str):
+        mig.parents = (down,)
+    elif isinstance(down, (list, tuple)):
+        mig.parents = tuple(str(d) for d in down)
+    funcs = pyast.functions(tree)
+    created: set[str] = set()
+    if "upgrade" in funcs:
+        mig.ops = _ops(funcs["upgrade"], mig, dialect, created)
+    else:
+        mig.problems.append(("MIG011", None, f"{mig.path} has no upgrade() function",
+                             "define upgrade() and downgrade()"))
+    down_fn = funcs.get("downgrade")
+    if down_fn is None:
+        mig.down_state = "none"
+    elif pyast.body_is_empty(down_fn):
+        mig.down_state = "empty"
+        mig.down_line = down_fn.lineno
+    else:
+        mig.down_state = "present"
+        mig.down_line = down_fn.lineno
+        mig.down_ops = [o.text for o in _ops(down_fn, mig, dialect, set())]

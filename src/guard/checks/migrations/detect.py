@@ -1,0 +1,70 @@
+"""Where the migrations are: from guard.migrations (path, framework), tech_stack.orm, or
+the layout of the repository (file names only; nothing is read or run)."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from guard.checks.migrations import sqlfiles
+
+SKIP = re.compile(r"(^|/)(node_modules|vendor|\.venv|venv|site-packages|\.git|fixtures|testdata)/")
+DJANGO_NAME = re.compile(r"^\d{4,}_\w+\.py$")
+SQLISH_FOLDER = re.compile(r"(^|/)(migrations?|migrate|db|sql|schema)$|migrat", re.I)
+
+
+@dataclass(frozen=True)
+class Place:
+    framework: str
+    folder: str
+
+
+def find(paths: set[str], *, path: str | None, framework: str | None,
+         hinted: str | None) -> list[Place]:
+    """Every migration folder in ``paths`` (repository-relative file names)."""
+    if path:
+        prefix = path.rstrip("/") + "/"
+        paths = {p for p in paths if p.startswith(prefix)}
+    else:
+        paths = {p for p in paths if not SKIP.search(p)}
+    found: dict[tuple[str, str], Place] = {}
+    taken: set[str] = set()
+
+    def add(fw: str, folder: str) -> None:
+        found.setdefault((fw, folder), Place(fw, folder))
+        taken.add(folder)
+
+    for p in paths:
+        base, parent = posixpath.basename(p), posixpath.dirname(p)
+        if base == "migration.sql" and posixpath.basename(posixpath.dirname(parent)) == "migrations":
+            add("prisma", posixpath.dirname(parent))
+        elif base == "_journal.json" and posixpath.basename(parent) == "meta":
+            add("drizzle", posixpath.dirname(parent))
+        elif base in ("env.py", "script.py.mako"):
+            versions = posixpath.join(parent, "versions") if parent else "versions"
+            if any(q.startswith(versions + "/") and q.endswith(".py") for q in paths):
+                add("alembic", versions)
+    for p in paths:
+        base, parent = posixpath.basename(p), posixpath.dirname(p)
+        if parent in taken or posixpath.dirname(parent) in taken:
+            continue
+        if DJANGO_NAME.match(base) and posixpath.basename(parent) == "migrations":
+            add("django", parent)
+        elif base.endswith(".sql") and sqlfiles.is_sql_migration_name(base):
+            strong = sqlfiles.GOLANG.match(base) or sqlfiles.FLYWAY.match(base)
+            if strong or SQLISH_FOLDER.search(parent) or path:
+                add("sql", parent)
+    places = sorted(found.values(), key=lambda pl: (pl.folder, pl.framework))
+    if path and not framework:
+        # the configured folder itself, if it holds migrations, wins over sub-folders
+        own = [pl for pl in places if pl.folder == path.rstrip("/")]
+        places = own or places
+    if framework:
+        return [pl for pl in places if pl.framework == framework] or (
+            [Place(framework, path.rstrip("/"))] if path else [])
+    if hinted:
+        preferred = [pl for pl in places if pl.framework == hinted]
+        if preferred:
+            return preferred
+    return places

@@ -1,0 +1,193 @@
+"""Django: <app>/migrations/NNNN_name.py with `dependencies` and `operations` — read with
+`ast`, never imported."""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+
+from guard.checks.migrations import pyast
+from guard.checks.migrations.model import Migration, Op
+
+NAME = re.compile(r"^(?P<v>\d{4,})_(?P<name>\w+)\.py$")
+
+# operation → (one-line text, how Django undoes it, risk)
+REVERSE = {
+    "CreateModel": "drop table {name}", "DeleteModel": "re-create table {name}",
+    "AddField": "drop column {model}.{field}", "RemoveField": "re-add column {model}.{field}",
+    "AlterField": "restore the previous definition of {model}.{field}",
+    "RenameField": "rename {model}.{new} back to {old}", "RenameModel": "rename {new} back to {old}",
+    "AddIndex": "drop the index on {model}", "AddIndexConcurrently": "drop the index on {model}",
+    "RemoveIndex": "re-create the index on {model}", "AddConstraint": "drop the constraint on {model}",
+    "RemoveConstraint": "re-add the constraint on {model}",
+    "AlterUniqueTogether": "restore unique_together of {name}",
+}
+
+
+def app_of(folder: str) -> str:
+    return posixpath.basename(posixpath.dirname(folder)) or folder
+
+
+def index(folder: str, paths: list[str]) -> list[Migration]:
+    app = app_of(folder)
+    out = []
+    for path in sorted(paths):
+        if posixpath.dirname(path) != folder:
+            continue
+        m = NAME.match(posixpath.basename(path))
+        if not m:
+            continue
+        stem = posixpath.basename(path)[:-3]
+        mig = Migration("django", f"{app}.{stem}", path, (path,), (int(m.group("v")),),
+                        m.group("v"), m.group("name"), "django")
+        mig.app = app
+        out.append(mig)
+    return out
+
+
+def _kw(call: ast.Call, pos: int | None, kw: str) -> str:
+    return pyast.text_arg(call, pos, kw)
+
+
+def _field_call(call: ast.Call) -> ast.Call | None:
+    node = pyast.arg(call, 2, "field")
+    return node if isinstance(node, ast.Call) else None
+
+
+def _op(call: ast.Call, mig: Migration, dialect: str, created: set[str]) -> Op:
+    name, line = pyast.call_name(call), call.lineno
+    risks: list[tuple[str, str]] = []
+    sql: tuple = ()
+    reversible = True
+    model = _kw(call, 0, "model_name").lower()
+    if name == "CreateModel":
+        text = f"create table {_kw(call, 0, 'name')}"
+        created.add(_kw(call, 0, "name").lower())
+    elif name == "DeleteModel":
+        text = f"drop table {_kw(call, 0, 'name')}"
+        risks.append(("MIG101", f"DeleteModel drops table {_kw(call, 0, 'name')}"))
+    elif name == "RemoveField":
+        text = f"drop column {model}.{_kw(call, 1, 'name')}"
+        risks.append(("MIG102", f"RemoveField drops column {model}.{_kw(call, 1, 'name')}"))
+    elif name == "RenameField":
+        text = f"rename column {model}.{_kw(call, 1, 'old_name')} to {_kw(call, 2, 'new_name')}"
+        risks.append(("MIG108", text))
+    elif name == "RenameModel":
+        text = f"rename table {_kw(call, 0, 'old_name')} to {_kw(call, 1, 'new_name')}"
+        risks.append(("MIG107", text))
+    elif name == "AlterField":
+        text = f"alter column {model}.{_kw(call, 1, 'name')}"
+        field = _field_call(call)
+        ftype = pyast.call_name(field) if field is not None else "?"
+        risks.append(("MIG109", f"AlterField redefines {model}.{_kw(call, 1, 'name')} as "
+                      f"{ftype} (type and nullability may change)"))
+    elif name == "AddField":
+        fname = _kw(call, 1, "name")
+        text = f"add column {model}.{fname}"
+        field = _field_call(call)
+        if field is not None and model not in created:
+            null = pyast.literal(pyast.arg(field, None, "null")) is True
+            default = pyast.has_kw(field, "default") or pyast.has_kw(field, "db_default")
+            if not null and not default and pyast.call_name(field) not in ("ManyToManyField",):
+                risks.append(("MIG110", f"adds NOT NULL column {model}.{fname} with no default"))
+            if pyast.call_name(field) in ("ForeignKey", "OneToOneField") and \
+                    pyast.literal(pyast.arg(field, None, "db_index")) is False:
+                risks.append(("MIG113", f"foreign key {model}.{fname} with db_index=False"))
+    elif name in ("AddIndex", "AddIndexConcurrently"):
+        idx = pyast.arg(call, 1, "index")
+        unique = False
+        text = f"add index on {model}"
+        if isinstance(idx, ast.Call):
+            text += f" ({_kw(idx, None, 'fields')})"
+        if model not in created and name == "AddIndex" and dialect == "postgres":
+            risks.append(("MIG112", f"AddIndex on {model} without AddIndexConcurrently"))
+        if unique:
+            risks.append(("MIG111", f"unique index on {model}"))
+    elif name == "AddConstraint":
+        con = pyast.arg(call, 1, "constraint")
+        kind = pyast.call_name(con) if isinstance(con, ast.Call) else "?"
+        text = f"add constraint {kind} on {model}"
+        if kind == "UniqueConstraint" and model not in created:
+            risks.append(("MIG111", f"UniqueConstraint on existing table {model}"))
+    elif name == "AlterUniqueTogether":
+        text = f"alter unique_together of {_kw(call, 0, 'name')}"
+        if _kw(call, 0, "name").lower() not in created:
+            risks.append(("MIG111", f"unique_together on existing table {_kw(call, 0, 'name')}"))
+    elif name == "RunSQL":
+        stmts = pyast.sql_strings(pyast.arg(call, 0, "sql"), mig.path, line)
+        reversible = pyast.arg(call, 1, "reverse_sql") is not None
+        if stmts is None:
+            text = "run SQL built at run time (not checked)"
+        else:
+            sql = tuple(stmts)
+            text = "run SQL: " + (stmts[0].sql.split("\n")[0][:60] if stmts else "")
+    elif name == "RunPython":
+        reversible = pyast.arg(call, 1, "reverse_code") is not None
+        text = f"run Python {_kw(call, 0, 'code')}"
+    else:
+        text = name
+    return Op(text, line, tuple(risks), sql, reversible)
+
+
+def _reverse_text(call: ast.Call) -> str:
+    name = pyast.call_name(call)
+    if name == "RunSQL":
+        node = pyast.arg(call, 1, "reverse_sql")
+        value = pyast.literal(node)
+        if value == "" or value == []:
+            return "nothing (reverse_sql is a no-op)"
+        if isinstance(value, str):
+            return "run SQL: " + value.strip().split("\n")[0][:60]
+        return "run reverse_sql"
+    if name == "RunPython":
+        return f"run Python {_kw(call, 1, 'reverse_code')}"
+    template = REVERSE.get(name, f"reverse {name}")
+    return template.format(name=_kw(call, 0, "name"), model=_kw(call, 0, "model_name"),
+                           field=_kw(call, 1, "name"), old=_kw(call, 1, "old_name")
+                           if name == "RenameField" else _kw(call, 0, "old_name"),
+                           new=_kw(call, 2, "new_name") if name == "RenameField"
+                           else _kw(call, 1, "new_name"))
+
+
+def load(mig: Migration, raw: bytes | None, dialect: str) -> None:
+    tree = pyast.parse(mig, raw)
+    if tree is None:
+        return
+    cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Migration"),
+               None)
+    if cls is None:
+        mig.problems.append(("MIG011", None, f"{mig.path} defines no `class Migration`",
+                             "a Django migration module defines class Migration"))
+        return
+    deps, ops_node = None, None
+    for node in cls.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name):
+            if node.targets[0].id == "dependencies":
+                deps = node.value
+            elif node.targets[0].id == "operations":
+                ops_node = node.value
+    parents = []
+    for item in (deps.elts if isinstance(deps, (ast.List, ast.Tuple)) else []):
+        value = pyast.literal(item)
+        if isinstance(value, (list, tuple)) and len(value) == 2 and all(
+                isinstance(v, str) for v in value):
+            if value[1] in ("__first__", "__latest__"):
+                continue
+            parents.append(f"{value[0]}.{value[1]}")
+    mig.parents = tuple(parents)
+    calls = [e for e in (ops_node.elts if isinstance(ops_node, (ast.List, ast.Tuple)) else [])
+             if isinstance(e, ast.Call)]
+    created: set[str] = set()
+    mig.ops = [_op(c, mig, dialect, created) for c in calls]
+    blocking = [op for op in mig.ops if not op.reversible]
+    if blocking:
+        mig.down_state = "none"
+        mig.down_line = blocking[0].line
+    elif not calls:
+        mig.down_state = "present"     # nothing to undo
+    else:
+        mig.down_state = "present"
+        mig.down_line = cls.lineno
+    mig.down_ops = [_reverse_text(c) for c in reversed(calls)]

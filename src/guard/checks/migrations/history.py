@@ -1,0 +1,132 @@
+"""History rules: applied migrations are immutable, new ones sort last, versions are
+unique, sequential numbering has no gaps, revision graphs have one head and no dangling
+parent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterator
+
+from guard.checks.migrations.model import Migration
+from guard.finding import Finding
+
+SEQUENTIAL_MAX = 10 ** 6   # versions below this are sequence numbers, not timestamps
+
+
+def _f(rule, severity, message, hint, path, line=None) -> Finding:
+    return Finding(rule, "migrations", severity, message, hint, path, line)
+
+
+def immutable(ctx, base_files: dict[str, Migration]) -> Iterator[Finding]:
+    """MIG001/MIG002: a base migration file modified, deleted or renamed on the branch."""
+    for change in ctx.changes:
+        old = change.old_path if change.status == "R" else change.path
+        mig = base_files.get(old)
+        if mig is None or change.status in ("A", "C"):
+            continue
+        commit = _commit(ctx, old)
+        if change.status in ("M", "T"):
+            yield _f("MIG001", "error",
+                     f"applied migration {old} was modified on the branch ({commit}); "
+                     "databases that already ran it will never see the edit",
+                     f"restore {old} from the base and add a new migration instead", old)
+        elif change.status == "D":
+            yield _f("MIG002", "error",
+                     f"applied migration {old} was deleted on the branch ({commit})",
+                     f"restore {old}; add a new migration instead", old)
+        elif change.status == "R":
+            yield _f("MIG002", "error",
+                     f"applied migration {old} was renamed to {change.path} on the branch "
+                     f"({commit})",
+                     f"move it back to {old}; add a new migration instead", old)
+
+
+def _commit(ctx, path: str) -> str:
+    if ctx.mode == "staged" or not ctx.range_spec:
+        return "staged, not committed yet"
+    sha = ctx.git.last_commit_touching(ctx.range_spec, path)
+    if not sha:
+        return "changed in the range"
+    header = next((c.header for c in ctx.commits() if c.sha == sha), "")
+    return f"commit {sha[:8]}" + (f" \"{header}\"" if header else "")
+
+
+def ordered(base: list[Migration], head: list[Migration], new: set[str]) -> Iterator[Finding]:
+    """MIG003/MIG004/MIG005 for version-ordered tools (SQL, Prisma, Drizzle, one Django app)."""
+    versioned = [m for m in head if m.version is not None]
+    base_versions = [m.version for m in base if m.version is not None]
+    top = max(base_versions) if base_versions else None
+    top_label = next((m.label for m in base if m.version == top), "")
+    by_version: dict[tuple, list[Migration]] = defaultdict(list)
+    for m in versioned:
+        by_version[m.version].append(m)
+    for version, group in sorted(by_version.items()):
+        if len(group) > 1 and any(m.path in new for m in group):
+            names = ", ".join(m.path for m in group)
+            for m in group:
+                if m.path in new:
+                    yield _f("MIG004", "error",
+                             f"version {m.label} is used by more than one migration: {names}",
+                             "give the new migration the next free version number", m.path)
+    fresh = sorted((m for m in versioned if m.path in new), key=lambda m: m.version)
+    for m in fresh:
+        if top is not None and m.version < top:
+            yield _f("MIG003", "error",
+                     f"new migration {m.path} (version {m.label}) sorts before {top_label}, "
+                     "the newest migration on the base; the tool will skip it or refuse to run",
+                     f"renumber it after {top_label}", m.path)
+    # gaps: only where numbering is a sequence (golang-migrate -seq, dbmate/Flyway 1, 2, 3)
+    styles = {m.style for m in versioned}
+    if fresh and styles <= {"golang-migrate", "dbmate", "flyway"} and all(
+            len(m.version) == 1 and m.version[0] < SEQUENTIAL_MAX for m in versioned):
+        expected = (top[0] + 1) if top is not None else min(m.version[0] for m in fresh)
+        for m in fresh:
+            if top is not None and m.version[0] <= top[0]:
+                continue
+            if m.version[0] > expected:
+                yield _f("MIG005", "warning",
+                         f"new migration {m.path} is number {m.version[0]}, but the next number "
+                         f"is {expected}: the sequence has a gap",
+                         f"number it {expected:0{len(m.label)}d}, or find the missing migration",
+                         m.path)
+            expected = max(expected, m.version[0] + 1)
+
+
+def graph(head: list[Migration], new: set[str], *, known_scopes: set[str] | None = None,
+          scope_of=None, what: str = "revision") -> Iterator[Finding]:
+    """MIG004/MIG006/MIG007 for parent-linked tools (Alembic revisions, a Django app)."""
+    by_key: dict[str, list[Migration]] = defaultdict(list)
+    for m in head:
+        by_key[m.key].append(m)
+    for key, group in by_key.items():
+        if len(group) > 1 and any(m.path in new for m in group):
+            for m in group:
+                if m.path in new:
+                    yield _f("MIG004", "error",
+                             f"{what} id {key} is used by "
+                             f"{', '.join(g.path for g in group)}",
+                             "generate a fresh revision id for the new migration", m.path)
+    children = {p for m in head for p in m.parents}
+    for m in head:
+        if m.path not in new:
+            continue
+        for parent in m.parents:
+            if parent in by_key:
+                continue
+            if scope_of is not None and known_scopes is not None and \
+                    scope_of(parent) not in known_scopes:
+                continue        # another app or package that this repository does not hold
+            yield _f("MIG007", "error",
+                     f"{m.path} names parent {parent}, which does not exist",
+                     "point it at the current head (the newest existing migration)", m.path)
+    heads = sorted({m.key for m in head if m.key not in children})
+    if len(heads) > 1 and new & {m.path for m in head}:
+        paths = {m.key: m.path for m in head}
+        listed = ", ".join(f"{h} ({paths[h]})" for h in heads)
+        for h in heads:
+            if paths[h] in new:
+                yield _f("MIG006", "error",
+                         f"the migration graph has {len(heads)} heads after this change: "
+                         f"{listed}",
+                         "set the new migration's parent to the current head, or add a merge "
+                         "migration (alembic merge heads / makemigrations --merge)", paths[h])

@@ -1,0 +1,50 @@
+"""What the framework parsers produce: one Migration per migration, framework-neutral."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Stmt:
+    """One SQL statement and the 1-based line it starts on in ``path``."""
+    sql: str
+    line: int
+    path: str
+    ignores: tuple[tuple[str, str, int], ...] = ()   # (rule, reason, line) written above it
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation of a Python migration (Alembic op.*, Django migrations.*)."""
+    text: str                  # one-line description, e.g. "drop table orders"
+    line: int
+    risks: tuple[tuple[str, str], ...] = ()   # (rule id, message)
+    sql: tuple[Stmt, ...] = ()                # raw SQL it runs (op.execute, RunSQL)
+    reversible: bool = True
+
+
+@dataclass
+class Migration:
+    framework: str
+    key: str                   # identity in the history: file name stem, revision id...
+    path: str                  # main file (repo-relative)
+    files: tuple[str, ...]     # every file that belongs to it
+    version: tuple | None      # sort key; None when the tool has no order (repeatable)
+    label: str                 # version as written
+    name: str = ""
+    style: str = ""            # golang-migrate | flyway | flyway-repeatable | dbmate | ...
+    up: list[Stmt] | None = None         # SQL up part (SQL-based tools)
+    down: list[Stmt] | None = None       # SQL down part; None = there is none
+    down_path: str | None = None
+    down_line: int | None = None
+    ops: list[Op] = field(default_factory=list)           # Python tools
+    down_ops: list[str] = field(default_factory=list)     # Python tools: rollback steps
+    down_state: str = "none"   # none | empty | present | notes (forward-only with notes)
+    rollback_notes: str = ""
+    parents: tuple[str, ...] = ()      # Alembic down_revision, Django dependencies
+    app: str = ""                      # Django app label
+    problems: list[tuple[str, int | None, str, str]] = field(default_factory=list)
+    # (rule, line, message, hint): parse problems found while reading it
+    ignores: list[tuple[str, str, int]] = field(default_factory=list)  # Python inline ignores
+    bad_ignores: list[tuple[str, int, str]] = field(default_factory=list)

@@ -1,0 +1,172 @@
+"""Rules on each new migration (rollback, parse, destructive statements, inline ignores) and
+the model-changed-without-migration rule. Each returns findings plus the migration's notes
+for the hand-off report."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Iterator
+
+from guard.checks.migrations.model import Migration, Stmt
+from guard.checks.migrations_spec import RULES
+from guard.finding import Finding
+
+_BY_ID = {r.id: r for r in RULES}
+
+
+def _f(rule: str, message: str, hint: str, path: str | None, line: int | None = None,
+       severity: str | None = None) -> Finding:
+    return Finding(rule, "migrations", severity or _BY_ID[rule].severity, message, hint, path,
+                   line)
+
+
+def irreversible_entry(m: Migration, settings):
+    names = {m.path, posixpath.basename(m.path), m.key, m.label, posixpath.dirname(m.path),
+             posixpath.basename(m.path).rsplit(".", 1)[0]}
+    names |= {n.split(".up.sql")[0] for n in list(names)}
+    return next((e for e in settings.irreversible if e.migration in names), None)
+
+
+def _rollback(m: Migration, settings) -> tuple[list[Finding], dict]:
+    entry = irreversible_entry(m, settings)
+    if entry is not None:
+        return [], {"kind": "irreversible", "steps": [],
+                    "text": f"irreversible by policy ({entry.where}): {entry.reason}"}
+    state = m.down_state
+    out: list[Finding] = []
+    if state == "none":
+        if m.framework == "sql" and m.style == "golang-migrate":
+            hint = f"add {m.path[:-len('.up.sql')]}.down.sql"
+        elif m.framework == "sql" and m.style == "flyway":
+            hint = f"add the undo migration U{m.label}__{m.name}.sql"
+        elif m.framework == "sql":
+            hint = "add a `-- migrate:down` section that undoes the `-- migrate:up` part"
+        elif m.framework == "django":
+            hint = ("give RunPython a reverse_code (migrations.RunPython.noop if nothing to "
+                    "undo) and RunSQL a reverse_sql")
+        else:
+            hint = "write downgrade() undoing upgrade() in reverse order"
+        hint += ", or list it under guard.migrations.irreversible with a reason"
+        what = "is not reversible (an operation has no reverse)" if m.framework == "django" \
+            else "has no down step"
+        out.append(_f("MIG008", f"new migration {m.path} {what}", hint, m.path, m.down_line))
+        return out, {"kind": "none", "steps": [], "text": "none: no down step"}
+    if state == "empty":
+        where = m.down_path or m.path
+        out.append(_f("MIG009", f"new migration {m.path}: the down step in {where} is empty, "
+                      "so a rollback changes nothing",
+                      "undo the up step's operations in reverse order", where, m.down_line))
+        return out, {"kind": "empty", "steps": [], "text": "empty down step"}
+    if state == "forward-only":
+        out.append(_f("MIG010", f"new {m.framework} migration {m.path} is forward-only and "
+                      "carries no rollback notes",
+                      f"add {posixpath.dirname(m.path)}/down.sql" if m.framework == "prisma"
+                      else f"add {m.path[:-4]}.down.sql"
+                      + ", or a `-- rollback: how to undo it` comment", m.path))
+        return out, {"kind": "none", "steps": [],
+                     "text": "forward-only, no rollback notes"}
+    if state == "notes":
+        return [], {"kind": "notes", "steps": [m.rollback_notes], "text": m.rollback_notes}
+    if state == "repeatable":
+        return [], {"kind": "repeatable", "steps": [], "text": "repeatable migration: "
+                    "re-applied when it changes"}
+    if m.down is not None:
+        steps = _summaries(m.down, m)
+        where = m.down_path if m.down_path != m.path else f"{m.path} (-- migrate:down)"
+        return [], {"kind": "down", "steps": steps, "text": f"{where}: {'; '.join(steps)}"}
+    return [], {"kind": "down", "steps": list(m.down_ops),
+                "text": ("downgrade(): " if m.framework == "alembic" else "Django reverses: ")
+                + ("; ".join(m.down_ops) or "nothing to undo")}
+
+
+def _summaries(stmts: list[Stmt], m: Migration) -> list[str]:
+    from guard.checks.migrations import sqlrisk
+    return sqlrisk.analyse(stmts, "postgres").summary if stmts else []
+
+
+def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
+    from guard.checks.migrations import sqlrisk
+    findings: list[Finding] = []
+    for rule, line, message, hint in m.problems:
+        findings.append(_f(rule, message, hint, m.path, line))
+    for path, line, problem in m.bad_ignores:
+        findings.append(_f("MIG013", f"{path}:{line}: {problem}",
+                           "write `guard:ignore MIG101 reason: why` in a comment on or above "
+                           "the statement", path, line))
+    rb_findings, rollback = _rollback(m, settings)
+    findings += rb_findings
+    risks: list[tuple[str, str, str, int, tuple]] = []   # rule, message, path, line, ignores
+    summary: list[str] = []
+    if m.up is not None:
+        analysis = sqlrisk.analyse(m.up, mset.dialect)
+        summary = analysis.summary
+        for r in analysis.risks:
+            risks.append((r.rule, r.message, r.stmt.path, r.stmt.line, r.stmt.ignores))
+        for line, problem in analysis.errors:
+            findings.append(_f("MIG011", f"{m.path}:{line}: {problem}",
+                               "fix the statement; run the migration locally", m.path, line))
+        if m.down:
+            down = sqlrisk.analyse(m.down, mset.dialect)
+            rollback["steps"] = down.summary
+            for line, problem in down.errors:
+                findings.append(_f("MIG011", f"{m.down[0].path}:{line}: {problem}",
+                                   "fix the statement in the down step", m.down[0].path, line))
+    for op in m.ops:
+        summary.append(op.text)
+        near = tuple(i for i in m.ignores if i[2] in (op.line, op.line - 1))
+        for rule, message in op.risks:
+            risks.append((rule, message, m.path, op.line, near))
+        if op.sql:
+            analysis = sqlrisk.analyse(list(op.sql), mset.dialect)
+            for r in analysis.risks:
+                risks.append((r.rule, r.message, m.path, r.stmt.line, r.stmt.ignores + near))
+            for line, problem in analysis.errors:
+                findings.append(_f("MIG011", f"{m.path}:{line}: {problem}",
+                                   "fix the SQL string", m.path, line))
+    flags = []
+    for rule, message, path, line, ignores in risks:
+        reason = next((r for (rid, r, _l) in ignores if rid == rule), None)
+        flag = {"rule": rule, "line": line, "message": message, "ignored": None}
+        if reason and settings.allow_inline_ignores:
+            flag["ignored"] = reason
+            flags.append(flag)
+            continue
+        suffix = ""
+        if reason:
+            suffix = (" (its inline ignore is not honoured: the trusted policy does not set "
+                      "guard.migrations.allow_inline_ignores)")
+        flags.append(flag)
+        findings.append(_f(rule, f"{path}:{line}: {message}{suffix}",
+                           _BY_ID[rule].right, path, line))
+    if m.rollback_notes and rollback.get("kind") == "down":
+        rollback["text"] += f" (notes: {m.rollback_notes})"
+    note = {
+        "file": m.path, "framework": m.framework, "version": m.label,
+        "summary": "; ".join(summary) if summary else "no operations",
+        "rollback": rollback, "destructive": flags, "verification": None,
+    }
+    return findings, note
+
+
+def _matches(path: str, pattern: str) -> bool:
+    import fnmatch
+    if pattern.endswith("/"):
+        return fnmatch.fnmatch(path, pattern + "*") if "*" in pattern \
+            else path.startswith(pattern)
+    return fnmatch.fnmatch(path, pattern)
+
+
+def model_changes(ctx, settings, defaults, any_new: bool) -> Iterator[Finding]:
+    if any_new:
+        return
+    patterns = settings.model_paths if settings.model_paths is not None else defaults
+    for change in ctx.changes:
+        path = change.path
+        if "/migrations/" in path or path.endswith(".sql"):
+            continue
+        if any(_matches(path, p) for p in patterns):
+            yield _f("MIG020", f"model file {path} changed ({change.describe}) but the branch "
+                     "adds no migration",
+                     "generate the migration (alembic revision --autogenerate, manage.py "
+                     "makemigrations, prisma migrate dev, drizzle-kit generate), or say in the "
+                     "hand-off report why the schema does not change", path)

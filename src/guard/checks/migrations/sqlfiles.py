@@ -1,0 +1,123 @@
+"""Plain SQL migration folders: golang-migrate, Flyway and dbmate file conventions."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from guard.checks.migrations import sqltext
+from guard.checks.migrations.model import Migration
+
+GOLANG = re.compile(r"^(?P<v>\d+)_(?P<name>.+)\.(?P<dir>up|down)\.sql$")
+FLYWAY = re.compile(r"^(?P<kind>[VU])(?P<v>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$")
+REPEATABLE = re.compile(r"^R__(?P<name>.+)\.sql$")
+NUMBERED = re.compile(r"^(?P<v>\d+)_(?P<name>.+)\.sql$")
+DBMATE_UP = re.compile(r"^--\s*migrate:up\b.*$", re.M)
+DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b.*$", re.M)
+
+
+def is_sql_migration_name(name: str) -> bool:
+    return bool(GOLANG.match(name) or FLYWAY.match(name) or REPEATABLE.match(name)
+                or NUMBERED.match(name))
+
+
+def _version(text: str) -> tuple:
+    return tuple(int(p) for p in re.split(r"[._]", text))
+
+
+def index(folder: str, paths: list[str]) -> list[Migration]:
+    """Migrations of one folder from file names alone (no content read)."""
+    downs: dict[str, str] = {}
+    out: list[Migration] = []
+    for path in sorted(paths):
+        if posixpath.dirname(path) != folder:
+            continue
+        name = posixpath.basename(path)
+        m = GOLANG.match(name)
+        if m:
+            key = f"{m.group('v')}_{m.group('name')}"
+            if m.group("dir") == "down":
+                downs[key] = path
+                continue
+            mig = Migration("sql", key, path, (path,), _version(m.group("v")), m.group("v"),
+                            m.group("name"), "golang-migrate")
+            out.append(mig)
+            continue
+        m = FLYWAY.match(name)
+        if m:
+            key = f"{m.group('v')}__{m.group('name')}"
+            if m.group("kind") == "U":
+                downs[f"flyway:{m.group('v')}"] = path
+                continue
+            mig = Migration("sql", key, path, (path,), _version(m.group("v")), m.group("v"),
+                            m.group("name"), "flyway")
+            out.append(mig)
+            continue
+        m = REPEATABLE.match(name)
+        if m:
+            mig = Migration("sql", name, path, (path,), None, "R", m.group("name"),
+                            "flyway-repeatable")
+            out.append(mig)
+            continue
+        m = NUMBERED.match(name)
+        if m:
+            mig = Migration("sql", name[:-4], path, (path,), _version(m.group("v")),
+                            m.group("v"), m.group("name"), "dbmate")
+            out.append(mig)
+    for mig in out:
+        down = None
+        if mig.style == "golang-migrate":
+            down = downs.get(mig.key)
+        elif mig.style == "flyway":
+            down = downs.get(f"flyway:{mig.label}")
+        if down:
+            mig.down_path = down
+            mig.files = (mig.path, down)
+    return out
+
+
+def load(mig: Migration, blobs: dict[str, bytes]) -> None:
+    """Fill the up and down parts from file contents (``blobs``: path → bytes)."""
+    text = _text(mig, mig.path, blobs)
+    if text is None:
+        return
+    bad: list = []
+    if mig.style == "dbmate":
+        up_m, down_m = DBMATE_UP.search(text), DBMATE_DOWN.search(text)
+        if up_m is None and down_m is None:
+            mig.up = sqltext.split(text, mig.path, 1, bad)
+            mig.down_state = "none"
+        else:
+            up_start = up_m.end() if up_m else 0
+            up_end = down_m.start() if down_m and down_m.start() > up_start else len(text)
+            mig.up = sqltext.split(text[up_start:up_end], mig.path,
+                                   sqltext.line_of_offset(text, up_start), bad)
+            if down_m:
+                mig.down_line = sqltext.line_of_offset(text, down_m.start())
+                end = up_m.start() if up_m and up_m.start() > down_m.end() else len(text)
+                mig.down = sqltext.split(text[down_m.end():end], mig.path,
+                                         sqltext.line_of_offset(text, down_m.end()), bad)
+                mig.down_path = mig.path
+                mig.down_state = "present" if mig.down else "empty"
+    else:
+        mig.up = sqltext.split(text, mig.path, 1, bad)
+        if mig.down_path:
+            down = _text(mig, mig.down_path, blobs)
+            mig.down = sqltext.split(down or "", mig.down_path, 1, bad)
+            mig.down_line = 1
+            mig.down_state = "present" if mig.down else "empty"
+        elif mig.style == "flyway-repeatable":
+            mig.down_state = "repeatable"
+    mig.bad_ignores.extend(bad)
+
+
+def _text(mig: Migration, path: str, blobs: dict[str, bytes]) -> str | None:
+    raw = blobs.get(path)
+    if raw is None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        mig.problems.append(("MIG011", None, f"{path} is not valid UTF-8 ({exc.reason} at byte "
+                             f"{exc.start})", "save the migration as UTF-8"))
+        return None
