@@ -22,7 +22,22 @@ def range_line(report) -> str:
             f"head {report.head_ref} {short(report.head)}")
 
 
+def _unsafe(ch: str) -> bool:
+    code = ord(ch)
+    return code < 32 or 127 <= code <= 159 or 0xDC80 <= code <= 0xDCFF
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:        # a byte that is not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return ch.encode("unicode_escape").decode("ascii")   # \n, \t, \x1b, \x9b
+
+
 def safe_path(path: str) -> str:
-    """Printable form of a path (control characters such as newlines made visible)."""
-    return path.encode("unicode_escape", "backslashreplace").decode("ascii") \
-        if any(ord(ch) < 32 or 0xDC80 <= ord(ch) <= 0xDCFF for ch in path) else path
+    """Printable form of a path or message: control characters (a newline in a file name, a
+    terminal escape) and bytes that are not UTF-8 are shown as escapes, one character at a
+    time; every other character, non-ASCII letters and punctuation included, is kept."""
+    if not any(_unsafe(ch) for ch in path):
+        return path
+    return "".join(_escape(ch) if _unsafe(ch) else ch for ch in path)

@@ -1,6 +1,8 @@
 """GitHub Actions workflow commands. GitHub shows at most 10 errors and 10 warnings (and 10
 notices) per step; past that guard prints one explicit "N more" line instead of letting
-GitHub drop them silently. The CLI appends the Markdown report to $GITHUB_STEP_SUMMARY."""
+GitHub drop them silently. That line is plain log text, not a workflow command: as an 11th
+::error it would be dropped by the same cap. The CLI appends the Markdown report to
+$GITHUB_STEP_SUMMARY."""
 
 from __future__ import annotations
 
@@ -18,6 +20,13 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _file(path: str) -> str:
+    """The real path as a property value, so the runner decodes it back to the file's name
+    (a newline in a name travels as %0A); only what no annotation can name (bytes that are
+    not UTF-8, other control characters) is shown in its printable form."""
+    return "".join(ch if ch in "\r\n" else safe_path(ch) for ch in path)
+
+
 def render(report) -> str:
     lines: list[str] = []
     shown = {"error": 0, "warning": 0, "info": 0}
@@ -29,16 +38,16 @@ def render(report) -> str:
         shown[f.severity] += 1
         props = [f"title={_prop(f.rule)}"]
         if f.path:
-            props.insert(0, f"file={_prop(safe_path(f.path))}")
+            props.insert(0, f"file={_prop(_file(f.path))}")
             if f.line:
                 props.insert(1, f"line={f.line}")
         lines.append(f"::{COMMANDS[f.severity]} {','.join(props)}::"
                      f"{_data(safe_path(f.message))} — {_data(safe_path(f.hint))}")
     for severity, count in hidden.items():
         if count:
-            lines.append(f"::{COMMANDS[severity]} title=guard::{count} more {severity} finding(s) "
-                         "not shown as annotations (GitHub shows 10 per type); see the job "
-                         "summary or the JSON/SARIF report")
+            lines.append(f"guard: {count} more {severity} finding(s) not shown as annotations "
+                         f"(GitHub shows {CAP} per type and step); see the job summary or the "
+                         "JSON/SARIF report")
     counts = report.counts
     lines.append(f"guard: {counts['error']} error(s), {counts['warning']} warning(s), "
                  f"{counts['info']} info — {'FAILED' if report.failed else 'passed'}")

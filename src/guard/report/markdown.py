@@ -72,14 +72,21 @@ def _pending(report, check: str, title: str, what: str) -> list[str]:
         out.append(f"Not checked: this guard version has no {check} check yet, so {what} "
                    "are not verified here. List them by hand.")
     elif status.status == "skipped":
-        out.append(f"Not checked: the {check} check was not selected in this run.")
+        if status.note and status.note != "not selected":
+            out.append(f"Not checked: the {check} check was skipped ({_cell(status.note)}).")
+        else:
+            out.append(f"Not checked: the {check} check was not selected in this run.")
+        out += [_finding_item(f) for f in findings]
     elif not findings:
         out.append(f"None found by the {check} check.")
     else:
-        for f in findings:
-            out.append(f"- **{f.severity}** {f.rule} {_code(location(f) or '-')}: "
-                       f"{_cell(f.message)} — {_cell(f.hint)}")
+        out += [_finding_item(f) for f in findings]
     return out + [""]
+
+
+def _finding_item(f) -> str:
+    return (f"- **{f.severity}** {f.rule} {_code(location(f) or '-')}: "
+            f"{_cell(f.message)} — {_cell(f.hint)}")
 
 
 def render(report) -> str:

@@ -4,6 +4,8 @@ partialFingerprints that survive line moves."""
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from urllib.parse import quote
 
 from guard.registry import RULES
@@ -15,18 +17,39 @@ def _uri(path: str) -> str:
     return quote(path.encode("utf-8", "surrogateescape"), safe="/")
 
 
+# "at rules/backend.yaml:24", "at company.config.yaml:8": messages cite the policy line that
+# decided them; that line number is left out of the fingerprint.
+_CITED_LINE = re.compile(r"(\bat [^\s()`]+?):\d+\b")
+
+
+def fingerprints(findings) -> list[str]:
+    """One partial fingerprint per finding: rule, path and message, with the policy line the
+    message cites left out, so a comment added to company.config.yaml (or a newer rule pack)
+    does not close and reopen every alert. Findings that are then alike (two unused
+    suppressions of one rule in one file) are told apart by their order, as CodeQL does."""
+    seen: dict[str, int] = {}
+    out = []
+    for f in findings:
+        message = _CITED_LINE.sub(r"\1", f.message)
+        base = replace(f, message=message).fingerprint()
+        seen[base] = seen.get(base, 0) + 1
+        out.append(base if seen[base] == 1 else
+                   replace(f, message=f"{message}\0{seen[base]}").fingerprint())
+    return out
+
+
 def render(report) -> str:
     used = {f.rule for f in report.findings}
     rules = [r for r in RULES if r.id in used] or []
     index = {r.id: i for i, r in enumerate(rules)}
     results = []
-    for f in report.findings:
+    for f, fingerprint in zip(report.findings, fingerprints(report.findings)):
         result = {
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
             "level": LEVELS[f.severity],
             "message": {"text": f"{f.message}. Next: {f.hint}"},
-            "partialFingerprints": {"guardFinding/v1": f.fingerprint()},
+            "partialFingerprints": {"guardFinding/v1": fingerprint},
             "properties": {"check": f.check, "severity": f.severity, "hint": f.hint},
         }
         if f.path:
