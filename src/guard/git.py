@@ -12,6 +12,7 @@ Rules kept here:
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -201,6 +202,18 @@ class Git:
             out[sha] = data[pos:pos + size]
             pos += size + 1
         return out
+
+    def added_lines(self, old_blob: str, new_blob: str) -> list[int]:
+        """1-based line numbers of ``new_blob`` that the diff from ``old_blob`` adds. Blob
+        ids, not paths, so no file name reaches git; -U0 leaves only hunk headers to parse."""
+        proc = self.run(["diff", "--no-ext-diff", "--no-textconv", "--no-color", "-U0",
+                         old_blob, new_blob])
+        lines: list[int] = []
+        for header in re.findall(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", proc.stdout,
+                                 re.M):
+            start, count = int(header[0]), int(header[1] or 1)
+            lines.extend(range(start, start + count))
+        return lines
 
     def ls_files(self, rev: str, folder: str) -> list[str]:
         proc = self.run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, "--",

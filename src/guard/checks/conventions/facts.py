@@ -1,0 +1,63 @@
+"""What one source file says, in a form the rule families share (Python and JS/TS alike)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class EnvRead:
+    var: str
+    line: int
+    how: str                      # os.environ.get, process.env, settings field Settings.api_port
+
+
+@dataclass(frozen=True)
+class PortSite:
+    """A listen/run call (or start-script flag) and where its port comes from."""
+
+    line: int
+    call: str                     # uvicorn.run, app.listen, --port in a start script
+    source: str                   # literal | env | unknown
+    value: str = ""               # the literal (source == literal)
+    via: str = ""                 # "PORT = 8000 at line 3" when the literal came via a name
+    vars: tuple[str, ...] = ()    # env variables the port is read from (source == env)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    kind: str                     # Celery task, Dramatiq actor, BullMQ worker, ...
+    line: int
+    end_line: int
+    evidence: frozenset[str]      # normalised words found in the job's own definition
+
+
+@dataclass
+class FileFacts:
+    path: str
+    env_reads: list[EnvRead] = field(default_factory=list)
+    ports: list[PortSite] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    file_evidence: set[str] = field(default_factory=set)   # module level, outside jobs
+    app_modules: set[str] = field(default_factory=set)     # modules the jobs' app/base come from
+    parse_error: tuple[int, str] | None = None
+
+
+RETRY_WORDS = ("retry", "retries", "attempts", "backoff", "max_tries", "maxtries")
+IDEMPOTENCY_WORDS = ("idempot", "dedup", "jobid", "job_id", "unique", "queueonce")
+FAILURE_WORDS = ("on_failure", "onfailure", "on_failed", "onfailed", "dead_letter", "deadletter",
+                 "dlq", "link_error", "task_failure", "failed_queue", "failedqueue",
+                 "failure_handler", "on_error_callback")
+
+FACETS = (("CONV005", "retry policy", RETRY_WORDS),
+          ("CONV006", "idempotency key", IDEMPOTENCY_WORDS),
+          ("CONV007", "dead-letter or failure handling", FAILURE_WORDS))
+
+
+def has_facet(words, needles) -> bool:
+    return any(needle in word for word in words for needle in needles)
+
+
+def norm(word: str) -> str:
+    return word.lower().replace("-", "_")

@@ -1,0 +1,114 @@
+"""Credentials in text: known token formats anywhere, and literal values assigned to
+password/secret/token keys in configuration and server code."""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+TOKENS: tuple[tuple[str, re.Pattern], ...] = (
+    ("private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
+    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
+    ("AWS secret access key", re.compile(
+        r"(?i)aws_?secret_?access_?key['\"]?\s*[:=]\s*['\"]?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])")),
+    ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})\b")),
+    ("Slack token", re.compile(r"\bxox[baprse]-[A-Za-z0-9-]{10,}")),
+    ("Slack webhook URL", re.compile(
+        r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{8,}")),
+    ("Stripe key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b")),
+    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
+    ("OpenAI/Anthropic API key", re.compile(r"\bsk-(?:proj|ant-api\d\d)-[A-Za-z0-9_\-]{32,}")),
+)
+# cheap first pass: files without any of these cannot hold a token
+_TOKEN_HINT = re.compile(r"PRIVATE KEY|AKIA|ASIA|ABIA|ACCA|(?i:aws_?secret)|gh[pousr]_|github_pat_"
+                         r"|xox[baprse]-|hooks\.slack\.com|[sr]k_(?:live|test)_|AIza|sk-(?:proj|ant)")
+
+_KEY = (r"[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|"
+        r"private_?key|client_?secret|auth_?key|credentials?)[A-Za-z0-9_.\-]*")
+_KEY_HINT = re.compile(r"(?i)passw|pwd|secret|token|api_?key|access_?key|private_?key|"
+                       r"credential")
+# KEY = "value", KEY: value, KEY=value, "KEY": "value"  (quoted or bare, depending on the file)
+_ASSIGN = re.compile(r"""(?ix)
+    (?P<key>""" + _KEY + r""")['"]?\s*(?::=|=>|=|:)\s*
+    (?:(?P<q>['"])(?P<qv>[^'"\n]{6,}?)(?P=q)|(?P<bv>[^\s'"`#,;]{6,}))""")
+_PLACEHOLDER = re.compile(r"(?i)change_?me|example|placeholder|your[_\-]|xxx|dummy|sample|"
+                          r"redacted|todo|fixme|fake|<|>|\$\{|\{\{|%\(|\*\*\*|\.\.\.|"
+                          r"^(?:none|null|true|false|password|postgres|secret|admin|root|test|"
+                          r"testing|dev|local|guest|required|optional|string|str|bytes)$")
+_CODE_EXPR = re.compile(r"[().\[\]]|^(?:os|process|env|settings|config|self|this|request|req)\b")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".conf", ".properties",
+                   ".env", ".xml", ".tfvars")
+
+
+@dataclass(frozen=True)
+class Hit:
+    line: int
+    kind: str
+    shown: str         # redacted: never the whole secret
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def redact(secret: str) -> str:
+    return f"{secret[:4]}… ({len(secret)} characters)" if len(secret) > 8 else "…"
+
+
+def is_config(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith(".env") or name.endswith(CONFIG_SUFFIXES) or name in (
+        "Dockerfile", "docker-compose.yml")
+
+
+def _generic_ok(key: str, value: str, quoted: bool, config: bool) -> bool:
+    """True when ``value`` looks like a real credential for ``key``."""
+    if not quoted and not config:
+        return False                      # in code only a string literal is a value
+    if _PLACEHOLDER.search(value) or (not quoted and _CODE_EXPR.search(value)):
+        return False
+    low = key.lower()
+    if "passw" in low or "pwd" in low:
+        return len(value) >= 6
+    return len(value) >= 12 and _entropy(value) >= 3.0
+
+
+def scan(text: str, path: str, *, generic: bool) -> list[Hit]:
+    hits: list[Hit] = []
+    starts = None
+
+    def line_of(pos: int) -> int:
+        nonlocal starts
+        if starts is None:
+            starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        return bisect.bisect_right(starts, pos)
+
+    if _TOKEN_HINT.search(text):
+        for kind, pattern in TOKENS:
+            for m in pattern.finditer(text):
+                secret = m.group(m.lastindex or 0)
+                if "EXAMPLE" in secret:      # AWS's documented example key
+                    continue
+                hits.append(Hit(line_of(m.start()), kind,
+                                "-----BEGIN … PRIVATE KEY-----" if kind == "private key"
+                                else redact(secret)))
+    if generic and _KEY_HINT.search(text):
+        config = is_config(path)
+        for m in _ASSIGN.finditer(text):
+            quoted = m.group("q") is not None
+            key, value = m.group("key"), m.group("qv") if quoted else m.group("bv")
+            if _generic_ok(key, value, quoted, config):
+                hits.append(Hit(line_of(m.start("qv" if quoted else "bv")),
+                                f"literal value for {key}",
+                                redact(value)))
+    seen, out = set(), []
+    for hit in hits:
+        if hit.line not in seen:
+            seen.add(hit.line)
+            out.append(hit)
+    return out
