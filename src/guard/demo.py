@@ -48,7 +48,13 @@ BRANCH_COMMITS = [
      "so the list stays stable while new orders arrive.",
      {"src/api/orders.py": "def list_orders(cursor=None):\n    return []\n",
       "tests/api/test_orders.py": "from src.api.orders import list_orders\n\n\n"
-                                  "def test_empty():\n    assert list_orders() == []\n"}, []),
+                                  "def test_empty():\n    assert list_orders() == []\n",
+      # a conventions finding: the port is hard-coded although API_PORT is read above it
+      "src/server/app.py": "import os\n\nimport uvicorn\n\n"
+                           "PORT = int(os.environ.get('API_PORT', '8000'))\n\n\n"
+                           "def main():\n"
+                           "    uvicorn.run('src.server.app:app', host='0.0.0.0', port=8000)\n"},
+     []),
     ("fix(ui): align the buy button while I was there",
      {"src/components/Button.tsx": "export const Button = () => <button className='buy'>Buy"
                                    "</button>;\n"}, []),
@@ -61,7 +67,7 @@ BRANCH_COMMITS = [
                             "status: string };\n"}, []),
 ]
 
-EXPECTED = {"SCOPE001", "SCOPE002"}
+EXPECTED = {"SCOPE001", "SCOPE002", "CONV001"}
 
 
 def _git(root: str, *args: str) -> None:
