@@ -1,0 +1,366 @@
+"""--verify-migrations: prove the rollback on a throwaway database.
+
+Base migrations up → snapshot S0; the branch's new migrations up → S1; their down steps in
+reverse → S2 (must equal S0); up again → S3 (must equal S1). SQLite (embedded) by default;
+PostgreSQL when guard.migrations.database_url (or the variable it names) is set: guard creates
+a database of its own on that server and drops it afterwards. Plain SQL, Prisma and Drizzle
+are applied by guard itself. The throwaway database is always removed, also on failure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import tempfile
+from typing import Any
+
+from guard.checks.migrations.model import Migration, Stmt
+from guard.finding import Finding
+
+APPLIED_BY_GUARD = ("sql", "prisma", "drizzle")
+
+
+class StepFailed(Exception):
+    def __init__(self, stmt: Stmt | None, error: str):
+        super().__init__(error)
+        self.stmt, self.error = stmt, error
+
+
+class SqliteDB:
+    engine = "sqlite"
+
+    def __init__(self) -> None:
+        fd, self.path = tempfile.mkstemp(prefix="guard-verify-", suffix=".sqlite3")
+        os.close(fd)
+        self.conn = sqlite3.connect(self.path, isolation_level=None)
+
+    def apply(self, stmts: list[Stmt]) -> None:
+        buf, first = "", None
+        for stmt in stmts:
+            # CREATE TRIGGER ... BEGIN ...; END; arrives in pieces: join until complete
+            buf += stmt.sql + ";\n"
+            first = first or stmt
+            if not sqlite3.complete_statement(buf):
+                continue
+            try:
+                self.conn.executescript(buf)
+            except sqlite3.Error as exc:
+                raise StepFailed(first, str(exc)) from None
+            buf, first = "", None
+        if buf.strip():
+            try:
+                self.conn.executescript(buf)
+            except sqlite3.Error as exc:
+                raise StepFailed(first, str(exc)) from None
+
+    def snapshot(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        rows = self.conn.execute("SELECT name, type FROM sqlite_master WHERE type IN "
+                                 "('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        for name, kind in rows.fetchall():
+            cols = {r[1]: f"{r[2] or ''}{' NOT NULL' if r[3] else ''}"
+                          f"{' DEFAULT ' + str(r[4]) if r[4] is not None else ''}"
+                          f"{' PRIMARY KEY' if r[5] else ''}"
+                    for r in self.conn.execute(f'PRAGMA table_info("{name}")')}
+            indexes = {}
+            for r in self.conn.execute(f'PRAGMA index_list("{name}")').fetchall():
+                if r[1].startswith("sqlite_autoindex"):
+                    continue
+                cols_ix = [c[2] for c in self.conn.execute(f'PRAGMA index_info("{r[1]}")')]
+                indexes[r[1]] = f"{'UNIQUE ' if r[2] else ''}({', '.join(map(str, cols_ix))})"
+            fks = sorted(f"{r[3]} -> {r[2]}({r[4]})"
+                         for r in self.conn.execute(f'PRAGMA foreign_key_list("{name}")'))
+            out[name] = {"kind": kind, "columns": cols, "indexes": indexes,
+                         "constraints": {f: "foreign key" for f in fks}}
+        return out
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        finally:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                try:
+                    os.remove(self.path + suffix)
+                except FileNotFoundError:
+                    pass
+
+
+class PostgresDB:
+    engine = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise StepFailed(None, "the psycopg package is not installed (pip install "
+                             "'psycopg[binary]') — it is needed to verify on PostgreSQL") from None
+        from psycopg import conninfo
+        self.psycopg = psycopg
+        self.name = f"guard_verify_{secrets.token_hex(6)}"
+        try:
+            self.admin = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise StepFailed(None, f"cannot connect to the PostgreSQL server: "
+                             f"{str(exc).strip().splitlines()[0]}") from None
+        self.conn = None
+        try:
+            self.admin.execute(f'CREATE DATABASE "{self.name}"')
+            self.conn = psycopg.connect(conninfo.make_conninfo(url, dbname=self.name),
+                                        autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            self.close()
+            raise StepFailed(None, f"cannot create a throwaway database on the server: "
+                             f"{str(exc).strip().splitlines()[0]}") from None
+
+    def apply(self, stmts: list[Stmt]) -> None:
+        for stmt in stmts:
+            try:
+                self.conn.execute(stmt.sql)
+            except self.psycopg.Error as exc:
+                raise StepFailed(stmt, str(exc).strip().splitlines()[0]) from None
+
+    def snapshot(self) -> dict[str, Any]:
+        q = self.conn.execute
+        skip = "('pg_catalog', 'information_schema', 'pg_toast')"
+        out: dict[str, Any] = {}
+        for schema, table, kind in q(
+                "SELECT table_schema, table_name, table_type FROM information_schema.tables "
+                f"WHERE table_schema NOT IN {skip} ORDER BY 1, 2").fetchall():
+            out[_qual(schema, table)] = {"kind": kind.lower(), "columns": {}, "indexes": {},
+                                         "constraints": {}}
+        for schema, table, col, dtype, nullable, default in q(
+                "SELECT table_schema, table_name, column_name, data_type, is_nullable, "
+                "column_default FROM information_schema.columns "
+                f"WHERE table_schema NOT IN {skip}").fetchall():
+            entry = out.setdefault(_qual(schema, table), {"kind": "?", "columns": {},
+                                                          "indexes": {}, "constraints": {}})
+            entry["columns"][col] = (f"{dtype}{' NOT NULL' if nullable == 'NO' else ''}"
+                                     f"{' DEFAULT ' + default if default else ''}")
+        for schema, table, name, definition in q(
+                "SELECT schemaname, tablename, indexname, indexdef FROM pg_indexes "
+                f"WHERE schemaname NOT IN {skip}").fetchall():
+            if _qual(schema, table) in out:
+                out[_qual(schema, table)]["indexes"][name] = definition.split(" USING ", 1)[-1]
+        for schema, table, name, definition in q(
+                "SELECT n.nspname, c.relname, con.conname, pg_get_constraintdef(con.oid) "
+                "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+                f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN {skip}"
+                ).fetchall():
+            if _qual(schema, table) in out:
+                out[_qual(schema, table)]["constraints"][name] = definition
+        return out
+
+    def close(self) -> None:
+        try:
+            if self.conn is not None:
+                self.conn.close()
+        finally:
+            try:
+                try:
+                    self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                except self.psycopg.errors.SyntaxError:   # PostgreSQL < 13
+                    self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+            finally:
+                self.admin.close()
+
+
+def _qual(schema: str, table: str) -> str:
+    return table if schema == "public" else f"{schema}.{table}"
+
+
+def diff(before: dict, after: dict) -> list[str]:
+    """Differences, table by table: what `after` has that `before` had not, and the reverse."""
+    out = []
+    for table in sorted(set(before) | set(after)):
+        if table not in after:
+            out.append(f"table {table} is missing")
+            continue
+        if table not in before:
+            out.append(f"table {table} is left over")
+            continue
+        for part, word in (("columns", "column"), ("indexes", "index"),
+                           ("constraints", "constraint")):
+            a, b = before[table].get(part, {}), after[table].get(part, {})
+            for key in sorted(set(a) | set(b)):
+                if key not in b:
+                    out.append(f"table {table}: {word} {key} ({a[key]}) is missing")
+                elif key not in a:
+                    out.append(f"table {table}: {word} {key} ({b[key]}) is left over")
+                elif a[key] != b[key]:
+                    out.append(f"table {table}: {word} {key} is {b[key]}, expected {a[key]}")
+    return out
+
+
+def _url(settings) -> tuple[str | None, str | None]:
+    """(url, problem)."""
+    if settings.database_env:
+        value = os.environ.get(settings.database_env, "").strip()
+        if not value:
+            return None, (f"guard.migrations.database_url names ${settings.database_env}, "
+                          "which is not set")
+        return value, None
+    return settings.database_url, None
+
+
+def _ordered(migs: list[Migration]) -> list[Migration]:
+    return sorted(migs, key=lambda m: (m.version is None, m.version or (), m.path))
+
+
+def _prepare(mset, migs: list[Migration], read) -> None:
+    from guard.checks.migrations import drizzle, prisma, sqlfiles
+    loader = {"sql": sqlfiles.load, "prisma": prisma.load, "drizzle": drizzle.load}[
+        mset.framework]
+    blobs = read([f for m in migs for f in m.files])
+    for m in migs:
+        if m.up is None:
+            loader(m, blobs)
+
+
+def _fail(rule, message, hint, path, line=None) -> Finding:
+    return Finding(rule, "migrations", "error", message, hint, path, line)
+
+
+def run(ctx, settings, sets, base_read, head_read, notes) -> tuple[list[Finding], dict]:
+    url, problem = _url(settings)
+    engine = "postgresql" if url or problem else "sqlite"
+    result: dict[str, Any] = {"engine": engine, "sets": []}
+    findings: list[Finding] = []
+    cfg = settings.file
+    if problem:
+        findings.append(_fail("MIG033", f"cannot verify migrations: {problem}",
+                              f"export {settings.database_env}=postgresql://... or drop "
+                              "guard.migrations.database_url to verify on SQLite", cfg))
+        result["status"] = "not run"
+        result["detail"] = problem
+        return findings, result
+    by_file = {n["file"]: n for n in notes}
+    for mset in sets:
+        fresh = _ordered([m for m in mset.head if m.path in mset.new])
+        entry = {"folder": mset.folder, "framework": mset.framework, "status": "passed",
+                 "differences": []}
+        result["sets"].append(entry)
+        if not fresh:
+            entry["status"] = "nothing new"
+            continue
+        if mset.framework not in APPLIED_BY_GUARD:
+            msg = (f"round-trip verification of {mset.framework} migrations ({mset.folder}) "
+                   "is not available in this guard version")
+            findings.append(_fail("MIG033", msg, "verify by hand: upgrade, downgrade to the "
+                                  "base revision, upgrade again; compare the schema",
+                                  fresh[0].path))
+            entry["status"] = "not run"
+            entry["differences"] = [msg]
+            continue
+        base = _ordered([m for m in mset.base if m.version is not None or m.style ==
+                         "flyway-repeatable"])
+        _prepare(mset, base, base_read)
+        _prepare(mset, fresh, head_read)
+        findings += _round_trip(mset, base, fresh, url, entry, by_file)
+    states = {e["status"] for e in result["sets"]}
+    result["status"] = ("failed" if "failed" in states else "not run" if "not run" in states
+                        else "passed")
+    return findings, result
+
+
+def _round_trip(mset, base, fresh, url, entry, by_file) -> list[Finding]:
+    findings: list[Finding] = []
+
+    def mark(m: Migration, text: str) -> None:
+        note = by_file.get(m.path)
+        if note is not None:
+            note["verification"] = text
+
+    try:
+        db = PostgresDB(url) if url else SqliteDB()
+    except StepFailed as exc:
+        entry["status"] = "not run"
+        entry["differences"] = [exc.error]
+        return [_fail("MIG033", f"cannot verify migrations: {exc.error}",
+                      "check guard.migrations.database_url and that the server is up",
+                      fresh[0].path)]
+    entry["engine"] = db.engine
+    where = "a throwaway PostgreSQL database" if url else "a throwaway SQLite database"
+    try:
+        for m in base:
+            try:
+                db.apply(m.up or [])
+            except StepFailed as exc:
+                entry["status"] = "not run"
+                line = exc.stmt.line if exc.stmt else None
+                findings.append(_fail(
+                    "MIG033", f"the base's migration {m.path} fails on {where} "
+                    f"(line {line}): {exc.error}, so the round trip cannot start",
+                    "verify on the database the project uses (guard.migrations.database_url)",
+                    m.path, line))
+                for f in fresh:
+                    mark(f, f"not verified: base migration {m.path} fails on {db.engine}")
+                return findings
+        s0 = db.snapshot()
+
+        def step(m: Migration, stmts, phase: str, rule: str) -> bool:
+            try:
+                db.apply(stmts)
+                return True
+            except StepFailed as exc:
+                line = exc.stmt.line if exc.stmt else None
+                path = exc.stmt.path if exc.stmt else m.path
+                findings.append(_fail(rule, f"{path}:{line}: {phase} failed on {where}: "
+                                      f"{exc.error}",
+                                      "fix the statement; run it locally against a copy of "
+                                      "the base schema", path, line))
+                mark(m, f"{phase} failed: {exc.error}")
+                entry["status"] = "failed"
+                return False
+
+        for m in fresh:
+            if not step(m, m.up or [], "up", "MIG031"):
+                return findings
+        s1 = db.snapshot()
+        no_down = [m for m in fresh if not m.down]
+        if no_down:
+            for m in fresh:
+                mark(m, f"up applied on {db.engine}; down not verifiable: "
+                     f"{', '.join(x.path for x in no_down)} has no down step")
+            entry["status"] = "partial"
+            entry["differences"] = ["no down step: " + ", ".join(x.path for x in no_down)]
+            return findings
+        for m in reversed(fresh):
+            if not step(m, m.down, "down", "MIG031"):
+                return findings
+        s2 = db.snapshot()
+        lost = diff(s0, s2)
+        if lost:
+            entry["status"] = "failed"
+            entry["differences"] = lost
+            findings.append(_fail(
+                "MIG030", f"after up and down of {', '.join(m.path for m in fresh)} on {where}"
+                f", the schema differs from the base: {'; '.join(lost[:8])}"
+                + (f" (and {len(lost) - 8} more)" if len(lost) > 8 else ""),
+                "make each down step undo everything its up step created or changed",
+                fresh[-1].down_path or fresh[-1].path))
+        for m in fresh:
+            if not step(m, m.up or [], "second up", "MIG032"):
+                return findings
+        s3 = db.snapshot()
+        again = diff(s1, s3)
+        if again:
+            entry["status"] = "failed"
+            entry["differences"] += again
+            findings.append(_fail(
+                "MIG032", f"applying {', '.join(m.path for m in fresh)} again after the "
+                f"rollback gave a different schema on {where}: {'; '.join(again[:8])}",
+                "make the down step undo everything the up step did", fresh[0].path))
+        verdict = "rollback restores the base schema" if not lost else \
+            "rollback does NOT restore the base schema"
+        for m in fresh:
+            mark(m, f"up, down, up on {db.engine}: {verdict}"
+                 + ("" if not again else "; second up differs"))
+        return findings
+    finally:
+        if entry["status"] == "failed":
+            first = findings[0].message if findings else "see the findings"
+            for m in fresh:
+                if m.path in by_file and by_file[m.path]["verification"] is None:
+                    mark(m, f"round trip on {db.engine} failed: {first}")
+        db.close()
