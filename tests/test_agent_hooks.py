@@ -45,7 +45,8 @@ def test_edit_of_forbidden_path_is_blocked_with_rule_pattern_and_owner(repo):
     assert res.code == 2, res
     assert res.out == ""
     first, detail = res.err.splitlines()[:2]
-    assert first.startswith("guard: blocked — Edit to ") and "Casey (Backend Engineer)" in first
+    assert first.startswith("guard: blocked — Edit to src/components/Button.tsx would break the "
+                            "contract of Casey (Backend Engineer) (role backend")
     assert "src/components/Button.tsx is on the do-not-touch list for the Backend Engineer" \
         in detail
     assert "SCOPE001 do-not-touch-path" in detail

@@ -165,6 +165,26 @@ def report(fmt: str, fail_on, run_tests: bool, **kwargs) -> None:
     raise SystemExit(_run(fmt, "never", fail_on=fail_on, run_tests=run_tests, **kwargs))
 
 
+@cli.command("verify-report")
+@click.argument("report_file", metavar="REPORT")
+@range_options
+@click.option("--report-format", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True, help="How the agent's report is written.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="What goes to stdout.")
+@click.option("--run-tests/--no-run-tests", default=True, show_default=True,
+              help="Run guard.tests.command to check the report's Test results.")
+def verify_report_cmd(report_file: str, fmt: str, report_format: str, outputs, only, skip,
+                      **kwargs) -> None:
+    """Check an agent's hand-off report (the seed's five sections) against the facts."""
+    from guard import verify_report
+    text, code = verify_report.run(report_file, report_format=report_format, fmt=fmt,
+                                   outputs=_outputs(outputs), only=_split(only),
+                                   skip=_split(skip), **kwargs)
+    click.echo(text, nl=False)
+    raise SystemExit(code)
+
+
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules(fmt: str) -> None:

@@ -305,6 +305,9 @@ def pre_tool_use(event: dict, role: str | None) -> Answer:
     loaded = load(cwd, role, _agent_type(event))
     if isinstance(loaded, Answer):
         return loaded
+    if tool != "Bash":
+        rels = repo_paths(loaded.git.root, cwd, targets[0][0])
+        action = f"{tool} to {rels[0]}" if rels else action
     return _answer_for(loaded, hold(loaded, cwd, targets), action)
 
 

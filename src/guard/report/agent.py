@@ -27,8 +27,11 @@ def _one_line(text: str) -> str:
 def render(report, *, limit: int = DEFAULT_LIMIT, **_ignored) -> str:
     counts = report.counts
     verdict = "FAILED" if report.failed else "passed"
+    scope = range_line(report)
+    if report.mode == "worktree" and "uncommitted" not in scope:
+        scope += " plus uncommitted work in the working tree"
     lines = [f"guard {verdict}: {counts['error']} error(s), {counts['warning']} warning(s), "
-             f"{counts['info']} info · role {report.role} · {range_line(report)}"]
+             f"{counts['info']} info · role {report.role} · {scope}"]
     findings = sorted(report.findings, key=_key)
     for f in findings[:limit]:
         where = safe_path(location(f)) or "(repository)"

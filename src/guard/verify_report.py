@@ -1,0 +1,602 @@
+"""`guard verify-report REPORT.md`: hold an agent's hand-off report to the facts.
+
+The report is read in the seed's "How You Report Back" shape — five sections, found by name
+whatever their numbering, bold or heading level. The facts come from one engine run over the
+same range (every registered check, --only/--skip honoured): the diff, the commits, the test
+results (--tests-junit or guard.tests), the contract check's findings and the migrations
+check's published notes. Each mismatch is a finding of check `report` (REPORT0xx); a claim
+whose check did not run is reported as unverified, never as verified.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field, replace
+
+from guard.errors import GuardError
+from guard.finding import Finding
+
+CHECK = "report"
+SECTIONS = (
+    ("summary", "Summary of changes", ("summary of changes", "summary")),
+    ("tests", "Test results", ("test results", "tests")),
+    ("api", "API deviations", ("api deviations", "deviations from the api contract",
+                               "deviations")),
+    ("migrations", "Migration notes", ("migration notes", "migrations")),
+    ("commits", "Commit references", ("commit references", "commits")),
+)
+KIND_WORDS = (
+    ("A", ("created", "added", "new file", "new files", "adds", "create", "add")),
+    ("M", ("modified", "changed", "updated", "edited", "modify", "update", "changes to")),
+    ("D", ("deleted", "removed", "delete", "remove")),
+    ("R", ("renamed", "moved", "rename", "move")),
+)
+KIND_NAMES = {"A": "created", "M": "modified", "D": "deleted", "R": "renamed"}
+
+
+# -- the report as written ------------------------------------------------------------------
+@dataclass
+class Section:
+    key: str
+    title: str
+    line: int | None
+    lines: list[tuple[int | None, str]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(t for _, t in self.lines)
+
+
+@dataclass
+class Written:
+    file: str
+    head: list[tuple[int | None, str]]          # lines before the first section (title)
+    sections: dict[str, Section]
+
+
+_DECOR = re.compile(r"^\s*(?:#{1,6}\s*)?(?:[-*+]\s+)?(?:\*\*|__)?\s*"
+                    r"(?:\(?\d{1,2}[.)]\s*|[IVX]{1,4}[.)]\s*)?(?:\*\*|__)?\s*")
+
+
+def _heading(line: str) -> tuple[str, str] | None:
+    """(section key, rest of the line) when ``line`` opens one of the five sections: a
+    markdown heading, a numbered item, a bold lead-in, or "Name:" — with the section's name
+    first (any case)."""
+    stripped = _DECOR.sub("", line, count=1)
+    lowered = stripped.lower()
+    for key, _title, names in SECTIONS:
+        for name in names:
+            if not lowered.startswith(name):
+                continue
+            rest = stripped[len(name):]
+            bold_close = rest.startswith(("**", "__"))
+            rest_clean = rest.lstrip("*_ ").strip()
+            if rest_clean and rest_clean[0] not in ":—–-(":
+                continue                    # "Summary of the day ..." is prose
+            heading_like = (line.lstrip().startswith("#") or bold_close or
+                            (not rest_clean and name == names[0]) or
+                            bool(re.match(r"^\s*(?:[-*+]\s+)?\(?\d{1,2}[.)]\s", line)) or
+                            rest_clean.startswith(":"))
+            if not heading_like:
+                continue
+            return key, rest_clean.lstrip(":—–-").strip().strip("*_ ").strip()
+    return None
+
+
+def parse_markdown(text: str, file: str) -> Written:
+    head: list[tuple[int | None, str]] = []
+    sections: dict[str, Section] = {}
+    current: Section | None = None
+    fence = False
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        found = None if fence else _heading(line)
+        if found and found[0] not in sections:
+            key, rest = found
+            title = next(t for k, t, _ in SECTIONS if k == key)
+            current = sections[key] = Section(key, title, number)
+            if rest:
+                current.lines.append((number, rest))
+            continue
+        if current is None:
+            head.append((number, line))
+        else:
+            current.lines.append((number, line))
+    return Written(file, head, sections)
+
+
+def _norm_key(key: str) -> str:
+    return re.sub(r"[^a-z]", "", key.lower())
+
+
+def json_to_markdown(data, file: str) -> str:
+    """A JSON report ({title, summary_of_changes, test_results, api_deviations,
+    migration_notes, commit_references}) as the equivalent markdown."""
+    if not isinstance(data, dict):
+        raise GuardError(f"the JSON report is a {type(data).__name__}, not an object", path=file,
+                         hint="write an object with title, summary_of_changes, test_results, "
+                              "api_deviations, migration_notes, commit_references")
+    keys = {_norm_key(k): v for k, v in data.items()}
+    out = [f"# {keys.get('title', '')}"]
+
+    def emit(value, indent=""):
+        if value is None:
+            return
+        if isinstance(value, str):
+            out.extend(indent + line for line in value.splitlines() or [""])
+        elif isinstance(value, list):
+            if not value:
+                out.append(indent + "None")
+            for item in value:
+                if isinstance(item, dict):
+                    out.append(indent + "- " + " — ".join(
+                        f"`{v}`" if k.lower() in ("sha", "commit", "file", "path") else
+                        f"{k}: {v}" for k, v in item.items()))
+                else:
+                    out.append(indent + f"- `{item}`" if isinstance(item, str) and
+                               re.fullmatch(r"[\w./@+-]+", item) else indent + f"- {item}")
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                out.append(f"{indent}**{k.replace('_', ' ')}**:")
+                emit(v, indent)
+        else:
+            out.append(indent + str(value))
+
+    for key, title, names in SECTIONS:
+        found = next((keys[_norm_key(n)] for n in names if _norm_key(n) in keys), "__absent__")
+        if found == "__absent__":
+            continue
+        out.append(f"## {title}")
+        emit(found)
+    return "\n".join(out) + "\n"
+
+
+def read(path: str, fmt: str) -> Written:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise GuardError("report file not found", path=path,
+                         hint="pass the agent's hand-off report (markdown or JSON)") from None
+    except OSError as exc:
+        raise GuardError(f"cannot read the report: {exc.strerror}", path=path) from None
+    text = raw.decode("utf-8", "replace")
+    if not text.strip():
+        raise GuardError("the report is empty", path=path,
+                         hint="pass the agent's hand-off report")
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GuardError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno,
+                             hint="fix the file, or pass --report-format markdown") from None
+        written = parse_markdown(json_to_markdown(data, path), path)
+        # line numbers of generated markdown mean nothing in the JSON file
+        for sec in written.sections.values():
+            sec.line = None
+            sec.lines = [(None, t) for _, t in sec.lines]
+        written.head = [(None, t) for _, t in written.head]
+        return written
+    return parse_markdown(text, path)
+
+
+# -- claims ---------------------------------------------------------------------------------
+_BACKTICK = re.compile(r"`([^`\n]+)`")
+_BARE_PATH = re.compile(r"(?<![\w/.@`-])((?:[\w@.+-]+/)+[\w@.+*-]*|[\w+-]+\.[A-Za-z][\w]{0,7})"
+                        r"(?![\w/`])")
+_SHA = re.compile(r"(?<![0-9a-fA-F])([0-9a-f]{7,40})(?![0-9a-zA-Z])")
+
+
+def _looks_like_path(token: str) -> bool:
+    token = token.strip()
+    if not token or " " in token or "://" in token or token.startswith(("-", "$")):
+        return False
+    if re.fullmatch(r"[0-9a-f]{7,40}", token):
+        return False
+    return "/" in token or bool(re.search(r"\.[A-Za-z][\w]{0,7}$", token))
+
+
+def _paths_in(line: str) -> list[str]:
+    found = [t.strip() for t in _BACKTICK.findall(line) if _looks_like_path(t)]
+    rest = _BACKTICK.sub(" ", line)
+    for token in _BARE_PATH.findall(rest):
+        token = token.rstrip(".,;:)")
+        last = token.rstrip("/").rsplit("/", 1)[-1]
+        if "/" in token and _looks_like_path(token) and not token.startswith("//") and \
+                (token.endswith("/") or re.search(r"\.[A-Za-z][\w]{0,7}$", last)):
+            found.append(token)
+    out = []
+    for token in found:
+        token = token.strip().strip("'\"").lstrip("./") if token.startswith("./") else \
+            token.strip().strip("'\"")
+        for part in re.split(r"\s*(?:→|->|=>)\s*", token):
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
+def _kind_of(line: str) -> str | None:
+    lowered = line.lower()
+    best = None
+    for kind, words in KIND_WORDS:
+        for word in words:
+            m = re.search(rf"\b{re.escape(word)}\b", lowered)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), kind)
+    return best[1] if best else None
+
+
+@dataclass(frozen=True)
+class FileClaim:
+    path: str
+    kind: str | None
+    line: int | None
+
+
+def file_claims(section: Section) -> list[FileClaim]:
+    claims: list[FileClaim] = []
+    current_kind: str | None = None
+    for number, line in section.lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        lowered = stripped.lower()
+        is_item = bool(re.match(r"^([-*+]|\d+[.)])\s", stripped))
+        if not is_item and re.search(r"\bdecisions?\b", lowered) and len(stripped) < 60 and \
+                (stripped.endswith(":") or stripped.startswith(("#", "**", "__")) or
+                 stripped.endswith(("**", "__", ":**"))):
+            break                               # key decisions: prose, not file claims
+        kind = _kind_of(stripped)
+        paths = _paths_in(stripped)
+        if not paths:
+            if kind and not is_item:
+                current_kind = kind             # a sub-heading: "**Files created**"
+            continue
+        if not is_item and kind:
+            current_kind = kind
+        for path in paths:
+            claims.append(FileClaim(path, kind if is_item and kind else current_kind, number))
+    return claims
+
+
+_NONE = re.compile(r"^\W*(none|n/?a|no\b.*|nothing\b.*|-|—|not applicable)\W*$", re.I)
+
+
+def _says_none(section: Section) -> bool:
+    body = [t.strip() for _, t in section.lines if t.strip()]
+    if not body:
+        return True
+    text = " ".join(body).lower()
+    if _NONE.match(body[0]) and len(body) <= 2:
+        return True
+    return bool(re.search(r"\bno (api )?deviations?\b|\bnone\b|implemented (exactly )?as "
+                          r"specified|matches the (api )?contract|no migrations?\b", text)) and \
+        not re.search(r"\bdeviat\w*\s*:\s*(?!none)\w", text)
+
+
+_ZERO_FAIL = re.compile(r"\b(?:0|no|zero)\s+(?:tests?\s+)?(?:fail\w*|errors?)\b|"
+                        r"\bfail\w*\s*[:=]\s*0\b|\berrors?\s*[:=]\s*0\b", re.I)
+
+
+def tests_claim(section: Section) -> str | None:
+    """passed | failed | not run | None (nothing stated)."""
+    text = _ZERO_FAIL.sub(" ", section.text.lower())
+    if re.search(r"\bnot (been )?run\b|\bdid not run\b|\bnot executed\b|\bno tests\b|"
+                 r"\bskipped (the )?tests\b|\bcould not run\b", text):
+        return "not run"
+    if re.search(r"\bfail\w*\b|\berrors?\b|❌|\bred\b|\bbroken\b", text):
+        return "failed"
+    if re.search(r"\bpass\w*\b|\bgreen\b|✅|\ball tests? (ok|succeed\w*)\b|\b\d+ ok\b|"
+                 r"\bsucce\w+\b", text):
+        return "passed"
+    return None
+
+
+# -- verification ---------------------------------------------------------------------------
+def _f(rule: str, severity: str, message: str, hint: str, file: str, line: int | None,
+       **data) -> Finding:
+    return Finding(rule, CHECK, severity, message, hint, file, line,
+                   tuple(sorted(data.items())))
+
+
+def _covered(path: str, claim: str) -> bool:
+    if claim == path:
+        return True
+    prefix = claim.rstrip("*").rstrip("/")
+    if claim.endswith(("/", "/*", "/**")) or "*" in claim:
+        import fnmatch
+        return path.startswith(prefix + "/") or fnmatch.fnmatch(path, claim)
+    return False
+
+
+def verify(written: Written, report, *, contract_available: bool) -> list[Finding]:
+    file = written.file
+    out: list[Finding] = []
+    for key, title, _names in SECTIONS:
+        if key not in written.sections:
+            out.append(_f("REPORT001", "error", f"the report has no '{title}' section",
+                          f"add a '{title}' section (\"None\" is an answer)", file, None,
+                          section=title))
+    out += _persona(written, report)
+    sec = written.sections
+    if "summary" in sec:
+        out += _summary(written, sec["summary"], report)
+    if "commits" in sec:
+        out += _commits(written, sec["commits"], report)
+    if "tests" in sec:
+        out += _tests(written, sec["tests"], report)
+    if "api" in sec:
+        out += _api(written, sec["api"], report, contract_available)
+    if "migrations" in sec:
+        out += _migrations(written, sec["migrations"], report)
+    return out
+
+
+def _persona(written: Written, report) -> list[Finding]:
+    if not report.persona:
+        return []
+    expected = f"{report.persona} ({report.role_title})"
+    head = [(n, t) for n, t in written.head if t.strip()]
+    if any(expected.lower() in t.lower() for _, t in head):
+        return []
+    first = head[0] if head else (1 if written.head and written.head[0][0] else None, "")
+    shown = first[1].strip().lstrip("# ").strip() or "(no title)"
+    return [_f("REPORT014", "warning",
+               f"the report's title is {shown!r}; the persona is configured "
+               f"(personas.{report_persona_key(report)}), so it should introduce "
+               f"{expected!r}",
+               f"title the report \"{expected}\"", written.file, first[0])]
+
+
+def report_persona_key(report) -> str:
+    return report.facts.get("_persona_key", "") if isinstance(report.facts, dict) else ""
+
+
+def _summary(written: Written, section: Section, report) -> list[Finding]:
+    file = written.file
+    claims = file_claims(section)
+    changes = {}
+    for c in report.changes:
+        changes[c.path] = c
+        if c.old_path:
+            changes[c.old_path] = c
+    out = []
+    for claim in claims:
+        if any(_covered(p, claim.path) for p in changes):
+            c = changes.get(claim.path)
+            if c and claim.kind and claim.kind in KIND_NAMES:
+                actual = {"added": "A", "modified": "M", "deleted": "D", "renamed": "R",
+                          "copied": "A", "type changed": "M"}.get(c.status, "M")
+                ok = claim.kind == actual or (c.status == "renamed" and
+                                              (claim.kind in "AD" if claim.path == c.path or
+                                               claim.path == c.old_path else False))
+                if c.status == "renamed" and claim.kind == "A" and claim.path == c.old_path:
+                    ok = False
+                if c.status == "renamed" and claim.kind == "D" and claim.path == c.path:
+                    ok = False
+                if not ok:
+                    out.append(_f("REPORT004", "warning",
+                                  f"the summary lists {claim.path} as {KIND_NAMES[claim.kind]}; "
+                                  f"the range shows it {c.status}",
+                                  f"list {claim.path} under the files {c.status}", file,
+                                  claim.line, path=claim.path))
+            continue
+        out.append(_f("REPORT002", "error",
+                      f"the summary lists {claim.path}"
+                      + (f" as {KIND_NAMES[claim.kind]}" if claim.kind else "")
+                      + f", but the range {_range_words(report)} does not change it",
+                      f"commit the work on {claim.path}, or remove it from the summary", file,
+                      claim.line, path=claim.path))
+    claimed = [c.path for c in claims]
+    for c in report.changes:
+        paths = [c.path] + ([c.old_path] if c.old_path else [])
+        if any(_covered(p, cl) for p in paths for cl in claimed):
+            continue
+        out.append(_f("REPORT003", "warning",
+                      f"{c.path} was {c.status} in the range but the summary does not mention it",
+                      f"add {c.path} to the summary's files {c.status}", file, section.line,
+                      path=c.path))
+    return out
+
+
+def _range_words(report) -> str:
+    from guard.report.common import short
+    return f"{short(report.merge_base)}..{short(report.head)}"
+
+
+def _commits(written: Written, section: Section, report) -> list[Finding]:
+    file = written.file
+    listed: list[tuple[str, int | None]] = []
+    for number, line in section.lines:
+        for token in _SHA.findall(line):
+            if any(ch.isdigit() for ch in token) or len(token) >= 12:
+                listed.append((token, number))
+    in_range = [c.sha for c in report.commits]
+    out = []
+    matched: set[str] = set()
+    for token, number in listed:
+        hits = [sha for sha in in_range if sha.startswith(token)]
+        if hits:
+            matched.update(hits)
+            continue
+        out.append(_f("REPORT005", "error",
+                      f"commit {token} is not in the checked range {_range_words(report)} "
+                      f"({len(in_range)} commit(s))",
+                      "copy the references from `git log --oneline` of the branch; push or "
+                      "commit the missing work", file, number, sha=token))
+    for c in report.commits:
+        if c.sha not in matched:
+            out.append(_f("REPORT006", "warning",
+                          f"commit {c.sha[:8]} \"{c.header}\" is in the range but not in the "
+                          "Commit references",
+                          f"add {c.sha[:8]} {c.header} to the Commit references", file,
+                          section.line, sha=c.sha))
+    return out
+
+
+def _tests(written: Written, section: Section, report) -> list[Finding]:
+    file = written.file
+    claim = tests_claim(section)
+    evidence = report.tests
+    if claim is None:
+        return [_f("REPORT007", "warning",
+                   "the Test results section states no result (pass, fail or not run)",
+                   "state whether the tests passed, with counts from the test runner", file,
+                   section.line)]
+    if claim != "passed":
+        return []
+    if evidence is None or evidence.status == "not run":
+        return [_f("REPORT007", "warning",
+                   "the report says the tests pass, but there is no test evidence to check it "
+                   "against (no --tests-junit file, no guard.tests configured)",
+                   "pass --tests-junit FILE, or configure guard.tests so guard can run them",
+                   file, section.line)]
+    if evidence.status == "failed":
+        detail = (f"{evidence.failures} failure(s), {evidence.errors} error(s) of "
+                  f"{evidence.tests} test(s)" + (f"; {evidence.detail}" if evidence.detail
+                                                 else ""))
+        return [_f("REPORT008", "error",
+                   f"the report says the tests pass; {evidence.source} shows {detail}",
+                   "fix the failing tests, or report them as failing", file, section.line)]
+    return []
+
+
+def _api(written: Written, section: Section, report, contract_available: bool) -> list[Finding]:
+    file = written.file
+    if not _says_none(section):
+        return []
+    status = {r.name: r for r in report.checks}.get("contract")
+    if not contract_available or status is None:
+        why = "this guard version has no contract check"
+    elif status.status == "skipped":
+        why = f"the contract check did not run ({status.note or 'not selected'})"
+    elif status.status == "error":
+        why = f"the contract check could not run ({status.note})"
+    else:
+        why = None
+    if why:
+        return [_f("REPORT010", "warning",
+                   f"the report claims no API deviations; unverified: {why}",
+                   "configure the API contract (guard.contract / api.spec) so the claim can be "
+                   "checked", file, section.line)]
+    found = [f for f in report.findings if f.check == "contract" and
+             f.severity in ("error", "warning")]
+    if not found:
+        return []
+    first = found[0]
+    where = f" at {first.path}:{first.line}" if first.path and first.line else \
+        (f" at {first.path}" if first.path else "")
+    return [_f("REPORT009", "error",
+               f"the report claims no API deviations, but the contract check found "
+               f"{len(found)}: first {first.rule}{where}: {first.message}",
+               "fix the implementation to match the contract, or list each deviation with its "
+               "reason", file, section.line)]
+
+
+def _migrations(written: Written, section: Section, report) -> list[Finding]:
+    file = written.file
+    facts = report.facts.get("migrations") if isinstance(report.facts, dict) else None
+    status = {r.name: r for r in report.checks}.get("migrations")
+    claims = [p for _n, t in section.lines for p in _paths_in(t)]
+    claim_lines = {p: n for n, t in section.lines for p in _paths_in(t)}
+    if not isinstance(facts, dict) or status is None or status.status == "error":
+        if _says_none(section) and not claims:
+            why = ("this guard version has no migrations check" if status is None else
+                   f"the migrations check did not run ({status.note})")
+            return [_f("REPORT010", "warning",
+                       f"the report says there are no migrations; unverified: {why}",
+                       "run guard with the migrations check", file, section.line)]
+        return [_f("REPORT010", "warning",
+                   "the Migration notes cannot be checked: the migrations check published no "
+                   "facts" + (f" ({status.note})" if status and status.note else ""),
+                   "run guard with the migrations check", file, section.line)]
+    new = [m.get("file") for m in facts.get("migrations", []) if isinstance(m, dict)]
+    new = [m for m in new if m]
+    out = []
+    for path in new:
+        if not any(_covered(path, c) or c.endswith(path) or path.endswith("/" + c)
+                   for c in claims):
+            out.append(_f("REPORT011", "error",
+                          f"the range adds migration {path}; the Migration notes do not list it",
+                          f"list {path} with what it does and its rollback steps", file,
+                          section.line, path=path))
+    for claim in claims:
+        if any(_covered(p, claim) or claim.endswith(p) or p.endswith("/" + claim) for p in new):
+            continue
+        changed = {c.path for c in report.changes}
+        if claim in changed:
+            continue                 # a file the branch changed, mentioned in the notes
+        out.append(_f("REPORT012", "error",
+                      f"the Migration notes list {claim}, which the range does not add as a "
+                      "migration",
+                      f"commit the migration {claim}, or remove it from the notes", file,
+                      claim_lines.get(claim), path=claim))
+    if new and not re.search(r"\b(roll\s*back|rollback|revert|down\b|downgrade|undo)",
+                             section.text, re.I):
+        out.append(_f("REPORT013", "warning",
+                      f"{len(new)} new migration(s) and no rollback steps in the Migration "
+                      "notes",
+                      "give each migration its rollback: the down migration to run, or the "
+                      "manual steps", file, section.line))
+    return out
+
+
+# -- command --------------------------------------------------------------------------------
+def run(report_file: str, *, report_format: str, fmt: str, repo, base, head, role, scope_file,
+        policy, only, skip, outputs, fail_on, tests_junit, if_no_role, verify_migrations,
+        run_tests: bool, staged: bool = False, **extra) -> tuple[str, int]:
+    from guard import context, engine, registry, testsrun
+    from guard.report import render
+    from guard.report.model import CheckResult
+
+    if staged:
+        raise GuardError("verify-report checks a committed range; drop --staged")
+    written = read(report_file, report_format)
+    checks = engine.select_checks(only, skip)
+    opts = context.Options(repo=repo, base=base, head=head, role=role, scope=scope_file,
+                           policy=policy, verify_migrations=verify_migrations,
+                           extra=tuple(sorted(extra.items())))
+    try:
+        ctx = context.build(opts)
+    except context.NoRoleError:
+        if if_no_role != "skip":
+            raise
+        return ("", 0)
+    cfg = ctx.policy.config
+    tests = None
+    if tests_junit:
+        tests = testsrun.from_junit(tests_junit)
+    elif run_tests and cfg.tests.command:
+        tests = testsrun.run_command(cfg.tests.command, ctx.root, cfg.tests.timeout,
+                                     cfg.tests.junit)
+    elif cfg.tests.junit and os.path.exists(os.path.join(ctx.root, cfg.tests.junit)):
+        tests = testsrun.from_junit(os.path.join(ctx.root, cfg.tests.junit))
+    threshold = fail_on or cfg.fail_on or "error"
+    facts_report = engine.run(ctx, checks, fail_on=threshold, tests=tests)
+    keyed = replace(facts_report, facts={**facts_report.facts,
+                                         "_persona_key": ctx.policy.role.persona_key or ""})
+    shown = os.path.relpath(os.path.abspath(report_file), ctx.root)
+    if shown.startswith(".."):
+        shown = report_file
+    written.file = shown.replace(os.sep, "/")
+    raw = verify(written, keyed, contract_available="contract" in registry.CHECKS)
+    final = [f for f in engine.decide(raw, ctx.policy) if f.check == CHECK]
+    bad = [f for f in final if f.severity in ("error", "warning")]
+    result = replace(
+        facts_report, findings=tuple(final),
+        checks=(CheckResult(CHECK, "failed" if bad else "passed", 0.0,
+                            f"{report_file} against {len(facts_report.findings)} finding(s) of "
+                            f"{', '.join(checks)}"),) + facts_report.checks,
+        notes=facts_report.notes + (f"verified report: {written.file}",))
+    text = render(fmt, result)
+    for out_fmt, path in outputs:
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(render(out_fmt, result))
+        except OSError as exc:
+            raise GuardError(f"cannot write the {out_fmt} report: {exc.strerror}",
+                             path=path) from None
+    return text, 1 if result.failed else 0

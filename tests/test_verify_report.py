@@ -1,0 +1,242 @@
+"""`guard verify-report`: honest and dishonest hand-off reports against real repositories,
+through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from gitrepo import backend_project, run_guard
+from guard import registry
+from guard.verify_report import file_claims, parse_markdown
+from guard.verify_report import tests_claim as claim_of_tests
+
+HAS_MIGRATIONS = "migrations" in registry.CHECKS
+JUNIT_PASS = ('<testsuite name="pytest" tests="2" failures="0" errors="0" skipped="0">'
+              '<testcase classname="t" name="a"/><testcase classname="t" name="b"/>'
+              '</testsuite>\n')
+JUNIT_FAIL = ('<testsuite name="pytest" tests="2" failures="1" errors="0" skipped="0">'
+              '<testcase classname="t" name="a"/><testcase classname="t" name="b">'
+              '<failure message="boom"/></testcase></testsuite>\n')
+
+
+@pytest.fixture
+def work(tmp_path):
+    """A backend branch with two commits: an endpoint with its test, and a migration."""
+    repo = backend_project(str(tmp_path / "project"))
+    api = repo.commit("feat(api): orders endpoint", {
+        "src/api/orders.py": "def orders():\n    return []\n",
+        "tests/api/test_orders.py": "def test_orders():\n    assert True\n"})
+    db = repo.commit("feat(db): orders table", {
+        "migrations/0001_orders.up.sql": "CREATE TABLE orders (id int primary key);\n",
+        "migrations/0001_orders.down.sql": "DROP TABLE orders;\n"})
+    junit_ok = tmp_path / "ok.xml"
+    junit_ok.write_text(JUNIT_PASS)
+    junit_bad = tmp_path / "bad.xml"
+    junit_bad.write_text(JUNIT_FAIL)
+    return repo, api, db, str(junit_ok), str(junit_bad), tmp_path
+
+
+def honest(api: str, db: str) -> str:
+    return f"""# Casey (Backend Engineer) — orders API
+
+1. **Summary of changes** — files created/modified, key decisions made
+   Files created:
+   - `src/api/orders.py`
+   - `tests/api/test_orders.py`
+   - `migrations/0001_orders.up.sql`, `migrations/0001_orders.down.sql`
+
+   **Key decisions**
+   - the handler stays synchronous, like src/server/app.py
+2. **Test results** — 2 passed, 0 failed (pytest)
+3. **API deviations** — None
+4. **Migration notes** — `migrations/0001_orders.up.sql` creates table orders.
+   Rollback: run `migrations/0001_orders.down.sql` (drops the table).
+5. **Commit references**
+   - {api[:7]} feat(api): orders endpoint
+   - {db[:7]} feat(db): orders table
+"""
+
+
+def verify(repo, tmp_path, text: str, *args, name="REPORT.md"):
+    path = tmp_path / name
+    path.write_text(text)
+    res = run_guard("verify-report", str(path), "--base", "main", "--format", "json", *args,
+                    cwd=repo.path)
+    assert res.code in (0, 1), res.err
+    data = json.loads(res.out)
+    return res.code, data, {(f["rule"], (f.get("data") or {}).get("path") or
+                             (f.get("data") or {}).get("sha")) for f in data["findings"]}
+
+
+def test_honest_report_passes(work):
+    repo, api, db, junit_ok, _bad, tmp = work
+    code, data, found = verify(repo, tmp, honest(api, db), "--tests-junit", junit_ok)
+    assert code == 0, data["findings"]
+    rules = {rule for rule, _ in found}
+    # no contract is configured: "API deviations: None" is reported as unverified, not passed
+    assert rules <= {"REPORT010"}
+    api_finding = [f for f in data["findings"] if "API deviations" in f["message"]]
+    assert api_finding and "unverified" in api_finding[0]["message"]
+    if HAS_MIGRATIONS:
+        assert not [f for f in data["findings"] if "migration" in f["message"].lower()]
+    assert data["checks"][0]["name"] == "report"
+    assert all(f["check"] == "report" for f in data["findings"])
+    assert all(f["path"] == "REPORT.md" or f["path"].endswith("REPORT.md")
+               for f in data["findings"])
+
+
+def test_dishonest_report_is_caught_claim_by_claim(work):
+    repo, api, db, _ok, junit_bad, tmp = work
+    fix = repo.commit("fix(server): tidy", {"src/server/app.py": "app = object()\n"})
+    text = f"""# Backend report
+
+## Summary of changes
+Files created:
+- `src/api/orders.py`
+- `src/api/users.py`
+- `src/server/app.py`
+- `migrations/0001_orders.up.sql`
+- `migrations/0001_orders.down.sql`
+
+## Test results
+All tests pass.
+
+## Migration notes
+None.
+
+## Commit references
+- {api[:8]} feat(api): orders endpoint
+- deadbee1 feat(api): users endpoint
+- {fix[:8]} fix(server): tidy
+"""
+    code, data, found = verify(repo, tmp, text, "--tests-junit", junit_bad)
+    assert code == 1
+    assert ("REPORT014", None) in found                        # persona title
+    assert ("REPORT002", "src/api/users.py") in found          # claimed, untouched
+    assert ("REPORT003", "tests/api/test_orders.py") in found  # touched, not claimed
+    assert ("REPORT004", "src/server/app.py") in found         # "created", but modified
+    assert ("REPORT008", None) in found                        # "pass" vs JUnit failure
+    assert ("REPORT001", None) in found                        # no API deviations section
+    assert ("REPORT005", "deadbee1") in found                  # unknown sha
+    assert ("REPORT006", db) in found                          # a commit not listed
+    if HAS_MIGRATIONS:
+        assert ("REPORT011", "migrations/0001_orders.up.sql") in found
+    by_rule = {f["rule"]: f for f in data["findings"]}
+    assert by_rule["REPORT001"]["message"] == "the report has no 'API deviations' section"
+    assert by_rule["REPORT001"]["severity"] == "error"
+    assert "Casey (Backend Engineer)" in by_rule["REPORT014"]["message"]
+    assert "1 failure(s)" in by_rule["REPORT008"]["message"]
+    assert by_rule["REPORT002"]["line"] == 6
+    assert by_rule["REPORT005"]["line"] == 19
+
+
+def test_tests_claim_without_evidence_is_unverified_not_passed(work):
+    repo, api, db, _ok, _bad, tmp = work
+    code, data, found = verify(repo, tmp, honest(api, db))
+    assert ("REPORT007", None) in found
+    f = next(f for f in data["findings"] if f["rule"] == "REPORT007")
+    assert "no test evidence" in f["message"] and f["severity"] == "warning"
+
+
+def test_configured_test_run_is_the_evidence(work):
+    repo, api, db, _ok, _bad, tmp = work
+    # the trusted policy (main) configures a test command that fails
+    repo.checkout("main")
+    cfg = open(os.path.join(repo.path, "company.config.yaml")).read()
+    repo.commit("chore: tests", {"company.config.yaml": cfg + "  tests:\n    command: "
+                                 "\"git definitely-not-a-git-command\"\n"})
+    repo.checkout("agent/backend/task")
+    repo.git("merge", "-q", "--no-edit", "main")
+    merge = repo.git("rev-parse", "HEAD")
+    text = honest(api, db) + f"   - {merge[:7]} merge main\n"
+    code, _data, found = verify(repo, tmp, text)
+    assert code == 1 and ("REPORT008", None) in found
+
+
+def test_unselected_checks_make_claims_unverified(work):
+    repo, api, db, junit_ok, _bad, tmp = work
+    code, data, found = verify(repo, tmp, honest(api, db), "--tests-junit", junit_ok,
+                               "--skip", "contract,migrations")
+    msgs = [f["message"] for f in data["findings"] if f["rule"] == "REPORT010"]
+    assert any("API deviations" in m and "did not run" in m for m in msgs)
+    assert any("Migration notes cannot be checked" in m for m in msgs)
+    assert code == 0
+
+
+def test_json_report(work):
+    repo, api, db, junit_ok, _bad, tmp = work
+    report = {
+        "title": "Casey (Backend Engineer)",
+        "summary_of_changes": {"files_created": ["src/api/orders.py", "tests/api/test_orders.py",
+                                                 "migrations/0001_orders.up.sql",
+                                                 "migrations/0001_orders.down.sql"],
+                               "key_decisions": ["none"]},
+        "test_results": "2 passed, 0 failed",
+        "api_deviations": [],
+        "migration_notes": [{"file": "migrations/0001_orders.up.sql",
+                             "rollback": "run migrations/0001_orders.down.sql"}],
+        "commit_references": [api, db],
+    }
+    code, data, found = verify(repo, tmp, json.dumps(report), "--report-format", "json",
+                               "--tests-junit", junit_ok, name="report.json")
+    assert code == 0 and {r for r, _ in found} <= {"REPORT010"}, data["findings"]
+    del report["commit_references"]
+    report["summary_of_changes"]["files_created"].append("src/api/ghost.py")
+    code, data, found = verify(repo, tmp, json.dumps(report), "--report-format", "json",
+                               "--tests-junit", junit_ok, name="report.json")
+    assert code == 1
+    assert ("REPORT001", None) in found and ("REPORT002", "src/api/ghost.py") in found
+    assert all(f["line"] is None for f in data["findings"])
+
+
+def test_bad_input_is_exit_2_with_the_file(work):
+    repo, _api, _db, _ok, _bad, tmp = work
+    res = run_guard("verify-report", str(tmp / "missing.md"), "--base", "main", cwd=repo.path)
+    assert res.code == 2 and "missing.md: report file not found" in res.err
+    (tmp / "bad.json").write_text('{"title": "x",\n  "summary_of_changes": }')
+    res = run_guard("verify-report", str(tmp / "bad.json"), "--report-format", "json",
+                    "--base", "main", cwd=repo.path)
+    assert res.code == 2 and "bad.json:2: not valid JSON" in res.err
+    (tmp / "empty.md").write_text("\n")
+    res = run_guard("verify-report", str(tmp / "empty.md"), "--base", "main", cwd=repo.path)
+    assert res.code == 2 and "the report is empty" in res.err
+
+
+def test_agent_format_for_the_report(work):
+    repo, api, db, junit_ok, _bad, tmp = work
+    (tmp / "R.md").write_text(honest(api, db).replace("   - `tests/api/test_orders.py`\n", ""))
+    res = run_guard("verify-report", str(tmp / "R.md"), "--base", "main", "--format", "agent",
+                    "--tests-junit", junit_ok, "--fail-on", "warning", cwd=repo.path)
+    assert res.code == 1
+    assert any(line.endswith("→ add tests/api/test_orders.py to the summary's files added")
+               for line in res.out.splitlines()), res.out
+
+
+# -- the reading of the report (pure text, no repository needed) -----------------------
+@pytest.mark.parametrize("heading", [
+    "## 1. Summary of changes", "1. **Summary of changes** — files created/modified",
+    "**Summary of Changes:**", "### summary of changes", "Summary of changes",
+    "I. Summary of changes", "- **Summary of changes**: see below",
+])
+def test_section_headings_in_many_shapes(heading):
+    written = parse_markdown(f"# T\n{heading}\n- `src/api/a.py`\n", "R.md")
+    assert "summary" in written.sections, heading
+    assert [c.path for c in file_claims(written.sections["summary"])] == ["src/api/a.py"]
+
+
+def test_prose_is_not_a_heading():
+    written = parse_markdown("The summary of changes follows.\nTests pass in CI.\n", "R.md")
+    assert written.sections == {}
+
+
+@pytest.mark.parametrize("text,claim", [
+    ("42 passed, 0 failed", "passed"), ("All tests pass ✅", "passed"),
+    ("3 failed, 39 passed", "failed"), ("Tests were not run (no runner).", "not run"),
+    ("Failures: 0, errors: 0 — 12 passed", "passed"), ("see CI", None),
+])
+def test_tests_claim(text, claim):
+    written = parse_markdown(f"## Test results\n{text}\n", "R.md")
+    assert claim_of_tests(written.sections["tests"]) == claim
