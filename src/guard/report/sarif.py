@@ -3,9 +3,9 @@ partialFingerprints that survive line moves."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from dataclasses import replace
 from urllib.parse import quote
 
 from guard.registry import RULES
@@ -30,12 +30,16 @@ def fingerprints(findings) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for f in findings:
-        message = _CITED_LINE.sub(r"\1", f.message)
-        base = replace(f, message=message).fingerprint()
+        parts = [f.rule, f.path or "", _CITED_LINE.sub(r"\1", f.message)]
+        base = _hash(parts)
         seen[base] = seen.get(base, 0) + 1
-        out.append(base if seen[base] == 1 else
-                   replace(f, message=f"{message}\0{seen[base]}").fingerprint())
+        out.append(base if seen[base] == 1 else _hash(parts + [str(seen[base])]))
     return out
+
+
+def _hash(parts: list[str]) -> str:
+    raw = "\0".join(parts)
+    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def render(report) -> str:
