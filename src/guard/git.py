@@ -381,6 +381,22 @@ def run_git(args: Sequence[str], *, cwd: str, check: bool = True, stdin: bytes |
     return proc
 
 
+def probe(path: str) -> tuple[Git, str, str | None] | None:
+    """One git call for a hook's hot path: (repository, HEAD commit, branch or None when
+    detached). None when that is not simply answered (not a repository, no commit yet...);
+    open_repo then says why."""
+    if not os.path.isdir(path):
+        return None
+    proc = run_git(["rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD"],
+                   cwd=path, check=False)
+    lines = _decode(proc.stdout).split("\n")
+    if proc.returncode != 0 or len(lines) < 3:
+        return None
+    root, head, ref = lines[0], lines[1].strip(), lines[2].strip()
+    branch = ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else None
+    return Git(root), head, branch
+
+
 def open_repo(path: str) -> Git:
     """The repository that contains ``path``, or a GuardError saying why there is none."""
     if not os.path.isdir(path):

@@ -185,18 +185,19 @@ def load(cwd: str, role: str | None, agent_type: str | None) -> Loaded | Answer:
     from guard import context, git as gitmod, policy as pol
     from guard.errors import GuardError
 
-    try:
-        git = gitmod.open_repo(cwd)
-    except GuardError as exc:
-        return Answer(ALLOW, stderr=f"guard: notice: nothing checked — {exc.one_line()}\n")
-    head = git.try_resolve("HEAD")
-    if head is None:
+    found = gitmod.probe(cwd)      # one git call on the hot path
+    if found is None:
+        try:
+            git = gitmod.open_repo(cwd)
+        except GuardError as exc:
+            return Answer(ALLOW, stderr=f"guard: notice: nothing checked — {exc.one_line()}\n")
         return Answer(ALLOW, stderr="guard: notice: nothing checked — the repository has no "
                                     "commit yet, so there is no trusted policy\n")
+    git, head, branch = found
     reader = pol.RevReader(git, head, f"HEAD {head[:8]}")
     options = context.Options(repo=git.root, role=role, agent_name=agent_type)
     try:
-        policy = context.load_policy(git, reader, options, git.current_branch(),
+        policy = context.load_policy(git, reader, options, branch,
                                      range_spec=None, trusted_rev=head)
     except context.NoRoleError as exc:
         return Answer(ALLOW, stderr=f"guard: notice: nothing checked — {exc.one_line()}\n")
