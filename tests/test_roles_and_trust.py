@@ -6,13 +6,14 @@ from gitrepo import Repo, backend_project, run_guard
 
 
 def run_json(repo, *args, env=None):
-    res = run_guard("check", "--format", "json", *args, cwd=repo.path, env=env)
+    res = run_guard("check", "--format", "json", "--only", "scope,policy", *args, cwd=repo.path,
+                    env=env)
     assert res.code in (0, 1), res.err
     return json.loads(res.out)
 
 
 def found(data):
-    return {(f["rule"], f["path"]) for f in data["findings"]}
+    return {(f["rule"], f["path"]) for f in data["findings"] if f["check"] in ("scope", "policy")}
 
 
 NO_ROLE = "personas:\n  engineering_frontend: Riley\n"
@@ -170,7 +171,8 @@ def test_staged_mode_reads_policy_from_head(repo):
     repo.write("company.config.yaml", cfg + "\n  owned: [src/components/]\n")
     repo.write("src/components/Button.tsx", "staged\n")
     repo.git("add", "-A")
-    res = run_guard("check", "--staged", "--format", "json", cwd=repo.path)
+    res = run_guard("check", "--staged", "--format", "json", "--only", "scope,policy",
+                    cwd=repo.path)
     assert res.code == 1
     data = json.loads(res.out)
     assert data["mode"] == "staged"
@@ -183,7 +185,7 @@ def test_staged_mode_ignores_unstaged_and_committed(repo):
     repo.write("deploy/nginx.conf", "unstaged\n")
     repo.write("src/api/x.py", "x\n")
     repo.git("add", "src/api/x.py")
-    res = run_guard("check", "--staged", cwd=repo.path)
+    res = run_guard("check", "--staged", "--only", "scope,policy", cwd=repo.path)
     assert res.code == 0, res.out
 
 
@@ -257,7 +259,8 @@ def test_staged_merge_resolution_counts_only_the_resolution(repo):
     repo.git("merge", "main", check=False)          # conflict in src/api/shared.py
     repo.write("src/api/shared.py", "resolved\n")
     repo.git("add", "src/api/shared.py")
-    res = run_guard("check", "--staged", "--format", "json", cwd=repo.path)
+    res = run_guard("check", "--staged", "--format", "json", "--only", "scope,policy",
+                    cwd=repo.path)
     data = json.loads(res.out)
     assert res.code == 0, data["findings"]
     assert [c["path"] for c in data["changes"]] == ["src/api/shared.py"]

@@ -52,9 +52,12 @@ def test_forbidden_shared_unowned(repo):
 
 def test_shared_only_is_warning_exit_zero_unless_fail_on_warning(repo):
     repo.commit("feat: shared", {"src/types/order.ts": "changed\n"})
-    assert run_guard("check", "--base", "main", cwd=repo.path).code == 0
-    assert run_guard("check", "--base", "main", "--fail-on", "warning", cwd=repo.path).code == 1
-    assert run_guard("check", "--base", "main", "--fail-on", "never", cwd=repo.path).code == 0
+    only = ("--only", "scope,policy")
+    assert run_guard("check", "--base", "main", *only, cwd=repo.path).code == 0
+    assert run_guard("check", "--base", "main", "--fail-on", "warning", *only,
+                     cwd=repo.path).code == 1
+    assert run_guard("check", "--base", "main", "--fail-on", "never", *only,
+                     cwd=repo.path).code == 0
 
 
 def test_deleted_forbidden_file(repo):

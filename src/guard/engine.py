@@ -90,7 +90,14 @@ def run(ctx, checks: list[str], *, fail_on: str, tests: TestsResult | None = Non
             results.append(CheckResult(name, "skipped", 0.0, note))
     commits: tuple[CommitInfo, ...] = ()
     if with_commits and ctx.range_spec:
-        counts = ctx.git.files_per_commit(ctx.range_spec)
+        listed = ctx.commits()
+        if (len(listed) == 1 and listed[0].parents == (ctx.merge_base,)
+                and ctx.mode == "range"):
+            # one commit on top of the merge base: its files are the range's diff (a rename
+            # is two paths, as `git log --name-only --no-renames` counts it); no second diff
+            counts = {listed[0].sha: sum(2 if c.status == "R" else 1 for c in ctx.changes)}
+        else:
+            counts = ctx.git.files_per_commit(ctx.range_spec)
         commits = tuple(CommitInfo(c.sha, c.header, c.body, counts.get(c.sha, 0), c.author)
                         for c in ctx.commits())
     policy = ctx.policy

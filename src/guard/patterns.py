@@ -50,29 +50,110 @@ def validate_pattern(pattern: object, *, file: str, line: int | None) -> str:
         raise GuardError(f"bad pattern {pattern!r}: '..' cannot appear in a repository path",
                          path=file, line=line, hint="write the path from the repository root")
     try:
-        spec = pathspec.GitIgnoreSpec.from_lines([text])
+        compiled = _compile(text)
     except Exception as exc:  # pathspec raises its own error types for invalid patterns
         raise GuardError(f"bad pattern {pattern!r}: {exc}", path=file, line=line,
                          hint="use .gitignore syntax, e.g. src/api/ or *.sql") from None
-    if not spec.patterns or spec.patterns[0].include is None:
+    if compiled.include is None:
         raise GuardError(f"bad pattern {pattern!r}: it matches nothing", path=file, line=line,
                          hint="use .gitignore syntax, e.g. src/api/ or *.sql")
     return text
 
 
+_GLOB = frozenset("*?[\\")
+_COMPILED: dict[str, object] = {}
+
+
+def _compile(text: str):
+    """One compiled pathspec pattern per pattern text (validation and matching share it)."""
+    pattern = _COMPILED.get(text)
+    if pattern is None:
+        pattern = pathspec.GitIgnoreSpec.from_lines([text]).patterns[0]
+        _COMPILED[text] = pattern
+    return pattern
+
+
+def _literal_key(text: str) -> tuple[str, tuple[str, ...] | str | None]:
+    """How a pattern can be pre-selected without running its regex.
+
+    ("anchored", ("src", "server")) — matches only paths starting with those segments;
+    ("name", "Dockerfile") — matches only paths having a segment equal to that name;
+    ("any", None) — anything else (globs, escapes): always a candidate.
+    """
+    body = text[1:] if text.startswith("!") else text
+    body = body.rstrip("/")
+    if not body or any(ch in _GLOB for ch in body):
+        literal_parts: list[str] = []
+        for part in body.lstrip("/").split("/"):
+            if any(ch in _GLOB for ch in part) or not part:
+                break
+            literal_parts.append(part)
+        anchored = "/" in body.lstrip("/") or body.startswith("/")
+        if anchored and literal_parts and not text.lstrip("!").startswith("**"):
+            return "anchored", tuple(literal_parts)
+        return "any", None
+    if "/" in body:   # a slash before the end anchors the pattern at the root
+        return "anchored", tuple(body.lstrip("/").split("/"))
+    return "name", body
+
+
 class PatternSet:
+    """gitignore semantics (pathspec's GitIgnoreSpec), with a pre-selection step: a path is
+    only matched against the patterns that could match it (an anchored pattern's literal
+    leading folders, a plain name's segment), so a 20,000-path change does not run every
+    pattern's regex on every path. The patterns that can never match a path are exactly the
+    ones left out, so the answer is the same as matching against the whole list."""
+
     def __init__(self, sources: Sequence[Source]) -> None:
         self.sources = tuple(sources)
-        self._spec = pathspec.GitIgnoreSpec.from_lines([s.pattern for s in self.sources])
+        self._anchored: dict[tuple[str, ...], list[int]] = {}
+        self._names: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        self._depth = 0
+        for index, source in enumerate(self.sources):
+            kind, key = _literal_key(source.pattern)
+            if kind == "anchored":
+                self._anchored.setdefault(key, []).append(index)   # type: ignore[arg-type]
+                self._depth = max(self._depth, len(key))            # type: ignore[arg-type]
+            elif kind == "name":
+                self._names.setdefault(key, []).append(index)       # type: ignore[arg-type]
+            else:
+                self._always.append(index)
+        self._specs: dict[tuple[int, ...], pathspec.GitIgnoreSpec] = {}
 
     def __bool__(self) -> bool:
         return bool(self.sources)
+
+    def _candidates(self, path: str) -> tuple[int, ...]:
+        parts = path.split("/")
+        found = list(self._always)
+        names = self._names
+        if names:
+            for part in parts:
+                hit = names.get(part)
+                if hit:
+                    found += hit
+        anchored = self._anchored
+        if anchored:
+            for depth in range(1, min(self._depth, len(parts)) + 1):
+                hit = anchored.get(tuple(parts[:depth]))
+                if hit:
+                    found += hit
+        return tuple(sorted(set(found)))
 
     def decide(self, path: str) -> Source | None:
         """The pattern that includes ``path`` (None when nothing does or a ! pattern wins)."""
         if not self.sources:
             return None
-        result = self._spec.check_file(path)
+        candidates = self._candidates(path)
+        if not candidates:
+            return None
+        spec = self._specs.get(candidates)
+        if spec is None:
+            spec = pathspec.GitIgnoreSpec([_compile(self.sources[i].pattern)
+                                           for i in candidates])
+            self._specs[candidates] = spec
+        result = spec.check_file(path)
         if result.include and result.index is not None:
-            return self.sources[result.index]
+            return self.sources[candidates[result.index]]
         return None

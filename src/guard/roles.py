@@ -8,7 +8,7 @@ trusted revision like the rest of the policy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
+import os
 from typing import Callable, Iterable
 
 from guard import yamlfile
@@ -104,9 +104,16 @@ def parse_role(data, file: str, known: dict[str, Role]) -> Role:
 
 
 def builtin_role_files() -> list[tuple[str, bytes]]:
-    folder = resources.files("guard.rules")
-    return sorted((f"rules/{entry.name}", entry.read_bytes()) for entry in folder.iterdir()
-                  if entry.name.endswith((".yaml", ".yml")))
+    # the package folder directly: importlib.resources would import tempfile, shutil and
+    # random on the pre-commit path for nothing (guard ships as a plain folder, not a zip)
+    import guard.rules
+    folder = os.path.dirname(guard.rules.__file__)
+    out = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith((".yaml", ".yml")):
+            with open(os.path.join(folder, name), "rb") as fh:
+                out.append((f"rules/{name}", fh.read()))
+    return out
 
 
 def load_roles(project_files: Iterable[tuple[str, bytes]]) -> dict[str, Role]:

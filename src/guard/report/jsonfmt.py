@@ -29,7 +29,9 @@ def as_dict(report) -> dict:
                     "commits": len(report.commits)},
         "changes": [{"status": c.status, "path": c.path, "old_path": c.old_path,
                      "kind": c.kind} for c in report.changes],
-        "commits": [{"sha": c.sha, "header": c.header, "files": c.files, "author": c.author}
+        "commits": [{"sha": c.sha, "header": c.header, "files": c.files, "author": c.author,
+                     "findings": [f.rule for f in report.findings
+                                  if f.data and dict(f.data).get("commit") == c.sha]}
                     for c in report.commits],
         "facts": report.facts,
         "tests": None if report.tests is None else {
@@ -40,5 +42,7 @@ def as_dict(report) -> dict:
 
 
 def render(report) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False,
+    # compact: json's C encoder only runs without indent (2-3x faster on large reports);
+    # pipe through `python -m json.tool` or jq to read it
+    return json.dumps(as_dict(report), ensure_ascii=False, separators=(",", ":"),
                       default=str).encode("utf-8", "surrogateescape").decode("utf-8", "replace") + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from guard.finding import Finding, at_or_above
 
@@ -37,8 +38,7 @@ class TestsResult:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(NamedTuple):
     status: str          # added | modified | deleted | renamed | copied | type changed
     path: str
     old_path: str | None
