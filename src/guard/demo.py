@@ -30,6 +30,55 @@ conventions:
 guard:
   # role comes from the branch name (agent/backend/...) in this demo
   unowned: error
+  contract:                # the API contract check: the app in src/api/http.py vs api.spec
+    app: "src.api.http:app"
+    max_examples: 10
+"""
+
+# The agreed API contract (Staff Engineer's, on the base) and the agent's implementation: a
+# plain WSGI callable, so the demo needs nothing but guard and git. One deviation: `total`
+# is sent as a string where the contract says number.
+DEMO_CONTRACT = """\
+openapi: 3.0.3
+info: {title: Demo Shop API, version: "1.0"}
+paths:
+  /orders/{order_id}:
+    get:
+      operationId: getOrder
+      parameters:
+        - {name: order_id, in: path, required: true,
+           schema: {type: integer, minimum: 1, maximum: 1000000}}
+      responses:
+        "200":
+          description: the order
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, total, status]
+                properties:
+                  id: {type: integer}
+                  total: {type: number}
+                  status: {type: string, enum: [open, paid]}
+        "404": {description: no such order}
+"""
+
+DEMO_API = """\
+import json
+import re
+
+
+def app(environ, start_response):
+    match = re.fullmatch(r"/orders/([0-9]+)", environ.get("PATH_INFO", ""))
+    if not match or not 1 <= int(match.group(1)) <= 1000000:
+        start_response("404 Not Found", [("Content-Type", "application/json")])
+        return [b'{"error": "not found"}']
+    if environ["REQUEST_METHOD"] != "GET":
+        start_response("405 Method Not Allowed", [("Allow", "GET")])
+        return [b""]
+    order = {"id": int(match.group(1)), "total": "12.50", "status": "paid"}
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(order).encode()]
 """
 
 BASE_FILES = {
@@ -41,6 +90,7 @@ BASE_FILES = {
     ".github/workflows/ci.yml": "name: ci\non: [push]\njobs: {}\n",
     "deploy/nginx.conf": "server { listen 80; }\n",
     "tests/api/__init__.py": "",
+    "artifacts/api/openapi.yaml": DEMO_CONTRACT,
 }
 
 BRANCH_COMMITS = [
@@ -55,6 +105,7 @@ BRANCH_COMMITS = [
                            "def main():\n"
                            "    uvicorn.run('src.server.app:app', host='0.0.0.0', port=8000)\n"},
      []),
+    ("feat(api): serve GET /orders/{order_id}", {"src/api/http.py": DEMO_API}, []),
     ("fix(ui): align the buy button while I was there",
      {"src/components/Button.tsx": "export const Button = () => <button className='buy'>Buy"
                                    "</button>;\n"}, []),
@@ -68,6 +119,7 @@ BRANCH_COMMITS = [
 ]
 
 EXPECTED = {"SCOPE001", "SCOPE002", "CONV001"}
+EXPECTED = EXPECTED | {"CONTRACT007"}   # the demo API's one deviation (total as a string)
 
 
 def _git(root: str, *args: str) -> None:

@@ -1,0 +1,321 @@
+"""contract: the implemented API matches the agreed OpenAPI contract.
+
+1. the contract is valid (openapi-spec-validator; every problem with file and line);
+2. the branch did not edit a contract it does not own, and breaking changes are listed;
+3. the app's real routes match the contract's operations (deterministic, no requests);
+4. schemathesis finds no non-conformance (fixed seed, bounded examples).
+
+The agreed contract is the one at the merge base unless the role owns the contract file:
+an implementer that edits the contract does not get to be checked against its own edit.
+The implementation is the working tree (imported in-process, started with `start:`, or
+reached at `url:`); running the branch's code is this check's purpose.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from typing import Iterator
+
+from guard.checks.contract_spec import ContractSettings, env_vars
+from guard.errors import GuardError
+from guard.finding import Finding
+
+CHECK = "contract"
+_IN_PROCESS = re.compile(r"(?:--insecure )?http://(?:testserver|localhost)(?=[/'\"\s]|$)")
+STOP_HINT = "stop and report to the Staff Engineer; do not improvise"
+
+
+def _f(rule: str, severity: str, message: str, hint: str, path=None, line=None,
+       **data) -> Finding:
+    return Finding(rule, CHECK, severity, message, hint, path, line,
+                   tuple(sorted((k, v) for k, v in data.items() if v is not None)))
+
+
+def _reader(ctx, rev: str):
+    git = ctx.git
+
+    def read(path: str):
+        return git.read_blob(rev, path)
+    return read
+
+
+def _headers(s: ContractSettings) -> dict[str, str]:
+    out = {}
+    for name, template in s.headers:
+        for var in env_vars(template):
+            if var not in os.environ:
+                raise GuardError(f"guard.contract.headers.{name} uses ${{{var}}}, which is not "
+                                 "set in the environment", path=s.file, line=s.line,
+                                 hint=f"export {var}=... before running guard (CI: a secret)")
+        from guard.checks.contract.server import expand
+        out[name] = expand(template, dict(os.environ))
+    return out
+
+
+def _progress():
+    if not (sys.stderr.isatty() and sys.stdout.isatty()):
+        return None
+
+    stream = sys.stderr       # the real one: an in-process app's output is redirected
+
+    def show(label: str, phase: str, status: str) -> None:
+        stream.write(f"guard contract: {label} [{phase}] {status}\n")
+        stream.flush()
+    return show
+
+
+def run(ctx) -> Iterator[Finding]:
+    s: ContractSettings | None = ctx.settings(CHECK)
+    cfg_file = ctx.policy.config.file
+    if s is None or not s.configured:
+        why = f" ({s.path_origin})" if s is not None and s.path_origin else ""
+        ctx.set_status(CHECK, "skipped", "no API contract configured (guard.contract.path "
+                                         "or api.spec)")
+        if s is None or not s.api_declared:
+            return       # no API in this project's configuration: the status note says so
+        yield _f("CONTRACT001", "info",
+                 f"no API contract is configured{why}: the implementation is not checked "
+                 "against a contract",
+                 "set guard.contract.path (or api.spec) and app:, url: or start: in "
+                 "company.config.yaml", cfg_file)
+        return
+    yield from _Run(ctx, s).run()
+
+
+class _Run:
+    def __init__(self, ctx, s: ContractSettings) -> None:
+        self.ctx, self.s = ctx, s
+        self.facts: dict = {"path": s.path, "seed": s.seed, "max_examples": s.max_examples,
+                            "checks": list(s.checks), "phases": list(s.phases)}
+
+    def run(self) -> Iterator[Finding]:
+        from guard.checks.contract import spec as specmod
+
+        ctx, s = self.ctx, self.s
+        try:
+            yield from self._run(specmod)
+        finally:
+            ctx.publish(CHECK, self.facts)
+
+    def _run(self, specmod) -> Iterator[Finding]:
+        ctx, s = self.ctx, self.s
+        staged = ctx.mode == "staged"
+        base_rev = ctx.merge_base or ctx.base
+        head_rev = ":" if staged else ctx.head
+        head_label = "index" if staged else f"head {ctx.head[:8]}"
+        base_label = f"base {base_rev[:8]}"
+
+        def load(rev, label):
+            try:
+                return specmod.load(_reader(ctx, rev), s.path, label)
+            except GuardError:
+                return None
+
+        head = load(head_rev, head_label)
+        base = load(base_rev, base_label) if base_rev else None
+        if head is None and base is None:
+            raise GuardError(f"the API contract {s.path} (from {s.path_origin}) does not "
+                             "exist in the checked commits", path=s.file, line=s.path_line,
+                             hint="fix the path, or commit the contract on the base branch")
+
+        # 2. changed on the branch?
+        changed = {c for ch in ctx.changes for c in ch.paths}
+        contract_files = set(head.files if head else ()) | set(base.files if base else ())
+        touched = sorted(contract_files & changed)
+        owns = all(ctx.policy.decide(p).verdict == "owned" and
+                   ctx.policy.decide(p).owned_by_role for p in touched)
+        role = ctx.policy.role.title
+        for path in touched:
+            d = ctx.policy.decide(path)
+            if d.verdict == "owned" and d.owned_by_role:
+                continue
+            word = "deleted" if head is None or path not in head.files else "changed"
+            yield _f("CONTRACT003", "error",
+                     f"the API contract file {path} was {word} on this branch, and the "
+                     f"{role} does not own it",
+                     f"revert it; {STOP_HINT}", path)
+        agreed = head if (head is not None and (owns or base is None)) else base
+        self.facts["agreed"] = agreed.rev_label
+        self.facts["version"] = agreed.version
+
+        with tempfile.TemporaryDirectory(prefix="guard-contract-") as tmp:
+            # 1. validity: the agreed contract, and the head one when it differs
+            invalid = False
+            checked = [agreed] + ([head] if head is not None and head is not agreed else [])
+            for i, contract in enumerate(checked):
+                folder = os.path.join(tmp, str(i))
+                for p in specmod.validate(contract, folder):
+                    invalid = True
+                    yield _f("CONTRACT002", "error",
+                             f"the API contract is invalid ({contract.rev_label}): {p.message}",
+                             "fix the contract at that line"
+                             + ("" if owns else f", or {STOP_HINT}"), p.path, p.line)
+            if invalid:
+                ctx.set_status(CHECK, "error", "the API contract is invalid")
+                return
+            # 2b. breaking changes for reviewers
+            if base is not None and head is not None and touched:
+                from guard.checks.contract.diff import breaking_changes
+                for change in breaking_changes(base, head):
+                    yield _f("CONTRACT004", "warning",
+                             f"breaking contract change in {change.operation}: {change.what}",
+                             "announce it to the frontend and the Staff Engineer, or keep the "
+                             "old shape", change.file, change.line, operation=change.operation)
+            root_file = agreed.write(os.path.join(tmp, "agreed"))
+            yield from self._implementation(specmod, agreed, root_file)
+
+    # -- 3 and 4 ---------------------------------------------------------------------------
+    def _implementation(self, specmod, agreed, root_file) -> Iterator[Finding]:
+        ctx, s = self.ctx, self.s
+        ops = specmod.operations(agreed)
+        op_lines = {op.label: (op.file, op.line) for op in ops}
+        self.facts["operations"] = len(ops)
+        if not s.app and not s.url:
+            yield _f("CONTRACT001", "info",
+                     f"the contract {s.path} is valid, but guard.contract says neither app:, "
+                     "url: nor start:, so routes and conformance are not checked",
+                     "add app: \"package.module:app\", url:, or start: + url: to "
+                     "guard.contract", s.file, s.line)
+            return
+        if ctx.mode == "range":
+            worktree = ctx.git.try_resolve("HEAD")
+            if worktree != ctx.head:
+                yield _f("CONTRACT008", "error",
+                         f"the working tree is at {str(worktree)[:12]}, not at the checked head "
+                         f"{ctx.head[:12]}: the implementation that would run is not the one "
+                         "being checked",
+                         f"check out {ctx.head_ref} and run guard again", s.file, s.line)
+                ctx.set_status(CHECK, "error", "working tree is not at the checked head")
+                return
+        from guard.checks.contract import inventory, server as srv
+
+        port, port_origin = srv.resolve_port(ctx.root, s.framework)
+        self.facts["port"] = f"{port} ({port_origin})"
+        app = None
+        if s.app:
+            try:
+                app = inventory.load_app(s.app, ctx.root)
+            except inventory.AppLoadError as exc:
+                ctx.set_status(CHECK, "error", "the app could not be imported")
+                yield _f("CONTRACT008", "error",
+                         f"the app {s.app} could not be imported: {exc}"
+                         + (f" | {exc.detail.splitlines()[-1]}" if exc.detail else ""),
+                         "fix the import error (run `python -c \"import "
+                         f"{s.app.split(':')[0]}\"` in the repository root to see it), "
+                         "then run guard again", s.file, s.line, output=exc.detail or None)
+                return
+        missing_ops: set[str] = set()
+        if app is not None:
+            found_routes = inventory.routes(app)
+            if found_routes is None:
+                yield _f("CONTRACT001", "info",
+                         f"{s.app} is a plain ASGI/WSGI callable: guard cannot list its "
+                         "routes, so implemented-but-undocumented endpoints are not checked",
+                         "use FastAPI/Starlette, Flask or Django, or check the routes by hand",
+                         s.file, s.line)
+            else:
+                self.facts["routes"] = len([r for r in found_routes if not r.framework])
+                gaps = inventory.compare(ops, found_routes, specmod.base_path(agreed),
+                                         framework_routes=s.framework_routes,
+                                         ignore=s.ignore_routes)
+                for gap in gaps:
+                    if gap.kind == "missing":
+                        label = f"{gap.method} {gap.path}"
+                        missing_ops.add(label)
+                        file, line = op_lines.get(label, (agreed.root, None))
+                        yield _f("CONTRACT005", "error",
+                                 f"{label} is in the contract but the app has no route for it",
+                                 "implement it, or list it under API deviations with the "
+                                 f"reason; if the contract is wrong, {STOP_HINT}", file, line,
+                                 operation=label)
+                    else:
+                        method = "ANY" if gap.method == "*" else gap.method
+                        yield _f("CONTRACT006", "error",
+                                 f"{method} {gap.path} is served by the app but is not in the "
+                                 f"contract {agreed.root}",
+                                 "remove the route, or ask the Staff Engineer to add it to the "
+                                 f"contract; {STOP_HINT}", agreed.root, None,
+                                 operation=f"{method} {gap.path}")
+        else:
+            yield _f("CONTRACT001", "info",
+                     "the implementation is reached by URL: guard cannot list its routes, so "
+                     "implemented-but-undocumented endpoints are not checked",
+                     "add app: \"package.module:app\" next to start: so guard can list the "
+                     "routes", s.file, s.line)
+        yield from self._conformance(app, root_file, agreed, op_lines, missing_ops, port)
+
+    def _conformance(self, app, root_file, agreed, op_lines, missing_ops, port):
+        ctx, s = self.ctx, self.s
+        from guard.checks.contract import runner, server as srv
+
+        headers = _headers(s)
+        values = dict(os.environ)
+        values.update({"API_PORT": str(port), "PORT": str(port)})
+        url = srv.expand(s.url, values) if s.url else None
+        kwargs = dict(headers=headers, include=s.include, exclude=s.exclude, checks=s.checks,
+                      phases=s.phases, max_examples=s.max_examples, seed=s.seed,
+                      progress=_progress())
+        self.facts["target"] = url if url else f"{s.app} (in-process)"
+        try:
+            if s.start:
+                env = dict(os.environ)
+                env.update({"API_PORT": str(port), "PORT": str(port)})
+                argv = [srv.expand(a, values) for a in s.start]
+                with srv.Server(argv, url, cwd=ctx.root, env=env,
+                                timeout=s.startup_timeout) as server:
+                    result = runner.run(root_file, base_url=url, **kwargs)
+                    if server.proc is not None and server.proc.poll() is not None:
+                        result.errors.append(("", "the server exited during the run "
+                                                  f"(code {server.proc.returncode}): "
+                                                  + server.output(3).replace("\n", " | ")))
+            elif app is not None:
+                result = runner.run(root_file, app=app, **kwargs)
+            else:
+                result = runner.run(root_file, base_url=url, **kwargs)
+        except srv.ServerError as exc:
+            ctx.set_status(CHECK, "error", "the server did not come up")
+            last = exc.output.strip().splitlines()[-1] if exc.output.strip() else "no output"
+            yield _f("CONTRACT008", "error",
+                     f"{exc} (start: {' '.join(s.start)}); its last output: {last}",
+                     "run the start command by hand in the repository root and fix it; the "
+                     "port comes from API_PORT/PORT in .env, else .env.example",
+                     s.file, s.line, output=exc.output or None)
+            return
+        self.facts.update(tested=result.operations, duration=round(result.duration, 3),
+                          failures=len(result.failures))
+        local = f"http://127.0.0.1:{port}"
+        secrets = [(v, t) for (n, t), v in zip(s.headers, headers.values()) if v != t]
+        for fail in result.failures:
+            if fail.operation in missing_ops:
+                continue            # same root cause as the CONTRACT005 finding
+            curl = fail.curl
+            if app is not None and not s.start:     # in-process: the URL the app would serve
+                curl = _IN_PROCESS.sub(local, curl)
+            for value, template in secrets:
+                curl = curl.replace(value, template)
+            file, line = op_lines.get(fail.operation, (agreed.root, None))
+            status = f" (status {fail.status})" if fail.status is not None else ""
+            yield _f("CONTRACT007", "error",
+                     f"{fail.operation}: {fail.check}: {fail.message}{status} — reproduce: "
+                     f"{curl}",
+                     "make the implementation match the contract at this line; if the "
+                     f"contract is wrong, {STOP_HINT}", file, line,
+                     operation=fail.operation, schemathesis_check=fail.check,
+                     status=fail.status, curl=curl)
+        for label, message in result.errors:
+            where = f"{label}: " if label else ""
+            yield _f("CONTRACT008", "error",
+                     f"schemathesis could not test {where or 'the API: '}{message}",
+                     "make the server reachable and the operation testable; this is not a "
+                     "pass", *(op_lines.get(label, (agreed.root, None))))
+        if result.errors and not result.failures:
+            ctx.set_status(CHECK, "error", "schemathesis could not run")
+        if result.operations == 0 and not result.errors:
+            ctx.set_status(CHECK, "error", "no operation was tested")
+            yield _f("CONTRACT008", "error",
+                     "schemathesis tested no operation (the contract has none, or "
+                     "guard.contract.include/exclude leave none)",
+                     "check guard.contract.include and exclude", s.file, s.line)

@@ -1,0 +1,233 @@
+"""The app's real routes, read from the app object (no requests), diffed with the contract's
+operations by path shape: `/items/{id}` equals `/items/<int:item_id>` equals `items/<int:pk>/`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import os
+import re
+import sys
+import traceback
+from dataclasses import dataclass
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+ALL_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH")
+
+
+@dataclass(frozen=True)
+class Route:
+    methods: tuple[str, ...]     # ("*",) when the framework does not declare them (Django)
+    path: str                    # as the framework writes it
+    framework: bool = False      # docs, openapi.json, static, admin
+
+    @property
+    def shape(self) -> str:
+        return shape(self.path)
+
+
+class AppLoadError(Exception):
+    """The app could not be imported; ``detail`` is the last lines of the traceback."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+_PARAM = re.compile(r"\{[^}/]*\}|<[^>/]*>|\(\?P<[^>]+>[^)]*\)|:[A-Za-z_]\w*")
+
+
+def shape(path: str) -> str:
+    """Path template → comparable shape: every parameter becomes `{}`, no trailing slash."""
+    p = path.strip()
+    p = p.lstrip("^").rstrip("$")
+    p = _PARAM.sub("{}", p)
+    if not p.startswith("/"):
+        p = "/" + p
+    if len(p) > 1:
+        p = p.rstrip("/")
+    return re.sub(r"/+", "/", p)
+
+
+def load_app(spec: str, root: str):
+    """Import ``module:attr`` (or ``module:factory()``) with the repository root first on
+    sys.path, as uvicorn does. The branch's code runs here: that is the check's purpose."""
+    module_name, _, attr = spec.partition(":")
+    call = attr.endswith("()")
+    attr = attr[:-2] if call else attr
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    cwd = os.getcwd()
+    try:
+        os.chdir(root)
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:   # the app's own import error, reported as what it is
+            raise AppLoadError(f"importing {module_name} failed: {type(exc).__name__}: {exc}",
+                               _tail(exc)) from None
+        except SystemExit as exc:
+            raise AppLoadError(f"importing {module_name} called sys.exit({exc.code})") from None
+        obj = module
+        for part in attr.split("."):
+            if not hasattr(obj, part):
+                raise AppLoadError(f"{module_name} has no attribute {attr!r}")
+            obj = getattr(obj, part)
+        if call:
+            try:
+                obj = obj()
+            except Exception as exc:
+                raise AppLoadError(f"calling {module_name}:{attr}() failed: "
+                                   f"{type(exc).__name__}: {exc}", _tail(exc)) from None
+        if not callable(obj):
+            raise AppLoadError(f"{spec} is a {type(obj).__name__}, not an ASGI or WSGI app")
+        return obj
+    finally:
+        os.chdir(cwd)
+
+
+def _tail(exc: BaseException, lines: int = 12) -> str:
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def routes(app) -> list[Route] | None:
+    """The app's routes, or None when the framework is not recognised (a plain callable)."""
+    mod = type(app).__module__ or ""
+    if hasattr(app, "url_map") and hasattr(app.url_map, "iter_rules"):
+        return _flask(app)
+    if mod.startswith("django."):
+        return _django()
+    if hasattr(app, "routes") and (mod.startswith(("fastapi", "starlette")) or
+                                   isinstance(getattr(app, "routes", None), list)):
+        return _starlette(app)
+    return None
+
+
+def _flask(app) -> list[Route]:
+    out = []
+    static = app.static_url_path
+    for rule in app.url_map.iter_rules():
+        methods = tuple(sorted(m for m in (rule.methods or ()) if m not in IGNORED_METHODS))
+        framework = rule.endpoint == "static" or rule.endpoint.endswith(".static") or \
+            bool(static and rule.rule.startswith(static + "/"))
+        out.append(Route(methods, rule.rule, framework))
+    return out
+
+
+def _starlette(app, prefix: str = "") -> list[Route]:
+    out = []
+    docs = {getattr(app, name, None) for name in ("openapi_url", "docs_url", "redoc_url",
+                                                   "swagger_ui_oauth2_redirect_url")}
+    docs.discard(None)
+    for route in getattr(app, "routes", []):
+        path = getattr(route, "path", None)
+        if path is None:
+            continue
+        full = prefix + path
+        sub = getattr(route, "routes", None)
+        if sub is not None and not hasattr(route, "methods"):   # Mount / Router
+            inner = getattr(route, "app", None)
+            if type(inner).__name__ == "StaticFiles":
+                out.append(Route(("GET",), full + "/{path}", True))
+                continue
+            out += _starlette(route, full)
+            continue
+        methods = getattr(route, "methods", None)
+        if methods is None:           # websocket routes, bare endpoints
+            if type(route).__name__ == "WebSocketRoute":
+                continue
+            methods = ("*",)
+        methods = tuple(sorted(m for m in methods if m not in IGNORED_METHODS)) or ("GET",)
+        out.append(Route(methods, full, full in docs))
+    return out
+
+
+def _django() -> list[Route]:
+    from django.urls import get_resolver
+    from django.urls.resolvers import URLPattern, URLResolver
+
+    out: list[Route] = []
+
+    def walk(patterns, prefix: str, framework: bool) -> None:
+        for p in patterns:
+            text = str(p.pattern)
+            if type(p.pattern).__name__ == "RegexPattern":
+                text = text.lstrip("^").rstrip("$").replace("\\Z", "")
+            if isinstance(p, URLResolver):
+                app_name = getattr(p, "app_name", None) or ""
+                walk(p.url_patterns, prefix + text,
+                     framework or app_name == "admin" or text.startswith("admin/"))
+            elif isinstance(p, URLPattern):
+                methods = ("*",)
+                view = p.callback
+                cls = getattr(view, "view_class", None) or getattr(view, "cls", None)
+                if cls is not None and hasattr(cls, "http_method_names"):
+                    methods = tuple(sorted(m.upper() for m in cls.http_method_names
+                                           if hasattr(cls, m) and m.upper() not in
+                                           IGNORED_METHODS))
+                allowed = getattr(view, "_guard_methods", None)
+                if allowed:
+                    methods = tuple(allowed)
+                static = "static" in (getattr(view, "__module__", "") or "") and \
+                    "django" in (getattr(view, "__module__", "") or "")
+                out.append(Route(methods, prefix + text, framework or static))
+
+    walk(get_resolver().url_patterns, "/", False)
+    return out
+
+
+@dataclass(frozen=True)
+class Gap:
+    kind: str           # "missing" | "undocumented"
+    method: str
+    path: str           # contract path (missing) or framework path (undocumented)
+
+
+def _matches(patterns, method: str, path: str) -> bool:
+    for pat in patterns:
+        pm, _, pp = pat.partition(" ")
+        if (pm == "*" or pm == method) and (fnmatch.fnmatchcase(path, pp) or
+                                            shape(path) == shape(pp)):
+            return True
+    return False
+
+
+def compare(ops, app_routes: list[Route], base_path: str, *, framework_routes: bool,
+            ignore: tuple[str, ...] = ()) -> list[Gap]:
+    served: dict[str, set[str]] = {}
+    for r in app_routes:
+        if r.framework and not framework_routes:
+            continue
+        served.setdefault(r.shape, set()).update(r.methods)
+    documented: dict[str, set[str]] = {}
+    gaps: list[Gap] = []
+    for op in ops:
+        s = shape(base_path + op.path)
+        documented.setdefault(s, set()).add(op.method)
+        methods = served.get(s, set())
+        if op.method in methods or "*" in methods or (op.method in IGNORED_METHODS and methods):
+            continue
+        if _matches(ignore, op.method, op.path):
+            continue
+        gaps.append(Gap("missing", op.method, op.path))
+    for r in app_routes:
+        if r.framework and not framework_routes:
+            continue
+        doc = documented.get(r.shape, set())
+        for m in r.methods:
+            if m == "*":
+                if doc:
+                    continue
+                m = "*"
+            elif m in doc:
+                continue
+            if _matches(ignore, m, r.path):
+                continue
+            gaps.append(Gap("undocumented", m, r.path))
+    seen, out = set(), []
+    for g in gaps:
+        if g not in seen:
+            seen.add(g)
+            out.append(g)
+    return out

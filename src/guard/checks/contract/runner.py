@@ -1,0 +1,256 @@
+"""The one module that imports schemathesis (4.x, minor version pinned in pyproject.toml:
+`schemathesis.engine` is not public API and moves between releases).
+
+Runs the engine the way `schemathesis run` does — examples, coverage and fuzzing phases,
+the configured checks, a fixed seed and a bounded example budget — with an explicit config
+(a user's schemathesis.toml and $SCHEMATHESIS_HOOKS never change guard's run), no cache,
+no example database, and hypothesis' storage in a temp folder, so nothing is left in the
+checked repository.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import io
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Failure:
+    operation: str        # "GET /items/{item_id}"
+    check: str            # schemathesis check name
+    title: str
+    message: str
+    status: int | None
+    curl: str
+    key: str              # root-cause key for de-duplication
+
+
+@dataclass
+class Result:
+    failures: list[Failure] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)   # (operation or "", message)
+    operations: int = 0
+    duration: float = 0.0
+    stop_reason: str = ""
+
+
+def _regex(patterns) -> str:
+    parts = []
+    for pat in patterns:
+        method, _, path = pat.partition(" ")
+        m = "[A-Z]+" if method == "*" else re.escape(method)
+        parts.append(f"(?:{m} {fnmatch.translate(path)})")
+    return "^(?:" + "|".join(parts) + ")"
+
+
+def _first_line(text: str) -> str:
+    for line in (text or "").strip().splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _text(response) -> str:
+    if response is None:
+        return ""
+    raw = getattr(response, "content", None)
+    if isinstance(raw, bytes):
+        text = raw[:4000].decode("utf-8", "replace")
+    else:
+        text = str(getattr(response, "text", "") or "")[:4000]
+    if "<" in text and ">" in text:          # an HTML error page: its title, without tags
+        title = re.search(r"<title>(.*?)</title>", text, re.S | re.I)
+        text = title.group(1) if title else re.sub(r"<[^>]+>", " ", text)
+    return text.strip()
+
+
+def _message(failure) -> str:
+    lines = [ln.strip() for ln in (failure.message or "").strip().splitlines() if ln.strip()]
+    if not lines:
+        return failure.title
+    # keep the first, informative lines; drop the schema dump schemathesis appends
+    out = []
+    for ln in lines:
+        if ln.startswith(("Schema", "Value:", "Validated against")) and out:
+            break
+        out.append(ln)
+        if len(" ".join(out)) > 160:
+            break
+    text = " ".join(out)
+    return text if len(text) <= 240 else text[:237] + "..."
+
+
+class _Sink(io.StringIO):
+    """Keeps the last output of an in-process app (its logs, prints) out of guard's."""
+
+    def write(self, text):
+        if self.tell() > 200_000:
+            self.seek(0)
+            self.truncate()
+        return super().write(text)
+
+
+_APP_OUTPUT = _Sink()
+
+
+def as_server(app):
+    """Wrap an in-process app so an exception it raises reaches schemathesis as what a real
+    server sends the client — a 500 — instead of aborting the test case."""
+    import inspect
+
+    is_asgi = inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(
+        getattr(app, "__call__", None))
+    if is_asgi:
+        async def asgi(scope, receive, send):
+            if scope.get("type") != "http":
+                return await app(scope, receive, send)
+            started = False
+
+            async def tracking_send(message):
+                nonlocal started
+                if message.get("type") == "http.response.start":
+                    started = True
+                await send(message)
+            try:
+                await app(scope, receive, tracking_send)
+            except Exception as exc:     # the app's own crash: a 500 for the client
+                if not started:
+                    await send({"type": "http.response.start", "status": 500,
+                                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                    await send({"type": "http.response.body",
+                                "body": f"{type(exc).__name__}: {exc}".encode()})
+        return asgi
+
+    def wsgi(environ, start_response):
+        environ["wsgi.errors"] = _APP_OUTPUT      # the app's error log stays out of guard's
+        try:
+            return list(app(environ, start_response))
+        except Exception as exc:         # the app's own crash: a 500 for the client
+            start_response("500 Internal Server Error",
+                           [("Content-Type", "text/plain; charset=utf-8")], sys.exc_info())
+            return [f"{type(exc).__name__}: {exc}".encode()]
+    return wsgi
+
+
+def run(spec_file: str, *, app=None, base_url: str | None = None,
+        headers: dict[str, str] | None = None, include=(), exclude=(), checks=(),
+        phases=(), max_examples: int = 25, seed: int = 0,
+        progress: Callable[[str, str, str], None] | None = None) -> Result:
+    home = tempfile.mkdtemp(prefix="guard-hypothesis-")
+    old_env = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = home
+    # an explicit config keeps schemathesis.toml out, but schemathesis still imports
+    # $SCHEMATHESIS_HOOKS when its project config is built (4.32): hide it for the run
+    user_hooks = os.environ.pop("SCHEMATHESIS_HOOKS", None)
+    try:
+        import hypothesis.configuration as hconf
+        previous_home = getattr(hconf, "__hypothesis_home_directory", None)
+        hconf.set_hypothesis_home_dir(home)
+        quiet = contextlib.ExitStack()
+        if app is not None:       # the app runs in this process: its prints and logs too
+            quiet.enter_context(contextlib.redirect_stdout(_APP_OUTPUT))
+            quiet.enter_context(contextlib.redirect_stderr(_APP_OUTPUT))
+        try:
+            with quiet:
+                return _run(spec_file, app=app, base_url=base_url, headers=headers or {},
+                            include=include, exclude=exclude, checks=checks, phases=phases,
+                            max_examples=max_examples, seed=seed, progress=progress)
+        finally:
+            hconf.set_hypothesis_home_dir(previous_home)
+    finally:
+        if user_hooks is not None:
+            os.environ["SCHEMATHESIS_HOOKS"] = user_hooks
+        if old_env is None:
+            os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+        else:
+            os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = old_env
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
+         max_examples, seed, progress) -> Result:
+    import schemathesis
+    from schemathesis.config import CacheConfig
+    from schemathesis.engine import events, from_schema
+
+    cfg = schemathesis.Config(seed=seed, cache=CacheConfig(enabled=False))
+    project = cfg.projects.default
+    project.generation.update(max_examples=max_examples, database="none")
+    project.phases.update(phases=list(phases))
+    project.checks.update(included_check_names=list(checks))
+    project.update(continue_on_failure=True, headers=headers or None,
+                   base_url=base_url)
+    schema = schemathesis.openapi.from_path(spec_file, config=cfg)
+    if app is not None:
+        schema.app = as_server(app)
+    if include:
+        schema = schema.include(name_regex=_regex(include))
+    if exclude:
+        schema = schema.exclude(name_regex=_regex(exclude))
+
+    result = Result()
+    seen: dict[tuple, Failure] = {}
+    started = time.perf_counter()
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            recorder = event.recorder
+            result.operations += 1
+            label = recorder.label
+            failed = False
+            for case_id, nodes in recorder.checks.items():
+                for node in nodes:
+                    info = node.failure_info
+                    if info is None:
+                        continue
+                    failed = True
+                    failure = info.failure
+                    interaction = recorder.interactions.get(case_id)
+                    response = getattr(interaction, "response", None) if interaction else None
+                    status = getattr(response, "status_code", None)
+                    unique = getattr(failure, "_unique_key", None)
+                    if unique is None:
+                        unique = _first_line(failure.message)
+                    key = (label, node.name, type(failure).__name__, str(unique))
+                    if key in seen:
+                        continue
+                    message = _message(failure)
+                    if node.name == "not_a_server_error":
+                        body = _first_line(_text(response))
+                        if body:
+                            message = f"{message}: {body[:160]}"
+                    seen[key] = Failure(label, node.name, failure.title or node.name,
+                                        message, status,
+                                        _first_line(info.code_sample or ""), "|".join(key))
+            if progress is not None:
+                phase = getattr(getattr(event, "phase", None), "value", "")
+                progress(label, phase, "failed" if failed else str(
+                    getattr(event.status, "value", event.status)))
+        elif isinstance(event, events.NonFatalError):
+            info = event.info
+            title = getattr(info, "title", "") or type(event.value).__name__
+            message = _first_line(getattr(info, "message", "") or str(event.value))
+            result.errors.append((event.label or "", f"{title}: {message}" if message
+                                  else title))
+        elif isinstance(event, events.FatalError):
+            exc = getattr(event, "exception", None)
+            result.errors.append(("", f"{type(exc).__name__}: {_first_line(str(exc))}"
+                                  if exc else "schemathesis stopped with a fatal error"))
+        elif isinstance(event, events.EngineFinished):
+            result.stop_reason = str(getattr(event.stop_reason, "value", event.stop_reason))
+    result.duration = time.perf_counter() - started
+    # one root cause, one finding: a 500 is also an undocumented status and a response that
+    # matches no schema; keep the server error
+    crashed = {(f.operation, f.status) for f in seen.values() if f.check == "not_a_server_error"}
+    kept = [f for f in seen.values() if f.check == "not_a_server_error" or
+            (f.operation, f.status) not in crashed]
+    result.failures = sorted(kept, key=lambda f: (f.operation, f.check, f.message))
+    return result

@@ -1,0 +1,263 @@
+"""contract: rules and the `guard.contract` section (standard library and guard's light
+modules only — schemathesis and the validators load inside the check)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+from guard.errors import GuardError
+from guard.rule import Rule
+from guard.schema import check_keys, expect, expect_choice, str_list
+from guard.yamlfile import line_of
+
+R = "contract"
+
+RULES: tuple[Rule, ...] = (
+    Rule("CONTRACT001", "contract-not-checked", R, "info",
+         "No API contract is configured, or the implementation cannot be listed, so part of "
+         "the contract check did not run.",
+         "A check that did not run must say so; silence would read as a pass.",
+         "company.config.yaml has no guard.contract.path and no api.spec",
+         "set guard.contract.path (or api.spec) and app:, url: or start:"),
+    Rule("CONTRACT002", "invalid-contract", R, "error",
+         "The OpenAPI contract is not valid (syntax, schema, or a $ref that resolves nowhere).",
+         "The contract is the handshake with Frontend; an invalid one cannot be implemented "
+         "exactly, and nothing after it can be checked.",
+         "artifacts/api/openapi.yaml:3 'info' is a required property",
+         "fix the contract at that line, or stop and report to the Staff Engineer"),
+    Rule("CONTRACT003", "contract-changed", R, "error",
+         "The branch changed the API contract and the role does not own it.",
+         "\"If you discover the API contract is insufficient or incorrect, STOP and report "
+         "back — do not improvise.\" An implementer that edits the contract moves the "
+         "handshake without the other side.",
+         "backend branch edits artifacts/api/openapi.yaml to match its implementation",
+         "revert the contract edit; stop and report to the Staff Engineer; do not improvise"),
+    Rule("CONTRACT004", "breaking-contract-change", R, "warning",
+         "A change between the base and head contracts breaks existing clients (removed "
+         "operation, removed or retyped response property, new required input, narrowed enum, "
+         "changed status code).",
+         "Reviewers need the breaking changes listed, whoever made them.",
+         "the response property `total` changed from number to string",
+         "keep the old shape, or version the endpoint and announce the change"),
+    Rule("CONTRACT005", "missing-handler", R, "error",
+         "An operation in the contract has no route in the implementation.",
+         "The frontend will call it and get a 404 or 405.",
+         "contract documents DELETE /orders/{id}; the app has no such route",
+         "implement the operation, or list it under API deviations with the reason"),
+    Rule("CONTRACT006", "undocumented-endpoint", R, "error",
+         "The implementation serves a route the contract does not document.",
+         "An undocumented endpoint is an improvised contract: nobody agreed to it and schema "
+         "tests never exercise it.",
+         "the app serves GET /debug/orders; the contract has no such operation",
+         "remove the route, or stop and ask the Staff Engineer to add it to the contract"),
+    Rule("CONTRACT007", "contract-violation", R, "error",
+         "schemathesis found a response or behaviour that does not conform to the contract.",
+         "Each failure is a real request the implementation answered differently from the "
+         "contract (wrong type, missing property, undocumented status, server error, ...).",
+         "GET /items/{id}: response_schema_conformance: \"id\" is not of type \"integer\"",
+         "fix the implementation (replay the curl line), or report the deviation"),
+    Rule("CONTRACT008", "implementation-unavailable", R, "error",
+         "The implementation could not be reached: the app failed to import, the server "
+         "crashed or never answered, or schemathesis could not run an operation.",
+         "Nothing was proven; this is neither a pass nor a contract violation.",
+         "ModuleNotFoundError: No module named 'src.server.db' while importing the app",
+         "fix the import or the start command; run it by hand to see the full output"),
+)
+
+DEFAULT_CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
+                  "response_schema_conformance", "response_headers_conformance",
+                  "negative_data_rejection", "positive_data_acceptance", "unsupported_method")
+KNOWN_CHECKS = DEFAULT_CHECKS + ("missing_required_header", "use_after_free",
+                                 "ensure_resource_availability", "ignored_auth",
+                                 "max_response_time")
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+DEFAULT_PHASES = ("examples", "coverage", "fuzzing")
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# `api.*` keys of the agent framework that name the contract file, in order of preference
+API_PATH_KEYS = ("contract", "spec", "openapi", "contract_path", "spec_path", "openapi_path")
+
+KEYS = ("path", "app", "url", "start", "startup_timeout", "headers", "include", "exclude",
+        "checks", "exclude_checks", "phases", "max_examples", "seed", "framework_routes",
+        "ignore_routes")
+
+
+@dataclass(frozen=True)
+class ContractSettings:
+    path: str | None = None
+    path_origin: str = ""
+    path_line: int | None = None
+    app: str | None = None
+    url: str | None = None
+    start: tuple[str, ...] = ()
+    startup_timeout: float = 30.0
+    headers: tuple[tuple[str, str], ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    checks: tuple[str, ...] = DEFAULT_CHECKS
+    phases: tuple[str, ...] = DEFAULT_PHASES
+    max_examples: int = 25
+    seed: int = 20240601
+    framework_routes: bool = False
+    ignore_routes: tuple[str, ...] = ()
+    framework: str | None = None          # tech_stack.framework, for the default port
+    api_declared: bool = False            # the config has an `api:` or `guard.contract` section
+    file: str = "company.config.yaml"
+    line: int | None = None
+
+    @property
+    def configured(self) -> bool:
+        return self.path is not None
+
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def env_vars(text: str) -> list[str]:
+    return _VAR.findall(text)
+
+
+def _op_pattern(value: str, *, file: str, line: int | None, what: str) -> str:
+    parts = value.split()
+    if len(parts) == 2 and parts[0].lower() in METHODS + ("*",) and parts[1].startswith("/"):
+        return f"{parts[0].upper()} {parts[1]}"
+    if len(parts) == 1 and parts[0].startswith("/"):
+        return f"* {parts[0]}"
+    raise GuardError(f"{what} entry {value!r} is not an operation", path=file, line=line,
+                     hint="write `METHOD /path` (e.g. `GET /items/{id}`) or `/path`; "
+                          "`*` wildcards are allowed in the path")
+
+
+def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> ContractSettings:
+    api = data.get("api") if isinstance(data, dict) else None
+    tech = data.get("tech_stack") if isinstance(data, dict) else None
+    framework = tech.get("framework") if isinstance(tech, dict) else None
+    kw: dict[str, Any] = {"file": file, "line": line,
+                          "framework": framework if isinstance(framework, str) else None,
+                          "api_declared": isinstance(api, dict) or value is not None}
+    if isinstance(api, dict):
+        for key in API_PATH_KEYS:
+            if isinstance(api.get(key), str) and api[key].strip():
+                kw.update(path=api[key].strip(), path_origin=f"api.{key}",
+                          path_line=line_of(api, key))
+                break
+    if value is None or value is False:
+        if value is False:
+            kw.pop("path", None)
+            kw["path_origin"] = "guard.contract: false"
+        return ContractSettings(**kw)
+    expect(value, dict, file=file, line=line, what="guard.contract")
+    check_keys(value, KEYS, file=file, where="guard.contract")
+
+    def ln(key: str) -> int | None:
+        return line_of(value, key)
+
+    def text(key: str) -> str:
+        got = expect(value[key], str, file=file, line=ln(key), what=f"guard.contract.{key}")
+        if not got.strip():
+            raise GuardError(f"guard.contract.{key} is empty", path=file, line=ln(key))
+        return got.strip()
+
+    if "path" in value:
+        kw.update(path=text("path"), path_origin="guard.contract.path", path_line=ln("path"))
+    if "app" in value:
+        app = text("app")
+        if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*(\(\))?", app):
+            raise GuardError(f"guard.contract.app {app!r} is not `package.module:attribute`",
+                             path=file, line=ln("app"),
+                             hint="e.g. app: \"src.server.main:app\" (as uvicorn takes it), "
+                                  "or `module:create_app()` for a factory")
+        kw["app"] = app
+    if "url" in value:
+        url = text("url")
+        if not re.match(r"https?://", url):
+            raise GuardError(f"guard.contract.url {url!r} is not an http(s) URL", path=file,
+                             line=ln("url"), hint="e.g. url: \"http://127.0.0.1:${API_PORT}\"")
+        kw["url"] = url
+    if "start" in value:
+        raw = value["start"]
+        if isinstance(raw, str):
+            try:
+                argv = tuple(shlex.split(raw))
+            except ValueError as exc:
+                raise GuardError(f"guard.contract.start cannot be split into words: {exc}",
+                                 path=file, line=ln("start")) from None
+        else:
+            argv = tuple(c for c, _ in str_list(raw, file=file, line=ln("start"),
+                                                what="guard.contract.start"))
+        if not argv:
+            raise GuardError("guard.contract.start is empty", path=file, line=ln("start"))
+        kw["start"] = argv
+    if "start" in kw and "url" not in kw:
+        raise GuardError("guard.contract.start needs url: where the started server answers",
+                         path=file, line=ln("start"),
+                         hint="add url: \"http://127.0.0.1:${API_PORT}\" (the port comes from "
+                              "API_PORT/PORT in .env, else .env.example, else the framework "
+                              "default)")
+    if "url" in kw and "app" in kw and "start" not in kw:
+        raise GuardError("guard.contract has both app: and url:; conformance runs against one",
+                         path=file, line=ln("url"),
+                         hint="keep app: (in-process) or url: (a running server); with start:, "
+                              "app: is used only to list routes")
+    if "startup_timeout" in value:
+        t = expect(value["startup_timeout"], (int, float), file=file, line=ln("startup_timeout"),
+                   what="guard.contract.startup_timeout")
+        if t <= 0:
+            raise GuardError("guard.contract.startup_timeout must be positive", path=file,
+                             line=ln("startup_timeout"))
+        kw["startup_timeout"] = float(t)
+    if "headers" in value:
+        headers = expect(value["headers"], dict, file=file, line=ln("headers"),
+                         what="guard.contract.headers")
+        pairs = []
+        for name, hv in headers.items():
+            expect(hv, str, file=file, line=line_of(headers, name),
+                   what=f"guard.contract.headers.{name}")
+            if not env_vars(hv) and name.lower() in ("authorization", "cookie", "x-api-key"):
+                raise GuardError(f"guard.contract.headers.{name} holds a literal secret",
+                                 path=file, line=line_of(headers, name),
+                                 hint="take it from an environment variable: "
+                                      f"{name}: \"Bearer ${{API_TOKEN}}\"")
+            pairs.append((str(name), hv))
+        kw["headers"] = tuple(pairs)
+    for key in ("include", "exclude"):
+        if key in value:
+            kw[key] = tuple(_op_pattern(v, file=file, line=vl, what=f"guard.contract.{key}")
+                            for v, vl in str_list(value[key], file=file, line=ln(key),
+                                                  what=f"guard.contract.{key}"))
+    for key in ("checks", "exclude_checks"):
+        if key in value:
+            items = str_list(value[key], file=file, line=ln(key), what=f"guard.contract.{key}")
+            for name, nl in items:
+                if name != "all":
+                    expect_choice(name, KNOWN_CHECKS, file=file, line=nl,
+                                  what=f"a schemathesis check in guard.contract.{key}")
+            kw[key] = tuple(n for n, _ in items)
+    checks = list(kw.pop("checks", DEFAULT_CHECKS))
+    if "all" in checks:
+        checks = list(KNOWN_CHECKS)
+    kw["checks"] = tuple(c for c in checks if c not in kw.pop("exclude_checks", ()))
+    if "phases" in value:
+        kw["phases"] = tuple(
+            expect_choice(p, PHASES, file=file, line=pl, what="a phase in guard.contract.phases")
+            for p, pl in str_list(value["phases"], file=file, line=ln("phases"),
+                                  what="guard.contract.phases"))
+    for key, low in (("max_examples", 1), ("seed", 0)):
+        if key in value:
+            n = expect(value[key], int, file=file, line=ln(key), what=f"guard.contract.{key}")
+            if n < low:
+                raise GuardError(f"guard.contract.{key} must be at least {low}", path=file,
+                                 line=ln(key))
+            kw[key] = n
+    if "framework_routes" in value:
+        kw["framework_routes"] = expect(value["framework_routes"], bool, file=file,
+                                        line=ln("framework_routes"),
+                                        what="guard.contract.framework_routes")
+    if "ignore_routes" in value:
+        kw["ignore_routes"] = tuple(
+            _op_pattern(v, file=file, line=vl, what="guard.contract.ignore_routes")
+            for v, vl in str_list(value["ignore_routes"], file=file, line=ln("ignore_routes"),
+                                  what="guard.contract.ignore_routes"))
+    return ContractSettings(**kw)
