@@ -78,9 +78,11 @@ def run(ctx) -> Iterator[Finding]:
     yield from rules.env_files_committed(live, env_files)
     yield from rules.tests_alongside(ctx.changes, server, tests, PY_EXT + JS_EXT)
 
-    blobs = git.read_blobs([c.new_sha for c in live])
+    blobs = git.read_blobs([c.new_sha for c in live if c.old_sha != c.new_sha])
     sources: list[Source] = []
     for change in live:
+        if change.old_sha == change.new_sha:
+            continue                 # a pure rename or mode change: no line is new
         data = blobs.get(change.new_sha)
         if data is None or len(data) > MAX_BYTES or b"\0" in data[:8000]:
             continue
