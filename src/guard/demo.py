@@ -90,6 +90,11 @@ BASE_FILES = {
     ".github/workflows/ci.yml": "name: ci\non: [push]\njobs: {}\n",
     "deploy/nginx.conf": "server { listen 80; }\n",
     "tests/api/__init__.py": "",
+    # the applied migration history on main (the migrations check)
+    "db/migrations/0001_create_orders.up.sql":
+        "CREATE TABLE orders (id integer PRIMARY KEY, total integer NOT NULL);\n"
+        "CREATE TABLE carts (id integer PRIMARY KEY, items text);\n",
+    "db/migrations/0001_create_orders.down.sql": "DROP TABLE carts;\nDROP TABLE orders;\n",
     "artifacts/api/openapi.yaml": DEMO_CONTRACT,
 }
 
@@ -116,9 +121,21 @@ BRANCH_COMMITS = [
     ("feat(types): add order status",
      {"src/types/order.ts": "export type Order = { id: string; total: number; "
                             "status: string };\n"}, []),
+    # the migrations check: an edited applied migration, and a new one with a DROP TABLE
+    ("feat(db): order status, and drop the unused carts table",
+     {"db/migrations/0001_create_orders.up.sql":
+          "CREATE TABLE orders (id integer PRIMARY KEY, total integer NOT NULL, "
+          "status text);\n"
+          "CREATE TABLE carts (id integer PRIMARY KEY, items text);\n",
+      "db/migrations/0002_paid_at.up.sql":
+          "ALTER TABLE orders ADD COLUMN paid_at timestamp;\nDROP TABLE carts;\n",
+      "db/migrations/0002_paid_at.down.sql":
+          "CREATE TABLE carts (id integer PRIMARY KEY, items text);\n"
+          "ALTER TABLE orders DROP COLUMN paid_at;\n"}, []),
 ]
 
 EXPECTED = {"SCOPE001", "SCOPE002", "CONV001"}
+EXPECTED = EXPECTED | {"MIG001", "MIG101"}   # edited applied migration, DROP TABLE
 EXPECTED = EXPECTED | {"CONTRACT007"}   # the demo API's one deviation (total as a string)
 
 

@@ -89,6 +89,50 @@ def _finding_item(f) -> str:
             f"{_cell(f.message)} — {_cell(f.hint)}")
 
 
+def _migration_notes(report) -> list[str]:
+    """Section 4 from the migrations check's published facts: each new migration with its
+    operations, rollback steps, destructive flags and verification result."""
+    facts = (report.facts or {}).get("migrations")
+    if facts is None:      # the check did not run
+        return _pending(report, "migrations", "## 4. Migration notes",
+                        "migrations and their rollback steps")
+    out = ["## 4. Migration notes", ""]
+    folders = ", ".join(f"{_code(s['folder'])} ({s['framework']}, {s['dialect']})"
+                        for s in facts.get("sets", [])) or \
+        f"none found (searched {facts.get('searched', 'the repository')})"
+    out.append(f"Migration folders: {folders}.")
+    out.append("")
+    ver = facts.get("verification")
+    if not facts.get("migrations"):
+        out.append("No new migrations on this branch.")
+    for note in facts.get("migrations", []):
+        out.append(f"- **{_code(note['file'])}** ({note['framework']}) — "
+                   f"{_cell(note['summary'])}")
+        rb = note.get("rollback") or {}
+        out.append(f"  - Rollback: {_cell(rb.get('text') or 'none')}")
+        flags = note.get("destructive") or []
+        if flags:
+            out.append("  - Destructive: " + "; ".join(
+                f"{f['rule']} line {f['line']}: {_cell(f['message'])}"
+                + (f" (ignored inline: {_cell(f['ignored'])})" if f.get("ignored") else "")
+                for f in flags))
+        else:
+            out.append("  - Destructive: none")
+        if note.get("verification"):
+            out.append(f"  - Verification: {_cell(note['verification'])}")
+        elif ver is None:
+            out.append("  - Verification: not run (`guard check --verify-migrations`)")
+    if ver is not None and ver.get("detail"):
+        out.append(f"\nVerification {ver.get('status')}: {_cell(ver['detail'])}")
+    history = [f for f in report.findings if f.check == "migrations"
+               and f.rule in ("MIG001", "MIG002", "MIG012", "MIG020")]
+    if history:
+        out += ["", "Applied history and models:"]
+        out += [f"- **{f.severity}** {f.rule} {_code(location(f) or '-')}: {_cell(f.message)}"
+                f" — {_cell(f.hint)}" for f in history]
+    return out + [""]
+
+
 def render(report) -> str:
     counts = report.counts
     lines = [f"# Hand-off report — {report.title}", "",
@@ -112,8 +156,7 @@ def render(report) -> str:
     lines += _summary(report)
     lines += _tests(report)
     lines += _pending(report, "contract", "## 3. API deviations", "API deviations")
-    lines += _pending(report, "migrations", "## 4. Migration notes",
-                      "migrations and their rollback steps")
+    lines += _migration_notes(report)
     lines += ["## 5. Commit references", ""]
     if report.mode == "staged":
         lines.append("Staged change: not committed yet.")
