@@ -37,7 +37,8 @@ def _outputs(values: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def _colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and \
+    # no-color.org: NO_COLOR set to a non-empty value turns colour off
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and \
         os.environ.get("TERM") != "dumb"
 
 
@@ -219,6 +220,19 @@ def hook() -> None:
     """Entry points for git and agent hooks."""
 
 
+@hook.command("commit-msg")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-C", "--repo", default=".", metavar="DIR")
+def hook_commit_msg(file: str, repo: str) -> None:
+    """git's commit-msg stage: check the message in FILE against the commit style (policy from
+    HEAD). fixup!/squash!/amend! are allowed here; `guard check` rejects them at hand-off."""
+    from guard.checks import commits
+    code, lines = commits.commit_msg_hook(file, repo=repo)
+    for line in lines:
+        click.echo(line, err=True)
+    raise SystemExit(code)
+
+
 @hook.command("claude")
 @click.option("--role", metavar="NAME",
               help="Role whose contract applies (else guard.role, the hook's agent_type, the "
@@ -267,7 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("guard: aborted", err=True)
         return 2
     except click.ClickException as exc:
-        exc.show()
+        # one line, like every other guard error (click's default adds a usage block)
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" — see `{exc.ctx.command_path} --help`"
+        click.echo(f"guard: error: {exc.format_message()}{hint}".replace("\n", " "), err=True)
         return 2
     except GuardError as exc:
         click.echo(f"guard: error: {exc.one_line()}", err=True)

@@ -59,12 +59,13 @@ def decide(findings: list[Finding], policy) -> list[Finding]:
         if not suppressed:
             out.append(finding)
     for (sup, _paths), was_used in zip(sups, used):
-        if not was_used:
+        level = levels.get("POLICY002")
+        if not was_used and level != "off":
             out.append(Finding(
                 "POLICY002", "policy", "warning",
                 f"suppression of {sup.rule} at {sup.where} matched nothing in this run",
                 "remove it from guard.ignore, or narrow it to what it is meant for",
-                cfg.file, int(sup.where.rsplit(":", 1)[1])))
+                cfg.file, int(sup.where.rsplit(":", 1)[1])).with_severity(level or "warning"))
     return sorted(out, key=Finding.sort_key)
 
 

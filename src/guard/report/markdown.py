@@ -89,6 +89,39 @@ def _finding_item(f) -> str:
             f"{_cell(f.message)} — {_cell(f.hint)}")
 
 
+def _api_deviations(report) -> list[str]:
+    """Section 3 from the contract check: what was run (contract, target, seed, budget, so a
+    failure can be replayed), then one line per deviation."""
+    facts = (report.facts or {}).get("contract")
+    if not facts:          # the check did not run, or found no contract
+        return _pending(report, "contract", "## 3. API deviations", "API deviations")
+    out = ["## 3. API deviations", ""]
+    what = f"Contract {_code(facts.get('path') or '-')}"
+    if facts.get("version"):
+        what += f" (OpenAPI {facts['version']}, agreed version: {facts.get('agreed', '-')})"
+    if facts.get("target"):
+        what += f" against {_code(facts['target'])}"
+        if "tested" in facts:
+            what += f": {facts['tested']} operation(s) tested"
+        what += (f", seed {facts.get('seed')}, at most {facts.get('max_examples')} examples "
+                 "per operation and phase (the same seed replays the run)")
+    out += [what + ".", ""]
+    findings = [f for f in report.findings if f.check == "contract"]
+    deviations = [f for f in findings if f.severity != "info"]
+    for f in deviations:
+        if f.rule == "CONTRACT007":
+            out.append(f"- **{f.severity}** {f.rule} {_code(location(f) or '-')}: "
+                       f"{_cell(f.message)}")
+        else:
+            out.append(_finding_item(f))
+    if not deviations:
+        out.append("None found by the contract check.")
+    for f in findings:
+        if f.severity == "info":
+            out.append(f"- Not checked: {_cell(f.message)} ({f.rule})")
+    return out + [""]
+
+
 def _migration_notes(report) -> list[str]:
     """Section 4 from the migrations check's published facts: each new migration with its
     operations, rollback steps, destructive flags and verification result."""
@@ -141,7 +174,11 @@ def render(report) -> str:
              f"{report.policy_source}" + (f" · task scope {_code(report.task)}"
                                           if report.task else ""),
              "", "## guard findings", ""]
-    verdict = "FAILED" if report.failed else "PASSED"
+    if report.fail_on == "never":   # no gate: say what was found, not pass/fail
+        verdict = ("ERRORS FOUND" if counts["error"] else
+                   "WARNINGS FOUND" if counts["warning"] else "CLEAN")
+    else:
+        verdict = "FAILED" if report.failed else "PASSED"
     lines.append(f"**{verdict}** — {counts['error']} error(s), {counts['warning']} warning(s), "
                  f"{counts['info']} info (fail-on: {report.fail_on}).")
     lines.append("")
@@ -155,7 +192,7 @@ def render(report) -> str:
     lines += [f"Checks — {checks}.", ""]
     lines += _summary(report)
     lines += _tests(report)
-    lines += _pending(report, "contract", "## 3. API deviations", "API deviations")
+    lines += _api_deviations(report)
     lines += _migration_notes(report)
     lines += ["## 5. Commit references", ""]
     if report.mode == "staged":
@@ -164,7 +201,32 @@ def render(report) -> str:
         lines.append("No commits in the range.")
     else:
         lines += [f"{report.commit_label()} in {short(report.merge_base)}..{short(report.head)}:",
-                  "", "| Commit | Header | Files |", "|---|---|---|"]
+                  "", "| Commit | Header | Files | guard |", "|---|---|---|---|"]
+        verdicts = _commit_verdicts(report)
         for c in report.commits:
-            lines.append(f"| {short(c.sha)} | {_cell(c.header)} | {c.files} |")
+            lines.append(f"| {short(c.sha)} | {_cell(c.header)} | {c.files} | "
+                         f"{verdicts.get(c.sha, '')} |")
+    lines += _worktree(report)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _commit_verdicts(report) -> dict[str, str]:
+    """Per commit: the commits check's findings about it, or ok / not checked."""
+    status = {r.name: r for r in report.checks}.get("commits")
+    if status is None or status.status == "skipped":
+        return {c.sha: "not checked" for c in report.commits}
+    out: dict[str, list[str]] = {c.sha: [] for c in report.commits}
+    for f in report.findings:
+        sha = dict(f.data).get("commit") if f.data else None
+        if sha in out:
+            out[sha].append(f"**{f.severity}** {f.rule}: "
+                            f"{_cell(f.message.split(': ', 1)[-1])}")
+    return {sha: "<br>".join(items) if items else "ok" for sha, items in out.items()}
+
+
+def _worktree(report) -> list[str]:
+    items = [f for f in report.findings if f.rule == "COMMIT012"]
+    if not items:
+        return []
+    return ["", *(f"**{f.severity}** {f.rule}: {_cell(f.message)} — {_cell(f.hint)}"
+                  for f in items)]
