@@ -34,6 +34,24 @@ _BIND = re.compile(r"^(?:[\w.\-\[\]:*]*:)?(\d{2,5})$")
 _DIGITS = re.compile(r"^\d{2,5}$")
 
 
+def walk(root) -> list:
+    """Every node under ``root`` (breadth first), like ast.walk but without its generator
+    layers: the hot loop of this check."""
+    out = [root]
+    append, extend, AST = out.append, out.extend, ast.AST
+    i = 0
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                extend(v for v in value if isinstance(v, AST))
+            elif isinstance(value, AST):
+                append(value)
+    return out
+
+
 def dotted(node) -> tuple[str, ...]:
     parts = []
     while isinstance(node, ast.Attribute):
@@ -61,6 +79,7 @@ def _port_literal(node) -> str | None:
 class _Analyzer:
     def __init__(self, tree: ast.Module, path: str, job_file: bool) -> None:
         self.tree = tree
+        self.nodes = walk(tree)           # one walk, shared by every pass
         self.facts = FileFacts(path)
         self.job_file = job_file
         self.assigns: dict[str, list[ast.AST]] = {}
@@ -72,7 +91,7 @@ class _Analyzer:
 
     # -- pass 1: names, imports, settings classes -------------------------------------------
     def collect(self) -> None:
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
@@ -156,9 +175,10 @@ class _Analyzer:
         return None
 
     def scan(self) -> None:
-        nodes = list(ast.walk(self.tree))
+        nodes = self.nodes
+        _env_types = (ast.Call, ast.Subscript, ast.Compare)
         for node in nodes:          # env reads first: a port expression may contain one
-            found = self.env_var_of(node)
+            found = self.env_var_of(node) if isinstance(node, _env_types) else None
             if found:
                 self.facts.env_reads.append(EnvRead(found[0], node.lineno, found[1]))
                 self.env_nodes[id(node)] = [found[0]]
@@ -178,7 +198,7 @@ class _Analyzer:
         if literal:
             return "literal", literal, "", ()
         found_vars = []
-        for sub in ast.walk(node):
+        for sub in walk(node):
             if id(sub) in self.env_nodes:
                 found_vars += self.env_nodes[id(sub)]
             elif isinstance(sub, ast.Attribute) and sub.attr in self.settings_fields and (
@@ -266,7 +286,7 @@ class _Analyzer:
                 if kind:
                     job_nodes.append((inner, inner.name, kind))
         # arq: WorkerSettings.functions = [send, func(charge, max_tries=3)]
-        for node in ast.walk(self.tree) if self.job_file else ():
+        for node in self.nodes if self.job_file else ():
             if isinstance(node, ast.ClassDef) and node.name == "WorkerSettings":
                 for stmt in node.body:
                     if isinstance(stmt, ast.Assign) and any(
@@ -278,9 +298,9 @@ class _Analyzer:
             words = _words(node)
             self.facts.jobs.append(Job(name, kind, start, node.end_lineno or node.lineno,
                                        frozenset(words)))
-            inside.update(id(n) for n in ast.walk(node))
+            inside.update(id(n) for n in walk(node))
             for dec in getattr(node, "decorator_list", []):
-                for sub in ast.walk(dec):
+                for sub in walk(dec):
                     if isinstance(sub, ast.Name) and sub.id in self.imports:
                         self.facts.app_modules.add(self.imports[sub.id])
             for base in getattr(node, "bases", []):
@@ -303,7 +323,7 @@ class _Analyzer:
         return None
 
     def _arq_functions(self, value, job_nodes) -> None:
-        defs = {n.name: n for n in ast.walk(self.tree)
+        defs = {n.name: n for n in self.nodes
                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         for item in value.elts if isinstance(value, (ast.List, ast.Tuple)) else ():
             target = item
@@ -347,7 +367,12 @@ def _words(root, skip: set[int] = frozenset()) -> set[str]:
         elif isinstance(node, ast.Dict):
             words.update(k.value for k in node.keys
                          if isinstance(k, ast.Constant) and isinstance(k.value, str))
-        stack.extend(ast.iter_child_nodes(node))
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
     return {norm(w) for w in words}
 
 
