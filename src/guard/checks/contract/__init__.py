@@ -137,7 +137,7 @@ class _Run:
                      f"the API contract file {path} was {word} on this branch, and the "
                      f"{role} does not own it",
                      f"revert it; {STOP_HINT}", path)
-        agreed = head if (head is not None and (owns or base is None)) else base
+        agreed = head if head is not None and (base is None or (touched and owns)) else base
         self.facts["agreed"] = agreed.rev_label
         self.facts["version"] = agreed.version
 

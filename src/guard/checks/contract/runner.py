@@ -38,7 +38,7 @@ class Failure:
 class Result:
     failures: list[Failure] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)   # (operation or "", message)
-    operations: int = 0
+    operations: int = 0          # distinct operations tested
     duration: float = 0.0
     stop_reason: str = ""
 
@@ -199,12 +199,13 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
 
     result = Result()
     seen: dict[tuple, Failure] = {}
+    tested: set[str] = set()
     started = time.perf_counter()
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
             recorder = event.recorder
-            result.operations += 1
             label = recorder.label
+            tested.add(label)
             failed = False
             for case_id, nodes in recorder.checks.items():
                 for node in nodes:
@@ -247,6 +248,7 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
         elif isinstance(event, events.EngineFinished):
             result.stop_reason = str(getattr(event.stop_reason, "value", event.stop_reason))
     result.duration = time.perf_counter() - started
+    result.operations = len(tested)
     # one root cause, one finding: a 500 is also an undocumented status and a response that
     # matches no schema; keep the server error
     crashed = {(f.operation, f.status) for f in seen.values() if f.check == "not_a_server_error"}
