@@ -406,3 +406,12 @@ def test_init_claude_refuses_broken_settings(repo, content, where):
     assert res.code == 2 and where in res.err, res
     assert len(res.err.strip().splitlines()) == 1
     assert open(os.path.join(repo.path, ".claude", "settings.json")).read() == content
+
+
+def test_readme_shows_the_block_init_writes():
+    from guard.agent.settings import block
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    text = open(os.path.join(root, "README.md"), encoding="utf-8").read()
+    section = text.split("## Agent set-up")[1]
+    shown = section.split("```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(shown) == block()

@@ -105,10 +105,17 @@ def repo_paths(root: str, cwd: str, target: str) -> list[str]:
 
 
 # -- policy -------------------------------------------------------------------------------
+def _pattern_words(decision) -> str:
+    """As the scope check says it (not imported from there: the hook's path stays small)."""
+    src = decision.source
+    if src is None:
+        return ""
+    return f" (pattern `{src.pattern}` at {src.where})" if src.line else \
+        f" (pattern `{src.pattern}`)"
+
+
 def judge(policy, rel: str, exists_dir: bool) -> Verdict:
     """One repository path under the trusted policy: what would `guard check` say?"""
-    from guard.checks.scope import _pattern_words
-
     probe = rel + "/" if exists_dir and not rel.endswith("/") else rel
     decision = policy.decide(probe)
     role = policy.role
