@@ -7,7 +7,7 @@ from __future__ import annotations
 import posixpath
 from typing import Iterator
 
-from guard.checks.migrations.model import Migration, Stmt
+from guard.checks.migrations.model import Migration
 from guard.checks.migrations_spec import RULES
 from guard.finding import Finding
 
@@ -71,17 +71,12 @@ def _rollback(m: Migration, settings) -> tuple[list[Finding], dict]:
         return [], {"kind": "repeatable", "steps": [], "text": "repeatable migration: "
                     "re-applied when it changes"}
     if m.down is not None:
-        steps = _summaries(m.down, m)
+        # steps and text are filled in by check_new, which parses the down part once
         where = m.down_path if m.down_path != m.path else f"{m.path} (-- migrate:down)"
-        return [], {"kind": "down", "steps": steps, "text": f"{where}: {'; '.join(steps)}"}
+        return [], {"kind": "down", "steps": [], "text": where}
     return [], {"kind": "down", "steps": list(m.down_ops),
                 "text": ("downgrade(): " if m.framework == "alembic" else "Django reverses: ")
                 + ("; ".join(m.down_ops) or "nothing to undo")}
-
-
-def _summaries(stmts: list[Stmt], m: Migration) -> list[str]:
-    from guard.checks.migrations import sqlrisk
-    return sqlrisk.analyse(stmts, "postgres").summary if stmts else []
 
 
 def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
@@ -108,6 +103,7 @@ def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
         if m.down:
             down = sqlrisk.analyse(m.down, mset.dialect)
             rollback["steps"] = down.summary
+            rollback["text"] = f"{rollback['text']}: {'; '.join(down.summary)}"
             for line, problem in down.errors:
                 findings.append(_f("MIG011", f"{m.down[0].path}:{line}: {problem}",
                                    "fix the statement in the down step", m.down[0].path, line))

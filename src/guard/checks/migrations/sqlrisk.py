@@ -41,6 +41,17 @@ def _lib():
     return _sqlglot
 
 
+_dialects: dict = {}
+
+
+def _dialect(read: str):
+    """One dialect object per run: sqlglot.parse_one looks it up on every call."""
+    if read not in _dialects:
+        from sqlglot.dialects.dialect import Dialect
+        _dialects[read] = Dialect.get_or_raise(read)
+    return _dialects[read]
+
+
 def _name(node) -> str:
     if node is None:
         return "?"
@@ -59,6 +70,7 @@ def analyse(stmts: list[Stmt], dialect: str) -> Analysis:
     sqlglot = _lib()
     exp = sqlglot.exp
     read = DIALECTS.get(dialect, "postgres")
+    parser = _dialect(read)
     out = Analysis([], [], [])
     created: set[str] = set()
     indexed: set[tuple[str, str]] = set()
@@ -69,7 +81,7 @@ def analyse(stmts: list[Stmt], dialect: str) -> Analysis:
 
     for stmt in stmts:
         try:
-            tree = sqlglot.parse_one(stmt.sql, read=read)
+            tree = next((t for t in parser.parse(stmt.sql) if t is not None), None)
         except sqlglot.errors.ParseError as exc:
             err = (exc.errors or [{}])[0]
             line = stmt.line + max(int(err.get("line") or 1) - 1, 0)
