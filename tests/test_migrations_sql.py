@@ -238,3 +238,20 @@ def test_bad_configuration_is_a_clear_error(tmp_path):
     res = run_guard("check", "--base", "main", cwd=repo.path)
     assert res.code == 2 and "guard.migrations.framework" in res.err
     assert "Traceback" not in res.err
+
+
+def test_staged_mode_reads_the_index(tmp_path):
+    repo = project(tmp_path, GOLANG_BASE)
+    repo.write("db/migrations/0001_users.up.sql", "CREATE TABLE users (id int);\n")
+    repo.write("db/migrations/0003_t.up.sql", "TRUNCATE users;\n")
+    repo.git("add", "db/migrations/0001_users.up.sql", "db/migrations/0003_t.up.sql")
+    repo.write("db/migrations/0003_t.down.sql", "SELECT 1;\n")   # not staged: not seen
+    res = run_guard("check", "--staged", "--only", "migrations", "--format", "json",
+                    cwd=repo.path)
+    data = json.loads(res.out)
+    got = rules(data)
+    assert ("MIG001", "db/migrations/0001_users.up.sql") in got
+    assert ("MIG104", "db/migrations/0003_t.up.sql") in got
+    assert ("MIG008", "db/migrations/0003_t.up.sql") in got
+    edit = next(f for f in data["findings"] if f["rule"] == "MIG001")
+    assert "staged" in edit["message"]
