@@ -121,6 +121,8 @@ BRANCH_COMMITS = [
     ("feat(types): add order status",
      {"src/types/order.ts": "export type Order = { id: string; total: number; "
                             "status: string };\n"}, []),
+    ("WIP orders paging",
+     {"src/api/orders.py": "def list_orders(cursor=None, limit=50):\n    return []\n"}, []),
     # the migrations check: an edited applied migration, and a new one with a DROP TABLE
     ("feat(db): order status, and drop the unused carts table",
      {"db/migrations/0001_create_orders.up.sql":
@@ -134,7 +136,7 @@ BRANCH_COMMITS = [
           "ALTER TABLE orders DROP COLUMN paid_at;\n"}, []),
 ]
 
-EXPECTED = {"SCOPE001", "SCOPE002", "CONV001"}
+EXPECTED = {"SCOPE001", "SCOPE002", "COMMIT008", "CONV001"}
 EXPECTED = EXPECTED | {"MIG001", "MIG101"}   # edited applied migration, DROP TABLE
 EXPECTED = EXPECTED | {"CONTRACT007"}   # the demo API's one deviation (total as a string)
 

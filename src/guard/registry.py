@@ -16,6 +16,7 @@ from guard.rule import Rule
 CHECKS: dict[str, str] = {
     "policy": "guard.checks.policy:run",
     "scope": "guard.checks.scope:run",
+    "commits": "guard.checks.commits:run",
     "contract": "guard.checks.contract:run",
     "migrations": "guard.checks.migrations:run",
     "conventions": "guard.checks.conventions:run",
@@ -25,6 +26,7 @@ CHECKS: dict[str, str] = {
 # configuration section (parse_config). Spec modules import only the standard library and
 # guard's light modules, never the check's heavy dependencies.
 SPECS: dict[str, str] = {
+    "commits": "guard.checks.commits_spec",
     "contract": "guard.checks.contract_spec",
     "migrations": "guard.checks.migrations_spec",
     "conventions": "guard.checks.conventions_spec",
@@ -36,10 +38,10 @@ REPORT_CHECKS = ("report",)
 
 # Checks named by the design that later issues add; asking for one by name is an error
 # that says so, instead of a silent pass.
-PLANNED_CHECKS: tuple[str, ...] = ("commits",)
+PLANNED_CHECKS: tuple[str, ...] = ()
 
 # Checks cheap enough for the pre-commit hook and the agent Stop hook.
-FAST_CHECKS = ("policy", "scope")
+FAST_CHECKS = ("policy", "scope", "commits")
 
 
 CORE_RULES: tuple[Rule, ...] = (

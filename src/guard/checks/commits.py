@@ -1,0 +1,611 @@
+"""commits: every commit of merge-base..head follows the project's commit style, nothing
+unfinished is handed off, and all work is committed.
+
+`lint_message` is the pure part (one message, no git) shared by the check and by
+`guard hook commit-msg`; `run` adds what needs the repository: merges, atomicity, the
+dirty tree and the shallow-clone guard. Light imports only: this runs in hooks.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from guard import commitmsg, gitmoji
+from guard.checks.commits_spec import CommitSettings
+from guard.errors import GuardError
+from guard.finding import Finding
+
+CHECK = "commits"
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule: str
+    what: str
+    hint: str
+    line: int | None = None        # line of the message, when it is not the header
+
+
+# -- hygiene: WIP / fixup! / squash! / amend! / tmp ------------------------------------------
+AUTOSQUASH = re.compile(r"^(fixup|squash|amend)! ")
+_WIP_WORD = re.compile(r"(?<![\w-])(wip|work in progress|do not merge|dnm)(?![\w-])", re.I)
+# placeholders only: a one-word subject such as `test` or `update` is vague but may be honest
+_TMP_SUBJECT = re.compile(
+    r"^\W*(tmp|temp|temporary|checkpoint|savepoint|asdf\w*|\.+|wip)\W*$"
+    r"|^\W*(tmp|temp)\b(?!-)", re.I)
+
+
+def hygiene(header: str, subject: str | None, *, hook: bool) -> Problem | None:
+    m = AUTOSQUASH.match(header)
+    if m:
+        if hook:
+            return None
+        return Problem("COMMIT008", f"{m.group(1)}! commit is still on the branch",
+                       "squash it before hand-off: git rebase -i --autosquash <base>")
+    if _WIP_WORD.search(header):
+        return Problem("COMMIT008", "work-in-progress commit",
+                       "finish the change and squash or reword this commit (git rebase -i "
+                       "<base>) so it says what it does")
+    code, _rest = gitmoji.split_gitmoji(header)
+    if code in gitmoji.WIP_CODES:
+        return Problem("COMMIT008", f"{code} (work in progress) commit",
+                       "finish the change and squash or reword this commit (git rebase -i <base>)")
+    for text in (header, subject):
+        if text is not None and _TMP_SUBJECT.search(text.strip()):
+            return Problem("COMMIT008", "temporary or placeholder commit",
+                           "squash it into the commit it belongs to, or reword it to say what "
+                           "it does (git rebase -i <base>)")
+    return None
+
+
+# -- derivations for hints -------------------------------------------------------------------
+_VERBS = ("add", "allow", "apply", "avoid", "build", "bump", "change", "check", "clean",
+          "convert", "correct", "create", "delete", "deprecate", "disable", "document", "drop",
+          "enable", "ensure", "extract", "fix", "handle", "implement", "improve", "increase",
+          "initialize", "introduce", "limit", "log", "make", "merge", "migrate", "move",
+          "optimize", "prevent", "refactor", "reduce", "remove", "rename", "replace", "restore",
+          "return", "revert", "rework", "rewrite", "run", "set", "simplify", "skip", "split",
+          "start", "stop", "support", "switch", "test", "tidy", "update", "upgrade", "use",
+          "validate", "write")
+_IRREGULAR = {"made": "make", "wrote": "write", "rewrote": "rewrite", "rewritten": "rewrite",
+              "ran": "run", "built": "build", "running": "run", "setting": "set",
+              "splitting": "split", "stopped": "stop", "stopping": "stop", "logged": "log",
+              "logging": "log", "dropped": "drop", "dropping": "drop", "skipped": "skip",
+              "skipping": "skip"}
+
+
+def _forms() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for verb in _VERBS:
+        stem = verb[:-1] if verb.endswith("e") else verb
+        if verb.endswith(("s", "sh", "ch", "x", "z")):
+            third = verb + "es"
+        elif verb.endswith("y") and verb[-2] not in "aeiou":
+            third = verb[:-1] + "ies"
+        else:
+            third = verb + "s"
+        if verb.endswith("y") and verb[-2] not in "aeiou":
+            past = verb[:-1] + "ied"
+        elif verb.endswith("e"):
+            past = verb + "d"
+        else:
+            past = verb + "ed"
+        for form in (third, past, stem + "ing"):
+            out.setdefault(form, verb)
+    out.update(_IRREGULAR)
+    return out
+
+
+NON_IMPERATIVE = _forms()
+_TYPE_BY_VERB = {"add": "feat", "allow": "feat", "create": "feat", "enable": "feat",
+                 "implement": "feat", "introduce": "feat", "support": "feat",
+                 "fix": "fix", "correct": "fix", "prevent": "fix", "handle": "fix",
+                 "document": "docs", "test": "test", "refactor": "refactor",
+                 "rename": "refactor", "move": "refactor", "extract": "refactor",
+                 "simplify": "refactor", "rework": "refactor", "rewrite": "refactor",
+                 "optimize": "perf", "bump": "build", "upgrade": "build"}
+_TYPE_ALIASES = {"feature": "feat", "features": "feat", "bugfix": "fix", "hotfix": "fix",
+                 "bug": "fix", "doc": "docs", "documentation": "docs", "tests": "test",
+                 "testing": "test", "refactoring": "refactor", "performance": "perf",
+                 "chores": "chore", "deps": "build", "dependencies": "build"}
+_GITMOJI_BY_TYPE = {"feat": ":sparkles:", "fix": ":bug:", "docs": ":memo:", "style": ":art:",
+                    "refactor": ":recycle:", "perf": ":zap:", "test": ":white_check_mark:",
+                    "build": ":package:", "ci": ":construction_worker:", "chore": ":wrench:",
+                    "revert": ":rewind:"}
+
+
+def _base_verb(word: str) -> str:
+    low = word.lower()
+    return NON_IMPERATIVE.get(low, low)
+
+
+def _guess_type(subject: str, types: tuple[str, ...]) -> str:
+    first = subject.split(" ", 1)[0] if subject else ""
+    guess = _TYPE_BY_VERB.get(_base_verb(first.strip(":,")), "feat")
+    return guess if guess in types or not types else types[0]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:1].isupper() and not text[1:2].isupper() else text
+
+
+def _imperative(subject: str) -> str:
+    words = subject.split(" ", 1)
+    base = _base_verb(words[0])
+    return " ".join([base] + words[1:])
+
+
+# -- styles ----------------------------------------------------------------------------------
+CONVENTIONAL = re.compile(
+    r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:(?P<space>\s*)"
+    r"(?P<subject>.*)$")
+REVERT = re.compile(r'^Revert "(?P<inner>.*)"$')
+_REVERT_REF = re.compile(r"This reverts commit [0-9a-f]{7,40}")
+_SHA = re.compile(r"\b[0-9a-f]{7,40}\b")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+
+
+def _example(s: CommitSettings) -> str:
+    return {"conventional": "feat(api): add orders endpoint",
+            "angular": "feat(api): add orders endpoint",
+            "gitmoji": ":sparkles: Add orders endpoint",
+            "plain": "Add orders endpoint",
+            "custom": s.example or ""}[s.style]
+
+
+def _typed(header: str, s: CommitSettings, out: list[Problem]) -> str | None:
+    """conventional and angular headers; returns the subject (None when unparseable)."""
+    m = CONVENTIONAL.match(header)
+    if not m:
+        subject = header.strip().rstrip(".")
+        fixed = f"{_guess_type(subject, s.types)}: {_lower_first(_imperative(subject))}"
+        out.append(Problem("COMMIT001", f"header is not `type(scope): subject` ({s.style} style)",
+                           f"rewrite the header, e.g. `{fixed}`"))
+        return None
+    typ, scope, bang, subject = m.group("type"), m.group("scope"), m.group("bang"), \
+        m.group("subject")
+    fixed_parts = [typ.lower(), f"({scope.strip()})" if scope and scope.strip() else "",
+                   bang or "", ": ", subject.strip()]
+    if subject.strip() and (m.group("space") != " " or subject != subject.strip()) or (
+            scope is not None and not scope.strip()):
+        fixed = "".join(fixed_parts) if subject.strip() else None
+        what = ("empty scope `()`" if scope is not None and not scope.strip()
+                else "the colon must be followed by exactly one space")
+        out.append(Problem("COMMIT001", f"header is not `type(scope): subject`: {what}",
+                           f"rewrite the header as `{fixed}`" if fixed else
+                           "rewrite the header as `type(scope): subject`"))
+    if typ.lower() not in s.types:
+        alias = _TYPE_ALIASES.get(typ.lower())
+        if alias is None:
+            import difflib
+            close = difflib.get_close_matches(typ.lower(), s.types, n=1, cutoff=0.6)
+            alias = close[0] if close else None
+        fix = ""
+        if alias and alias in s.types:
+            fix = f"use `{''.join([alias] + fixed_parts[1:])}`; "
+        extra = "guard.commits.extra_types" if s.style == "conventional" else None
+        out.append(Problem("COMMIT002", f"type `{typ}` is not one of the {s.style} types "
+                                        f"({', '.join(s.types)})",
+                           fix + (f"or add it to {extra} in the trusted policy" if extra else
+                                  "Angular's type set is fixed")))
+    if scope is not None and scope.strip() and s.scopes:
+        allowed = {x.lower() for x in s.scopes}
+        bad = [p.strip() for p in re.split(r"[,/]", scope) if p.strip().lower() not in allowed]
+        if bad:
+            import difflib
+            close = difflib.get_close_matches(bad[0], s.scopes, n=1, cutoff=0.6)
+            fix = (f"use `{typ}({close[0]}){bang or ''}: {subject.strip()}`; " if close
+                   and len(bad) == 1 else "")
+            out.append(Problem("COMMIT003", f"scope `{', '.join(bad)}` is not allowed "
+                                            f"(allowed: {', '.join(s.scopes)})",
+                               fix + "or ask for the scope to be added to "
+                                     "conventions.commit_scopes"))
+    elif s.scope_required and not (scope and scope.strip()):
+        out.append(Problem("COMMIT003", "the header has no scope and guard.commits."
+                                        "scope_required is on",
+                           f"add one: `{typ}(<scope>){bang or ''}: {subject.strip()}`" +
+                           (f" with a scope from: {', '.join(s.scopes)}" if s.scopes else "")))
+    if s.style == "angular" and subject.strip()[:1].isupper():
+        out.append(Problem("COMMIT016", "Angular subjects start in lower case",
+                           f"use `{''.join(fixed_parts[:4])}{_lower_first(subject.strip())}`"))
+    return subject
+
+
+def _gitmoji(header: str, s: CommitSettings, out: list[Problem]) -> str | None:
+    code, rest = gitmoji.split_gitmoji(header)
+    if code is None:
+        m = CONVENTIONAL.match(header)
+        word = m.group("subject") if m else header
+        emoji = _GITMOJI_BY_TYPE.get(m.group("type").lower()) if m else None
+        emoji = emoji or _GITMOJI_BY_TYPE.get(_guess_type(word, ()), ":sparkles:")
+        if header.startswith(":") and header.find(":", 1) > 1:
+            bad = header[:header.find(":", 1) + 1]
+            out.append(Problem("COMMIT002", f"{bad} is not a gitmoji",
+                               f"pick one from gitmoji.dev, e.g. `{emoji}{header[len(bad):]}`"))
+            return None
+        out.append(Problem("COMMIT001", "header does not start with a gitmoji (gitmoji style)",
+                           f"rewrite the header, e.g. `{emoji} {word.strip()}`"))
+        return None
+    if rest and not rest.startswith(" "):
+        out.append(Problem("COMMIT001", "the gitmoji must be followed by a space",
+                           f"rewrite the header as `{code} {rest.strip()}`"))
+    subject = rest.strip()
+    scoped = re.match(r"^\((?P<scope>[^()]*)\):?\s*(?P<subject>.*)$", subject)
+    if scoped:
+        subject = scoped.group("subject")
+        if s.scopes and scoped.group("scope").strip().lower() not in {x.lower() for x in s.scopes}:
+            out.append(Problem("COMMIT003", f"scope `{scoped.group('scope')}` is not allowed "
+                                            f"(allowed: {', '.join(s.scopes)})",
+                               "use an allowed scope, or ask for it to be added to "
+                               "conventions.commit_scopes"))
+    elif s.scope_required:
+        out.append(Problem("COMMIT003", "the header has no scope and guard.commits."
+                                        "scope_required is on",
+                           f"add one: `{code} (<scope>): {subject}`"))
+    return subject
+
+
+def _plain(header: str, s: CommitSettings, out: list[Problem]) -> str:
+    subject = header.strip()
+    first = subject.split(" ", 1)[0]
+    if first and first[0].isalpha() and not first[0].isupper():
+        out.append(Problem("COMMIT016", "the subject must start with a capital letter "
+                                        "(plain style)",
+                           f"use `{subject[0].upper()}{subject[1:].rstrip('.')}`"))
+    base = _base_verb(first.strip(":,"))
+    if first and base != first.lower().strip(":,"):
+        fixed = _imperative(subject).rstrip(".")
+        out.append(Problem("COMMIT017", f"`{first}` is not imperative: say what the commit does "
+                                        "(\"If applied, this commit will ...\")",
+                           f"use `{fixed[0].upper()}{fixed[1:]}`"))
+    return subject
+
+
+def _custom(header: str, s: CommitSettings, out: list[Problem]) -> str:
+    if not re.search(s.pattern or "", header):
+        out.append(Problem("COMMIT001", f"header does not match the project's pattern "
+                                        f"`{s.pattern}` (custom style)",
+                           f"rewrite the header like the example: `{s.example}`"))
+    return header
+
+
+def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
+                 is_merge: bool = False) -> list[Problem]:
+    """Every problem of one (cleaned) commit message under the settings."""
+    msg = commitmsg.parse(text)
+    header = msg.header
+    out: list[Problem] = []
+    if not header.strip():
+        return [Problem("COMMIT005", "the commit message is empty",
+                        f"write a header, e.g. `{_example(s)}`")]
+    if is_merge:
+        return out                       # merges are judged by COMMIT009 in run()
+    if AUTOSQUASH.match(header) and hook:
+        return out                       # fine locally; squashed before hand-off
+    revert = REVERT.match(header)
+    inner = revert.group("inner") if revert else header
+    problem = hygiene(header, None, hook=hook) if not revert else None
+    if problem:
+        return [problem]
+    style_out: list[Problem] = []
+    if s.style in ("conventional", "angular"):
+        subject = _typed(inner, s, style_out)
+    elif s.style == "gitmoji":
+        subject = _gitmoji(inner, s, style_out)
+    elif s.style == "plain":
+        subject = _plain(inner, s, style_out)
+    else:
+        subject = _custom(inner, s, style_out)
+    if subject is not None and not revert:
+        problem = hygiene(header, subject, hook=hook)
+        if problem:
+            return [problem]
+    if revert:
+        # the reverted header is checked under the style too, but an old header that does not
+        # follow today's style is not this commit's fault: only its shape problems are kept
+        style_out = [p for p in style_out if p.rule not in ("COMMIT016", "COMMIT017")]
+    out += style_out
+    if subject is not None and s.style != "custom" and not subject.strip():
+        out.append(Problem("COMMIT005", "the header has no subject after the type",
+                           f"say what the commit does, e.g. `{_example(s)}`"))
+    if len(header) > s.header_max:
+        out.append(Problem("COMMIT004", f"header is {len(header)} characters (limit "
+                                        f"{s.header_max})",
+                           "shorten the header and move the detail into the body"))
+    if header.rstrip().endswith(".") and not header.rstrip().endswith("..") and \
+            s.style != "custom":
+        out.append(Problem("COMMIT013", "the header ends with a period",
+                           f"use `{header.rstrip()[:-1]}`"))
+    if len(msg.lines) > 1 and msg.lines[1].strip():
+        out.append(Problem("COMMIT006", "no blank line between the header and the body",
+                           "insert an empty line after the header", 2))
+    for number, line in enumerate(msg.lines[1:], 2):
+        if len(line) > s.body_max and not _URL.search(line):
+            out.append(Problem("COMMIT007", f"body line {number} is {len(line)} characters "
+                                            f"(limit {s.body_max})",
+                               f"wrap the body at {min(s.body_max, 72)} columns", number))
+    is_revert_type = bool(revert) or (s.style in ("conventional", "angular") and
+                                      re.match(r"(?i)revert(\(|!|:)", header))
+    if is_revert_type:
+        refs = " ".join(msg.trailer_values("Refs"))
+        if not _REVERT_REF.search(msg.text) and not _SHA.search(refs):
+            out.append(Problem("COMMIT014", "revert without \"This reverts commit <sha>.\" "
+                                            "(or a Refs: <sha> footer)",
+                               "add \"This reverts commit <sha>.\" to the body (git revert "
+                               "writes it)"))
+    if s.style in ("conventional", "angular"):
+        for number, token, description in commitmsg.breaking_footers(msg):
+            if token not in ("BREAKING CHANGE", "BREAKING-CHANGE") or not description:
+                out.append(Problem("COMMIT015", f"malformed footer `{token}:` on line {number}"
+                                   + ("" if description else " (no description)"),
+                                   "write `BREAKING CHANGE: <what breaks and how to "
+                                   "migrate>`", number))
+    present = {t.key.lower() for t in msg.trailers}
+    for key in s.trailers:
+        if key.lower() not in present:
+            out.append(Problem("COMMIT010", f"no `{key}:` trailer",
+                               f"add a `{key}: ...` line in the last paragraph of the message "
+                               "(e.g. git commit --trailer "
+                               f"'{key}: ...'{' or -s' if key.lower() == 'signed-off-by' else ''})"))
+    return out
+
+
+# -- the check -------------------------------------------------------------------------------
+def _label(sha: str, header: str) -> str:
+    header = header if len(header) <= 60 else header[:57] + "..."
+    return f'commit {sha[:8]} "{header}"'
+
+
+def _finding(problem: Problem, sha: str, header: str, severity: str | None = None) -> Finding:
+    from guard.registry import RULES_BY_ID
+    sev = severity or RULES_BY_ID[problem.rule].severity
+    return Finding(problem.rule, CHECK, sev, f"{_label(sha, header)}: {problem.what}",
+                   problem.hint, None, None, (("commit", sha), ("header", header)))
+
+
+def check_shallow(ctx, commits) -> None:
+    shallow = ctx.git.shallow_commits()
+    if not shallow:
+        return
+    cut = [c for c in commits if c.sha in shallow]
+    if cut:
+        raise GuardError(
+            f"shallow clone: the history behind commit {cut[0].short} is not fetched, so some "
+            f"commits of {ctx.merge_base[:8]}..{ctx.head[:8]} cannot be checked",
+            hint="fetch the full history (`git fetch --unshallow`, `fetch-depth: 0` in "
+                 "actions/checkout, GIT_DEPTH: 0 in GitLab CI)")
+
+
+def uncommitted(ctx) -> Iterator[Finding]:
+    """Modified, staged and untracked (not ignored) files; only when head is the checked-out
+    commit (with --head elsewhere the working tree is not the work being checked)."""
+    exempt = set()
+    cfg = ctx.policy.config
+    for path in (ctx.options.scope, cfg.tests.junit):
+        if path:
+            full = os.path.abspath(os.path.join(ctx.root, path))
+            exempt.add(os.path.relpath(full, ctx.root).replace(os.sep, "/"))
+    kinds: dict[str, list[str]] = {"modified": [], "staged": [], "untracked": []}
+    for code, path in ctx.git.status_porcelain():
+        if path in exempt:
+            continue
+        if code == "??":
+            kinds["untracked"].append(path)
+            continue
+        if code[0] not in " ?":
+            kinds["staged"].append(path)
+        if code[1] not in " ?":
+            kinds["modified"].append(path)
+    total = sorted({p for paths in kinds.values() for p in paths})
+    if not total:
+        return
+    parts = [f"{len(v)} {k}" for k, v in kinds.items() if v]
+    shown = []
+    for kind, paths in kinds.items():
+        shown += [f"{p} ({kind})" for p in paths]
+    listing = ", ".join(shown[:10]) + (f", and {len(shown) - 10} more" if len(shown) > 10
+                                       else "")
+    yield Finding("COMMIT012", CHECK, "error",
+                  f"uncommitted work in the working tree ({', '.join(parts)}): {listing}",
+                  "commit all work before reporting back (git add <files> && git commit), or "
+                  "add files that are not work to .gitignore",
+                  None, None, (("paths", tuple(total)),))
+
+
+def _pattern_set(patterns, kind: str):
+    from guard.patterns import PatternSet, Source
+    return PatternSet([Source(p, "guard.commits.atomicity", None, kind) for p in patterns])
+
+
+def atomicity(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
+    a = s.atomicity
+    if a.severity == "off" or not commits:
+        return
+    from guard.patterns import PatternSet
+    policy = ctx.policy
+    owned = {}
+    for name, role in policy.roles.items():
+        if name == policy.role.name:
+            owned[name] = (policy.owned, PatternSet(role.forbidden))
+        else:
+            owned[name] = (PatternSet(role.owned), PatternSet(role.forbidden))
+    migrations = _pattern_set(a.migrations, "migrations")
+    related = _pattern_set(a.migration_related, "related")
+    paths_by_commit = ctx.git.paths_per_commit(ctx.range_spec)
+    by_sha = {c.sha: c for c in commits}
+    for sha, paths in paths_by_commit.items():
+        commit = by_sha.get(sha)
+        if commit is None or len(commit.parents) > 1:
+            continue
+        cover: list[tuple[str, set[str]]] = []
+        for path in paths:
+            who = {name for name, (own, deny) in owned.items()
+                   if own.decide(path) and not deny.decide(path)}
+            if who:
+                cover.append((path, who))
+        roles = _greedy_cover(cover)
+        if len(roles) > a.max_roles:
+            sample = "; ".join(
+                f"{role}: {', '.join([p for p, who in cover if role in who][:2])}"
+                for role in roles)
+            yield Finding("COMMIT011", CHECK, a.severity,
+                          f"{_label(sha, commit.header)}: touches the scope of "
+                          f"{len(roles)} roles ({sample})",
+                          "split it into one commit per concern (git rebase -i <base>, `edit`, "
+                          "then git reset HEAD^ and commit the parts); threshold: "
+                          "guard.commits.atomicity.max_roles",
+                          None, None, (("commit", sha), ("header", commit.header),
+                                       ("roles", tuple(roles))))
+            continue
+        mig = [p for p in paths if migrations.decide(p)]
+        if mig:
+            unrelated = [p for p in paths if not migrations.decide(p) and not related.decide(p)]
+            if len(unrelated) > a.max_unrelated:
+                yield Finding("COMMIT011", CHECK, a.severity,
+                              f"{_label(sha, commit.header)}: mixes migration {mig[0]} with "
+                              f"unrelated changes ({', '.join(unrelated[:3])}"
+                              f"{', ...' if len(unrelated) > 3 else ''})",
+                              "commit the migration with its model and tests on its own, so it "
+                              "can be reviewed and rolled back alone; related paths: "
+                              "guard.commits.atomicity.migration_related",
+                              None, None, (("commit", sha), ("header", commit.header)))
+
+
+def _greedy_cover(cover: list[tuple[str, set[str]]]) -> list[str]:
+    left = [who for _p, who in cover]
+    chosen: list[str] = []
+    while left:
+        counts: dict[str, int] = {}
+        for who in left:
+            for name in who:
+                counts[name] = counts.get(name, 0) + 1
+        best = max(sorted(counts), key=lambda n: counts[n])
+        chosen.append(best)
+        left = [who for who in left if best not in who]
+    return chosen
+
+
+def merges(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
+    if s.merge_commits == "off":
+        return
+    for c in commits:
+        if len(c.parents) < 2:
+            continue
+        from_base = any(ctx.git.is_ancestor(p, ctx.base) for p in c.parents[1:])
+        what = ("merges the base into the branch" if from_base
+                else "is a merge commit")
+        yield Finding("COMMIT009", CHECK, s.merge_commits, f"{_label(c.sha, c.header)}: {what}",
+                      f"rebase the branch instead: git rebase {ctx.base_ref or '<base>'} (then "
+                      "push with --force-with-lease)", None, None,
+                      (("commit", c.sha), ("header", c.header)))
+
+
+def run(ctx) -> Iterator[Finding]:
+    s: CommitSettings = ctx.settings(CHECK) or CommitSettings()
+    if ctx.mode == "staged":
+        ctx.publish(CHECK, {"style": s.style, "mode": "staged",
+                            "note": "staged change: commit messages are checked by "
+                                    "`guard hook commit-msg`"})
+        return
+    commits = ctx.commits()
+    check_shallow(ctx, commits)
+    found: list[Finding] = []
+    for c in commits:
+        for problem in lint_message(c.message, s, is_merge=len(c.parents) > 1):
+            found.append(_finding(problem, c.sha, c.header))
+    found += merges(ctx, s, commits)
+    found += atomicity(ctx, s, commits)
+    worktree = ctx.git.try_resolve("HEAD") == ctx.head
+    if worktree:
+        found += uncommitted(ctx)
+    ctx.publish(CHECK, {"style": s.style, "style_from": s.style_where,
+                        "range": ctx.range_spec, "count": len(commits),
+                        "merges": sum(1 for c in commits if len(c.parents) > 1),
+                        "working_tree": "checked" if worktree else
+                        "not checked: --head is not the checked-out commit"})
+    yield from found
+
+
+# -- git's commit-msg stage ------------------------------------------------------------------
+def _git_config(git, key: str) -> str | None:
+    proc = git.run(["config", "--get", key], check=False)
+    value = proc.stdout.decode("utf-8", "replace").strip()
+    return value if proc.returncode == 0 and value else None
+
+
+def _comment_prefix(git, text: str) -> str:
+    value = _git_config(git, "core.commentString") or _git_config(git, "core.commentChar") or "#"
+    if value != "auto":
+        return value
+    # `auto`: git picked the first of these not starting a line of the message; the template it
+    # wrote then starts its help lines (and the scissors line) with that character
+    for ch in "#;@!$%^&|:":
+        if any(line.startswith(f"{ch} Please enter") or line == f"{ch} {commitmsg.SCISSORS}"
+               for line in text.split("\n")):
+            return ch
+    return "#"
+
+
+def clean_for_hook(git, text: str) -> str:
+    """The message as git will store it, following commit.cleanup (default: strip)."""
+    mode = (_git_config(git, "commit.cleanup") or "strip").lower()
+    comment = _comment_prefix(git, text)
+    if mode == "verbatim":
+        return text.rstrip("\n")
+    if mode == "whitespace":
+        return commitmsg.stripspace(text)
+    if mode == "scissors":
+        mark = f"{comment} {commitmsg.SCISSORS}"
+        lines = text.split("\n")
+        if mark in lines:
+            lines = lines[:lines.index(mark)]
+        return commitmsg.stripspace("\n".join(lines))
+    return commitmsg.strip_comments(text, comment)
+
+
+def commit_msg_hook(file: str, *, repo: str = ".") -> tuple[int, list[str]]:
+    """(exit code, lines to print) for `guard hook commit-msg FILE`. Policy: HEAD's
+    company.config.yaml (the committed, trusted one); defaults before the first commit."""
+    from guard import git as gitmod
+    from guard import policy as pol
+    from guard.registry import RULES_BY_ID
+
+    git = gitmod.open_repo(repo)
+    try:
+        with open(file, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise GuardError(f"cannot read the commit message: {exc.strerror}", path=file,
+                         hint="git passes the message file as the hook's only argument") from None
+    text = raw.decode("utf-8", "replace").replace("\r\n", "\n")
+    if git.has_commits():
+        head = git.resolve("HEAD")
+        cfg = pol.load_config(pol.RevReader(git, head, f"HEAD {head[:8]}"))
+        where = f"{cfg.file} at HEAD {head[:8]}"
+    else:
+        from guard import config as config_mod
+        cfg = config_mod.load(None)
+        where = "defaults (no commit yet)"
+    s: CommitSettings = cfg.settings.get(CHECK) or CommitSettings()
+    merging = git.run(["rev-parse", "-q", "--verify", "MERGE_HEAD"], check=False).returncode == 0
+    message = clean_for_hook(git, text)
+    problems = lint_message(message, s, hook=True, is_merge=merging)
+    levels = {c.rule: c.level for c in cfg.severity}
+    lines, failed = [], False
+    header = message.split("\n", 1)[0]
+    for p in problems:
+        level = levels.get(p.rule, RULES_BY_ID[p.rule].severity)
+        if level == "off":
+            continue
+        failed |= level == "error"
+        where_line = f" (line {p.line})" if p.line else ""
+        lines.append(f"guard: {level} {p.rule}{where_line}: {p.what}\n    → {p.hint}")
+    if lines:
+        lines.insert(0, f"guard commit-msg: {header!r} ({s.style} style, policy from {where})")
+        if failed:
+            lines.append("guard: commit rejected; your message is kept in "
+                         f"{file} (git commit -e -F {file} to edit it)")
+    return (1 if failed else 0), lines
