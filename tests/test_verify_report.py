@@ -240,3 +240,26 @@ def test_prose_is_not_a_heading():
 def test_tests_claim(text, claim):
     written = parse_markdown(f"## Test results\n{text}\n", "R.md")
     assert claim_of_tests(written.sections["tests"]) == claim
+
+
+@pytest.mark.skipif("contract" not in registry.CHECKS,
+                    reason="this guard version has no contract check")
+def test_undisclosed_api_deviation_on_the_demo_project(tmp_path):
+    """The demo's agent branch serves `total` as a string where the contract says number;
+    a report that claims no API deviations is caught (the real contract check runs)."""
+    res = run_guard("demo", "--keep", "--format", "json", cwd=str(tmp_path),
+                    env={"TMPDIR": str(tmp_path)})
+    root = res.err.strip().splitlines()[-1].split("kept ", 1)[1]
+    (tmp_path / "R.md").write_text("# Casey (Backend Engineer)\n\n## Summary of changes\n"
+                                   "- `src/api/`\n\n## Test results\nNot run.\n\n"
+                                   "## API deviations\nNone.\n\n## Migration notes\nNone.\n\n"
+                                   "## Commit references\nNone.\n")
+    res = run_guard("verify-report", str(tmp_path / "R.md"), "--base", "main", "--format",
+                    "json", cwd=root)
+    assert res.code == 1, res.err
+    data = json.loads(res.out)
+    deviation = [f for f in data["findings"] if f["rule"] == "REPORT009"]
+    assert len(deviation) == 1 and deviation[0]["line"] == 9
+    assert "CONTRACT007" in deviation[0]["message"] and "GET /orders/{order_id}" in \
+        deviation[0]["message"]
+    assert not [f for f in data["findings"] if f["rule"] == "REPORT014"]
