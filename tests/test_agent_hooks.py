@@ -182,6 +182,8 @@ def test_unknown_agent_type_falls_back_to_branch_and_no_role_is_a_notice(tmp_pat
     ("git checkout main -- deploy/nginx.conf", "deploy/nginx.conf"),
     ("cd src && touch components/New.tsx", "src/components/New.tsx"),
     ("ln -s ../server/app.py src/components/app.py", "src/components/app.py"),
+    ("git rm -q deploy/nginx.conf", "deploy/nginx.conf"),
+    ("git mv src/server/app.py deploy/app.py", "deploy/app.py"),
 ])
 def test_bash_obvious_writes_are_blocked(repo, command, blocked):
     res = hook(repo.path, event("pre_tool_use_bash", repo.path, command=command))
@@ -202,6 +204,8 @@ def test_bash_obvious_writes_are_blocked(repo, command, blocked):
     "echo \">\" src/components/x",              # quoted operator
     "cd $DIR && rm src/components/x",
     "touch src/server/new.py",
+    "git rm --cached deploy/nginx.conf",
+    "git status > /dev/null",
 ])
 def test_bash_never_blocks_what_it_cannot_read_for_sure(repo, command):
     res = hook(repo.path, event("pre_tool_use_bash", repo.path, command=command))

@@ -2,8 +2,8 @@
 
 What is read: output redirections (`>`, `>>`, `>|`, `&>`, `<>`), `tee [-a]`, `cp` and `mv`
 (destination; `mv` also its sources, which disappear), `rm`, `sed -i`, `git checkout -- paths`,
-`git restore paths`, `touch`, `truncate`, `ln` (the link it creates), across `;`, `&&`, `||`,
-`|` and newlines, with `cd DIR` followed for the commands after it.
+`git restore paths`, `git rm`, `git mv`, `touch`, `truncate`, `ln` (the link it creates),
+across `;`, `&&`, `||`, `|` and newlines, with `cd DIR` followed for the commands after it.
 
 What is never guessed at (the hook then allows, and the diff check still sees the result):
 anything with `$` (variables, `$(...)`), backticks, here-docs (`<<`), a quoted string holding
@@ -150,6 +150,12 @@ def _command_targets(words: list[str], cwd: str) -> list[Target]:
         elif sub == "restore" and "--staged" not in rest and "-S" not in rest:
             for path in _positional(rest, {"-s", "--source"}):
                 add(path, "overwrite")
+        elif sub == "rm" and "--cached" not in rest:
+            for path in _positional(rest, {"--pathspec-from-file"}):
+                add(path, "delete")
+        elif sub == "mv":
+            return _command_targets(["mv"] + [a for a in rest if a not in ("-f", "-k", "-v",
+                                                                              "-n")], cwd)
     return out
 
 
