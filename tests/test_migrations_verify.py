@@ -100,12 +100,15 @@ def test_missing_database_variable_fails_closed(tmp_path):
     assert "GUARD_NO_SUCH_DATABASE_URL" in f["message"] and f["severity"] == "error"
 
 
-def test_verification_not_available_for_alembic_is_not_a_pass(tmp_path):
+def test_alembic_round_trip_without_the_tool_is_not_a_pass(tmp_path):
     from test_migrations_frameworks import alembic_base, alembic_rev
-    repo = project(tmp_path, alembic_base())
+    repo = project(tmp_path, alembic_base(),
+                   "  migrations:\n    commands:\n      up: no-such-alembic upgrade head\n")
     repo.commit("feat(db): c3", {"db/alembic/versions/c3_x.py": alembic_rev(
         "c3", "b2", "    op.create_table('t')\n")})
-    assert ("MIG033", "db/alembic/versions/c3_x.py") in rules(verify(repo))
+    data = verify(repo)
+    f = next(f for f in data["findings"] if f["rule"] == "MIG033")
+    assert "no-such-alembic" in f["message"] and f["path"] == "db/alembic/versions/c3_x.py"
 
 
 def pg_databases():
@@ -143,4 +146,82 @@ def test_postgres_rollback_difference_and_failure_still_drop_the_database(tmp_pa
     data = verify(repo2, env={"GUARD_TEST_POSTGRES_URL": PG_URL})
     f = next(f for f in data["findings"] if f["rule"] == "MIG031")
     assert f["line"] == 2 and "nope" in f["message"]
+    assert pg_databases() == before
+
+
+DJANGO_SETTINGS = '''\
+import os
+from urllib.parse import urlsplit
+
+SECRET_KEY = "test"
+INSTALLED_APPS = ["shop"]
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+_url = urlsplit(os.environ["DATABASE_URL"])
+if _url.scheme == "sqlite":
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": _url.path[1:]}}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql",
+                             "NAME": _url.path[1:], "USER": _url.username,
+                             "PASSWORD": _url.password, "HOST": _url.hostname,
+                             "PORT": _url.port}}
+'''
+MANAGE = ("import os, sys\n"
+          "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+          "from django.core.management import execute_from_command_line\n"
+          "execute_from_command_line(sys.argv)\n")
+
+
+def django_project(tmp_path, config=""):
+    from test_migrations_frameworks import django_mig
+    files = {
+        "manage.py": MANAGE, "proj/__init__.py": "", "proj/settings.py": DJANGO_SETTINGS,
+        "shop/__init__.py": "", "shop/models.py": "", "shop/migrations/__init__.py": "",
+        "shop/migrations/0001_initial.py": django_mig([], [
+            "migrations.CreateModel(name='Order', fields=[('id', models.AutoField("
+            "primary_key=True)), ('total', models.IntegerField(default=0))])"]),
+    }
+    return project(tmp_path, files, config)
+
+
+def test_django_round_trip_through_manage_py(tmp_path):
+    from test_migrations_frameworks import django_mig
+    repo = django_project(tmp_path)
+    repo.commit("feat(shop): note", {"shop/migrations/0002_note.py": django_mig(
+        [("shop", "0001_initial")],
+        ["migrations.AddField(model_name='order', name='note', field=models.TextField("
+         "null=True))"])})
+    data = verify(repo)
+    assert [f for f in data["findings"] if f["rule"].startswith("MIG03")] == [], data["findings"]
+    note = notes(data)[0]["verification"]
+    assert "migrate shop 0001_initial" in note and "restores the base schema" in note
+
+
+def test_django_rollback_that_leaves_an_index_behind(tmp_path):
+    from test_migrations_frameworks import django_mig
+    repo = django_project(tmp_path)
+    repo.commit("feat(shop): index", {"shop/migrations/0002_idx.py": django_mig(
+        [("shop", "0001_initial")],
+        ["migrations.RunSQL('CREATE INDEX shop_order_total ON shop_order (total)', "
+         "reverse_sql='')"])})
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    data = verify(repo, tmp=tmp)
+    f = next(f for f in data["findings"] if f["rule"] == "MIG030")
+    assert "table shop_order: index shop_order_total" in f["message"]
+    assert leftovers(tmp) == []     # exported trees and the database file are gone
+
+
+@needs_pg
+def test_django_round_trip_on_postgres(tmp_path):
+    from test_migrations_frameworks import django_mig
+    before = pg_databases()
+    repo = django_project(tmp_path, PG_CONFIG)
+    repo.commit("feat(shop): note", {"shop/migrations/0002_note.py": django_mig(
+        [("shop", "0001_initial")],
+        ["migrations.AddField(model_name='order', name='note', field=models.TextField("
+         "null=True))"])})
+    data = verify(repo, env={"GUARD_TEST_POSTGRES_URL": PG_URL})
+    assert [f for f in data["findings"] if f["rule"].startswith("MIG03")] == [], data["findings"]
+    assert "on postgresql" in notes(data)[0]["verification"]
     assert pg_databases() == before

@@ -254,6 +254,18 @@ class Git:
         sha = _decode(proc.stdout).strip()
         return sha or None
 
+    def export_tree(self, rev: str, dest: str) -> None:
+        """Write the files of commit ``rev`` into the folder ``dest`` (git archive, read by
+        tarfile: no shell, no checkout, the repository's index and work tree untouched)."""
+        import io
+        import tarfile
+        proc = self.run(["archive", "--format=tar", rev])
+        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(dest, filter="data")
+            else:   # Python < 3.11.4: git archive writes no links out of the tree anyway
+                tar.extractall(dest)  # noqa: S202
+
     # -- diffs ----------------------------------------------------------------------------
     def diff(self, old: str, new: str | None, *, cached: bool = False) -> list[Change]:
         # --raw: modes and object ids, so type, mode, symlink and submodule changes are seen;

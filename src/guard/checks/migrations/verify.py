@@ -244,13 +244,14 @@ def run(ctx, settings, sets, base_read, head_read, notes) -> tuple[list[Finding]
             entry["status"] = "nothing new"
             continue
         if mset.framework not in APPLIED_BY_GUARD:
-            msg = (f"round-trip verification of {mset.framework} migrations ({mset.folder}) "
-                   "is not available in this guard version")
-            findings.append(_fail("MIG033", msg, "verify by hand: upgrade, downgrade to the "
-                                  "base revision, upgrade again; compare the schema",
-                                  fresh[0].path))
-            entry["status"] = "not run"
-            entry["differences"] = [msg]
+            from guard.checks.migrations import toolrun
+
+            def mark(m, text, only_if_empty=False):
+                note = by_file.get(m.path)
+                if note is not None and not (only_if_empty and note["verification"]):
+                    note["verification"] = text
+            findings += toolrun.round_trip(ctx, settings, mset, mset.base, fresh, url, entry,
+                                           mark)
             continue
         base = _ordered([m for m in mset.base if m.version is not None or m.style ==
                          "flyway-repeatable"])
