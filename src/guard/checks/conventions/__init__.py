@@ -23,11 +23,14 @@ from guard.git import ZERO_SHA
 PY_EXT = (".py",)
 JS_EXT = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
 # a file without any of these cannot trigger a port or env-var rule (jobs are always parsed)
-PY_MARK = re.compile(rb"environ|getenv|BaseSettings|decouple|\bEnv\b|HTTPServer|TCPServer|"
-                     rb"--port|--bind|\bbind\b|\b(?:run|listen|serve|run_app|run_simple|"
-                     rb"make_server|start_server|create_server|Config)\s*\(")
-JS_MARK = re.compile(rb"process|import\.meta|Bun\.|Deno\.|\b(?:listen|serve|createServer|"
-                     rb"WebSocketServer|startServer|startStandaloneServer)\s*\(")
+PY_MARK = re.compile(r"environ|getenv|HTTPServer|TCPServer|\bport\b|--port|--bind|\bbind\b|"
+                     r"\b(?:run|listen|serve|run_app|run_simple|make_server|start_server|"
+                     r"create_server|Config)\s*\(")
+JS_MARK = re.compile(r"process|import\.meta|Bun\.|Deno\.|\bport\b|\b(?:listen|serve|"
+                     r"createServer|WebSocketServer|startServer|startStandaloneServer)\s*\(")
+# files where a finding's line need not hold a marker word: parsed whenever they change
+PY_ALWAYS = ("BaseSettings", "decouple", "environs", "Env(")
+JS_ALWAYS = re.compile(r"\}\s*=\s*(?:process|Bun)\.env\b")
 MAX_BYTES = 2_000_000     # bigger files are generated or bundled; not parsed
 
 
@@ -41,7 +44,9 @@ class Source:
         self.text = data.decode("utf-8", "replace")
         self._changed: set[int] | None = None
         self.all_changed = change.old_sha == ZERO_SHA or change.status in ("A", "C")
-        self.old: bytes | None = None
+        self.in_tests = False
+        self.in_server = False
+        self.lines: list[str] | None = None
 
     def needs_old(self) -> bool:
         return not self.all_changed
@@ -51,8 +56,17 @@ class Source:
             self.all_changed = True
             return
         before = {line.strip() for line in old.decode("utf-8", "replace").splitlines()}
-        self._changed = {n for n, line in enumerate(self.text.splitlines(), 1)
+        self.lines = self.text.splitlines()
+        self._changed = {n for n, line in enumerate(self.lines, 1)
                          if line.strip() not in before}
+
+    def changed_text(self, context: int) -> str:
+        """The changed lines with ``context`` lines around each (all of an added file)."""
+        if self.all_changed or self.lines is None:
+            return self.text
+        keep = sorted({k for n in self._changed
+                       for k in range(max(1, n - context), n + context + 1)})
+        return "\n".join(self.lines[k - 1] for k in keep if k <= len(self.lines))
 
     def changed(self, first: int, last: int | None = None) -> bool:
         if self.all_changed:
@@ -61,15 +75,31 @@ class Source:
         return any(n in self._changed for n in range(first, last + 1))
 
 
+class _Memo:
+    """A PatternSet that answers each path once (several rules ask about the same path)."""
+
+    def __init__(self, patterns) -> None:
+        self.sources = patterns.sources
+        self._decide = patterns.decide
+        self._seen: dict = {}
+
+    def decide(self, path: str):
+        try:
+            return self._seen[path]
+        except KeyError:
+            found = self._seen[path] = self._decide(path)
+            return found
+
+
 def run(ctx) -> Iterator[Finding]:
     from guard.checks.conventions_spec import parse_config
     from guard.patterns import PatternSet
 
     settings = ctx.settings("conventions") or parse_config(None, file="company.config.yaml",
                                                            line=None)
-    server = PatternSet(settings.server_paths)
+    server = _Memo(PatternSet(settings.server_paths))
     jobs = PatternSet(settings.job_paths)
-    tests = PatternSet(settings.test_paths)
+    tests = _Memo(PatternSet(settings.test_paths))
     env_files = PatternSet(settings.env_files)
     git = ctx.git
     head_rev = ":" if ctx.mode == "staged" else ctx.head
@@ -88,41 +118,54 @@ def run(ctx) -> Iterator[Finding]:
             continue
         sources.append(Source(change, data))
 
-    # code: facts from each server source file that can hold something
-    from guard.checks.conventions import jsfacts, pyfacts, scripts
-    analysed: list[tuple[Source, FileFacts]] = []
+    # where each file sits, decided once
+    from guard.checks.conventions import jsfacts, pyfacts, scripts, secrets
+    code: list[tuple[Source, str, bool]] = []       # (source, language, job file)
     for src in sources:
         path = src.path
-        in_tests = tests.decide(path) is not None
-        if in_tests:
+        if tests.decide(path) is not None:
+            src.in_tests = True
             continue
-        is_job = jobs.decide(path) is not None
-        if path.endswith(PY_EXT) and server.decide(path):
-            if is_job or PY_MARK.search(src.data):
-                analysed.append((src, pyfacts.analyze(src.text, path, job_file=is_job)))
-        elif path.endswith(JS_EXT) and server.decide(path):
-            if is_job or JS_MARK.search(src.data):
-                analysed.append((src, jsfacts.analyze(src.text, path, job_file=is_job)))
+        src.in_server = server.decide(path) is not None
+        if src.in_server and path.endswith(PY_EXT + JS_EXT):
+            lang = "py" if path.endswith(PY_EXT) else "js"
+            code.append((src, lang, jobs.decide(path) is not None))
         elif scripts.is_script(path) and b"-" in src.data:
-            analysed.append((src, scripts.analyze(src.text, path)))
-    analysed = [(s, f) for s, f in analysed
-                if f.env_reads or f.ports or f.jobs or f.parse_error]
+            code.append((src, "sh", False))
 
     # secrets: every text file the branch changed
-    from guard.checks.conventions import secrets
     secret_hits = []
     for src in sources:
-        generic = tests.decide(src.path) is None and (
-            secrets.is_config(src.path) or bool(server.decide(src.path)))
+        generic = not src.in_tests and (src.in_server or secrets.is_config(src.path))
         hits = secrets.scan(src.text, src.path, generic=generic)
         if hits:
             secret_hits.append((src, hits))
 
-    # which lines changed: one more batched read for the old side of modified files
-    need_old = {id(s): s for s, _ in analysed if s.needs_old()}
+    # which lines changed: one more batched read, the old side of modified files
+    need_old = {id(s): s for s, _, _ in code if s.needs_old()}
+    need_old.update((id(s), s) for s, _ in secret_hits if s.needs_old())
     olds = git.read_blobs(list({s.change.old_sha for s in need_old.values()}))
     for src in need_old.values():
         src.set_old(olds.get(src.change.old_sha))
+
+    # code: parse a file only when a line the branch changed (or its neighbours) holds a
+    # word a rule looks for; job files, settings classes and scripts always
+    analysed: list[tuple[Source, FileFacts]] = []
+    for src, lang, is_job in code:
+        if lang == "sh":
+            facts = scripts.analyze(src.text, src.path)
+        elif lang == "py":
+            if not (is_job or any(w in src.text for w in PY_ALWAYS)
+                    or PY_MARK.search(src.changed_text(3))):
+                continue
+            facts = pyfacts.analyze(src.text, src.path, job_file=is_job)
+        else:
+            if not (is_job or (".env" in src.text and JS_ALWAYS.search(src.text))
+                    or JS_MARK.search(src.changed_text(3))):
+                continue
+            facts = jsfacts.analyze(src.text, src.path, job_file=is_job)
+        if facts.env_reads or facts.ports or facts.jobs or facts.parse_error:
+            analysed.append((src, facts))
 
     env_raw = git.read_blob(head_rev, settings.env_example)
     env = envfile.parse(env_raw.decode("utf-8", "replace")) if env_raw is not None else None
@@ -137,8 +180,11 @@ def run(ctx) -> Iterator[Finding]:
     yield from rules.jobs(analysed, app_evidence)
     for src, hits in secret_hits:
         added = None
-        if not src.all_changed and src.change.old_sha != ZERO_SHA:
+        # a line whose text the old file never had is added in any diff; only a hit on a
+        # line that existed before (moved, duplicated) needs git's own answer
+        if not src.all_changed and not all(src.changed(h.line) for h in hits):
             added = set(git.added_lines(src.change.old_sha, src.change.new_sha))
+            added.update(h.line for h in hits if src.changed(h.line))
         yield from rules.secrets(src, hits, added)
 
 

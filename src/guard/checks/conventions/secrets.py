@@ -22,14 +22,18 @@ TOKENS: tuple[tuple[str, re.Pattern], ...] = (
     ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
     ("OpenAI/Anthropic API key", re.compile(r"\bsk-(?:proj|ant-api\d\d)-[A-Za-z0-9_\-]{32,}")),
 )
-# cheap first pass: files without any of these cannot hold a token
-_TOKEN_HINT = re.compile(r"PRIVATE KEY|AKIA|ASIA|ABIA|ACCA|(?i:aws_?secret)|gh[pousr]_|github_pat_"
-                         r"|xox[baprse]-|hooks\.slack\.com|[sr]k_(?:live|test)_|AIza|sk-(?:proj|ant)")
+# substring checks first (C speed); the regexes run only on files that pass them
+_TOKEN_WORDS = ("PRIVATE KEY", "AKIA", "ASIA", "ABIA", "ACCA", "ghp_", "gho_", "ghu_", "ghs_",
+                "ghr_", "github_pat_", "xox", "hooks.slack.com", "k_live_", "k_test_", "AIza",
+                "sk-proj", "sk-ant")
+_KEY_WORDS = ("passw", "pwd", "secret", "token", "apikey", "api_key", "accesskey", "access_key",
+              "privatekey", "private_key", "credential", "authkey", "auth_key")
 
 _KEY = (r"[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|"
         r"private_?key|client_?secret|auth_?key|credentials?)[A-Za-z0-9_.\-]*")
-_KEY_HINT = re.compile(r"(?i)passw|pwd|secret|token|api_?key|access_?key|private_?key|"
-                       r"credential")
+# on the lower-cased text: plain alternation, no case folding in the regex engine
+_KEY_HINT = re.compile(r"passw|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
+                       r"credential|auth_?key")
 # KEY = "value", KEY: value, KEY=value, "KEY": "value"  (quoted or bare, depending on the file)
 _ASSIGN = re.compile(r"""(?ix)
     (?P<key>""" + _KEY + r""")['"]?\s*(?::=|=>|=|:)\s*
@@ -88,7 +92,8 @@ def scan(text: str, path: str, *, generic: bool) -> list[Hit]:
             starts = [0] + [m.end() for m in re.finditer("\n", text)]
         return bisect.bisect_right(starts, pos)
 
-    if _TOKEN_HINT.search(text):
+    low = text.lower()
+    if any(map(text.__contains__, _TOKEN_WORDS)) or ("aws" in low and "secret" in low):
         for kind, pattern in TOKENS:
             for m in pattern.finditer(text):
                 secret = m.group(m.lastindex or 0)
@@ -97,15 +102,24 @@ def scan(text: str, path: str, *, generic: bool) -> list[Hit]:
                 hits.append(Hit(line_of(m.start()), kind,
                                 "-----BEGIN … PRIVATE KEY-----" if kind == "private key"
                                 else redact(secret)))
-    if generic and _KEY_HINT.search(text):
-        config = is_config(path)
-        for m in _ASSIGN.finditer(text):
-            quoted = m.group("q") is not None
-            key, value = m.group("key"), m.group("qv") if quoted else m.group("bv")
-            if _generic_ok(key, value, quoted, config):
-                hits.append(Hit(line_of(m.start("qv" if quoted else "bv")),
-                                f"literal value for {key}",
-                                redact(value)))
+    if generic and any(map(low.__contains__, _KEY_WORDS)):
+        config = None
+        done = -1
+        for hint in _KEY_HINT.finditer(low):
+            if hint.start() < done:
+                continue                  # this line was looked at already
+            start = text.rfind("\n", 0, hint.start()) + 1
+            end = text.find("\n", hint.end())
+            end = len(text) if end < 0 else end
+            done = end
+            if config is None:
+                config = is_config(path)
+            for m in _ASSIGN.finditer(text, start, end):
+                quoted = m.group("q") is not None
+                key, value = m.group("key"), m.group("qv") if quoted else m.group("bv")
+                if _generic_ok(key, value, quoted, config):
+                    hits.append(Hit(line_of(m.start("qv" if quoted else "bv")),
+                                    f"literal value for {key}", redact(value)))
     seen, out = set(), []
     for hit in hits:
         if hit.line not in seen:
