@@ -419,3 +419,43 @@ def test_readme_shows_the_block_init_writes():
     section = text.split("## Agent set-up")[1]
     shown = section.split("```json\n", 1)[1].split("```", 1)[0]
     assert json.loads(shown) == block()
+
+
+def test_settings_written_by_init_drive_the_hooks_as_claude_code_runs_them(repo):
+    """Claude Code picks the groups whose matcher matches the tool name and runs each
+    command through a shell with the event on stdin; do that with the written file."""
+    import re
+    import subprocess
+    import sys
+
+    from gitrepo import git_env
+
+    repo.checkout("main")                     # hooks are policy: set up on the base branch
+    assert run_guard("init", "--claude", cwd=repo.path).code == 0
+    settings = _settings(repo)
+    repo.commit("chore: claude code hooks", {})
+    repo.checkout("agent/backend/task")
+    repo.git("merge", "-q", "--ff-only", "main")
+    env = git_env()
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+
+    def fire(payload: dict) -> list[int]:
+        codes = []
+        for group in settings["hooks"].get(payload["hook_event_name"], []):
+            matcher = group.get("matcher")
+            if matcher and not re.fullmatch(matcher, payload.get("tool_name", "")):
+                continue
+            for entry in group["hooks"]:
+                proc = subprocess.run(["sh", "-c", entry["command"]], cwd=repo.path, env=env,
+                                      input=json.dumps(payload), capture_output=True, text=True)
+                codes.append(proc.returncode)
+        return codes
+
+    assert fire(event("pre_tool_use_edit", repo.path)) == [2]
+    assert fire(event("pre_tool_use_write", repo.path)) == [0]
+    assert fire(event("pre_tool_use_bash", repo.path)) == [2]
+    read = event("pre_tool_use_write", repo.path, tool_name="Read")
+    assert fire(read) == []                   # not matched: guard is not even started
+    assert fire(event("stop", repo.path)) == [0]
+    repo.write("deploy/new.yaml", "x: 1\n")
+    assert fire(event("subagent_stop", repo.path)) == [2]

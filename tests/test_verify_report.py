@@ -263,3 +263,50 @@ def test_undisclosed_api_deviation_on_the_demo_project(tmp_path):
     assert "CONTRACT007" in deviation[0]["message"] and "GET /orders/{order_id}" in \
         deviation[0]["message"]
     assert not [f for f in data["findings"] if f["rule"] == "REPORT014"]
+
+
+def test_a_realistic_honest_report_has_no_false_alarms(work):
+    """The shape a coding agent actually writes: bold sub-headings, descriptions after the
+    paths (with words like "updated"), a fenced test log, a commit table."""
+    repo, api, db, junit_ok, _bad, tmp = work
+    fix = repo.commit("feat(server): register the orders router",
+                      {"src/server/app.py": "app = None  # orders router\n"})
+    text = f"""## Backend Engineer report — Casey (Backend Engineer)
+
+### 1. Summary of changes
+**Files created:**
+- `src/api/orders.py` — GET /orders handler, updated for cursor pagination
+- `tests/api/test_orders.py` — 2 tests (new fixtures)
+- `migrations/0001_orders.up.sql` and `migrations/0001_orders.down.sql`
+
+**Files modified:**
+- `src/server/app.py` — registers the router; created no new settings
+
+**Key decisions:**
+- Cursor pagination per the RFC (`artifacts/rfc/orders.md`), not offset.
+- Left `src/types/order.ts` unchanged.
+
+### 2. Test results
+```
+$ ./tools/ci/run-tests.sh
+..
+2 passed in 0.12s
+```
+✅ All tests pass.
+
+### 3. API deviations
+No deviations — implemented exactly per `artifacts/api/openapi.yaml`.
+
+### 4. Migration notes
+- `migrations/0001_orders.up.sql` — creates the `orders` table.
+  - Rollback: `migrations/0001_orders.down.sql` drops it.
+
+### 5. Commit references
+| Commit | Message |
+|---|---|
+| `{api[:7]}` | feat(api): orders endpoint |
+| `{db[:7]}` | feat(db): orders table |
+| `{fix[:7]}` | feat(server): register the orders router |
+"""
+    code, data, found = verify(repo, tmp, text, "--tests-junit", junit_ok)
+    assert code == 0 and {rule for rule, _ in found} <= {"REPORT010"}, data["findings"]

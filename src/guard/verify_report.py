@@ -249,16 +249,23 @@ def file_claims(section: Section) -> list[FileClaim]:
                 (stripped.endswith(":") or stripped.startswith(("#", "**", "__")) or
                  stripped.endswith(("**", "__", ":**"))):
             break                               # key decisions: prose, not file claims
-        kind = _kind_of(stripped)
         paths = _paths_in(stripped)
         if not paths:
+            kind = _kind_of(stripped)
             if kind and not is_item:
                 current_kind = kind             # a sub-heading: "**Files created**"
             continue
-        if not is_item and kind:
+        if stripped.startswith("|"):
+            kind = _kind_of(stripped)           # a table row: | `path` | created |
+        else:
+            # only words before the first path say what happened to it ("- Created `x`");
+            # words after it describe the change ("`x` — updated the fixtures")
+            first = min((stripped.find(p) for p in paths if p in stripped), default=0)
+            kind = _kind_of(stripped[:max(first, 0)])
+        if kind and not is_item and not stripped.startswith("|"):
             current_kind = kind
         for path in paths:
-            claims.append(FileClaim(path, kind if is_item and kind else current_kind, number))
+            claims.append(FileClaim(path, kind or current_kind, number))
     return claims
 
 
