@@ -375,25 +375,28 @@ class Git:
 
 
 def parse_raw_diff(raw: bytes) -> list[Change]:
-    parts = raw.split(b"\0")
+    """`git diff --raw -z` output: `:oldmode newmode oldsha newsha STATUS\0path\0[path2\0]`.
+
+    Decoded once as a whole (surrogateescape keeps non-UTF-8 names byte-exact)."""
+    parts = raw.decode("utf-8", "surrogateescape").split("\0")
     changes: list[Change] = []
-    i = 0
-    while i < len(parts):
+    append = changes.append
+    i, end = 0, len(parts)
+    while i < end:
         meta = parts[i]
         if not meta:
             i += 1
             continue
-        fields = meta[1:].decode().split(" ")
-        old_mode, new_mode, old_sha, new_sha, status = fields[:5]
-        letter, score = status[0], (int(status[1:]) if status[1:] else None)
+        old_mode, new_mode, old_sha, new_sha, status = meta[1:].split(" ", 4)
+        letter = status[0]
         if letter in "RC":
-            old_path, new_path = _decode(parts[i + 1]), _decode(parts[i + 2])
+            append(Change(letter, parts[i + 2], parts[i + 1], old_mode, new_mode, old_sha,
+                          new_sha, int(status[1:]) if len(status) > 1 else None))
             i += 3
         else:
-            old_path, new_path = None, _decode(parts[i + 1])
+            append(Change(letter, parts[i + 1], None, old_mode, new_mode, old_sha, new_sha,
+                          None))
             i += 2
-        changes.append(Change(letter, new_path, old_path, old_mode, new_mode, old_sha, new_sha,
-                              score))
     return changes
 
 

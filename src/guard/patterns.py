@@ -82,6 +82,9 @@ def _literal_key(text: str) -> tuple[str, tuple[str, ...] | str | None]:
     """
     body = text[1:] if text.startswith("!") else text
     body = body.rstrip("/")
+    if body and "/" not in body and "**" not in body and "\\" not in body \
+            and any(ch in _GLOB for ch in body):
+        return "nameglob", body
     if not body or any(ch in _GLOB for ch in body):
         literal_parts: list[str] = []
         for part in body.lstrip("/").split("/"):
@@ -109,6 +112,8 @@ class PatternSet:
         self._anchored: dict[tuple[str, ...], list[int]] = {}
         self._names: dict[str, list[int]] = {}
         self._always: list[int] = []
+        # a glob without a slash (`knexfile.*`) tests one path segment at a time
+        self._nameglobs: list[tuple[int, object]] = []
         self._depth = 0
         for index, source in enumerate(self.sources):
             kind, key = _literal_key(source.pattern)
@@ -117,37 +122,76 @@ class PatternSet:
                 self._depth = max(self._depth, len(key))            # type: ignore[arg-type]
             elif kind == "name":
                 self._names.setdefault(key, []).append(index)       # type: ignore[arg-type]
+            elif kind == "nameglob":
+                self._nameglobs.append((index, _compile(source.pattern)))
             else:
                 self._always.append(index)
         self._specs: dict[tuple[int, ...], pathspec.GitIgnoreSpec] = {}
+        self._folders: dict[str, tuple[int, ...]] = {}
+        self._by_folder: dict[str, Source | None] = {}
+        # patterns whose match can depend on more than literal folder names (globs,
+        # escapes): a folder-wide answer is never reused when one of them is a candidate
+        # (name globs are pure here: matched against a folder segment, they match the
+        # whole folder; matched against a file name, they are handled per file)
+        globbed_names = {i for i, _ in self._nameglobs}
+        self._impure = frozenset(i for i, src in enumerate(self.sources)
+                                 if any(ch in _GLOB for ch in src.pattern)
+                                 and i not in globbed_names)
 
     def __bool__(self) -> bool:
         return bool(self.sources)
 
-    def _candidates(self, path: str) -> tuple[int, ...]:
-        parts = path.split("/")
-        found = list(self._always)
-        names = self._names
-        if names:
-            for part in parts:
-                hit = names.get(part)
-                if hit:
-                    found += hit
-        anchored = self._anchored
-        if anchored:
-            for depth in range(1, min(self._depth, len(parts)) + 1):
-                hit = anchored.get(tuple(parts[:depth]))
-                if hit:
-                    found += hit
-        return tuple(sorted(set(found)))
+    def _folder_candidates(self, folder: str) -> tuple[int, ...]:
+        """Candidates decided by a folder's own segments (cached: files share folders)."""
+        cached = self._folders.get(folder)
+        if cached is not None:
+            return cached
+        parts = folder.split("/") if folder else []
+        found = set(self._always)
+        for part in parts:
+            hit = self._names.get(part)
+            if hit:
+                found.update(hit)
+            for index, compiled in self._nameglobs:
+                if compiled.match_file(part) is not None:
+                    found.add(index)
+        for depth in range(1, min(self._depth, len(parts)) + 1):
+            hit = self._anchored.get(tuple(parts[:depth]))
+            if hit:
+                found.update(hit)
+        result = tuple(sorted(found))
+        self._folders[folder] = result
+        return result
 
     def decide(self, path: str) -> Source | None:
         """The pattern that includes ``path`` (None when nothing does or a ! pattern wins)."""
         if not self.sources:
             return None
-        candidates = self._candidates(path)
-        if not candidates:
+        folder, _, name = path.rpartition("/")
+        found = self._folder_candidates(folder)
+        extra = self._names.get(name)
+        if self._nameglobs:
+            globbed = [i for i, compiled in self._nameglobs
+                       if compiled.match_file(name) is not None]
+            if globbed:
+                extra = (extra or []) + globbed
+        if self._depth and path.count("/") < self._depth:
+            whole = self._anchored.get(tuple(path.split("/")))
+            if whole:
+                extra = (extra or []) + whole
+        if extra:
+            found = tuple(sorted(set(found).union(extra)))
+        elif found and not self._impure.intersection(found):
+            # Only glob-free patterns matched, through the folder's own segments: they
+            # match every file of that folder the same way, so one answer serves them all.
+            if folder not in self._by_folder:
+                self._by_folder[folder] = self._match(found, path)
+            return self._by_folder[folder]
+        if not found:
             return None
+        return self._match(found, path)
+
+    def _match(self, candidates: tuple[int, ...], path: str) -> Source | None:
         spec = self._specs.get(candidates)
         if spec is None:
             spec = pathspec.GitIgnoreSpec([_compile(self.sources[i].pattern)
