@@ -160,6 +160,10 @@ def test_role_from_agent_type(tmp_path):
     # --role wins over agent_type
     res = hook(repo.path, payload, "--role", "frontend")
     assert res.code == 0, res
+    # a plugin's agent is named plugin:agent
+    res = hook(repo.path, event("pre_tool_use_edit", repo.path,
+                                agent_type="acme-agents:engineering-backend"))
+    assert res.code == 2 and "agent_type 'engineering-backend'" in res.err
 
 
 def test_unknown_agent_type_falls_back_to_branch_and_no_role_is_a_notice(tmp_path):
@@ -377,7 +381,8 @@ def test_init_claude_merges_without_clobbering_and_is_idempotent(repo):
                 {"type": "command", "command": "./tools/ci/check-bash.sh", "timeout": 10}]}],
             "PostToolUse": [{"matcher": "Write|Edit", "hooks": [
                 {"type": "command", "command": "npx prettier --write"}]}],
-            "Stop": [{"hooks": [{"type": "command", "command": "guard  hook claude --role backend"}]}],
+            "Stop": [{"hooks": [{"type": "command",
+                                 "command": "guard  hook claude --role backend"}]}],
         },
         "model": "sonnet",
     }
@@ -400,7 +405,8 @@ def test_init_claude_merges_without_clobbering_and_is_idempotent(repo):
 
 
 @pytest.mark.parametrize("content,where", [
-    ('{\n  "permissions": {\n    "allow": [,]\n  }\n}\n', ".claude/settings.json:3: not valid JSON"),
+    ('{\n  "permissions": {\n    "allow": [,]\n  }\n}\n',
+     ".claude/settings.json:3: not valid JSON"),
     ('[]\n', ".claude/settings.json:1: the settings file is a JSON list"),
     ('{"hooks": {"Stop": {"hooks": []}}}', "hooks.Stop is a JSON dict, not a list"),
 ])

@@ -568,9 +568,12 @@ def run(report_file: str, *, report_format: str, fmt: str, repo, base, head, rol
                            extra=tuple(sorted(extra.items())))
     try:
         ctx = context.build(opts)
-    except context.NoRoleError:
+    except context.NoRoleError as exc:
         if if_no_role != "skip":
             raise
+        import sys
+        print(f"guard: notice: report not verified — {exc.one_line()} (--if-no-role skip)",
+              file=sys.stderr)
         return ("", 0)
     cfg = ctx.policy.config
     tests = None

@@ -320,8 +320,12 @@ def pre_tool_use(event: dict, role: str | None) -> Answer:
 
 
 def _agent_type(event: dict) -> str | None:
+    """The sub-agent's name; a plugin's agent (`my-plugin:engineering-backend`) by its own
+    name."""
     value = event.get("agent_type")
-    return value if isinstance(value, str) and value else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().rsplit(":", 1)[-1] or None
 
 
 def stop(event: dict, role: str | None, *, limit: int = 20) -> Answer:
