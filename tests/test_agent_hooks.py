@@ -129,6 +129,17 @@ def test_policy_file_write_is_blocked(repo):
     assert res.code == 2 and "POLICY001" in res.err
 
 
+def test_ignored_policy_file_is_still_held(repo):
+    # settings.local.json is usually git-ignored, and `disableAllHooks` there would switch
+    # guard off: ignored or not, it is policy
+    repo.commit("chore: ignore local settings", {".gitignore": ".claude/settings.local.json\n"})
+    res = hook(repo.path, event("pre_tool_use_write", repo.path, file_path=os.path.join(
+        repo.path, ".claude/settings.local.json")))
+    assert res.code == 2 and "POLICY001" in res.err, res
+    res = hook(repo.path, event("pre_tool_use_bash", repo.path,
+                                command="echo '{\"disableAllHooks\": true}' > "
+                                        ".claude/settings.local.json"))
+    assert res.code == 2 and "POLICY001" in res.err, res
 def test_policy_comes_from_head_not_the_working_tree(repo):
     # an uncommitted edit that widens the agent's scope changes nothing for the hook
     with open(os.path.join(repo.path, "company.config.yaml"), "a") as fh:

@@ -230,12 +230,13 @@ def hold(loaded: Loaded, cwd: str, targets: list[tuple[str, str]]) -> list[Verdi
                     for rel in repo_paths(root, cwd, target)]
         verdicts = [v for v in verdicts if v.rule]
         out += verdicts
-    blocking = [v for v in out if v.severity == "error"]
+    blocking = [v for v in out if v.severity == "error" and v.rule != "POLICY001"]
     if blocking:
         # a git-ignored path never reaches a diff; the hook holds writes to what the diff
-        # check would see (ignored paths: build output, .env, caches)
+        # check would see (ignored paths: build output, .env, caches). Policy files stay
+        # held even when ignored: .claude/settings.local.json can switch hooks off.
         ignored = _ignored(loaded.git, sorted({v.path for v in blocking}))
-        out = [v for v in out if v.path not in ignored]
+        out = [v for v in out if v.path not in ignored or v.rule == "POLICY001"]
     return out
 
 
