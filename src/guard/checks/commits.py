@@ -363,7 +363,8 @@ def _finding(problem: Problem, sha: str, header: str, severity: str | None = Non
     from guard.registry import RULES_BY_ID
     sev = severity or RULES_BY_ID[problem.rule].severity
     return Finding(problem.rule, CHECK, sev, f"{_label(sha, header)}: {problem.what}",
-                   problem.hint, None, None, (("commit", sha), ("header", header)))
+                   problem.hint, None, None,
+                   (("commit", sha), ("header", header), ("what", problem.what)))
 
 
 def check_shallow(ctx, commits) -> None:
@@ -458,6 +459,8 @@ def atomicity(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
                           "then git reset HEAD^ and commit the parts); threshold: "
                           "guard.commits.atomicity.max_roles",
                           None, None, (("commit", sha), ("header", commit.header),
+                                       ("what", f"touches the scope of {len(roles)} roles "
+                                                f"({sample})"),
                                        ("roles", tuple(roles))))
             continue
         mig = [p for p in paths if migrations.decide(p)]
@@ -471,7 +474,9 @@ def atomicity(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
                               "commit the migration with its model and tests on its own, so it "
                               "can be reviewed and rolled back alone; related paths: "
                               "guard.commits.atomicity.migration_related",
-                              None, None, (("commit", sha), ("header", commit.header)))
+                              None, None, (("commit", sha), ("header", commit.header),
+                                           ("what", f"mixes migration {mig[0]} with unrelated "
+                                                    "changes")))
 
 
 def _greedy_cover(cover: list[tuple[str, set[str]]]) -> list[str]:
@@ -500,7 +505,7 @@ def merges(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
         yield Finding("COMMIT009", CHECK, s.merge_commits, f"{_label(c.sha, c.header)}: {what}",
                       f"rebase the branch instead: git rebase {ctx.base_ref or '<base>'} (then "
                       "push with --force-with-lease)", None, None,
-                      (("commit", c.sha), ("header", c.header)))
+                      (("commit", c.sha), ("header", c.header), ("what", what)))
 
 
 def run(ctx) -> Iterator[Finding]:
@@ -602,10 +607,10 @@ def commit_msg_hook(file: str, *, repo: str = ".") -> tuple[int, list[str]]:
             continue
         failed |= level == "error"
         where_line = f" (line {p.line})" if p.line else ""
-        lines.append(f"guard: {level} {p.rule}{where_line}: {p.what}\n    → {p.hint}")
+        lines.append(f"  {level} {p.rule}{where_line}: {p.what}\n    → {p.hint}")
     if lines:
         lines.insert(0, f"guard commit-msg: {header!r} ({s.style} style, policy from {where})")
         if failed:
-            lines.append("guard: commit rejected; your message is kept in "
+            lines.append("guard commit-msg: commit rejected; your message is kept in "
                          f"{file} (git commit -e -F {file} to edit it)")
     return (1 if failed else 0), lines

@@ -219,8 +219,8 @@ def _commit_verdicts(report) -> dict[str, str]:
     for f in report.findings:
         sha = dict(f.data).get("commit") if f.data else None
         if sha in out:
-            out[sha].append(f"**{f.severity}** {f.rule}: "
-                            f"{_cell(f.message.split(': ', 1)[-1])}")
+            what = dict(f.data).get("what") or f.message
+            out[sha].append(f"**{f.severity}** {f.rule}: {_cell(what)}")
     return {sha: "<br>".join(items) if items else "ok" for sha, items in out.items()}
 
 
