@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from test_migrations_sql import GOLANG_BASE, check, notes, project, rules
+from test_migrations_sql import GOLANG_BASE, check, notes, project
 
 PG_URL = os.environ.get("GUARD_TEST_POSTGRES_URL")
 needs_pg = pytest.mark.skipif(not PG_URL, reason="GUARD_TEST_POSTGRES_URL is not set: no "

@@ -96,14 +96,11 @@ def _op(call: ast.Call, mig: Migration, dialect: str, created: set[str]) -> Op:
                 risks.append(("MIG113", f"foreign key {model}.{fname} with db_index=False"))
     elif name in ("AddIndex", "AddIndexConcurrently"):
         idx = pyast.arg(call, 1, "index")
-        unique = False
         text = f"add index on {model}"
         if isinstance(idx, ast.Call):
             text += f" ({_kw(idx, None, 'fields')})"
         if model not in created and name == "AddIndex" and dialect == "postgres":
             risks.append(("MIG112", f"AddIndex on {model} without AddIndexConcurrently"))
-        if unique:
-            risks.append(("MIG111", f"unique index on {model}"))
     elif name == "AddConstraint":
         con = pyast.arg(call, 1, "constraint")
         kind = pyast.call_name(con) if isinstance(con, ast.Call) else "?"

@@ -60,8 +60,8 @@ def _rollback(m: Migration, settings) -> tuple[list[Finding], dict]:
     if state == "forward-only":
         out.append(_f("MIG010", f"new {m.framework} migration {m.path} is forward-only and "
                       "carries no rollback notes",
-                      f"add {posixpath.dirname(m.path)}/down.sql" if m.framework == "prisma"
-                      else f"add {m.path[:-4]}.down.sql"
+                      (f"add {posixpath.dirname(m.path)}/down.sql" if m.framework == "prisma"
+                       else f"add {m.path[:-4]}.down.sql")
                       + ", or a `-- rollback: how to undo it` comment", m.path))
         return out, {"kind": "none", "steps": [],
                      "text": "forward-only, no rollback notes"}
