@@ -310,3 +310,8 @@ No deviations — implemented exactly per `artifacts/api/openapi.yaml`.
 """
     code, data, found = verify(repo, tmp, text, "--tests-junit", junit_ok)
     assert code == 0 and {rule for rule, _ in found} <= {"REPORT010"}, data["findings"]
+    # the same with absolute paths into the checkout, and a folder named without its slash
+    text = text.replace("- `src/api/orders.py`", f"- `{repo.path}/src/api/orders.py`")
+    text = text.replace("- `tests/api/test_orders.py`", "- `tests/api`")
+    code, data, found = verify(repo, tmp, text, "--tests-junit", junit_ok)
+    assert code == 0 and {rule for rule, _ in found} <= {"REPORT010"}, data["findings"]

@@ -310,13 +310,31 @@ def _f(rule: str, severity: str, message: str, hint: str, file: str, line: int |
 
 
 def _covered(path: str, claim: str) -> bool:
+    """``claim`` names ``path``: the same path, a folder above it, or a glob matching it."""
     if claim == path:
         return True
     prefix = claim.rstrip("*").rstrip("/")
-    if claim.endswith(("/", "/*", "/**")) or "*" in claim:
+    if prefix and path.startswith(prefix + "/"):
+        return True
+    if "*" in claim or "?" in claim:
         import fnmatch
-        return path.startswith(prefix + "/") or fnmatch.fnmatch(path, claim)
+        return fnmatch.fnmatch(path, claim)
     return False
+
+
+def _relative(claims, root: str):
+    """Absolute paths into the checkout, as agents sometimes write them, made relative."""
+    roots = [r.rstrip("/") + "/" for r in {root, os.path.realpath(root)} if r]
+    out = []
+    for claim in claims:
+        path = claim.path if isinstance(claim, FileClaim) else claim
+        for r in roots:
+            if path.startswith(r):
+                path = path[len(r):]
+                break
+        out.append(FileClaim(path, claim.kind, claim.line) if isinstance(claim, FileClaim)
+                   else path)
+    return out
 
 
 def verify(written: Written, report, *, contract_available: bool) -> list[Finding]:
@@ -364,7 +382,7 @@ def report_persona_key(report) -> str:
 
 def _summary(written: Written, section: Section, report) -> list[Finding]:
     file = written.file
-    claims = file_claims(section)
+    claims = _relative(file_claims(section), report.root)
     changes = {}
     for c in report.changes:
         changes[c.path] = c
@@ -507,8 +525,9 @@ def _migrations(written: Written, section: Section, report) -> list[Finding]:
     file = written.file
     facts = report.facts.get("migrations") if isinstance(report.facts, dict) else None
     status = {r.name: r for r in report.checks}.get("migrations")
-    claims = [p for _n, t in section.lines for p in _paths_in(t)]
-    claim_lines = {p: n for n, t in section.lines for p in _paths_in(t)}
+    claim_lines = {p: n for n, t in section.lines
+                   for p in _relative(_paths_in(t), report.root)}
+    claims = list(claim_lines)
     if not isinstance(facts, dict) or status is None or status.status == "error":
         if _says_none(section) and not claims:
             why = ("this guard version has no migrations check" if status is None else
