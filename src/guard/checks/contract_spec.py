@@ -196,11 +196,6 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Contr
                          hint="add url: \"http://127.0.0.1:${API_PORT}\" (the port comes from "
                               "API_PORT/PORT in .env, else .env.example, else the framework "
                               "default)")
-    if "url" in kw and "app" in kw and "start" not in kw:
-        raise GuardError("guard.contract has both app: and url:; conformance runs against one",
-                         path=file, line=ln("url"),
-                         hint="keep app: (in-process) or url: (a running server); with start:, "
-                              "app: is used only to list routes")
     if "startup_timeout" in value:
         t = expect(value["startup_timeout"], (int, float), file=file, line=ln("startup_timeout"),
                    what="guard.contract.startup_timeout")

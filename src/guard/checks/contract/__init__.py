@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from typing import Iterator
 
 from guard.checks.contract_spec import ContractSettings, env_vars
@@ -89,7 +90,13 @@ class _Run:
     def __init__(self, ctx, s: ContractSettings) -> None:
         self.ctx, self.s = ctx, s
         self.facts: dict = {"path": s.path, "seed": s.seed, "max_examples": s.max_examples,
-                            "checks": list(s.checks), "phases": list(s.phases)}
+                            "checks": list(s.checks), "phases": list(s.phases), "timings": {}}
+        self._clock = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.facts["timings"][name] = round(now - self._clock, 3)
+        self._clock = now
 
     def run(self) -> Iterator[Finding]:
         from guard.checks.contract import spec as specmod
@@ -138,34 +145,78 @@ class _Run:
                      f"{role} does not own it",
                      f"revert it; {STOP_HINT}", path)
         agreed = head if head is not None and (base is None or (touched and owns)) else base
+        self.lap("load")
         self.facts["agreed"] = agreed.rev_label
         self.facts["version"] = agreed.version
 
         with tempfile.TemporaryDirectory(prefix="guard-contract-") as tmp:
-            # 1. validity: the agreed contract, and the head one when it differs
-            invalid = False
-            checked = [agreed] + ([head] if head is not None and head is not agreed else [])
-            for i, contract in enumerate(checked):
-                folder = os.path.join(tmp, str(i))
-                for p in specmod.validate(contract, folder):
-                    invalid = True
-                    yield _f("CONTRACT002", "error",
-                             f"the API contract is invalid ({contract.rev_label}): {p.message}",
-                             "fix the contract at that line"
-                             + ("" if owns else f", or {STOP_HINT}"), p.path, p.line)
-            if invalid:
-                ctx.set_status(CHECK, "error", "the API contract is invalid")
+            # 1. validity: the agreed contract, and the head one when it differs. Syntax and
+            # $ref problems are known now; openapi-spec-validator runs in a helper process
+            # in parallel with the rest, and an invalid contract still stops the check:
+            # everything found meanwhile is dropped.
+            checked = [agreed] + ([head] if head is not None and head is not agreed and
+                                  head.files != agreed.files else [])
+            early = [(c, p) for c in checked for p in c.problems]
+            if early:
+                yield from self._invalid(early, owns)
                 return
-            # 2b. breaking changes for reviewers
-            if base is not None and head is not None and touched:
-                from guard.checks.contract.diff import breaking_changes
-                for change in breaking_changes(base, head):
-                    yield _f("CONTRACT004", "warning",
-                             f"breaking contract change in {change.operation}: {change.what}",
-                             "announce it to the frontend and the Staff Engineer, or keep the "
-                             "old shape", change.file, change.line, operation=change.operation)
-            root_file = agreed.write(os.path.join(tmp, "agreed"))
-            yield from self._implementation(specmod, agreed, root_file)
+            from guard.checks.contract import helper
+            jobs = []
+            try:
+                for i, contract in enumerate(checked):
+                    folder = os.path.join(tmp, str(i))
+                    contract.write(folder)
+                    jobs.append((contract, helper.start("validate", folder, contract.root,
+                                                        contract.rev_label)))
+                later: list[Finding] = []
+                failure: BaseException | None = None
+                try:
+                    # 2b. breaking changes for reviewers
+                    if base is not None and head is not None and touched:
+                        from guard.checks.contract.diff import breaking_changes
+                        for change in breaking_changes(base, head):
+                            later.append(_f(
+                                "CONTRACT004", "warning",
+                                f"breaking contract change in {change.operation}: {change.what}",
+                                "announce it to the frontend and the Staff Engineer, or keep "
+                                "the old shape", change.file, change.line,
+                                operation=change.operation))
+                    root_file = agreed.write(os.path.join(tmp, "agreed"))
+                    later += list(self._implementation(specmod, agreed, root_file))
+                except GuardError:
+                    raise
+                except Exception as exc:      # judged below: an invalid contract explains it
+                    failure = exc
+                problems = []
+                for contract, proc in jobs:
+                    try:
+                        found = helper.result(proc)
+                    except RuntimeError as exc:
+                        raise GuardError(f"validating the contract failed: {exc}",
+                                         path=contract.root) from None
+                    problems += [(contract, specmod.Problem(*p)) for p in found]
+                jobs = []
+            finally:
+                for _, proc in jobs:
+                    proc.kill()
+                    proc.wait()
+            self.lap("validate (wait)")
+            if problems:
+                for key in ("tested", "cases", "duration", "failures", "target"):
+                    self.facts.pop(key, None)
+                yield from self._invalid(problems, owns)
+                return
+            if failure is not None:
+                raise failure
+            yield from later
+
+    def _invalid(self, problems, owns: bool) -> Iterator[Finding]:
+        for contract, p in problems:
+            yield _f("CONTRACT002", "error",
+                     f"the API contract is invalid ({contract.rev_label}): {p.message}",
+                     "fix the contract at that line" + ("" if owns else f", or {STOP_HINT}"),
+                     p.path, p.line)
+        self.ctx.set_status(CHECK, "error", "the API contract is invalid")
 
     # -- 3 and 4 ---------------------------------------------------------------------------
     def _implementation(self, specmod, agreed, root_file) -> Iterator[Finding]:
@@ -195,59 +246,97 @@ class _Run:
         port, port_origin = srv.resolve_port(ctx.root, s.framework)
         self.facts["port"] = f"{port} ({port_origin})"
         app = None
-        if s.app:
+        routes_job = None
+        if s.app and s.url:
+            # the app is only listed: import it in a helper process, in parallel with the run
+            from guard.checks.contract import helper
+            routes_job = helper.start("routes", ctx.root, s.app, cwd=ctx.root)
+        elif s.app:
             try:
                 app = inventory.load_app(s.app, ctx.root)
             except inventory.AppLoadError as exc:
                 ctx.set_status(CHECK, "error", "the app could not be imported")
-                yield _f("CONTRACT008", "error",
-                         f"the app {s.app} could not be imported: {exc}"
-                         + (f" | {exc.detail.splitlines()[-1]}" if exc.detail else ""),
-                         "fix the import error (run `python -c \"import "
-                         f"{s.app.split(':')[0]}\"` in the repository root to see it), "
-                         "then run guard again", s.file, s.line, output=exc.detail or None)
+                yield self._import_error(str(exc), exc.detail)
                 return
+        out: list[Finding] = []
+        routes = None
+        try:
+            self.lap("app")
+            out += list(self._conformance(app, root_file, agreed, op_lines, port))
+            self.lap("conformance")
+            if app is not None:
+                routes = ("ok", inventory.routes(app))
+            elif routes_job is not None:
+                from guard.checks.contract import helper
+                try:
+                    got = helper.result(routes_job)
+                except RuntimeError as exc:
+                    got = {"error": str(exc), "detail": ""}
+                routes_job = None
+                if "error" in got:
+                    ctx.set_status(CHECK, "error", "the app could not be imported")
+                    out.insert(0, self._import_error(got["error"], got.get("detail") or ""))
+                else:
+                    routes = ("ok", None if got["routes"] is None else [
+                        inventory.Route(tuple(m), p, bool(fw)) for m, p, fw in got["routes"]])
+        finally:
+            if routes_job is not None:
+                routes_job.kill()
+                routes_job.wait()
         missing_ops: set[str] = set()
-        if app is not None:
-            found_routes = inventory.routes(app)
-            if found_routes is None:
-                yield _f("CONTRACT001", "info",
-                         f"{s.app} is a plain ASGI/WSGI callable: guard cannot list its "
-                         "routes, so implemented-but-undocumented endpoints are not checked",
-                         "use FastAPI/Starlette, Flask or Django, or check the routes by hand",
-                         s.file, s.line)
-            else:
-                self.facts["routes"] = len([r for r in found_routes if not r.framework])
-                gaps = inventory.compare(ops, found_routes, specmod.base_path(agreed),
-                                         framework_routes=s.framework_routes,
-                                         ignore=s.ignore_routes)
-                for gap in gaps:
-                    if gap.kind == "missing":
-                        label = f"{gap.method} {gap.path}"
-                        missing_ops.add(label)
-                        file, line = op_lines.get(label, (agreed.root, None))
-                        yield _f("CONTRACT005", "error",
-                                 f"{label} is in the contract but the app has no route for it",
-                                 "implement it, or list it under API deviations with the "
-                                 f"reason; if the contract is wrong, {STOP_HINT}", file, line,
-                                 operation=label)
-                    else:
-                        method = "ANY" if gap.method == "*" else gap.method
-                        yield _f("CONTRACT006", "error",
-                                 f"{method} {gap.path} is served by the app but is not in the "
-                                 f"contract {agreed.root}",
-                                 "remove the route, or ask the Staff Engineer to add it to the "
-                                 f"contract; {STOP_HINT}", agreed.root, None,
-                                 operation=f"{method} {gap.path}")
-        else:
+        if routes is None and not s.app:
             yield _f("CONTRACT001", "info",
                      "the implementation is reached by URL: guard cannot list its routes, so "
                      "implemented-but-undocumented endpoints are not checked",
-                     "add app: \"package.module:app\" next to start: so guard can list the "
+                     "add app: \"package.module:app\" next to url: so guard can list the "
                      "routes", s.file, s.line)
-        yield from self._conformance(app, root_file, agreed, op_lines, missing_ops, port)
+        elif routes is not None and routes[1] is None:
+            yield _f("CONTRACT001", "info",
+                     f"{s.app} is a plain ASGI/WSGI callable: guard cannot list its "
+                     "routes, so implemented-but-undocumented endpoints are not checked",
+                     "use FastAPI/Starlette, Flask or Django, or check the routes by hand",
+                     s.file, s.line)
+        elif routes is not None:
+            found_routes = routes[1]
+            self.facts["routes"] = len([r for r in found_routes if not r.framework])
+            gaps = inventory.compare(ops, found_routes, specmod.base_path(agreed),
+                                     framework_routes=s.framework_routes,
+                                     ignore=s.ignore_routes)
+            for gap in gaps:
+                if gap.kind == "missing":
+                    label = f"{gap.method} {gap.path}"
+                    missing_ops.add(label)
+                    file, line = op_lines.get(label, (agreed.root, None))
+                    yield _f("CONTRACT005", "error",
+                             f"{label} is in the contract but the app has no route for it",
+                             "implement it, or list it under API deviations with the "
+                             f"reason; if the contract is wrong, {STOP_HINT}", file, line,
+                             operation=label)
+                else:
+                    method = "ANY" if gap.method == "*" else gap.method
+                    yield _f("CONTRACT006", "error",
+                             f"{method} {gap.path} is served by the app but is not in the "
+                             f"contract {agreed.root}",
+                             "remove the route, or ask the Staff Engineer to add it to the "
+                             f"contract; {STOP_HINT}", agreed.root, None,
+                             operation=f"{method} {gap.path}")
+        self.lap("inventory")
+        for f in out:
+            # a missing handler is one root cause: not also every schemathesis failure on it
+            if f.rule == "CONTRACT007" and dict(f.data).get("operation") in missing_ops:
+                continue
+            yield f
 
-    def _conformance(self, app, root_file, agreed, op_lines, missing_ops, port):
+    def _import_error(self, message: str, detail: str) -> Finding:
+        s = self.s
+        return _f("CONTRACT008", "error",
+                  f"the app {s.app} could not be imported: {message}"
+                  + (f" | {detail.splitlines()[-1]}" if detail else ""),
+                  "fix the import error (run `python -c \"import "
+                  f"{s.app.split(':')[0]}\"` in the repository root to see it), "
+                  "then run guard again", s.file, s.line, output=detail or None)
+
+    def _conformance(self, app, root_file, agreed, op_lines, port):
         ctx, s = self.ctx, self.s
         from guard.checks.contract import runner, server as srv
 
@@ -271,10 +360,10 @@ class _Run:
                         result.errors.append(("", "the server exited during the run "
                                                   f"(code {server.proc.returncode}): "
                                                   + server.output(3).replace("\n", " | ")))
-            elif app is not None:
-                result = runner.run(root_file, app=app, **kwargs)
-            else:
+            elif url:                  # a running server; app:, if given, listed the routes
                 result = runner.run(root_file, base_url=url, **kwargs)
+            else:
+                result = runner.run(root_file, app=app, **kwargs)
         except srv.ServerError as exc:
             ctx.set_status(CHECK, "error", "the server did not come up")
             last = exc.output.strip().splitlines()[-1] if exc.output.strip() else "no output"
@@ -284,15 +373,14 @@ class _Run:
                      "port comes from API_PORT/PORT in .env, else .env.example",
                      s.file, s.line, output=exc.output or None)
             return
-        self.facts.update(tested=result.operations, duration=round(result.duration, 3),
+        self.facts.update(tested=result.operations, cases=result.cases,
+                          duration=round(result.duration, 3),
                           failures=len(result.failures))
         local = f"http://127.0.0.1:{port}"
         secrets = [(v, t) for (n, t), v in zip(s.headers, headers.values()) if v != t]
         for fail in result.failures:
-            if fail.operation in missing_ops:
-                continue            # same root cause as the CONTRACT005 finding
             curl = fail.curl
-            if app is not None and not s.start:     # in-process: the URL the app would serve
+            if not url:                              # in-process: the URL the app would serve
                 curl = _IN_PROCESS.sub(local, curl)
             for value, template in secrets:
                 curl = curl.replace(value, template)

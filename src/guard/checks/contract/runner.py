@@ -39,8 +39,26 @@ class Result:
     failures: list[Failure] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)   # (operation or "", message)
     operations: int = 0          # distinct operations tested
+    cases: int = 0               # requests sent
     duration: float = 0.0
     stop_reason: str = ""
+
+
+def _ignore_loaded_modules() -> None:
+    """hypothesis mixes constants from "local" modules (anything outside site-packages) into
+    generated data. In guard's process those are guard itself (when installed from a
+    checkout) and the in-process app: the examples would then depend on guard's own source
+    and differ from `schemathesis run`. Mark every module loaded so far as seen, so the run
+    generates what the CLI generates for the same seed. Best effort: private hypothesis
+    state, left alone if it moved."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        seen = providers._seen_modules
+        for module in list(sys.modules.values()):
+            seen.add(id(module))
+        providers._sys_modules_len = len(sys.modules)
+    except (ImportError, AttributeError, TypeError):
+        pass
 
 
 def _regex(patterns) -> str:
@@ -197,6 +215,7 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
     if exclude:
         schema = schema.exclude(name_regex=_regex(exclude))
 
+    _ignore_loaded_modules()
     result = Result()
     seen: dict[tuple, Failure] = {}
     tested: set[str] = set()
@@ -206,6 +225,7 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
             recorder = event.recorder
             label = recorder.label
             tested.add(label)
+            result.cases += len(recorder.interactions)
             failed = False
             for case_id, nodes in recorder.checks.items():
                 for node in nodes:

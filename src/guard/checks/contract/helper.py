@@ -1,0 +1,81 @@
+"""Work the contract check runs in a second process, in parallel with schemathesis: contract
+validation, and listing the routes of an app that is not also imported for the run (url:
+and start: modes). One JSON document on stdout.
+
+    python -m guard.checks.contract.helper validate FOLDER ROOT_FILE LABEL
+    python -m guard.checks.contract.helper routes REPO_ROOT MODULE:ATTR
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+
+def start(*args: str, cwd: str | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "guard.checks.contract.helper", *args],
+                            cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def result(proc: subprocess.Popen, timeout: float = 300):
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise RuntimeError("the helper process timed out") from None
+    if proc.returncode != 0:
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"the helper process failed: {tail[0]}")
+    return json.loads(out)
+
+
+def _validate(folder: str, root: str, label: str) -> list:
+    from guard.checks.contract import spec
+
+    def read(rel: str):
+        try:
+            with open(os.path.join(folder, rel), "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None
+    contract = spec.load(read, root, label)
+    scratch = folder + ".validate"
+    return [[p.path, p.line, p.message] for p in spec.validate(contract, scratch)]
+
+
+def _routes(repo_root: str, app_spec: str):
+    from guard.checks.contract import inventory
+    try:
+        app = inventory.load_app(app_spec, repo_root)
+    except inventory.AppLoadError as exc:
+        return {"error": str(exc), "detail": exc.detail}
+    found = inventory.routes(app)
+    if found is None:
+        return {"routes": None}
+    return {"routes": [[list(r.methods), r.path, r.framework] for r in found]}
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["validate"] and len(argv) == 4:
+        data = _validate(*argv[1:])
+    elif argv[:1] == ["routes"] and len(argv) == 3:
+        stdout = sys.stdout
+        sys.stdout = sys.stderr          # the app's prints must not corrupt the JSON
+        try:
+            data = _routes(*argv[1:])
+        finally:
+            sys.stdout = stdout
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    sys.stdout.write(json.dumps(data))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
