@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "contract"))
 
 from contract_fixture import CONTRACT, check, fixture_text, leftovers, project, rules  # noqa: E402
-from gitrepo import git_env  # noqa: E402
+from gitrepo import git_env, run_guard  # noqa: E402
 
 DEVIATIONS = {
     # (rule, operation, schemathesis check or None, words in the message)
@@ -224,3 +224,85 @@ def test_ctrl_c_stops_the_server(tmp_path):
     assert proc.returncode != 0                      # interrupted, not a pass
     pids = [int(p) for p in open(pids_file).read().split()]
     assert not any(alive(p) for p in pids), pids
+
+
+def test_url_mode_progress_on_a_terminal_silent_in_json(tmp_path):
+    import pty
+    port = free_port()
+    repo = project(tmp_path, "fastapi_good",
+                   contract="    url: \"http://127.0.0.1:${API_PORT}\"\n"
+                            "    include: [\"GET /items/{item_id}\"]\n",
+                   extra_files={".env.example": f"API_PORT={port}\n"})
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "src.api.app:app", "--port",
+                               str(port), "--log-level", "warning"], cwd=repo.path,
+                              start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        # machine format through pipes: no progress on stderr
+        data, res = check(repo)
+        assert res.code == 0 and "guard contract:" not in res.err
+        [info] = rules(data, "CONTRACT001")
+        assert "reached by URL" in info["message"]
+        assert data["facts"]["contract"]["tested"] == 1
+        # on a terminal: one progress line per operation and phase
+        env = git_env()
+        env["TERM"] = "xterm"
+        main_fd, sub_fd = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "guard", "check", "--only", "contract",
+                                 "--base", "main"], cwd=repo.path, env=env, stdin=sub_fd,
+                                stdout=sub_fd, stderr=sub_fd, close_fds=True)
+        os.close(sub_fd)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main_fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.wait(timeout=60)
+        os.close(main_fd)
+        text = b"".join(chunks).decode("utf-8", "replace")
+        assert "guard contract: GET /items/{item_id} [" in text, text
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+def test_header_from_a_missing_env_var_is_exit_2(tmp_path):
+    repo = project(tmp_path, "fastapi_good",
+                   extra="    headers: {Authorization: \"Bearer ${SHOP_TOKEN}\"}\n")
+    res = run_guard("check", "--only", "contract", "--base", "main", cwd=repo.path)
+    assert res.code == 2
+    assert "SHOP_TOKEN" in res.err and "not set" in res.err and "Traceback" not in res.err
+
+
+def test_working_tree_not_at_the_checked_head(tmp_path):
+    repo = project(tmp_path, "fastapi_good")
+    repo.checkout("main")
+    res = run_guard("check", "--only", "contract", "--base", "main", "--head",
+                    "agent/backend/task", "--format", "json", cwd=repo.path)
+    data = json.loads(res.out)
+    [f] = rules(data, "CONTRACT008")
+    assert "not at the checked head" in f["message"] and res.code == 1
+
+
+def test_staged_mode_checks_the_index(tmp_path):
+    repo = project(tmp_path, "fastapi_good",
+                   extra="    include: [\"GET /items/{item_id}\"]\n    max_examples: 5\n")
+    repo.write("src/api/app.py", fixture_text("fastapi_bad", "app.py"))
+    repo.git("add", "src/api/app.py")
+    res = run_guard("check", "--staged", "--only", "contract", "--format", "json",
+                    cwd=repo.path)
+    data = json.loads(res.out)
+    assert res.code == 1, res.err
+    assert any("GET /items/{item_id}: response_schema_conformance" in f["message"]
+               for f in rules(data, "CONTRACT007"))
+    assert rules(data, "CONTRACT006")          # /debug/stats, from the staged app
