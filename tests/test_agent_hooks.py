@@ -252,6 +252,10 @@ def test_broken_trusted_config_is_a_hook_error_not_a_block(tmp_path):
     repo = backend_project(str(tmp_path / "p"), config="guard:\n  role: backend\n  ownd: []\n")
     res = hook(repo.path, event("pre_tool_use_edit", repo.path))
     assert res.code == 1 and "company.config.yaml:3" in res.err and "did you mean" in res.err
+    # a write outside the repository never reads the policy at all
+    res = hook(repo.path, event("pre_tool_use_write", repo.path,
+                                file_path=str(tmp_path / "scratch.txt")))
+    assert (res.code, res.err) == (0, "")
 
 
 def test_other_events_and_tools_pass(repo):

@@ -187,20 +187,27 @@ class Loaded:
     policy: object
 
 
-def load(cwd: str, role: str | None, agent_type: str | None) -> Loaded | Answer:
-    """The repository at the event's cwd and its policy as committed at HEAD."""
-    from guard import context, git as gitmod, policy as pol
+def locate(cwd: str):
+    """(repository, HEAD, branch) at the event's cwd, or the Answer saying why not."""
+    from guard import git as gitmod
     from guard.errors import GuardError
 
     found = gitmod.probe(cwd)      # one git call on the hot path
     if found is None:
         try:
-            git = gitmod.open_repo(cwd)
+            gitmod.open_repo(cwd)
         except GuardError as exc:
             return Answer(ALLOW, stderr=f"guard: notice: nothing checked — {exc.one_line()}\n")
         return Answer(ALLOW, stderr="guard: notice: nothing checked — the repository has no "
                                     "commit yet, so there is no trusted policy\n")
-    git, head, branch = found
+    return found
+
+
+def load(located, role: str | None, agent_type: str | None) -> Loaded | Answer:
+    """The policy as committed at HEAD."""
+    from guard import context, policy as pol
+
+    git, head, branch = located
     reader = pol.RevReader(git, head, f"HEAD {head[:8]}")
     options = context.Options(repo=git.root, role=role, agent_name=agent_type)
     try:
@@ -311,11 +318,17 @@ def pre_tool_use(event: dict, role: str | None) -> Answer:
                                  f"{'notebook_path' if tool == 'NotebookEdit' else 'file_path'}")
         targets = found
         action = f"{tool} to {found[0][0]}"
-    loaded = load(cwd, role, _agent_type(event))
+    located = locate(cwd)
+    if isinstance(located, Answer):
+        return located
+    root = located[0].root
+    if not any(repo_paths(root, cwd, target) for target, _verb in targets):
+        return Answer(ALLOW)      # outside the repository: not guard's business
+    loaded = load(located, role, _agent_type(event))
     if isinstance(loaded, Answer):
         return loaded
     if tool != "Bash":
-        rels = repo_paths(loaded.git.root, cwd, targets[0][0])
+        rels = repo_paths(root, cwd, targets[0][0])
         action = f"{tool} to {rels[0]}" if rels else action
     return _answer_for(loaded, hold(loaded, cwd, targets), action)
 
