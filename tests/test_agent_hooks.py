@@ -480,3 +480,15 @@ def test_settings_written_by_init_drive_the_hooks_as_claude_code_runs_them(repo)
     assert fire(event("stop", repo.path)) == [0]
     repo.write("deploy/new.yaml", "x: 1\n")
     assert fire(event("subagent_stop", repo.path)) == [2]
+
+
+def test_readme_blocked_write_example_is_what_the_hook_prints(repo):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    text = open(os.path.join(root, "README.md"), encoding="utf-8").read()
+    section = text.split("## Agent set-up")[1]
+    example = section.split("exactly as the agent\nsees it on stderr:\n\n```\n", 1)[1]
+    example = example.split("```", 1)[0]
+    res = hook(repo.path, event("pre_tool_use_edit", repo.path))
+    head = repo.git("rev-parse", "--short=8", "HEAD")
+    assert res.code == 2
+    assert res.err == example.replace("HEAD 89a05ec1", f"HEAD {head}")
