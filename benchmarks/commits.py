@@ -10,8 +10,8 @@ and bad messages) with `git fast-import`, checks the branch out, and times in on
                                                    body lines 100, body-is-missing off)
   cz check --rev-range main..agent/backend/commits
 
-It prints wall times (median of --repeat runs; slower tools run once when one run exceeds
-60 s), ratios to guard, and per-commit agreement with guard's verdict (a commit fails under a
+It prints wall times (median of --repeat runs, guard and cz alternating; gitlint runs once
+when one run exceeds 60 s), ratios to guard, and per-commit agreement with guard's verdict (a commit fails under a
 tool when the tool reports anything for it; under guard, when guard reports an error for it).
 A peer tool that is missing is reported as missing, never silently skipped: install both
 with `pip install gitlint commitizen`.
@@ -181,20 +181,30 @@ def main() -> int:
 
         guard_argv = [sys.executable, "-m", "guard", "check", "--only", "commits", "--base",
                       "main", "--format", "json"]
-        t, n, proc = measure(guard_argv, root, (0, 1), args.repeat)
-        data = json.loads(proc.stdout)
+        gitlint, cz = tool("gitlint"), tool("cz")
+        gitlint_argv = [gitlint, "--contrib", "contrib-title-conventional-commits", "--ignore",
+                        "B6,B5", "-c", "body-max-line-length.line-length=100",
+                        "--commits", rng_range]
+        cz_argv = [cz, "check", "--rev-range", rng_range]
+        # guard and cz alternate, so a busy machine slows both alike; gitlint runs last
+        times: dict[str, list[float]] = {"guard": [], "cz": []}
+        procs = {}
+        for _ in range(args.repeat):
+            t, procs["guard"] = timed(guard_argv, root, (0, 1))
+            times["guard"].append(t)
+            if cz:
+                t, procs["cz"] = timed(cz_argv, root, tuple(range(0, 30)))
+                times["cz"].append(t)
+        guard_time = statistics.median(times["guard"])
+        data = json.loads(procs["guard"].stdout)
         errors = {f["data"]["commit"] for f in data["findings"]
                   if f["severity"] == "error" and f.get("data", {}).get("commit")}
         verdicts["guard"] = {sha: sha in errors for sha in headers}
-        rows.append(("guard check --only commits", t, n, f"{len(errors)} commits with errors"))
-        guard_time = t
+        rows.append(("guard check --only commits", guard_time, len(times["guard"]),
+                     f"{len(errors)} commits with errors"))
 
-        gitlint = tool("gitlint")
         if gitlint:
-            argv = [gitlint, "--contrib", "contrib-title-conventional-commits", "--ignore",
-                    "B6,B5", "-c", "body-max-line-length.line-length=100",
-                    "--commits", rng_range]
-            t, n, proc = measure(argv, root, tuple(range(0, 254)), args.repeat)
+            t, n, proc = measure(gitlint_argv, root, tuple(range(0, 254)), args.repeat)
             bad_short = set(re.findall(r"^Commit ([0-9a-f]+):", proc.stderr + proc.stdout, re.M))
             verdicts["gitlint"] = {sha: any(sha.startswith(s) for s in bad_short)
                                    for sha in headers}
@@ -203,13 +213,12 @@ def main() -> int:
             rows.append(("gitlint --commits A..B", None, 0,
                          "MISSING: pip install gitlint (not measured)"))
 
-        cz = tool("cz")
         if cz:
-            argv = [cz, "check", "--rev-range", rng_range]
-            t, n, proc = measure(argv, root, tuple(range(0, 30)), args.repeat)
-            bad = set(re.findall(r'commit "([0-9a-f]{40})"', proc.stdout + proc.stderr))
+            bad = set(re.findall(r'commit "([0-9a-f]{40})"', procs["cz"].stdout +
+                                 procs["cz"].stderr))
             verdicts["commitizen"] = {sha: sha in bad for sha in headers}
-            rows.append(("cz check --rev-range A..B", t, n, f"{len(bad)} commits flagged"))
+            rows.append(("cz check --rev-range A..B", statistics.median(times["cz"]),
+                         len(times["cz"]), f"{len(bad)} commits flagged"))
         else:
             rows.append(("cz check --rev-range A..B", None, 0,
                          "MISSING: pip install commitizen (not measured)"))

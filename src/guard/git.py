@@ -296,23 +296,19 @@ class Git:
 
     def files_per_commit(self, rev_range: str) -> dict[str, int]:
         """How many paths each commit of the range touches (first-parent diff for merges)."""
-        proc = self.run(["log", "-z", "--format=%x01%H", "--name-only", "-m", "--first-parent",
-                         "--no-renames", rev_range, "--"])
-        counts: dict[str, int] = {}
-        current = None
-        for token in proc.stdout.split(b"\0"):
-            token = token.lstrip(b"\n")
-            if token.startswith(b"\x01"):
-                current = token[1:].decode()
-                counts[current] = 0
-            elif token and current is not None:
-                counts[current] += 1
-        return counts
+        return {sha: len(paths) for sha, paths in self.paths_per_commit(rev_range).items()}
 
     def paths_per_commit(self, rev_range: str) -> dict[str, list[str]]:
-        """The paths each non-merge commit of the range touches (renames as delete + add)."""
-        proc = self.run(["log", "-z", "--format=%x01%H", "--name-only", "--no-merges",
-                         "--no-renames", rev_range, "--"])
+        """The paths each commit of the range touches (renames as delete + add; a merge: its
+        diff against the first parent). One `git log` per range, remembered: the commits
+        check and the report's file counts share it."""
+        memo = self.__dict__.setdefault("_paths_memo", {})
+        if rev_range in memo:
+            return memo[rev_range]
+        # --diff-merges=first-parent (git 2.31+): merges diffed against their first parent,
+        # without -m --first-parent's limiting of the walk to the first-parent chain
+        proc = self.run(["log", "-z", "--format=%x01%H", "--name-only",
+                         "--diff-merges=first-parent", "--no-renames", rev_range, "--"])
         out: dict[str, list[str]] = {}
         current = None
         for token in proc.stdout.split(b"\0"):
@@ -322,6 +318,7 @@ class Git:
                 out[current] = []
             elif token and current is not None:
                 out[current].append(_decode(token))
+        memo[rev_range] = out
         return out
 
     def is_ancestor(self, commit: str, of: str) -> bool:

@@ -437,14 +437,17 @@ def atomicity(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
     related = _pattern_set(a.migration_related, "related")
     paths_by_commit = ctx.git.paths_per_commit(ctx.range_spec)
     by_sha = {c.sha: c for c in commits}
+    owners: dict[str, set[str]] = {}        # path -> roles owning it (paths repeat a lot)
     for sha, paths in paths_by_commit.items():
         commit = by_sha.get(sha)
         if commit is None or len(commit.parents) > 1:
             continue
         cover: list[tuple[str, set[str]]] = []
         for path in paths:
-            who = {name for name, (own, deny) in owned.items()
-                   if own.decide(path) and not deny.decide(path)}
+            who = owners.get(path)
+            if who is None:
+                who = owners[path] = {name for name, (own, deny) in owned.items()
+                                      if own.decide(path) and not deny.decide(path)}
             if who:
                 cover.append((path, who))
         roles = _greedy_cover(cover)
@@ -463,7 +466,7 @@ def atomicity(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
                                                 f"({sample})"),
                                        ("roles", tuple(roles))))
             continue
-        mig = [p for p in paths if migrations.decide(p)]
+        mig = [p for p in paths if migrations.decide(p)] if migrations else []
         if mig:
             unrelated = [p for p in paths if not migrations.decide(p) and not related.decide(p)]
             if len(unrelated) > a.max_unrelated:

@@ -6,6 +6,11 @@ import json
 
 
 def as_dict(report) -> dict:
+    by_commit: dict[str, list[str]] = {}     # commit sha -> rule ids of its findings
+    for f in report.findings:
+        sha = next((v for k, v in f.data if k == "commit"), None) if f.data else None
+        if sha:
+            by_commit.setdefault(sha, []).append(f.rule)
     return {
         "version": report.schema_version,
         "tool": {"name": "guard", "version": report.tool_version},
@@ -30,8 +35,7 @@ def as_dict(report) -> dict:
         "changes": [{"status": c.status, "path": c.path, "old_path": c.old_path,
                      "kind": c.kind} for c in report.changes],
         "commits": [{"sha": c.sha, "header": c.header, "files": c.files, "author": c.author,
-                     "findings": [f.rule for f in report.findings
-                                  if f.data and dict(f.data).get("commit") == c.sha]}
+                     "findings": by_commit.get(c.sha, [])}
                     for c in report.commits],
         "facts": report.facts,
         "tests": None if report.tests is None else {
