@@ -11,7 +11,10 @@ def short(sha: str | None) -> str:
 
 def location(finding) -> str:
     if not finding.path:
-        return ""
+        # a finding about one commit (the commits check) is located at that commit
+        commit = next((v for k, v in finding.data if k == "commit"), None) \
+            if finding.data else None
+        return f"commit {short(commit)}" if commit else ""
     return f"{finding.path}:{finding.line}" if finding.line else finding.path
 
 
