@@ -315,3 +315,13 @@ No deviations — implemented exactly per `artifacts/api/openapi.yaml`.
     text = text.replace("- `tests/api/test_orders.py`", "- `tests/api`")
     code, data, found = verify(repo, tmp, text, "--tests-junit", junit_ok)
     assert code == 0 and {rule for rule, _ in found} <= {"REPORT010"}, data["findings"]
+
+
+def test_guard_reports_own_hand_off_report_verifies(work):
+    """`guard report` writes the report from the facts; verifying it must find nothing
+    (a range line such as `56c37858..fc3e9bbd` names the base, not a commit made)."""
+    repo, _api, _db, junit_ok, _bad, tmp = work
+    res = run_guard("report", "--base", "main", "--tests-junit", junit_ok, cwd=repo.path)
+    assert res.code == 0, res.err
+    code, data, found = verify(repo, tmp, res.out, "--tests-junit", junit_ok)
+    assert code == 0 and found <= {("REPORT010", None)}, data["findings"]

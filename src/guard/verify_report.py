@@ -435,10 +435,14 @@ def _range_words(report) -> str:
 def _commits(written: Written, section: Section, report) -> list[Finding]:
     file = written.file
     listed: list[tuple[str, int | None]] = []
+    ends = [sha for sha in (report.merge_base, report.base) if sha]
     for number, line in section.lines:
-        for token in _SHA.findall(line):
-            if any(ch.isdigit() for ch in token) or len(token) >= 12:
-                listed.append((token, number))
+        for token in _SHA.findall(re.sub(r"[0-9a-f]{7,40}\.\.\.?[0-9a-f]{7,40}", " ", line)):
+            if not (any(ch.isdigit() for ch in token) or len(token) >= 12):
+                continue
+            if any(sha.startswith(token) for sha in ends):
+                continue           # the base the work started from, not a commit made
+            listed.append((token, number))
     in_range = [c.sha for c in report.commits]
     out = []
     matched: set[str] = set()
