@@ -323,6 +323,11 @@ def test_hook_uses_committed_policy_and_trailers(tmp_path):
     msg.write_text("Add orders\n\n" + "x" * 120 + "\n\nAgent-Role: backend\n")
     res = run_guard("hook", "commit-msg", str(msg), cwd=repo.path)
     assert res.code == 0 and "COMMIT007" in res.err          # a warning is shown, not fatal
+    for autosquash in ("fixup! Add orders", "squash! Add orders", "amend! Add orders"):
+        msg.write_text(autosquash + "\n")
+        assert run_guard("hook", "commit-msg", str(msg), cwd=repo.path).code == 0
+    msg.write_text("tmp\n")
+    assert run_guard("hook", "commit-msg", str(msg), cwd=repo.path).code == 1
     res = run_guard("hook", "commit-msg", str(tmp_path / "missing"), cwd=repo.path)
     assert res.code == 2 and "cannot read the commit message" in res.err
 
@@ -489,3 +494,20 @@ def test_commit_style_rules_are_documented():
     for rule_id in ids:
         assert rule_id in readme
     assert "guard.commits" in readme and "default_install_hook_types" in readme
+
+
+def test_agent_stop_hook_blocks_until_all_work_is_committed(tmp_path):
+    """"Commit all work before reporting back": the Stop hook (fast checks on the branch plus
+    the working tree) blocks while an owned file is uncommitted, and passes once committed."""
+    repo = project(tmp_path)
+    repo.commit("feat(api): add orders", {"src/api/orders.py": "x = 1\n"})
+    repo.write("src/api/orders.py", "x = 2\n")            # owned by backend: scope is fine
+    fixture = os.path.join(os.path.dirname(__file__), "fixtures", "claude", "stop.json")
+    with open(fixture, encoding="utf-8") as fh:
+        payload = fh.read().replace("/work/shop", repo.path)
+    res = run_guard("hook", "claude", cwd=repo.path, input=payload)
+    assert res.code == 2, res
+    assert "COMMIT012" in res.err and "src/api/orders.py (modified)" in res.err
+    repo.commit("fix(api): orders start at two")
+    res = run_guard("hook", "claude", cwd=repo.path, input=payload)
+    assert (res.code, res.err) == (0, ""), res
