@@ -396,6 +396,9 @@ def main(role: str | None = None, stdin=None) -> int:
 
     stream = stdin if stdin is not None else sys.stdin.buffer
     try:
+        if stream.isatty():
+            raise HookInputError("stdin is a terminal; Claude Code sends the event as JSON "
+                                 "on stdin (try: guard hook claude < event.json)")
         result = answer(stream.read(), role)
     except HookInputError as exc:
         result = Answer(ERROR, stderr=f"guard: hook error: {exc} — the event was not checked; "
