@@ -11,6 +11,7 @@ the words a rule looks for (a byte search first), which keeps a 20,000-file chan
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from typing import Iterator
@@ -28,6 +29,10 @@ PY_MARK = re.compile(r"environ|getenv|HTTPServer|TCPServer|\bport\b|--port|--bin
                      r"create_server|Config)\s*\(")
 JS_MARK = re.compile(r"process|import\.meta|Bun\.|Deno\.|\bport\b|\b(?:listen|serve|"
                      r"createServer|WebSocketServer|startServer|startStandaloneServer)\s*\(")
+# every alternative of PY_MARK / JS_MARK contains one of these words
+WORDS = {"py": ("environ", "getenv", "Server", "port", "bind", "run", "listen", "serve",
+                "Config"),
+         "js": ("process", "import.meta", "Bun.", "Deno.", "port", "listen", "serve", "Server")}
 # files where a finding's line need not hold a marker word: parsed whenever they change
 PY_ALWAYS = ("BaseSettings", "decouple", "environs", "Env(")
 JS_ALWAYS = re.compile(r"\}\s*=\s*(?:process|Bun)\.env\b")
@@ -60,19 +65,89 @@ class Source:
         self._changed = {n for n, line in enumerate(self.lines, 1)
                          if line.strip() not in before}
 
-    def changed_text(self, context: int) -> str:
-        """The changed lines with ``context`` lines around each (all of an added file)."""
-        if self.all_changed or self.lines is None:
-            return self.text
-        keep = sorted({k for n in self._changed
-                       for k in range(max(1, n - context), n + context + 1)})
-        return "\n".join(self.lines[k - 1] for k in keep if k <= len(self.lines))
+    def code_marks(self, pattern, lang: str, only: set[int] | None = None) -> list[int]:
+        """Sorted numbers of the lines where ``pattern`` matches outside a string or a
+        comment (as far as one line shows: when in doubt the line counts). Lines are found
+        with plain substring searches for the pattern's words (C speed), then checked."""
+        if only is not None and self.lines is not None:
+            lines, words = self.lines, WORDS[lang]
+            return [n for n in sorted(only) if 0 < n <= len(lines)
+                    and any(map(lines[n - 1].__contains__, words))
+                    and any(_code_at(lines[n - 1], m.start(), lang)
+                            for m in pattern.finditer(lines[n - 1]))]
+        text = self.text
+        heads: set[int] = set()
+        for word in WORDS[lang]:
+            i = text.find(word)
+            while i >= 0:
+                heads.add(text.rfind("\n", 0, i) + 1)
+                i = text.find(word, i + len(word))
+        found = []
+        number, counted = 1, 0
+        for head in sorted(heads):
+            number += text.count("\n", counted, head)
+            counted = head
+            if only is not None and number not in only:
+                continue
+            end = text.find("\n", head)
+            line = text[head:] if end < 0 else text[head:end]
+            if line.lstrip().startswith(("import ", "from ")):
+                continue      # `import`/`from x import environ` read nothing yet
+            if any(_code_at(line, m.start(), lang) for m in pattern.finditer(line)):
+                found.append(number)
+        return found
 
     def changed(self, first: int, last: int | None = None) -> bool:
         if self.all_changed:
             return True
         last = first if last is None else last
         return any(n in self._changed for n in range(first, last + 1))
+
+    def near_change(self, context: int) -> set[int] | None:
+        """The changed lines and ``context`` lines around them (None: every line)."""
+        if self.all_changed:
+            return None
+        return {k for n in self._changed for k in range(n - context, n + context + 1)}
+
+    def worth_parsing(self, pattern, lang: str) -> list[int] | None:
+        """The marked lines of the file when a changed line (or a neighbour) is one of
+        them; None when the branch changed nothing a port or env rule could report."""
+        near = self.near_change(3)
+        if near is not None and not self.code_marks(pattern, lang, near):
+            return None
+        return self.code_marks(pattern, lang) or None
+
+
+def _code_at(line: str, col: int, lang: str) -> bool:
+    """False only when column ``col`` of ``line`` is certainly inside a string literal or a
+    comment. Lines a one-line view cannot settle (triple quotes, block comments, template
+    expressions) count as code, so a doubt costs a parse, never a finding."""
+    if lang == "py":
+        if '"""' in line or "'''" in line:
+            return True
+        quotes = "\"'"
+    else:
+        if "/*" in line or "*/" in line or "${" in line or line.lstrip().startswith("*"):
+            return True
+        quotes = "\"'`"
+    quote = None
+    i = 0
+    while i < col:
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in quotes:
+            quote = ch
+        elif ch == "#" and lang == "py":
+            return False
+        elif ch == "/" and lang == "js" and line.startswith("//", i):
+            return False
+        i += 1
+    return quote is None
 
 
 class _Memo:
@@ -82,8 +157,18 @@ class _Memo:
         self.sources = patterns.sources
         self._decide = patterns.decide
         self._seen: dict = {}
+        # the common case: plain folders anchored at the root (`src/server/`), where the
+        # gitignore answer is a prefix test
+        plain = all(not any(ch in s.pattern for ch in "*?[]!\\") and s.pattern.endswith("/")
+                    and "/" in s.pattern[:-1] and not s.pattern.startswith("/")
+                    for s in self.sources)
+        self._prefixes = tuple(s.pattern for s in self.sources) if plain else None
 
     def decide(self, path: str):
+        if self._prefixes is not None:
+            if path.startswith(self._prefixes):
+                return next(s for s in self.sources if path.startswith(s.pattern))
+            return None
         try:
             return self._seen[path]
         except KeyError:
@@ -98,7 +183,7 @@ def run(ctx) -> Iterator[Finding]:
     settings = ctx.settings("conventions") or parse_config(None, file="company.config.yaml",
                                                            line=None)
     server = _Memo(PatternSet(settings.server_paths))
-    jobs = PatternSet(settings.job_paths)
+    jobs = _Memo(PatternSet(settings.job_paths))
     tests = _Memo(PatternSet(settings.test_paths))
     env_files = PatternSet(settings.env_files)
     git = ctx.git
@@ -155,13 +240,14 @@ def run(ctx) -> Iterator[Finding]:
         if lang == "sh":
             facts = scripts.analyze(src.text, src.path)
         elif lang == "py":
-            if not (is_job or any(w in src.text for w in PY_ALWAYS)
-                    or PY_MARK.search(src.changed_text(3))):
+            always = is_job or any(map(src.text.__contains__, PY_ALWAYS))
+            lines = None if always else src.worth_parsing(PY_MARK, "py")
+            if not always and lines is None:
                 continue
-            facts = pyfacts.analyze(src.text, src.path, job_file=is_job)
+            facts = pyfacts.analyze(src.text, src.path, job_file=is_job, lines=lines)
         else:
             if not (is_job or (".env" in src.text and JS_ALWAYS.search(src.text))
-                    or JS_MARK.search(src.changed_text(3))):
+                    or src.worth_parsing(JS_MARK, "js")):
                 continue
             facts = jsfacts.analyze(src.text, src.path, job_file=is_job)
         if facts.env_reads or facts.ports or facts.jobs or facts.parse_error:

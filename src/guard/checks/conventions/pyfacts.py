@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 from guard.checks.conventions.facts import EnvRead, FileFacts, Job, PortSite, norm
@@ -34,22 +35,41 @@ _BIND = re.compile(r"^(?:[\w.\-\[\]:*]*:)?(\d{2,5})$")
 _DIGITS = re.compile(r"^\d{2,5}$")
 
 
-def walk(root) -> list:
-    """Every node under ``root`` (breadth first), like ast.walk but without its generator
-    layers: the hot loop of this check."""
+def walk(root, lines: list[int] | None = None) -> list:
+    """Every node under ``root`` (breadth first), like ast.walk without its generator layers.
+    With ``lines`` (sorted line numbers worth looking at), a subtree that spans none of them
+    is skipped; assignments and imports are still listed, for name resolution."""
     out = [root]
-    append, extend, AST = out.append, out.extend, ast.AST
+    append, AST = out.append, ast.AST
     i = 0
     while i < len(out):
         node = out[i]
         i += 1
         for name in node._fields:
             value = getattr(node, name, None)
-            if isinstance(value, list):
-                extend(v for v in value if isinstance(v, AST))
-            elif isinstance(value, AST):
-                append(value)
+            if isinstance(value, AST):
+                value = (value,)
+            elif not isinstance(value, list):
+                continue
+            for child in value:
+                if not isinstance(child, AST):
+                    continue
+                if lines is not None and not isinstance(child, _KEEP) and not _touches(
+                        child, lines):
+                    continue
+                append(child)
     return out
+
+
+_KEEP = (ast.Assign, ast.AnnAssign, ast.ImportFrom)
+
+
+def _touches(node, lines: list[int]) -> bool:
+    low = getattr(node, "lineno", None)
+    if low is None:
+        return True
+    j = bisect.bisect_left(lines, low)
+    return j < len(lines) and lines[j] <= (node.end_lineno or low)
 
 
 def dotted(node) -> tuple[str, ...]:
@@ -77,9 +97,10 @@ def _port_literal(node) -> str | None:
 
 
 class _Analyzer:
-    def __init__(self, tree: ast.Module, path: str, job_file: bool) -> None:
+    def __init__(self, tree: ast.Module, path: str, job_file: bool,
+                 lines: list[int] | None = None) -> None:
         self.tree = tree
-        self.nodes = walk(tree)           # one walk, shared by every pass
+        self.nodes = walk(tree, lines)           # one walk, shared by every pass
         self.facts = FileFacts(path)
         self.job_file = job_file
         self.assigns: dict[str, list[ast.AST]] = {}
@@ -298,7 +319,7 @@ class _Analyzer:
             words = _words(node)
             self.facts.jobs.append(Job(name, kind, start, node.end_lineno or node.lineno,
                                        frozenset(words)))
-            inside.update(id(n) for n in walk(node))
+            inside.add(id(node))           # _words skips the whole subtree
             for dec in getattr(node, "decorator_list", []):
                 for sub in walk(dec):
                     if isinstance(sub, ast.Name) and sub.id in self.imports:
@@ -376,7 +397,9 @@ def _words(root, skip: set[int] = frozenset()) -> set[str]:
     return {norm(w) for w in words}
 
 
-def analyze(text: str, path: str, *, job_file: bool) -> FileFacts:
+def analyze(text: str, path: str, *, job_file: bool,
+            lines: list[int] | None = None) -> FileFacts:
+    """``lines``: only the parts of the file spanning these lines matter (None: all)."""
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
@@ -387,7 +410,7 @@ def analyze(text: str, path: str, *, job_file: bool) -> FileFacts:
         facts = FileFacts(path)
         facts.parse_error = (1, str(exc))
         return facts
-    analyzer = _Analyzer(tree, path, job_file)
+    analyzer = _Analyzer(tree, path, job_file, None if job_file else lines)
     analyzer.collect()
     analyzer.scan()
     analyzer.jobs()
