@@ -278,7 +278,8 @@ class _Run:
                     out.insert(0, self._import_error(got["error"], got.get("detail") or ""))
                 else:
                     routes = ("ok", None if got["routes"] is None else [
-                        inventory.Route(tuple(m), p, bool(fw)) for m, p, fw in got["routes"]])
+                        inventory.Route(tuple(m), p, bool(fw), f, ln)
+                        for m, p, fw, f, ln in got["routes"]])
         finally:
             if routes_job is not None:
                 routes_job.kill()
@@ -314,11 +315,12 @@ class _Run:
                              operation=label)
                 else:
                     method = "ANY" if gap.method == "*" else gap.method
+                    file, line = inventory.relative_source(gap.route, ctx.root)
                     yield _f("CONTRACT006", "error",
                              f"{method} {gap.path} is served by the app but is not in the "
                              f"contract {agreed.root}",
                              "remove the route, or ask the Staff Engineer to add it to the "
-                             f"contract; {STOP_HINT}", agreed.root, None,
+                             f"contract; {STOP_HINT}", file or agreed.root, line,
                              operation=f"{method} {gap.path}")
         self.lap("inventory")
         for f in out:

@@ -56,7 +56,7 @@ def _routes(repo_root: str, app_spec: str):
     found = inventory.routes(app)
     if found is None:
         return {"routes": None}
-    return {"routes": [[list(r.methods), r.path, r.framework] for r in found]}
+    return {"routes": [[list(r.methods), r.path, r.framework, r.file, r.line] for r in found]}
 
 
 def main(argv: list[str]) -> int:

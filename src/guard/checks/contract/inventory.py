@@ -21,6 +21,8 @@ class Route:
     methods: tuple[str, ...]     # ("*",) when the framework does not declare them (Django)
     path: str                    # as the framework writes it
     framework: bool = False      # docs, openapi.json, static, admin
+    file: str | None = None      # the handler's source file and line, when known
+    line: int | None = None
 
     @property
     def shape(self) -> str:
@@ -91,6 +93,30 @@ def _tail(exc: BaseException, lines: int = 12) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
+def _source(func) -> tuple[str | None, int | None]:
+    import inspect
+    func = getattr(func, "view_class", None) or func
+    try:
+        func = inspect.unwrap(func)
+        file = inspect.getsourcefile(func)
+        line = inspect.getsourcelines(func)[1]
+    except (TypeError, OSError, ValueError):
+        return None, None
+    return (os.path.abspath(file) if file else None), line
+
+
+def relative_source(route: Route, root: str) -> tuple[str | None, int | None]:
+    """The handler's location relative to the repository, or (None, None) outside it."""
+    if not route.file:
+        return None, None
+    rel = os.path.relpath(route.file, os.path.realpath(root))
+    if rel.startswith(".."):
+        rel = os.path.relpath(route.file, root)
+    if rel.startswith(".."):
+        return None, None
+    return rel.replace(os.sep, "/"), route.line
+
+
 def routes(app) -> list[Route] | None:
     """The app's routes, or None when the framework is not recognised (a plain callable)."""
     mod = type(app).__module__ or ""
@@ -111,7 +137,8 @@ def _flask(app) -> list[Route]:
         methods = tuple(sorted(m for m in (rule.methods or ()) if m not in IGNORED_METHODS))
         framework = rule.endpoint == "static" or rule.endpoint.endswith(".static") or \
             bool(static and rule.rule.startswith(static + "/"))
-        out.append(Route(methods, rule.rule, framework))
+        out.append(Route(methods, rule.rule, framework,
+                         *_source(app.view_functions.get(rule.endpoint))))
     return out
 
 
@@ -139,7 +166,8 @@ def _starlette(app, prefix: str = "") -> list[Route]:
                 continue
             methods = ("*",)
         methods = tuple(sorted(m for m in methods if m not in IGNORED_METHODS)) or ("GET",)
-        out.append(Route(methods, full, full in docs))
+        out.append(Route(methods, full, full in docs,
+                         *_source(getattr(route, "endpoint", None))))
     return out
 
 
@@ -171,7 +199,8 @@ def _django() -> list[Route]:
                     methods = tuple(allowed)
                 static = "static" in (getattr(view, "__module__", "") or "") and \
                     "django" in (getattr(view, "__module__", "") or "")
-                out.append(Route(methods, prefix + text, framework or static))
+                out.append(Route(methods, prefix + text, framework or static,
+                                 *_source(view)))
 
     walk(get_resolver().url_patterns, "/", False)
     return out
@@ -182,6 +211,7 @@ class Gap:
     kind: str           # "missing" | "undocumented"
     method: str
     path: str           # contract path (missing) or framework path (undocumented)
+    route: Route | None = None
 
 
 def _matches(patterns, method: str, path: str) -> bool:
@@ -224,7 +254,7 @@ def compare(ops, app_routes: list[Route], base_path: str, *, framework_routes: b
                 continue
             if _matches(ignore, m, r.path):
                 continue
-            gaps.append(Gap("undocumented", m, r.path))
+            gaps.append(Gap("undocumented", m, r.path, r))
     seen, out = set(), []
     for g in gaps:
         if g not in seen:
