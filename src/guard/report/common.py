@@ -21,8 +21,14 @@ def location(finding) -> str:
 def range_line(report) -> str:
     if report.mode == "staged":
         return f"staged change against HEAD {short(report.base)}"
-    return (f"base {report.base_ref} {short(report.base)}, merge-base {short(report.merge_base)}, "
-            f"head {report.head_ref} {short(report.head)}")
+    base = short(report.base) if report.base_ref == report.base else \
+        f"{report.base_ref} {short(report.base)}"
+    head = short(report.head) if report.head_ref == report.head else \
+        f"{report.head_ref} {short(report.head)}"
+    text = f"base {base}, merge-base {short(report.merge_base)}, head {head}"
+    if report.mode == "worktree":
+        text += " plus uncommitted work in the working tree"
+    return text
 
 
 def _unsafe(ch: str) -> bool:

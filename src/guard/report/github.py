@@ -6,7 +6,7 @@ $GITHUB_STEP_SUMMARY."""
 
 from __future__ import annotations
 
-from guard.report.common import safe_path
+from guard.report.common import range_line, safe_path
 
 CAP = 10
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -50,5 +50,6 @@ def render(report) -> str:
                          "JSON/SARIF report")
     counts = report.counts
     lines.append(f"guard: {counts['error']} error(s), {counts['warning']} warning(s), "
-                 f"{counts['info']} info — {'FAILED' if report.failed else 'passed'}")
+                 f"{counts['info']} info — {'FAILED' if report.failed else 'passed'} "
+                 f"(role {report.role}; {range_line(report)})")
     return "\n".join(lines) + "\n"
