@@ -263,3 +263,44 @@ def test_help_does_not_import_schemathesis(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=str(tmp_path)).stdout
     assert "LOADED []" in out, out
+
+
+# -- route shapes ------------------------------------------------------------------------------
+
+def test_path_shapes_compare_across_frameworks():
+    from guard.checks.contract.inventory import shape
+    same = ["/items/{id}", "/items/<int:item_id>", "items/<int:pk>/", "/items/<item>",
+            "^items/(?P<pk>[0-9]+)/$", "/items/:id"]
+    assert {shape(p) for p in same} == {"/items/{}"}
+    assert shape("/") == "/" and shape("/items") != shape("/items/{id}")
+
+
+def test_route_inventory_of_a_real_app_with_a_base_path(tmp_path):
+    from fastapi import FastAPI
+    from guard.checks.contract.inventory import compare, routes
+    from guard.checks.contract.spec import base_path, load, operations
+
+    app = FastAPI()
+
+    @app.get("/v1/items/{item_id}")
+    def get_item(item_id: int):
+        return {}
+
+    @app.get("/v1/internal")
+    def internal():
+        return {}
+
+    spec = ("openapi: 3.0.3\ninfo: {title: x, version: '1'}\n"
+            "servers: [{url: 'https://api.example.com/v1'}]\npaths:\n"
+            "  /items/{id}:\n    get:\n      responses: {'200': {description: ok}}\n"
+            "  /orders:\n    post:\n      responses: {'201': {description: ok}}\n")
+    contract = load(lambda p: spec.encode() if p == "openapi.yaml" else None, "openapi.yaml", "t")
+    assert base_path(contract) == "/v1"
+    found = routes(app)
+    assert any(r.framework and r.path == "/openapi.json" for r in found)
+    gaps = compare(operations(contract), found, base_path(contract), framework_routes=False)
+    assert {(g.kind, g.method, g.path) for g in gaps} == {
+        ("missing", "POST", "/orders"), ("undocumented", "GET", "/v1/internal")}
+    ignored = compare(operations(contract), found, base_path(contract), framework_routes=False,
+                      ignore=("GET /v1/internal",))
+    assert {(g.kind, g.path) for g in ignored} == {("missing", "/orders")}
