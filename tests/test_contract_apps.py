@@ -153,7 +153,7 @@ def alive(pid: int) -> bool:
         return False
 
 
-def server_project(tmp_path, script: str, timeout: int = 20):
+def server_project(tmp_path, script: str, timeout: int = 40):
     port = free_port()
     start = f"    start: [\"{sys.executable}\", \"{script}\"]\n"
     repo = project(tmp_path, "fastapi_bad",
@@ -192,14 +192,14 @@ def test_server_that_crashes_on_start(tmp_path):
 
 
 def test_server_that_never_answers_is_stopped(tmp_path):
-    repo, port = server_project(tmp_path, "silent.py", timeout=2)
+    repo, port = server_project(tmp_path, "silent.py", timeout=5)
     pids_file = str(tmp_path / "pids.txt")
     started = time.monotonic()
     data, res = check(repo, env={"PIDS_FILE": pids_file})
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 30
     [f] = rules(data, "CONTRACT008")
     assert not rules(data, "CONTRACT007")
-    assert "did not answer" in f["message"] and "within 2s" in \
+    assert "did not answer" in f["message"] and "within 5s" in \
         f["message"] and "listening on port 1" in f["message"]
     pids = [int(p) for p in open(pids_file).read().split()]
     assert not any(alive(p) for p in pids), pids
