@@ -492,3 +492,9 @@ def test_readme_blocked_write_example_is_what_the_hook_prints(repo):
     head = repo.git("rev-parse", "--short=8", "HEAD")
     assert res.code == 2
     assert res.err == example.replace("HEAD 89a05ec1", f"HEAD {head}")
+
+
+def test_typo_in_the_hook_command_line_does_not_block(tmp_path):
+    from gitrepo import run_guard
+    res = run_guard("hook", "claude", "--rol", "backend", cwd=str(tmp_path), input="{}")
+    assert res.code == 1 and "guard: error:" in res.err

@@ -286,6 +286,12 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             hint = f" — see `{exc.ctx.command_path} --help`"
         click.echo(f"guard: error: {exc.format_message()}{hint}".replace("\n", " "), err=True)
+        args = list(argv if argv is not None else sys.argv[1:])
+        if [a for a in args if not a.startswith("-")][:2] == ["hook", "claude"]:
+            # Claude Code reads exit 2 as "block the tool": a typo in the hook's own command
+            # line (settings.json) must not block every tool call. Exit 1 is a visible,
+            # non-blocking hook error.
+            return 1
         return 2
     except GuardError as exc:
         click.echo(f"guard: error: {exc.one_line()}", err=True)

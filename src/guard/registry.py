@@ -40,8 +40,13 @@ REPORT_CHECKS = ("report",)
 # that says so, instead of a silent pass.
 PLANNED_CHECKS: tuple[str, ...] = ()
 
-# Checks cheap enough for the pre-commit hook and the agent Stop hook.
+# Checks cheap enough for the pre-commit hook.
 FAST_CHECKS = ("policy", "scope", "commits")
+
+# What the agent Stop hook holds the agent to before it reports back: every check that
+# reads the change statically (the contract check needs the app running; migrations
+# run without --verify-migrations here, i.e. statically).
+STOP_CHECKS = ("policy", "scope", "commits", "conventions", "migrations")
 
 
 CORE_RULES: tuple[Rule, ...] = (

@@ -370,7 +370,7 @@ def stop(event: dict, role: str | None, *, limit: int = 20) -> Answer:
         ctx = context.build(options, env)
     except context.NoRoleError as exc:
         return Answer(ALLOW, stderr=f"guard: notice: stop not checked — {exc.one_line()}\n")
-    checks = [c for c in registry.FAST_CHECKS if c in registry.CHECKS]
+    checks = [c for c in registry.STOP_CHECKS if c in registry.CHECKS]
     report = engine.run(ctx, checks, fail_on="error", with_commits=False)
     if not report.failed:
         return Answer(ALLOW)
