@@ -303,15 +303,17 @@ class Git:
         diff against the first parent). One `git log` per range, remembered: the commits
         check and the report's file counts share it."""
         memo = self.__dict__.setdefault("_paths_memo", {})
-        if rev_range in memo:
+        if isinstance(memo.get(rev_range), dict):
             return memo[rev_range]
-        # --diff-merges=first-parent (git 2.31+): merges diffed against their first parent,
-        # without -m --first-parent's limiting of the walk to the first-parent chain
-        proc = self.run(["log", "-z", "--format=%x01%H", "--name-only",
-                         "--diff-merges=first-parent", "--no-renames", rev_range, "--"])
+        pending = memo.get(rev_range) or self.prefetch_paths(rev_range)
+        stdout, stderr = pending.communicate()
+        if pending.returncode != 0:
+            err = _decode(stderr).strip().splitlines()
+            raise GuardError(f"`git log --name-only` failed: {err[-1] if err else pending.returncode}",
+                             hint="run the command by hand to see why")
         out: dict[str, list[str]] = {}
         current = None
-        for token in proc.stdout.split(b"\0"):
+        for token in stdout.split(b"\0"):
             token = token.lstrip(b"\n")
             if token.startswith(b"\x01"):
                 current = token[1:].decode()
@@ -320,6 +322,20 @@ class Git:
                 out[current].append(_decode(token))
         memo[rev_range] = out
         return out
+
+    def prefetch_paths(self, rev_range: str) -> subprocess.Popen:
+        """Start the paths-per-commit `git log` in the background (it runs on another core
+        while the caller works); paths_per_commit collects it."""
+        memo = self.__dict__.setdefault("_paths_memo", {})
+        if rev_range not in memo:
+            # --diff-merges=first-parent (git 2.31+): merges diffed against their first
+            # parent, without -m --first-parent's limiting of the walk to that chain
+            memo[rev_range] = subprocess.Popen(
+                ["git", "log", "-z", "--format=%x01%H", "--name-only",
+                 "--diff-merges=first-parent", "--no-renames", rev_range, "--"],
+                cwd=self.root, env=_git_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL)
+        return memo[rev_range]
 
     def is_ancestor(self, commit: str, of: str) -> bool:
         return self.run(["merge-base", "--is-ancestor", commit, of], check=False,

@@ -518,6 +518,8 @@ def run(ctx) -> Iterator[Finding]:
                             "note": "staged change: commit messages are checked by "
                                     "`guard hook commit-msg`"})
         return
+    if s.atomicity.severity != "off" and ctx.range_spec:
+        ctx.git.prefetch_paths(ctx.range_spec)      # git works while the messages are linted
     commits = ctx.commits()
     check_shallow(ctx, commits)
     found: list[Finding] = []
