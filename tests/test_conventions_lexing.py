@@ -57,7 +57,9 @@ def test_unterminated_string_spoils_one_line_only():
     ('const u = "http://x"; app.listen(3000);', "js", "app.listen", True),
     ("// app.listen(3000)", "js", "app.listen", False),
     ("const s = `app.listen(3000)`;", "js", "app.listen", False),
-    ("const s = `${x}`; app.listen(3000);", "js", "app.listen", True),  # doubt: code
+    ("const s = `${x}`; app.listen(3000);", "js", "app.listen", True),
+    ("const s = `on ${port} app.listen(3000)`;", "js", "app.listen", False),
+    ("const s = `${ {a: 1}.a } ${app.listen(3000)}`;", "js", "app.listen", True),
 ])
 def test_code_at(line, lang, col_of, code):
     assert _code_at(line, line.index(col_of), lang) is code

@@ -65,16 +65,10 @@ class Source:
         self._changed = {n for n, line in enumerate(self.lines, 1)
                          if line.strip() not in before}
 
-    def code_marks(self, pattern, lang: str, only: set[int] | None = None) -> list[int]:
+    def code_marks(self, pattern, lang: str) -> list[int]:
         """Sorted numbers of the lines where ``pattern`` matches outside a string or a
         comment (as far as one line shows: when in doubt the line counts). Lines are found
         with plain substring searches for the pattern's words (C speed), then checked."""
-        if only is not None and self.lines is not None:
-            lines, words = self.lines, WORDS[lang]
-            return [n for n in sorted(only) if 0 < n <= len(lines)
-                    and any(map(lines[n - 1].__contains__, words))
-                    and any(_code_at(lines[n - 1], m.start(), lang)
-                            for m in pattern.finditer(lines[n - 1]))]
         text = self.text
         heads: set[int] = set()
         for word in WORDS[lang]:
@@ -87,8 +81,6 @@ class Source:
         for head in sorted(heads):
             number += text.count("\n", counted, head)
             counted = head
-            if only is not None and number not in only:
-                continue
             end = text.find("\n", head)
             line = text[head:] if end < 0 else text[head:end]
             if line.lstrip().startswith(("import ", "from ")):
@@ -103,34 +95,28 @@ class Source:
         last = first if last is None else last
         return any(n in self._changed for n in range(first, last + 1))
 
-    def near_change(self, context: int) -> set[int] | None:
-        """The changed lines and ``context`` lines around them (None: every line)."""
+    def near(self, lines: list[int], context: int) -> bool:
+        """True when one of ``lines`` is a changed line or within ``context`` of one."""
         if self.all_changed:
-            return None
-        return {k for n in self._changed for k in range(n - context, n + context + 1)}
-
-    def worth_parsing(self, pattern, lang: str) -> list[int] | None:
-        """The marked lines of the file when a changed line (or a neighbour) is one of
-        them; None when the branch changed nothing a port or env rule could report."""
-        near = self.near_change(3)
-        if near is not None and not self.code_marks(pattern, lang, near):
-            return None
-        return self.code_marks(pattern, lang) or None
+            return True
+        return any(self.changed(max(1, n - context), n + context) for n in lines)
 
 
 def _code_at(line: str, col: int, lang: str) -> bool:
     """False only when column ``col`` of ``line`` is certainly inside a string literal or a
-    comment. Lines a one-line view cannot settle (triple quotes, block comments, template
-    expressions) count as code, so a doubt costs a parse, never a finding."""
+    comment. Lines a one-line view cannot settle (triple quotes, block comments) count as
+    code, so a doubt costs a parse, never a finding. In JS a template literal's `${ ... }`
+    is code again."""
     if lang == "py":
         if '"""' in line or "'''" in line:
             return True
         quotes = "\"'"
     else:
-        if "/*" in line or "*/" in line or "${" in line or line.lstrip().startswith("*"):
+        if "/*" in line or "*/" in line or line.lstrip().startswith("*"):
             return True
         quotes = "\"'`"
     quote = None
+    holes: list[int] = []       # JS: open `{` count of each `${` we are inside
     i = 0
     while i < col:
         ch = line[i]
@@ -140,12 +126,26 @@ def _code_at(line: str, col: int, lang: str) -> bool:
                 continue
             if ch == quote:
                 quote = None
+            elif quote == "`" and ch == "$" and line.startswith("${", i):
+                holes.append(0)
+                quote = None
+                i += 2
+                continue
         elif ch in quotes:
             quote = ch
         elif ch == "#" and lang == "py":
             return False
-        elif ch == "/" and lang == "js" and line.startswith("//", i):
-            return False
+        elif lang == "js":
+            if ch == "/" and line.startswith("//", i):
+                return False
+            if holes and ch == "{":
+                holes[-1] += 1
+            elif holes and ch == "}":
+                if holes[-1] == 0:
+                    holes.pop()
+                    quote = "`"
+                else:
+                    holes[-1] -= 1
         i += 1
     return quote is None
 
@@ -226,29 +226,43 @@ def run(ctx) -> Iterator[Finding]:
         if hits:
             secret_hits.append((src, hits))
 
+    # which files can hold a port or env finding: a rule word outside strings and comments
+    # (job files, settings classes and scripts: always)
+    plan: list[tuple[Source, str, bool, list[int] | None]] = []
+    for src, lang, is_job in code:
+        if lang == "sh" or is_job:
+            plan.append((src, lang, is_job, None))
+        elif lang == "py":
+            if any(map(src.text.__contains__, PY_ALWAYS)):
+                plan.append((src, lang, is_job, None))
+            else:
+                marks = src.code_marks(PY_MARK, "py")
+                if marks:
+                    plan.append((src, lang, is_job, marks))
+        elif ".env" in src.text and JS_ALWAYS.search(src.text):
+            plan.append((src, lang, is_job, None))
+        else:
+            marks = src.code_marks(JS_MARK, "js")
+            if marks:
+                plan.append((src, lang, is_job, marks))
+
     # which lines changed: one more batched read, the old side of modified files
-    need_old = {id(s): s for s, _, _ in code if s.needs_old()}
+    need_old = {id(s): s for s, _, _, _ in plan if s.needs_old()}
     need_old.update((id(s), s) for s, _ in secret_hits if s.needs_old())
     olds = git.read_blobs(list({s.change.old_sha for s in need_old.values()}))
     for src in need_old.values():
         src.set_old(olds.get(src.change.old_sha))
 
-    # code: parse a file only when a line the branch changed (or its neighbours) holds a
-    # word a rule looks for; job files, settings classes and scripts always
+    # parse a marked file only when a marked line is a changed line or near one
     analysed: list[tuple[Source, FileFacts]] = []
-    for src, lang, is_job in code:
+    for src, lang, is_job, marks in plan:
+        if marks is not None and not src.near(marks, 3):
+            continue
         if lang == "sh":
             facts = scripts.analyze(src.text, src.path)
         elif lang == "py":
-            always = is_job or any(map(src.text.__contains__, PY_ALWAYS))
-            lines = None if always else src.worth_parsing(PY_MARK, "py")
-            if not always and lines is None:
-                continue
-            facts = pyfacts.analyze(src.text, src.path, job_file=is_job, lines=lines)
+            facts = pyfacts.analyze(src.text, src.path, job_file=is_job, lines=marks)
         else:
-            if not (is_job or (".env" in src.text and JS_ALWAYS.search(src.text))
-                    or src.worth_parsing(JS_MARK, "js")):
-                continue
             facts = jsfacts.analyze(src.text, src.path, job_file=is_job)
         if facts.env_reads or facts.ports or facts.jobs or facts.parse_error:
             analysed.append((src, facts))

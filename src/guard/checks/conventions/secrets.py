@@ -92,7 +92,7 @@ def scan(text: str, path: str, *, generic: bool) -> list[Hit]:
             starts = [0] + [m.end() for m in re.finditer("\n", text)]
         return bisect.bisect_right(starts, pos)
 
-    low = text.lower()
+    low = text.lower() if generic or "ws" in text or "WS" in text else ""
     if any(map(text.__contains__, _TOKEN_WORDS)) or ("aws" in low and "secret" in low):
         for kind, pattern in TOKENS:
             for m in pattern.finditer(text):
