@@ -27,6 +27,7 @@ import os
 import platform
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -116,10 +117,17 @@ def fast_import(root: str, count: int) -> dict[str, str]:
     return {log[i].strip("\n"): log[i + 1] for i in range(0, len(log) - 1, 2)}
 
 
+CPU: dict[str, list[float]] = {}    # argv[0] -> CPU seconds (user + sys, with git children)
+
+
 def timed(argv: list[str], cwd: str, ok: tuple[int, ...]) -> tuple[float, subprocess.CompletedProcess]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.setdefault(" ".join(argv[:4]), []).append(
+        after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if proc.returncode not in ok:
         raise SystemExit(f"{' '.join(argv[:3])} exited {proc.returncode}: "
                          f"{(proc.stderr or proc.stdout)[-800:]}")
@@ -201,34 +209,42 @@ def main() -> int:
                   if f["severity"] == "error" and f.get("data", {}).get("commit")}
         verdicts["guard"] = {sha: sha in errors for sha in headers}
         rows.append(("guard check --only commits", guard_time, len(times["guard"]),
-                     f"{len(errors)} commits with errors"))
+                     f"{len(errors)} commits with errors", " ".join(guard_argv[:4])))
 
         if gitlint:
             t, n, proc = measure(gitlint_argv, root, tuple(range(0, 254)), args.repeat)
             bad_short = set(re.findall(r"^Commit ([0-9a-f]+):", proc.stderr + proc.stdout, re.M))
             verdicts["gitlint"] = {sha: any(sha.startswith(s) for s in bad_short)
                                    for sha in headers}
-            rows.append(("gitlint --commits A..B", t, n, f"{len(bad_short)} commits flagged"))
+            rows.append(("gitlint --commits A..B", t, n, f"{len(bad_short)} commits flagged",
+                         " ".join(gitlint_argv[:4])))
         else:
             rows.append(("gitlint --commits A..B", None, 0,
-                         "MISSING: pip install gitlint (not measured)"))
+                         "MISSING: pip install gitlint (not measured)", ""))
 
         if cz:
             bad = set(re.findall(r'commit "([0-9a-f]{40})"', procs["cz"].stdout +
                                  procs["cz"].stderr))
             verdicts["commitizen"] = {sha: sha in bad for sha in headers}
             rows.append(("cz check --rev-range A..B", statistics.median(times["cz"]),
-                         len(times["cz"]), f"{len(bad)} commits flagged"))
+                         len(times["cz"]), f"{len(bad)} commits flagged", " ".join(cz_argv[:4])))
         else:
             rows.append(("cz check --rev-range A..B", None, 0,
-                         "MISSING: pip install commitizen (not measured)"))
+                         "MISSING: pip install commitizen (not measured)", ""))
 
-        print(f"{'tool':<30} {'wall (s)':>9} {'runs':>5} {'vs guard':>9}  result")
-        for name, t, n, note in rows:
+        guard_cpu = statistics.median(CPU[rows[0][4]])
+        print(f"{'tool':<30} {'wall (s)':>9} {'vs guard':>9} {'CPU (s)':>8} {'vs guard':>9} "
+              f"{'runs':>5}  result")
+        for name, t, n, note, key in rows:
             if t is None:
-                print(f"{name:<30} {'-':>9} {'-':>5} {'-':>9}  {note}")
+                print(f"{name:<30} {'-':>9} {'-':>9} {'-':>8} {'-':>9} {'-':>5}  {note}")
             else:
-                print(f"{name:<30} {t:>9.2f} {n:>5} {t / guard_time:>8.1f}x  {note}")
+                cpu = statistics.median(CPU[key])
+                print(f"{name:<30} {t:>9.2f} {t / guard_time:>8.1f}x {cpu:>8.2f} "
+                      f"{cpu / guard_cpu:>8.1f}x {n:>5}  {note}")
+        print(f"(wall: median; CPU: user + sys of the tool and its git children, median — on a "
+              f"busy machine wall time measures the run queue, CPU time does not; load average "
+              f"{os.getloadavg()[0]:.1f})")
         print()
         for name in ("gitlint", "commitizen"):
             if name not in verdicts:
