@@ -19,7 +19,7 @@ def parse(mig: Migration, raw: bytes | None) -> ast.Module | None:
                              "save the migration as UTF-8"))
         return None
     except SyntaxError as exc:
-        mig.problems.append(("MIG011", exc.lineno, f"{mig.path}:{exc.lineno}: Python syntax "
+        mig.problems.append(("MIG011", exc.lineno, f"{mig.path}: Python syntax "
                              f"error: {exc.msg}", "fix the syntax; the tool cannot load this "
                              "migration either"))
         return None

@@ -85,7 +85,7 @@ def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
     for rule, line, message, hint in m.problems:
         findings.append(_f(rule, message, hint, m.path, line))
     for path, line, problem in m.bad_ignores:
-        findings.append(_f("MIG013", f"{path}:{line}: {problem}",
+        findings.append(_f("MIG013", f"{path}: {problem}",
                            "write `guard:ignore MIG101 reason: why` in a comment on or above "
                            "the statement", path, line))
     rb_findings, rollback = _rollback(m, settings)
@@ -98,14 +98,14 @@ def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
         for r in analysis.risks:
             risks.append((r.rule, r.message, r.stmt.path, r.stmt.line, r.stmt.ignores))
         for line, problem in analysis.errors:
-            findings.append(_f("MIG011", f"{m.path}:{line}: {problem}",
+            findings.append(_f("MIG011", f"{m.path}: {problem}",
                                "fix the statement; run the migration locally", m.path, line))
         if m.down:
             down = sqlrisk.analyse(m.down, mset.dialect)
             rollback["steps"] = down.summary
             rollback["text"] = f"{rollback['text']}: {'; '.join(down.summary)}"
             for line, problem in down.errors:
-                findings.append(_f("MIG011", f"{m.down[0].path}:{line}: {problem}",
+                findings.append(_f("MIG011", f"{m.down[0].path}: {problem}",
                                    "fix the statement in the down step", m.down[0].path, line))
     for op in m.ops:
         summary.append(op.text)
@@ -117,7 +117,7 @@ def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
             for r in analysis.risks:
                 risks.append((r.rule, r.message, m.path, r.stmt.line, r.stmt.ignores + near))
             for line, problem in analysis.errors:
-                findings.append(_f("MIG011", f"{m.path}:{line}: {problem}",
+                findings.append(_f("MIG011", f"{m.path}: {problem}",
                                    "fix the SQL string", m.path, line))
     flags = []
     for rule, message, path, line, ignores in risks:
@@ -132,7 +132,7 @@ def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
             suffix = (" (its inline ignore is not honoured: the trusted policy does not set "
                       "guard.migrations.allow_inline_ignores)")
         flags.append(flag)
-        findings.append(_f(rule, f"{path}:{line}: {message}{suffix}",
+        findings.append(_f(rule, f"{path}: {message}{suffix}",
                            _BY_ID[rule].right, path, line))
     if m.rollback_notes and rollback.get("kind") == "down":
         rollback["text"] += f" (notes: {m.rollback_notes})"

@@ -306,7 +306,7 @@ def _round_trip(mset, base, fresh, url, entry, by_file) -> list[Finding]:
             except StepFailed as exc:
                 line = exc.stmt.line if exc.stmt else None
                 path = exc.stmt.path if exc.stmt else m.path
-                findings.append(_fail(rule, f"{path}:{line}: {phase} failed on {where}: "
+                findings.append(_fail(rule, f"{path}: {phase} failed on {where}: "
                                       f"{exc.error}",
                                       "fix the statement; run it locally against a copy of "
                                       "the base schema", path, line))
