@@ -255,3 +255,18 @@ def test_staged_mode_reads_the_index(tmp_path):
     assert ("MIG008", "db/migrations/0003_t.up.sql") in got
     edit = next(f for f in data["findings"] if f["rule"] == "MIG001")
     assert "staged" in edit["message"]
+
+
+def test_database_url_must_be_postgres_or_name_a_variable(tmp_path):
+    repo = project(tmp_path, GOLANG_BASE, "  migrations:\n    database_url: mysql://x/y\n")
+    res = run_guard("check", "--base", "main", cwd=repo.path)
+    assert res.code == 2 and "guard.migrations.database_url" in res.err
+    assert "company.config.yaml:" in res.err
+
+
+def test_verify_with_nothing_new_says_so(tmp_path):
+    repo = project(tmp_path, GOLANG_BASE, "  migrations: true\n")   # shorthand for verify
+    repo.commit("feat(api): x", {"src/api/x.py": "x = 1\n"})
+    data = check(repo)
+    assert data["findings"] == []
+    assert data["facts"]["migrations"]["verification"]["status"] == "nothing to verify"

@@ -260,7 +260,8 @@ def run(ctx, settings, sets, base_read, head_read, notes) -> tuple[list[Finding]
         findings += _round_trip(mset, base, fresh, url, entry, by_file)
     states = {e["status"] for e in result["sets"]}
     result["status"] = ("failed" if "failed" in states else "not run" if "not run" in states
-                        else "passed")
+                        else "partial" if "partial" in states
+                        else "nothing to verify" if states <= {"nothing new"} else "passed")
     return findings, result
 
 
