@@ -85,6 +85,8 @@ class Source:
             line = text[head:] if end < 0 else text[head:end]
             if line.lstrip().startswith(("import ", "from ")):
                 continue      # `import`/`from x import environ` read nothing yet
+            if pattern.search(line) is None:
+                continue
             if any(_code_at(line, m.start(), lang) for m in pattern.finditer(line)):
                 found.append(number)
         return found

@@ -316,10 +316,11 @@ class _Analyzer:
         inside: set[int] = set()
         for node, name, kind in job_nodes:
             start = min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
-            words = _words(node)
+            job_nodes_walked = walk(node)
+            inside.update(map(id, job_nodes_walked))
+            words = _words(nodes=job_nodes_walked)
             self.facts.jobs.append(Job(name, kind, start, node.end_lineno or node.lineno,
                                        frozenset(words)))
-            inside.add(id(node))           # _words skips the whole subtree
             for dec in getattr(node, "decorator_list", []):
                 for sub in walk(dec):
                     if isinstance(sub, ast.Name) and sub.id in self.imports:
@@ -328,7 +329,7 @@ class _Analyzer:
                 if isinstance(base, ast.Name) and base.id in self.imports:
                     self.facts.app_modules.add(self.imports[base.id])
         if self.job_file:
-            self.facts.file_evidence = _words(self.tree, skip=inside)
+            self.facts.file_evidence = _words(skip=inside, nodes=self.nodes)
 
     def _job_kind(self, node) -> str | None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -366,34 +367,33 @@ def _defs(node):
             yield from _defs(child)
 
 
-def _words(root, skip: set[int] = frozenset()) -> set[str]:
+_WORD_OF = {
+    ast.Name: lambda n: n.id, ast.Attribute: lambda n: n.attr,
+    ast.keyword: lambda n: n.arg, ast.arg: lambda n: n.arg,
+    ast.FunctionDef: lambda n: n.name, ast.AsyncFunctionDef: lambda n: n.name,
+    ast.ClassDef: lambda n: n.name,
+}
+
+
+def _words(root=None, skip: set[int] = frozenset(), nodes=None) -> set[str]:
     """Identifiers, attribute names, keyword and parameter names and dict keys: the words a
-    retry/idempotency/failure setting is spelled with. Comments and free text never count."""
+    retry/idempotency/failure setting is spelled with. Comments and free text never count.
+    ``nodes``: an already walked node list to read instead of walking ``root``."""
     words: set[str] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in skip:
+    add = words.add
+    get = _WORD_OF.get
+    for node in walk(root) if nodes is None else nodes:
+        if skip and id(node) in skip:
             continue
-        if isinstance(node, ast.Name):
-            words.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            words.add(node.attr)
-        elif isinstance(node, ast.keyword) and node.arg:
-            words.add(node.arg)
-        elif isinstance(node, ast.arg):
-            words.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            words.add(node.name)
-        elif isinstance(node, ast.Dict):
+        kind = type(node)
+        word_of = get(kind)
+        if word_of is not None:
+            word = word_of(node)
+            if word:
+                add(word)
+        elif kind is ast.Dict:
             words.update(k.value for k in node.keys
                          if isinstance(k, ast.Constant) and isinstance(k.value, str))
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, ast.AST))
-            elif isinstance(value, ast.AST):
-                stack.append(value)
     return {norm(w) for w in words}
 
 
