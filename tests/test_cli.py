@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from gitrepo import Repo, git_env, run_guard
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -101,3 +103,16 @@ def test_github_summary_line_states_range(repo):
     res = run_guard("check", "--base", "main", "--format", "github", cwd=repo.path)
     assert res.code == 1
     assert repo.git("rev-parse", "--short=8", "HEAD") in res.out.splitlines()[-1]
+
+
+def test_every_subpackage_ships():
+    """`pip install .` (not editable) ships only the packages pyproject lists."""
+    tomllib = pytest.importorskip("tomllib")   # Python 3.11+
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as fh:
+        listed = set(tomllib.load(fh)["tool"]["setuptools"]["packages"])
+    found = {"guard.rules"}
+    for folder, _dirs, files in os.walk(os.path.join(ROOT, "src", "guard")):
+        if "__init__.py" in files:
+            rel = os.path.relpath(folder, os.path.join(ROOT, "src"))
+            found.add(rel.replace(os.sep, "."))
+    assert listed == found
