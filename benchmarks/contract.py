@@ -10,7 +10,9 @@ openapi-spec-validator, imports the app to list its routes and diffs them with t
 then runs the same schemathesis engine. Both are timed as command-line processes, from start
 to exit, so both pay their own imports. The CLI gets --continue-on-failure because guard
 runs every example of a scenario after a failure too (to report every root cause): the
-same budget means the same number of requests.
+same budget means the same number of requests. Each CLI run starts in a fresh folder, as in
+a clean CI checkout: its cross-run cache (.schemathesis/) and example database
+(.hypothesis/) would otherwise steer later runs, which guard avoids to stay deterministic.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ def main() -> int:
 
         guard_argv = tool("guard") + ["check", "--only", "contract", "--base", "main",
                                       "--format", "json"]
-        cli_dir = os.path.join(tmp, "cli")         # its .schemathesis/ cache lands here
+        cli_dir = os.path.join(tmp, "cli")         # its .schemathesis/ and .hypothesis/ land here
         os.makedirs(cli_dir)
         st_argv = tool("schemathesis") + [
             "run", os.path.join(repo.path, "artifacts/api/openapi.yaml"), "--url", url,
@@ -134,7 +136,11 @@ def main() -> int:
                 raise SystemExit("benchmark: guard failed")
             guard_times.append(t)
             guard_cpu.append(c)
-            t, c, st_code, out = timed(st_argv, cli_dir, env)
+            # a fresh folder per CLI run: no .schemathesis/ cache or .hypothesis/ examples
+            # from the previous run steer it (guard runs without both, for determinism)
+            run_dir = os.path.join(cli_dir, str(i))
+            os.makedirs(run_dir)
+            t, c, st_code, out = timed(st_argv, run_dir, env)
             if st_code not in (0, 1):
                 print(out, file=sys.stderr)
                 raise SystemExit("benchmark: schemathesis failed")

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "contract"))
 
-from contract_fixture import (CONTRACT, FIXTURES, check, contract_config, fixture_text,  # noqa: E402
+from contract_fixture import (CONTRACT, check, contract_config, fixture_text,  # noqa: E402
                               project, rules)
 from gitrepo import backend_project, run_guard  # noqa: E402
 

@@ -101,11 +101,10 @@ class _Run:
     def run(self) -> Iterator[Finding]:
         from guard.checks.contract import spec as specmod
 
-        ctx, s = self.ctx, self.s
         try:
             yield from self._run(specmod)
         finally:
-            ctx.publish(CHECK, self.facts)
+            self.ctx.publish(CHECK, self.facts)
 
     def _run(self, specmod) -> Iterator[Finding]:
         ctx, s = self.ctx, self.s
