@@ -310,3 +310,18 @@ def test_staged_mode_checks_the_index(tmp_path):
     assert any("GET /items/{item_id}: response_schema_conformance" in f["message"]
                for f in rules(data, "CONTRACT007"))
     assert rules(data, "CONTRACT006")          # /debug/stats, from the staged app
+
+
+def test_auth_from_an_env_var_is_sent_and_masked(tmp_path):
+    repo = project(tmp_path, "fastapi_auth",
+                   extra="    max_examples: 5\n    include: [\"GET /items/{item_id}\"]\n"
+                         "    auth: {bearer: SHOP_TOKEN}\n",
+                   extra_files={"src/api/deviating.py": fixture_text("fastapi_bad", "app.py")})
+    data, res = check(repo, env={"SHOP_TOKEN": "s3cret-token"})
+    assert res.code == 1
+    [f] = rules(data, "CONTRACT007")          # the wrong type, past the token check
+    assert "is not of type \"integer\"" in f["message"]
+    assert "Bearer ${SHOP_TOKEN}" in f["message"] and "s3cret-token" not in res.out
+    # without the token every answer is an undocumented 401: the header above was sent
+    data, _ = check(repo, env={"SHOP_TOKEN": "wrong"})
+    assert any("Received: 401" in f["message"] for f in rules(data, "CONTRACT007"))

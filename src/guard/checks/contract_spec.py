@@ -79,7 +79,8 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # `api.*` keys of the agent framework that name the contract file, in order of preference
 API_PATH_KEYS = ("contract", "spec", "openapi", "contract_path", "spec_path", "openapi_path")
 
-KEYS = ("path", "app", "url", "start", "startup_timeout", "headers", "include", "exclude",
+KEYS = ("path", "app", "url", "start", "startup_timeout", "headers", "auth", "include",
+        "exclude",
         "checks", "exclude_checks", "phases", "max_examples", "seed", "framework_routes",
         "ignore_routes")
 
@@ -94,6 +95,7 @@ class ContractSettings:
     start: tuple[str, ...] = ()
     startup_timeout: float = 30.0
     headers: tuple[tuple[str, str], ...] = ()
+    auth: tuple[str, ...] = ()            # ("bearer", VAR) or ("basic", USER_VAR, PASSWORD_VAR)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     checks: tuple[str, ...] = DEFAULT_CHECKS
@@ -217,6 +219,32 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Contr
                                       f"{name}: \"Bearer ${{API_TOKEN}}\"")
             pairs.append((str(name), hv))
         kw["headers"] = tuple(pairs)
+    if "auth" in value:
+        auth = expect(value["auth"], dict, file=file, line=ln("auth"), what="guard.contract.auth")
+        check_keys(auth, ("bearer", "basic"), file=file, where="guard.contract.auth")
+        env_name = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+        def var(v, vline, what):
+            expect(v, str, file=file, line=vline, what=what)
+            if not env_name.fullmatch(v):
+                raise GuardError(f"{what} must name an environment variable, got {v!r}",
+                                 path=file, line=vline,
+                                 hint="write the variable's name (API_TOKEN), never the secret")
+            return v
+        if len(auth) != 1:
+            raise GuardError("guard.contract.auth takes one of bearer: or basic:", path=file,
+                             line=ln("auth"))
+        if "bearer" in auth:
+            kw["auth"] = ("bearer", var(auth["bearer"], line_of(auth, "bearer"),
+                                        "guard.contract.auth.bearer"))
+        else:
+            basic = expect(auth["basic"], dict, file=file, line=line_of(auth, "basic"),
+                           what="guard.contract.auth.basic")
+            check_keys(basic, ("username", "password"), file=file,
+                       where="guard.contract.auth.basic")
+            kw["auth"] = ("basic",) + tuple(
+                var(basic.get(k), line_of(basic, k, line_of(auth, "basic")),
+                    f"guard.contract.auth.basic.{k}") for k in ("username", "password"))
     for key in ("include", "exclude"):
         if key in value:
             kw[key] = tuple(_op_pattern(v, file=file, line=vl, what=f"guard.contract.{key}")

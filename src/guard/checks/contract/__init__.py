@@ -43,17 +43,58 @@ def _reader(ctx, rev: str):
     return read
 
 
-def _headers(s: ContractSettings) -> dict[str, str]:
-    out = {}
+def _need(var: str, what: str, s: ContractSettings) -> str:
+    if var not in os.environ:
+        raise GuardError(f"{what} uses ${{{var}}}, which is not set in the environment",
+                         path=s.file, line=s.line,
+                         hint=f"export {var}=... before running guard (CI: a secret)")
+    return os.environ[var]
+
+
+def _headers(s: ContractSettings) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The request headers, and (secret value, what to show instead) pairs for masking."""
+    from guard.checks.contract.server import expand
+    out, secrets = {}, []
     for name, template in s.headers:
         for var in env_vars(template):
-            if var not in os.environ:
-                raise GuardError(f"guard.contract.headers.{name} uses ${{{var}}}, which is not "
-                                 "set in the environment", path=s.file, line=s.line,
-                                 hint=f"export {var}=... before running guard (CI: a secret)")
-        from guard.checks.contract.server import expand
+            value = _need(var, f"guard.contract.headers.{name}", s)
+            if value:
+                secrets.append((value, f"${{{var}}}"))
         out[name] = expand(template, dict(os.environ))
-    return out
+    if s.auth and s.auth[0] == "bearer":
+        token = _need(s.auth[1], "guard.contract.auth.bearer", s)
+        out["Authorization"] = f"Bearer {token}"
+        secrets.append((token, f"${{{s.auth[1]}}}"))
+    elif s.auth:
+        import base64
+        user = _need(s.auth[1], "guard.contract.auth.basic.username", s)
+        password = _need(s.auth[2], "guard.contract.auth.basic.password", s)
+        encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+        out["Authorization"] = f"Basic {encoded}"
+        secrets.append((encoded, f"<base64 ${s.auth[1]}:${s.auth[2]}>"))
+    secrets.sort(key=lambda pair: -len(pair[0]))
+    return out, secrets
+
+
+def _shown_headers(s: ContractSettings) -> dict[str, str]:
+    """How each configured header appears in a curl line: with its ${VAR}s, so the line
+    replays with the user's own environment and never shows the secret."""
+    shown = {name.lower(): template for name, template in s.headers}
+    if s.auth and s.auth[0] == "bearer":
+        shown["authorization"] = f"Bearer ${{{s.auth[1]}}}"
+    elif s.auth:
+        shown["authorization"] = f"Basic $(printf %s \"${s.auth[1]}:${s.auth[2]}\" | base64)"
+    return shown
+
+
+_FILTERED = re.compile(r"-H '([A-Za-z0-9-]+): \[Filtered\]'")
+
+
+def _unfilter(curl: str, shown: dict[str, str]) -> str:
+    def sub(m: re.Match) -> str:
+        display = shown.get(m.group(1).lower())
+        return f'-H "{m.group(1)}: {display}"' if display else m.group(0)
+    return _FILTERED.sub(sub, curl)
 
 
 def _progress():
@@ -341,7 +382,8 @@ class _Run:
         ctx, s = self.ctx, self.s
         from guard.checks.contract import runner, server as srv
 
-        headers = _headers(s)
+        headers, secrets = _headers(s)
+        shown = _shown_headers(s)
         values = dict(os.environ)
         values.update({"API_PORT": str(port), "PORT": str(port)})
         url = srv.expand(s.url, values) if s.url else None
@@ -378,13 +420,13 @@ class _Run:
                           duration=round(result.duration, 3),
                           failures=len(result.failures))
         local = f"http://127.0.0.1:{port}"
-        secrets = [(v, t) for (n, t), v in zip(s.headers, headers.values()) if v != t]
         for fail in result.failures:
             curl = fail.curl
             if not url:                              # in-process: the URL the app would serve
                 curl = _IN_PROCESS.sub(local, curl)
             for value, template in secrets:
                 curl = curl.replace(value, template)
+            curl = _unfilter(curl, shown)
             file, line = op_lines.get(fail.operation, (agreed.root, None))
             status = f" (status {fail.status})" if fail.status is not None else ""
             yield _f("CONTRACT007", "error",
