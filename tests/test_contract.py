@@ -53,6 +53,10 @@ def test_configured_but_missing_contract_is_exit_2(tmp_path):
     ("    app: \"a:b\"\n    headers: {Authorization: \"Bearer abc\"}\n", "literal secret"),
     ("    app: \"a:b\"\n    include: [\"items\"]\n", "is not an operation"),
     ("    ap: \"a:b\"\n", "did you mean 'app'"),
+    ("    app: \"a:b\"\n    auth: {bearer: \"Bearer abc123\"}\n",
+     "must name an environment variable"),
+    ("    app: \"a:b\"\n    auth: {basic: {username: U, pasword: P}}\n",
+     "did you mean 'password'"),
 ])
 def test_bad_configuration_is_exit_2_with_line(tmp_path, snippet, message):
     repo = backend_project(str(tmp_path / "p"), config=contract_config(snippet, extra=""))
