@@ -29,10 +29,14 @@ PY_MARK = re.compile(r"environ|getenv|HTTPServer|TCPServer|\bport\b|--port|--bin
                      r"create_server|Config)\s*\(")
 JS_MARK = re.compile(r"process|import\.meta|Bun\.|Deno\.|\bport\b|\b(?:listen|serve|"
                      r"createServer|WebSocketServer|startServer|startStandaloneServer)\s*\(")
-# every alternative of PY_MARK / JS_MARK contains one of these words
-WORDS = {"py": ("environ", "getenv", "Server", "port", "bind", "run", "listen", "serve",
-                "Config"),
-         "js": ("process", "import.meta", "Bun.", "Deno.", "port", "listen", "serve", "Server")}
+# Candidate lines are found by these substrings (C speed); a line without any of them
+# cannot hold a match of PY_MARK / JS_MARK on a line that a finding can point at.
+WORDS = {"py": ("environ", "getenv", "Server(", "Server (", "port=", "port =", "--port",
+                "--bind", "bind", "run(", "run (", "run_", "listen(", "listen (", "serve(",
+                "serve (", "server(", "server (", "Config(", "Config ("),
+         "js": ("process", "import.meta", "Bun.", "Deno.", "port:", "port :", "port,",
+                "port }", "port}", "listen(", "listen (", "serve(", "serve (", "Server(",
+                "Server (")}
 # files where a finding's line need not hold a marker word: parsed whenever they change
 PY_ALWAYS = ("BaseSettings", "decouple", "environs", "Env(")
 JS_ALWAYS = re.compile(r"\}\s*=\s*(?:process|Bun)\.env\b")

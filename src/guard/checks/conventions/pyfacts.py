@@ -37,8 +37,9 @@ _DIGITS = re.compile(r"^\d{2,5}$")
 
 def walk(root, lines: list[int] | None = None) -> list:
     """Every node under ``root`` (breadth first), like ast.walk without its generator layers.
-    With ``lines`` (sorted line numbers worth looking at), a subtree that spans none of them
-    is skipped; assignments and imports are still listed, for name resolution."""
+    With ``lines`` (sorted line numbers worth looking at), a statement that spans none of
+    them is skipped (a statement that does is walked whole); assignments and imports are
+    always listed, for name resolution."""
     out = [root]
     append, AST = out.append, ast.AST
     i = 0
@@ -54,8 +55,8 @@ def walk(root, lines: list[int] | None = None) -> list:
             for child in value:
                 if not isinstance(child, AST):
                     continue
-                if lines is not None and not isinstance(child, _KEEP) and not _touches(
-                        child, lines):
+                if lines is not None and isinstance(child, ast.stmt) and not isinstance(
+                        child, _KEEP) and not _touches(child, lines):
                     continue
                 append(child)
     return out
