@@ -286,10 +286,12 @@ class Git:
         if first_parent:
             args.append("--first-parent")
         args += [rev_range, "--"]
-        fields = self.run(args).stdout.split(b"\0")
+        # one decode for the whole output (surrogateescape maps byte for byte, so splitting
+        # the text on NUL is the same as splitting the bytes)
+        fields = _decode(self.run(args).stdout).split("\0")
         commits = []
         for i in range(0, len(fields) - 5, 6):
-            sha, parents, author, email, date, message = (_decode(f) for f in fields[i:i + 6])
+            sha, parents, author, email, date, message = fields[i:i + 6]
             commits.append(Commit(sha.strip("\n"), tuple(parents.split()), author, email, date,
                                   message.rstrip("\n")))
         return commits
@@ -312,14 +314,13 @@ class Git:
             raise GuardError(f"`git log --name-only` failed: {err[-1] if err else pending.returncode}",
                              hint="run the command by hand to see why")
         out: dict[str, list[str]] = {}
-        current = None
-        for token in stdout.split(b"\0"):
-            token = token.lstrip(b"\n")
-            if token.startswith(b"\x01"):
-                current = token[1:].decode()
-                out[current] = []
-            elif token and current is not None:
-                out[current].append(_decode(token))
+        current: list[str] = []
+        for token in _decode(stdout).split("\0"):
+            token = token.lstrip("\n")
+            if token.startswith("\x01"):
+                current = out[token[1:]] = []
+            elif token:
+                current.append(token)
         memo[rev_range] = out
         return out
 

@@ -438,6 +438,8 @@ def atomicity(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
     paths_by_commit = ctx.git.paths_per_commit(ctx.range_spec)
     by_sha = {c.sha: c for c in commits}
     owners: dict[str, set[str]] = {}        # path -> roles owning it (paths repeat a lot)
+    mig_memo: dict[str, bool] = {}
+    rel_memo: dict[str, bool] = {}
     for sha, paths in paths_by_commit.items():
         commit = by_sha.get(sha)
         if commit is None or len(commit.parents) > 1:
@@ -466,9 +468,10 @@ def atomicity(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
                                                 f"({sample})"),
                                        ("roles", tuple(roles))))
             continue
-        mig = [p for p in paths if migrations.decide(p)] if migrations else []
+        mig = [p for p in paths if _decided(migrations, p, mig_memo)] if migrations else []
         if mig:
-            unrelated = [p for p in paths if not migrations.decide(p) and not related.decide(p)]
+            unrelated = [p for p in paths if not _decided(migrations, p, mig_memo)
+                         and not _decided(related, p, rel_memo)]
             if len(unrelated) > a.max_unrelated:
                 yield Finding("COMMIT011", CHECK, a.severity,
                               f"{_label(sha, commit.header)}: mixes migration {mig[0]} with "
@@ -482,7 +485,18 @@ def atomicity(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
                                                     "changes")))
 
 
+def _decided(patterns, path: str, memo: dict[str, bool]) -> bool:
+    if path not in memo:
+        memo[path] = patterns.decide(path) is not None
+    return memo[path]
+
+
 def _greedy_cover(cover: list[tuple[str, set[str]]]) -> list[str]:
+    if not cover:
+        return []
+    common = set.intersection(*(who for _p, who in cover))
+    if common:
+        return [min(common)]
     left = [who for _p, who in cover]
     chosen: list[str] = []
     while left:
