@@ -180,6 +180,15 @@ def test_bad_configuration_is_exit_2_with_file_and_line(tmp_path, section, messa
     assert "Traceback" not in res.err
 
 
+def test_a_file_too_big_to_parse_is_reported_not_passed(tmp_path):
+    repo = backend_project(str(tmp_path / "p"))
+    big = "x = 1\n" * 400_000 + "app_port = 8000\n"
+    repo.commit("feat: generated", {"src/api/generated.py": big, HARNESS_TEST: "x = 1\n"})
+    data = check(repo, "--base", "main")
+    assert got(data) == Counter({("CONV011", "src/api/generated.py", 1): 1})
+    assert "larger than the 2 MB" in data["findings"][0]["message"]
+
+
 def test_file_names_with_spaces_and_newlines(tmp_path):
     repo = backend_project(str(tmp_path / "p"))
     repo.commit("chore: base file", {"config/server/prod settings.yaml": "a: 1\n"})

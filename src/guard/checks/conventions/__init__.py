@@ -40,7 +40,7 @@ WORDS = {"py": ("environ", "getenv", "Server(", "Server (", "port=", "port =", "
 # files where a finding's line need not hold a marker word: parsed whenever they change
 PY_ALWAYS = ("BaseSettings", "decouple", "environs", "Env(")
 JS_ALWAYS = re.compile(r"\}\s*=\s*(?:process|Bun)\.env\b")
-MAX_BYTES = 2_000_000     # bigger files are generated or bundled; not parsed
+MAX_BYTES = 2_000_000     # bigger code files are generated or bundled: CONV011, not parsed
 
 
 class Source:
@@ -205,8 +205,8 @@ def run(ctx) -> Iterator[Finding]:
         if change.old_sha == change.new_sha:
             continue                 # a pure rename or mode change: no line is new
         data = blobs.get(change.new_sha)
-        if data is None or len(data) > MAX_BYTES or b"\0" in data[:8000]:
-            continue
+        if data is None or b"\0" in data[:8000]:
+            continue                 # binary: no code, and the token formats are text
         sources.append(Source(change, data))
 
     # where each file sits, decided once
@@ -235,8 +235,14 @@ def run(ctx) -> Iterator[Finding]:
     # which files can hold a port or env finding: a rule word outside strings and comments
     # (job files, settings classes and scripts: always)
     plan: list[tuple[Source, str, bool, list[int] | None]] = []
+    too_big: list[tuple[Source, FileFacts]] = []
     for src, lang, is_job in code:
-        if lang == "sh" or is_job:
+        if len(src.data) > MAX_BYTES:        # generated or bundled: reported, not parsed
+            facts = FileFacts(src.path)
+            facts.parse_error = (1, f"{len(src.data) // 1_000_000} MB, larger than the "
+                                    f"{MAX_BYTES // 1_000_000} MB guard parses")
+            too_big.append((src, facts))
+        elif lang == "sh" or is_job:
             plan.append((src, lang, is_job, None))
         elif lang == "py":
             if any(map(src.text.__contains__, PY_ALWAYS)):
@@ -260,7 +266,7 @@ def run(ctx) -> Iterator[Finding]:
         src.set_old(olds.get(src.change.old_sha))
 
     # parse a marked file only when a marked line is a changed line or near one
-    analysed: list[tuple[Source, FileFacts]] = []
+    analysed: list[tuple[Source, FileFacts]] = list(too_big)
     for src, lang, is_job, marks in plan:
         if marks is not None and not src.near(marks, 3):
             continue
