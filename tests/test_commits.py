@@ -66,6 +66,7 @@ CONVENTIONAL_CASES = [
     ("WIP orders export", ["COMMIT008"]),
     ("fix: tmp", ["COMMIT008"]),
     ("feat: temp hack for the demo", ["COMMIT008"]),
+    ("feat(db): temp tables for reports", []),
     ("feat(api): add cancel\n\nbreaking change: cancel is final", ["COMMIT015"]),
     ("feat(api): add refunds\n\nBREAKING CHANGE:", ["COMMIT015"]),
 ]

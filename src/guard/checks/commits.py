@@ -35,7 +35,8 @@ _WIP_WORD = re.compile(r"(?<![\w-])(wip|work in progress|do not merge|dnm)(?![\w
 # placeholders only: a one-word subject such as `test` or `update` is vague but may be honest
 _TMP_SUBJECT = re.compile(
     r"^\W*(tmp|temp|temporary|checkpoint|savepoint|asdf\w*|\.+|wip)\W*$"
-    r"|^\W*(tmp|temp)\b(?!-)", re.I)
+    r"|^\W*(tmp|temp)\s+(commit|fix|hack|change|changes|workaround|debug|save|stuff)\b",
+    re.I)
 
 
 def hygiene(header: str, subject: str | None, *, hook: bool) -> Problem | None:
