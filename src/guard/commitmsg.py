@@ -157,7 +157,9 @@ def trailer_block_start(lines: list[str] | tuple[str, ...], comment: str | None 
 def parse(text: str) -> Message:
     """A cleaned message (as stored in a commit) split into header, body and trailers."""
     text = text.replace("\r\n", "\n").rstrip("\n")
-    lines = text.split("\n") if text else []
+    if "\n" not in text:                    # a header alone: no body, no trailers
+        return Message(text, (text,) if text else (), (), 1 if text else 0)
+    lines = text.split("\n")
     start = trailer_block_start(lines)
     trailers: list[Trailer] = []
     for i in range(start, len(lines)):
@@ -178,7 +180,9 @@ _BREAKING = re.compile(r"^(BREAKING[ -]CHANGE)\s*:(.*)$", re.IGNORECASE)
 def breaking_footers(msg: Message) -> list[tuple[int, str, str]]:
     """Conventional Commits `BREAKING CHANGE:` footers anywhere after the header:
     (1-based line, token as written, description)."""
-    out = []
+    out: list[tuple[int, str, str]] = []
+    if "breaking" not in msg.text.lower():
+        return out
     for i, line in enumerate(msg.lines[1:], 2):
         m = _BREAKING.match(line)
         if m:

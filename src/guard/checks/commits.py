@@ -50,7 +50,8 @@ def hygiene(header: str, subject: str | None, *, hook: bool) -> Problem | None:
         return Problem("COMMIT008", "work-in-progress commit",
                        "finish the change and squash or reword this commit (git rebase -i "
                        "<base>) so it says what it does")
-    code, _rest = gitmoji.split_gitmoji(header)
+    code = gitmoji.split_gitmoji(header)[0] if header[:1] == ":" or not header[:1].isascii() \
+        else None
     if code in gitmoji.WIP_CODES:
         return Problem("COMMIT008", f"{code} (work in progress) commit",
                        "finish the change and squash or reword this commit (git rebase -i <base>)")
@@ -145,6 +146,7 @@ CONVENTIONAL = re.compile(
     r"(?P<subject>.*)$")
 REVERT = re.compile(r'^Revert "(?P<inner>.*)"$')
 _REVERT_REF = re.compile(r"This reverts commit [0-9a-f]{7,40}")
+_REVERT_TYPE = re.compile(r"(?i)revert(\(|!|:)")
 _SHA = re.compile(r"\b[0-9a-f]{7,40}\b")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 
@@ -300,7 +302,7 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
         subject = _plain(inner, s, style_out)
     else:
         subject = _custom(inner, s, style_out)
-    if subject is not None and not revert:
+    if subject is not None and not revert and subject != header:
         problem = hygiene(header, subject, hook=hook)
         if problem:
             return [problem]
@@ -329,7 +331,7 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
                                             f"(limit {s.body_max})",
                                f"wrap the body at {min(s.body_max, 72)} columns", number))
     is_revert_type = bool(revert) or (s.style in ("conventional", "angular") and
-                                      re.match(r"(?i)revert(\(|!|:)", header))
+                                      _REVERT_TYPE.match(header))
     if is_revert_type:
         refs = " ".join(msg.trailer_values("Refs"))
         if not _REVERT_REF.search(msg.text) and not _SHA.search(refs):
