@@ -26,10 +26,13 @@ LISTEN: dict[str, tuple[int | None, bool, tuple[str, ...], tuple[str, ...]]] = {
 }
 JOB_DECORATORS = {"task": "Celery task", "shared_task": "Celery task", "actor": "Dramatiq actor",
                   "job": "RQ job", "periodic_task": "periodic task", "db_task": "Huey task"}
-ENV_CALLS = {("os", "getenv"), ("getenv",), ("os", "environ", "get"), ("environ", "get"),
-             ("os", "environ", "setdefault"), ("environ", "setdefault"), ("os", "environ", "pop"),
-             ("environ", "pop")}
-ENVIRON = {("os", "environ"), ("environ",)}
+# os.environ / os.getenv, spelled through `import os` (the `os.` forms) or `from os import
+# environ, getenv` (bare names count only when imported from os: a WSGI app's `environ`
+# parameter is the request, not the process environment)
+OS_CALLS = {("os", "getenv"), ("os", "environ", "get"), ("os", "environ", "setdefault"),
+            ("os", "environ", "pop")}
+BARE_CALLS = {("getenv",): "getenv", ("environ", "get"): "environ",
+              ("environ", "setdefault"): "environ", ("environ", "pop"): "environ"}
 ENVIRONS_METHODS = {"str", "int", "bool", "float", "list", "dict", "json", "url", "path", "decimal"}
 _BIND = re.compile(r"^(?:[\w.\-\[\]:*]*:)?(\d{2,5})$")
 _DIGITS = re.compile(r"^\d{2,5}$")
@@ -107,6 +110,8 @@ class _Analyzer:
         self.assigns: dict[str, list[ast.AST]] = {}
         self.imports: dict[str, str] = {}            # local name -> module (with dots for level)
         self.decouple: set[str] = set()              # names bound to decouple's config
+        self.from_os: set[str] = set()               # environ / getenv imported from os
+        self.shadowed: list[tuple[int, int]] = []    # functions taking an `environ` argument
         self.environs: set[str] = set()              # names bound to environs.Env()
         self.settings_fields: dict[str, str] = {}    # field name -> env var
         self.env_nodes: dict[int, list[str]] = {}    # id(node) -> env vars read there
@@ -130,6 +135,14 @@ class _Analyzer:
                     self.imports[local] = module
                     if node.module == "decouple" and alias.name == "config":
                         self.decouple.add(local)
+                    if node.module == "os" and alias.name in ("environ", "getenv") and (
+                            alias.asname is None):
+                        self.from_os.add(alias.name)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                args = node.args
+                if any(a.arg == "environ" for a in args.posonlyargs + args.args
+                       + args.kwonlyargs):
+                    self.shadowed.append((node.lineno, node.end_lineno or node.lineno))
             elif isinstance(node, ast.ClassDef) and any(
                     dotted(b)[-1:] == ("BaseSettings",) for b in node.bases):
                 self._settings_class(node)
@@ -180,7 +193,9 @@ class _Analyzer:
                         first = _str(kw.value)
             if first is None:
                 return None
-            if name in ENV_CALLS:
+            if name in OS_CALLS or (BARE_CALLS.get(name) in self.from_os and not (
+                    name[0] == "environ" and any(a <= node.lineno <= b
+                                                 for a, b in self.shadowed))):
                 return first, ".".join(name)
             if len(name) == 1 and name[0] in self.decouple:
                 return first, "decouple config"
@@ -188,13 +203,20 @@ class _Analyzer:
                     len(name) == 1 or (len(name) == 2 and name[1] in ENVIRONS_METHODS)):
                 return first, "environs " + ".".join(name)
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
-            if dotted(node.value) in ENVIRON and _str(node.slice) is not None:
-                return _str(node.slice), "os.environ[...]"
+            if self._is_environ(node.value) and _str(node.slice) is not None:
+                return _str(node.slice), ".".join(dotted(node.value)) + "[...]"
         elif isinstance(node, ast.Compare) and len(node.comparators) == 1 and isinstance(
                 node.ops[0], (ast.In, ast.NotIn)):
-            if dotted(node.comparators[0]) in ENVIRON and _str(node.left) is not None:
+            if self._is_environ(node.comparators[0]) and _str(node.left) is not None:
                 return _str(node.left), "in os.environ"
         return None
+
+    def _is_environ(self, node) -> bool:
+        name = dotted(node)
+        if name == ("os", "environ"):
+            return True
+        return (name == ("environ",) and "environ" in self.from_os
+                and not any(a <= node.lineno <= b for a, b in self.shadowed))
 
     def scan(self) -> None:
         nodes = self.nodes
