@@ -87,6 +87,11 @@ def dotted(node) -> tuple[str, ...]:
     return ()
 
 
+def _looks_like_app(name: str) -> bool:
+    low = name.lower()
+    return "app" in low or low in ("server", "socketio", "sio", "api")
+
+
 def _str(node) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
@@ -291,9 +296,10 @@ class _Analyzer:
                 if isinstance(arg, ast.Tuple) and len(arg.elts) >= 2:
                     self._site(node, arg.elts[1], call)
             elif not isinstance(arg, ast.Starred):
-                if name[-1] == "run" and _port_literal(arg) is None and not isinstance(
-                        arg, ast.Name):
-                    return  # app.run(host, port): only a literal or a name is a port here
+                if name[-1] == "run" and (
+                        (_port_literal(arg) is None and not isinstance(arg, ast.Name))
+                        or len(name) < 2 or not _looks_like_app(name[-2])):
+                    return  # app.run(host, port) only: scheduler.run(job, 3600) is no server
                 self._site(node, arg, call)
 
     def _bind_value(self, value, line: int, call: str) -> None:
