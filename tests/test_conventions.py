@@ -226,3 +226,25 @@ def test_demo_shows_a_conventions_finding(tmp_path):
                     cwd=root)
     assert res.code == 1, res.err
     assert got(json.loads(res.out))[("CONV001", "src/server/app.py", 9)] == 1
+
+
+def test_two_processes_find_what_one_finds(tmp_path):
+    """The per-file stages split over a forked worker on large changes; lowering the
+    threshold runs that path on a small one, and the findings must be the same."""
+    from guard import context
+    import guard.checks.conventions as conv
+    files = {}
+    for case in ("ports-py-fail", "ports-ts-fail", "jobs-py-fail", "secrets-fail"):
+        files.update(_files(os.path.join(FIXTURES, case, "branch")))
+    repo = backend_project(str(tmp_path / "p"))
+    repo.commit("feat: many", files)
+    ctx = context.build(context.Options(repo=repo.path, base="main"), env={})
+    saved = conv.PARALLEL_MIN
+    try:
+        conv.PARALLEL_MIN = 10 ** 9
+        one = sorted(conv.run(ctx), key=lambda f: f.sort_key())
+        conv.PARALLEL_MIN = 0
+        two = sorted(conv.run(ctx), key=lambda f: f.sort_key())
+    finally:
+        conv.PARALLEL_MIN = saved
+    assert one == two and len(one) > 20

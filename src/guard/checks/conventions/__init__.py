@@ -11,7 +11,7 @@ the words a rule looks for (a byte search first), which keeps a 20,000-file chan
 
 from __future__ import annotations
 
-import bisect
+import os
 import posixpath
 import re
 from typing import Iterator
@@ -210,7 +210,7 @@ def run(ctx) -> Iterator[Finding]:
         sources.append(Source(change, data))
 
     # where each file sits, decided once
-    from guard.checks.conventions import jsfacts, pyfacts, scripts, secrets
+    from guard.checks.conventions import scripts
     code: list[tuple[Source, str, bool]] = []       # (source, language, job file)
     for src in sources:
         path = src.path
@@ -224,39 +224,20 @@ def run(ctx) -> Iterator[Finding]:
         elif scripts.is_script(path) and b"-" in src.data:
             code.append((src, "sh", False))
 
-    # secrets: every text file the branch changed
-    secret_hits = []
-    for src in sources:
-        generic = not src.in_tests and (src.in_server or secrets.is_config(src.path))
-        hits = secrets.scan(src.text, src.path, generic=generic)
-        if hits:
-            secret_hits.append((src, hits))
-
-    # which files can hold a port or env finding: a rule word outside strings and comments
-    # (job files, settings classes and scripts: always)
-    plan: list[tuple[Source, str, bool, list[int] | None]] = []
+    # per file, independent of the others: the secret scan and whether (and where) a port
+    # or env rule needs the file parsed. Split over two processes on a large change.
+    kinds = {id(src): (lang, is_job) for src, lang, is_job in code}
+    surveyed = _in_parallel("_survey", [(src, kinds.get(id(src))) for src in sources])
+    secret_hits = [(src, hits) for src, (hits, _) in zip(sources, surveyed) if hits]
+    plan = [(src, *entry) for src, (_, entry) in zip(sources, surveyed)
+            if entry is not None and entry != "big"]
     too_big: list[tuple[Source, FileFacts]] = []
-    for src, lang, is_job in code:
-        if len(src.data) > MAX_BYTES:        # generated or bundled: reported, not parsed
+    for src, (_, entry) in zip(sources, surveyed):
+        if entry == "big":                   # generated or bundled: reported, not parsed
             facts = FileFacts(src.path)
             facts.parse_error = (1, f"{len(src.data) // 1_000_000} MB, larger than the "
                                     f"{MAX_BYTES // 1_000_000} MB guard parses")
             too_big.append((src, facts))
-        elif lang == "sh" or is_job:
-            plan.append((src, lang, is_job, None))
-        elif lang == "py":
-            if any(map(src.text.__contains__, PY_ALWAYS)):
-                plan.append((src, lang, is_job, None))
-            else:
-                marks = src.code_marks(PY_MARK, "py")
-                if marks:
-                    plan.append((src, lang, is_job, marks))
-        elif ".env" in src.text and JS_ALWAYS.search(src.text):
-            plan.append((src, lang, is_job, None))
-        else:
-            marks = src.code_marks(JS_MARK, "js")
-            if marks:
-                plan.append((src, lang, is_job, marks))
 
     # which lines changed: one more batched read, the old side of modified files
     need_old = {id(s): s for s, _, _, _ in plan if s.needs_old()}
@@ -266,16 +247,9 @@ def run(ctx) -> Iterator[Finding]:
         src.set_old(olds.get(src.change.old_sha))
 
     # parse a marked file only when a marked line is a changed line or near one
+    todo = [item for item in plan if item[3] is None or item[0].near(item[3], 3)]
     analysed: list[tuple[Source, FileFacts]] = list(too_big)
-    for src, lang, is_job, marks in plan:
-        if marks is not None and not src.near(marks, 3):
-            continue
-        if lang == "sh":
-            facts = scripts.analyze(src.text, src.path)
-        elif lang == "py":
-            facts = pyfacts.analyze(src.text, src.path, job_file=is_job, lines=marks)
-        else:
-            facts = jsfacts.analyze(src.text, src.path, job_file=is_job)
+    for (src, _, _, _), facts in zip(todo, _in_parallel("_parse", todo)):
         if facts.env_reads or facts.ports or facts.jobs or facts.parse_error:
             analysed.append((src, facts))
 
@@ -298,6 +272,81 @@ def run(ctx) -> Iterator[Finding]:
             added = set(git.added_lines(src.change.old_sha, src.change.new_sha))
             added.update(h.line for h in hits if src.changed(h.line))
         yield from rules.secrets(src, hits, added)
+
+
+def _survey(items) -> list:
+    """(secret hits, parse plan) of each (source, (language, job file) or None); the plan is
+    None (nothing for the port/env/job rules), "big", or (language, job file, marked lines:
+    None for "parse it whole")."""
+    from guard.checks.conventions import secrets
+    out = []
+    for src, kind in items:
+        generic = not src.in_tests and (src.in_server or secrets.is_config(src.path))
+        hits = secrets.scan(src.text, src.path, generic=generic)
+        entry = None
+        if kind is not None:
+            lang, is_job = kind
+            if len(src.data) > MAX_BYTES:
+                entry = "big"
+            elif lang == "sh" or is_job:
+                entry = (lang, is_job, None)
+            elif lang == "py":
+                if any(map(src.text.__contains__, PY_ALWAYS)):
+                    entry = (lang, is_job, None)
+                else:
+                    marks = src.code_marks(PY_MARK, "py")
+                    entry = (lang, is_job, marks) if marks else None
+            elif ".env" in src.text and JS_ALWAYS.search(src.text):
+                entry = (lang, is_job, None)
+            else:
+                marks = src.code_marks(JS_MARK, "js")
+                entry = (lang, is_job, marks) if marks else None
+        out.append((hits, entry))
+    return out
+
+
+def _parse(items) -> list[FileFacts]:
+    from guard.checks.conventions import jsfacts, pyfacts, scripts
+    out = []
+    for src, lang, is_job, marks in items:
+        if lang == "sh":
+            out.append(scripts.analyze(src.text, src.path))
+        elif lang == "py":
+            out.append(pyfacts.analyze(src.text, src.path, job_file=is_job, lines=marks))
+        else:
+            out.append(jsfacts.analyze(src.text, src.path, job_file=is_job))
+    return out
+
+
+# Above this many items a stage runs in two processes: this one and one forked worker that
+# inherits the items (nothing is sent to it but two numbers; only results come back).
+PARALLEL_MIN = 3000
+_ITEMS: list = []
+
+
+def _worker(stage: str, start: int, end: int) -> list:
+    return globals()[stage](_ITEMS[start:end])
+
+
+def _in_parallel(stage: str, items: list) -> list:
+    global _ITEMS
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if len(items) < PARALLEL_MIN or (cpus or 1) < 2:
+        return globals()[stage](items)
+    import multiprocessing
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:                  # no fork on this platform: one process
+        return globals()[stage](items)
+    half = len(items) // 2
+    _ITEMS = items
+    try:
+        with context.Pool(1) as pool:
+            theirs = pool.apply_async(_worker, (stage, half, len(items)))
+            mine = globals()[stage](items[:half])
+            return mine + theirs.get()
+    finally:
+        _ITEMS = []
 
 
 def _module_candidates(path: str, module: str) -> list[str]:
