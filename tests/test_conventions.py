@@ -239,12 +239,12 @@ def test_two_processes_find_what_one_finds(tmp_path):
     repo = backend_project(str(tmp_path / "p"))
     repo.commit("feat: many", files)
     ctx = context.build(context.Options(repo=repo.path, base="main"), env={})
-    saved = conv.PARALLEL_MIN
+    saved = dict(conv.PARALLEL_MIN)
     try:
-        conv.PARALLEL_MIN = 10 ** 9
+        conv.PARALLEL_MIN.update({stage: 10 ** 9 for stage in saved})
         one = sorted(conv.run(ctx), key=lambda f: f.sort_key())
-        conv.PARALLEL_MIN = 0
+        conv.PARALLEL_MIN.update({stage: 0 for stage in saved})
         two = sorted(conv.run(ctx), key=lambda f: f.sort_key())
     finally:
-        conv.PARALLEL_MIN = saved
+        conv.PARALLEL_MIN.update(saved)
     assert one == two and len(one) > 20
