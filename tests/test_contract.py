@@ -18,8 +18,11 @@ NO_APP = ""   # guard.contract without app/url/start: validity and diff only
 
 def test_not_configured_is_skipped_and_says_so(repo):
     repo.commit("feat(api): x", {"src/api/x.py": "x = 1\n"})
-    data, _ = check(repo)
-    assert not rules(data, "CONTRACT001")     # no API in this project's configuration
+    data, res = check(repo)
+    assert res.code == 0
+    # never a silent pass: the skip is an info finding in every format, and the status says why
+    [finding] = rules(data, "CONTRACT001")
+    assert finding["severity"] == "info" and "no API contract is configured" in finding["message"]
     status = {c["name"]: c for c in data["checks"]}["contract"]
     assert status["status"] == "skipped" and "no API contract configured" in status["note"]
 
