@@ -116,14 +116,7 @@ def _run(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, scop
                    err=True)
         return 0
     cfg = ctx.policy.config
-    tests = None
-    if tests_junit:
-        tests = testsrun.from_junit(tests_junit)
-    elif run_tests and cfg.tests.command:
-        tests = testsrun.run_command(cfg.tests.command, ctx.root, cfg.tests.timeout,
-                                     cfg.tests.junit)
-    elif cfg.tests.junit and os.path.exists(os.path.join(ctx.root, cfg.tests.junit)):
-        tests = testsrun.from_junit(os.path.join(ctx.root, cfg.tests.junit))
+    tests = testsrun.for_run(ctx, junit_file=tests_junit, run_tests=run_tests)
     threshold = fail_on or cfg.fail_on or default_fail_on
     report = engine.run(ctx, checks, fail_on=threshold, tests=tests)
 

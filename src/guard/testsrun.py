@@ -62,3 +62,17 @@ def run_command(command: tuple[str, ...], cwd: str, timeout: int,
     tail = proc.stdout.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
     return TestsResult("passed" if proc.returncode == 0 else "failed", label,
                        detail=f"exit code {proc.returncode}; last line: {tail[0][:200]}")
+
+
+def for_run(ctx, *, junit_file: str | None, run_tests: bool) -> TestsResult | None:
+    """The test evidence for one run, in order of precedence: a JUnit file given on the
+    command line, the configured test command (when the caller runs tests), the configured
+    JUnit file if it exists. None when there is no evidence ("not run", never invented)."""
+    tests = ctx.policy.config.tests
+    if junit_file:
+        return from_junit(junit_file)
+    if run_tests and tests.command:
+        return run_command(tests.command, ctx.root, tests.timeout, tests.junit)
+    if tests.junit and os.path.exists(os.path.join(ctx.root, tests.junit)):
+        return from_junit(os.path.join(ctx.root, tests.junit))
+    return None

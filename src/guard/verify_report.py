@@ -599,14 +599,7 @@ def run(report_file: str, *, report_format: str, fmt: str, repo, base, head, rol
               file=sys.stderr)
         return ("", 0)
     cfg = ctx.policy.config
-    tests = None
-    if tests_junit:
-        tests = testsrun.from_junit(tests_junit)
-    elif run_tests and cfg.tests.command:
-        tests = testsrun.run_command(cfg.tests.command, ctx.root, cfg.tests.timeout,
-                                     cfg.tests.junit)
-    elif cfg.tests.junit and os.path.exists(os.path.join(ctx.root, cfg.tests.junit)):
-        tests = testsrun.from_junit(os.path.join(ctx.root, cfg.tests.junit))
+    tests = testsrun.for_run(ctx, junit_file=tests_junit, run_tests=run_tests)
     threshold = fail_on or cfg.fail_on or "error"
     facts_report = engine.run(ctx, checks, fail_on=threshold, tests=tests)
     keyed = replace(facts_report, facts={**facts_report.facts,
