@@ -10,7 +10,7 @@ import json
 import posixpath
 import re
 
-from guard.checks.migrations import forward, sqltext
+from guard.checks.migrations import forward
 from guard.checks.migrations.model import Migration
 
 JOURNAL = "meta/_journal.json"
@@ -55,20 +55,4 @@ def index(folder: str, paths: list[str], entries: list[dict] | None) -> list[Mig
 
 
 def load(mig: Migration, blobs: dict[str, bytes]) -> None:
-    raw = blobs.get(mig.path)
-    if raw is None:
-        return
-    text = raw.decode("utf-8", "replace")
-    bad: list = []
-    mig.up = sqltext.split(text, mig.path, 1, bad)
-    mig.rollback_notes = forward.rollback_notes(text)
-    if mig.down_path and blobs.get(mig.down_path) is not None:
-        mig.down = sqltext.split(blobs[mig.down_path].decode("utf-8", "replace"),
-                                 mig.down_path, 1, bad)
-        mig.down_line = 1
-        mig.down_state = "present" if mig.down else "empty"
-    elif mig.rollback_notes:
-        mig.down_state = "notes"
-    else:
-        mig.down_state = "forward-only"
-    mig.bad_ignores.extend(bad)
+    forward.load(mig, blobs)
