@@ -174,31 +174,12 @@ def expected(changes) -> dict[str, int]:
 
 
 def stream(base, changes) -> bytes:
-    def blob(path: str, version: str) -> bytes:
-        data = content(path, version)
-        return b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data)
-
-    def commit(ref: str, message: bytes) -> bytes:
-        ident = f"Bench Agent <bench@example.invalid> {sb.DATE}".encode()
-        return b"commit %s\nauthor %s\ncommitter %s\ndata %d\n%s\n" % (
-            ref.encode(), ident, ident, len(message), message)
-
+    """The scope benchmark's repository plan, with real code in the blobs and the files the
+    conventions rules read (.env.example, the Celery app) on main."""
     app = b"from celery import Celery\n\napp = Celery('bench')\n"
-    out = [commit("refs/heads/main", b"chore: base repository\n")]
-    for path, data in (("company.config.yaml", sb.CONFIG), (".env.example", ENV_EXAMPLE),
-                       ("src/jobs/celery_app.py", app)):
-        out.append(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
-    out += [blob(p, "v1") for p in base]
-    out += [commit(f"refs/heads/{sb.BRANCH}", b"feat(api): big change\n"),
-            b"from refs/heads/main\n"]
-    for kind, path, old in changes:
-        if kind in "MA":
-            out.append(blob(path, "v2"))
-        elif kind == "D":
-            out.append(b"D %s\n" % path.encode())
-        else:
-            out.append(b"R %s %s\n" % (old.encode(), path.encode()))
-    return b"".join(out)
+    return sb.fast_import_stream(base, changes, content=content,
+                                 base_files={".env.example": ENV_EXAMPLE,
+                                             "src/jobs/celery_app.py": app})
 
 
 def build(repo: str, base, changes) -> float:

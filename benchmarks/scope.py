@@ -98,11 +98,19 @@ def expected_findings(changes) -> dict[str, int]:
     return out
 
 
-def fast_import_stream(base: list[str], changes) -> bytes:
-    """Two commits; every line of every blob names its path, so no two files are similar
-    and inexact rename detection can never pair an addition with a deletion."""
+def path_content(path: str, version: str) -> bytes:
+    """Every line names its path, so no two files are similar and inexact rename detection
+    can never pair an addition with a deletion."""
+    return f"# {path}\n# {version} {path}\n".encode()
+
+
+def fast_import_stream(base: list[str], changes, content=path_content,
+                       base_files: dict[str, bytes] | None = None) -> bytes:
+    """Two commits: `main` with `base` (plus the policy and any `base_files`), and the
+    branch applying `changes`. `content(path, version)` gives each blob (other benchmarks
+    plant real code through it)."""
     def blob(path: str, version: str) -> bytes:
-        data = f"# {path}\n# {version} {path}\n".encode()
+        data = content(path, version)
         return b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data)
 
     def commit(ref: str, message: bytes) -> bytes:
@@ -112,6 +120,8 @@ def fast_import_stream(base: list[str], changes) -> bytes:
 
     out = [commit("refs/heads/main", b"chore: base repository\n"),
            b"M 100644 inline company.config.yaml\ndata %d\n%s\n" % (len(CONFIG), CONFIG)]
+    for path, data in (base_files or {}).items():
+        out.append(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
     out += [blob(p, "v1") for p in base]
     out += [commit(f"refs/heads/{BRANCH}", b"feat(api): big change\n"), b"from refs/heads/main\n"]
     for kind, path, old in changes:
