@@ -59,3 +59,60 @@ def test_bad_patterns_name_file_and_line(bad):
     with pytest.raises(GuardError) as exc:
         validate_pattern(bad, file="company.config.yaml", line=12)
     assert exc.value.path == "company.config.yaml" and exc.value.line == 12
+
+
+# patterns that are candidates for every path (a leading **, an escape): with one of them
+# in a set, no folder has a single answer and every path is decided alone
+EVERYWHERE = {"**/deep/", "\\#hash"}
+
+
+def _policy(rng, *, task: bool, pool=PATTERNS):
+    from guard import config
+    from guard.policy import Policy, TaskScope
+    from guard.roles import Role
+
+    def pick(kind):
+        return tuple(Source(p, "t.yaml", i, kind)
+                     for i, p in enumerate(rng.sample(pool, k=rng.randint(0, 9))))
+    role = Role("r", "R Engineer", None, (), pick("owned"), pick("forbidden"), pick("shared"),
+                "error", "t.yaml")
+    scope = TaskScope("task.yaml", None, pick("task-allowed"), pick("task-forbidden")) \
+        if task else None
+    return Policy(config.load(None), {"r": role}, role, "--role", scope, "test", None)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_policy_folder_answers_equal_path_by_path_answers(seed):
+    """Policy.decide answers once per folder where the folder decides; on random policies
+    (globs, negations, name patterns, task scopes) and random paths, in random order (the
+    cache fills as it goes), it must give exactly what deciding each path alone gives."""
+    rng = random.Random(seed)
+    pool = PATTERNS if seed >= 4 else [p for p in PATTERNS if p not in EVERYWHERE]
+    policy = _policy(rng, task=seed % 2 == 1, pool=pool)
+    fresh = _policy(random.Random(seed), task=seed % 2 == 1, pool=pool)   # same, empty cache
+    for _ in range(20000):
+        path = "/".join(rng.choice(SEGMENTS) for _ in range(rng.randint(1, 6)))
+        if rng.random() < 0.05:
+            path += "/"    # a folder probe, as the symlink check and explain make
+        assert policy.decide(path) == fresh.decide_path(path), path
+    from guard.policy import _MIXED
+    folder_hits = sum(1 for v in policy._by_folder.values() if v is not _MIXED)
+    if pool is not PATTERNS:
+        assert folder_hits > 0   # the folder answers were really used
+
+
+def test_policy_folder_answers_on_the_builtin_packs():
+    roles = load_roles([])
+    from guard import config
+    from guard.policy import Policy
+    rng = random.Random(11)
+    segments = ["src", "server", "api", "app", "components", "types", "pages", ".github",
+                "workflows", "deploy", "k8s", "Dockerfile", "docker-compose.yml", "x.py",
+                "tests", "integration", "prisma", "schema.prisma", ".env.example", "docs",
+                "knexfile.js", "drizzle.config.ts", "migrations", "shared", "moved"]
+    for role in roles.values():
+        policy = Policy(config.load(None), roles, role, "--role", None, "test", None)
+        fresh = Policy(config.load(None), roles, role, "--role", None, "test", None)
+        for _ in range(5000):
+            path = "/".join(rng.choice(segments) for _ in range(rng.randint(1, 5)))
+            assert policy.decide(path) == fresh.decide_path(path), (role.name, path)

@@ -141,6 +141,26 @@ class PatternSet:
     def __bool__(self) -> bool:
         return bool(self.sources)
 
+    # -- what a whole folder shares -------------------------------------------------------
+    # A file's answer can differ from its folder's only through its own name: a plain name
+    # pattern (`Dockerfile`), the last segment of an anchored one (`src/api/openapi.yaml`),
+    # or a name glob (`knexfile.*`). For every other name the answer is the folder's, as
+    # long as no glob pattern that can look past folder names is a candidate there.
+    def special_names(self) -> set[str]:
+        """Names a file can carry that may give it another answer than its folder's."""
+        names = set(self._names)
+        names.update(key[-1] for key in self._anchored)
+        return names
+
+    def name_globs(self) -> list[str]:
+        """The name globs (`knexfile.*`, `*.tsx`): a matching name may differ from its
+        folder."""
+        return [self.sources[i].pattern.lstrip("!").rstrip("/") for i, _ in self._nameglobs]
+
+    def folder_pure(self, folder: str) -> bool:
+        """True when every non-special name in ``folder`` gets one and the same answer."""
+        return not self._impure.intersection(self._folder_candidates(folder))
+
     def _folder_candidates(self, folder: str) -> tuple[int, ...]:
         """Candidates decided by a folder's own segments (cached: files share folders)."""
         cached = self._folders.get(folder)
