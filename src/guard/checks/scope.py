@@ -30,44 +30,52 @@ def _fix(path: str, status: str, old: bool) -> str:
     return f"revert {path}"
 
 
-def finding_for(policy: Policy, path: str, decision: Decision, *, change_word: str,
-                status: str, old: bool = False) -> Finding | None:
-    role = policy.role
-    who = f"the {role.title}"
+def _tails(policy: Policy, decision: Decision) -> tuple[str, str, str, str] | None:
+    """What a finding for ``decision`` says after the path and change words: (rule,
+    severity, end of message, end of hint). The same for every path the decision covers,
+    so a 20,000-path change builds it once per pattern, not once per path."""
+    who = f"the {policy.role.title}"
+    src = decision.source
     if decision.verdict == "forbidden":
-        src = decision.source
         owner = policy.owner_title(src.owner) if src else None
         note = f" — {src.note}" if src and src.note else ""
         if src and src.kind == "task-forbidden":
-            message = f"{path} ({change_word}) is forbidden by the task's file scope{_pattern_words(decision)}"
+            message = f" is forbidden by the task's file scope{_pattern_words(decision)}"
         else:
-            message = (f"{path} ({change_word}) is on the do-not-touch list for {who}"
-                       f"{note}{_pattern_words(decision)}")
-        hint = _fix(path, status, old) + (f": owned by {owner}" if owner else "")
-        hint += "; ask the Staff Engineer to route the change to its owner"
-        return Finding("SCOPE001", "scope", "error", message, hint, path)
+            message = f" is on the do-not-touch list for {who}{note}{_pattern_words(decision)}"
+        hint = ((f": owned by {owner}" if owner else "")
+                + "; ask the Staff Engineer to route the change to its owner")
+        return "SCOPE001", "error", message, hint
     if decision.verdict == "shared":
-        src = decision.source
         note = f" — {src.note}" if src and src.note else ""
-        return Finding(
-            "SCOPE002", "scope", "warning",
-            f"{path} ({change_word}) is a shared boundary{note}{_pattern_words(decision)}",
-            "coordinate this change via the Staff Engineer and list it in the hand-off report",
-            path)
+        return ("SCOPE002", "warning", f" is a shared boundary{note}{_pattern_words(decision)}",
+                None)
     if decision.verdict == "outside-task":
-        task = policy.task
-        return Finding(
-            "SCOPE004", "scope", "error",
-            f"{path} ({change_word}) is outside the task's file scope ({task.file})",
-            _fix(path, status, old) + ", or ask the Staff Engineer to widen the task's file scope",
-            path)
+        return ("SCOPE004", "error", f" is outside the task's file scope ({policy.task.file})",
+                ", or ask the Staff Engineer to widen the task's file scope")
     if decision.verdict == "unowned":
-        return Finding(
-            "SCOPE003", "scope", policy.unowned_severity,
-            f"{path} ({change_word}) is not among the paths {who} owns",
-            _fix(path, status, old) + ", or ask the Staff Engineer to assign the path to a role",
-            path)
+        return ("SCOPE003", policy.unowned_severity, f" is not among the paths {who} owns",
+                ", or ask the Staff Engineer to assign the path to a role")
     return None
+
+
+_SHARED_HINT = "coordinate this change via the Staff Engineer and list it in the hand-off report"
+
+
+def finding_for(policy: Policy, path: str, decision: Decision, *, change_word: str,
+                status: str, old: bool = False, _memo: dict | None = None) -> Finding | None:
+    if _memo is None:
+        tails = _tails(policy, decision)
+    else:
+        try:
+            tails = _memo[decision]
+        except KeyError:
+            tails = _memo[decision] = _tails(policy, decision)
+    if tails is None:
+        return None
+    rule, severity, message, hint = tails
+    return Finding(rule, "scope", severity, f"{path} ({change_word}){message}",
+                   _SHARED_HINT if hint is None else _fix(path, status, old) + hint, path)
 
 
 def _symlink_findings(ctx, policy: Policy) -> Iterator[Finding]:
@@ -114,19 +122,22 @@ def _symlink_findings(ctx, policy: Policy) -> Iterator[Finding]:
 
 def run(ctx) -> Iterator[Finding]:
     policy: Policy = ctx.policy
+    decide = policy.decide
     seen: set[tuple[str, str]] = set()
+    memo: dict = {}
     for change in ctx.changes:
+        paths = change.paths
+        decisions = [decide(path) for path in paths]
+        if all(d.verdict == "owned" for d in decisions):
+            continue    # the common case on a clean branch: no words to build
         word = change.describe
         if change.kind != "file":
             word = f"{change.kind} {word}"
-        for path in change.paths:
+        for path, decision in zip(paths, decisions):
             old = change.old_path == path and change.status == "R"
-            if old:
-                word_here = f"renamed to {change.path}"
-            else:
-                word_here = word
-            finding = finding_for(policy, path, policy.decide(path), change_word=word_here,
-                                  status=change.status, old=old)
+            finding = finding_for(policy, path, decision,
+                                  change_word=f"renamed to {change.path}" if old else word,
+                                  status=change.status, old=old, _memo=memo)
             if finding and (finding.rule, path) not in seen:
                 seen.add((finding.rule, path))
                 yield finding
