@@ -166,6 +166,9 @@ def build(options: Options, env: dict | None = None) -> Context:
                 trusted_label += f" {trusted_rev[:8]}"
         mode = "worktree" if options.worktree else "range"
 
+    # git computes the diff on one core while guard reads the policy on the other
+    pending = None if mode == "staged" else git.diff_later(merge_base,
+                                                           None if mode == "worktree" else head)
     reader = (pol.WorktreeReader(git.root) if options.policy == "worktree"
               else pol.RevReader(git, trusted_rev, trusted_label))
     policy = load_policy(git, reader, options, branch,
@@ -180,9 +183,9 @@ def build(options: Options, env: dict | None = None) -> Context:
             theirs = {p for c in git.diff("MERGE_HEAD", None, cached=True) for p in c.paths}
             changes = [c for c in changes if any(p in theirs for p in c.paths)]
     elif mode == "worktree":
-        changes = git.diff(merge_base, None) + git.untracked_as_changes()
+        changes = pending() + git.untracked_as_changes()
     else:
-        changes = git.diff(merge_base, head)
+        changes = pending()
     return Context(git, options, mode, base_ref, base_sha, merge_base, head_ref, head, policy,
                    changes, branch)
 

@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from guard.errors import GuardError
 
@@ -32,6 +32,10 @@ def _decode(raw: bytes) -> str:
 
 def encode_path(path: str) -> bytes:
     return path.encode("utf-8", "surrogateescape")
+
+
+_STATUS_WORDS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "copied",
+                 "T": "type changed"}
 
 
 class Change(NamedTuple):
@@ -57,23 +61,21 @@ class Change(NamedTuple):
 
     @property
     def kind(self) -> str:
-        if MODE_SUBMODULE in (self.old_mode, self.new_mode):
-            base = "submodule"
-        elif MODE_SYMLINK in (self.old_mode, self.new_mode):
-            base = "symlink"
-        else:
-            base = "file"
-        return base
+        old, new = self.old_mode, self.new_mode
+        if old == MODE_SUBMODULE or new == MODE_SUBMODULE:
+            return "submodule"
+        if old == MODE_SYMLINK or new == MODE_SYMLINK:
+            return "symlink"
+        return "file"
 
     @property
     def describe(self) -> str:
-        words = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed",
-                 "C": "copied", "T": "type changed"}
-        word = words.get(self.status, self.status)
-        if self.status == "M" and self.old_mode != self.new_mode and self.old_sha == self.new_sha:
-            word = f"mode changed {self.old_mode}→{self.new_mode}"
-        if self.kind == "submodule" and self.status == "M":
-            word = "submodule pointer moved"
+        word = _STATUS_WORDS.get(self.status, self.status)
+        if self.status == "M":
+            if self.old_mode != self.new_mode and self.old_sha == self.new_sha:
+                word = f"mode changed {self.old_mode}→{self.new_mode}"
+            if self.kind == "submodule":
+                word = "submodule pointer moved"
         if self.old_path and self.status in "RC":
             return f"{word} from {self.old_path}"
         return word
@@ -267,7 +269,8 @@ class Git:
                 tar.extractall(dest)  # noqa: S202
 
     # -- diffs ----------------------------------------------------------------------------
-    def diff(self, old: str, new: str | None, *, cached: bool = False) -> list[Change]:
+    @staticmethod
+    def _diff_args(old: str, new: str | None, cached: bool) -> list[str]:
         # --raw: modes and object ids, so type, mode, symlink and submodule changes are seen;
         # -M: renames (both ends are checked); --no-abbrev: full ids for cat-file;
         # --no-ext-diff/--no-textconv: no user program runs inside guard's diff.
@@ -279,7 +282,17 @@ class Git:
         if new is not None:
             args.append(new)
         args.append("--")
-        return parse_raw_diff(self.run(args).stdout)
+        return args
+
+    def diff(self, old: str, new: str | None, *, cached: bool = False) -> list[Change]:
+        return parse_raw_diff(self.run(self._diff_args(old, new, cached)).stdout)
+
+    def diff_later(self, old: str, new: str | None, *,
+                   cached: bool = False) -> Callable[[], list[Change]]:
+        """Start the diff now and return a function that waits for it: the caller does
+        its own work (reading the policy) while git computes the diff on another core."""
+        job = start_git(self._diff_args(old, new, cached), cwd=self.root)
+        return lambda: parse_raw_diff(job().stdout)
 
     def log(self, rev_range: str, *, first_parent: bool = False) -> list[Commit]:
         args = ["log", "-z", "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"]
@@ -439,6 +452,34 @@ def run_git(args: Sequence[str], *, cwd: str, check: bool = True, stdin: bytes |
         raise GuardError(f"`git {' '.join(args[:3])}` failed: {err[-1] if err else proc.returncode}",
                          hint="run the command by hand to see why")
     return proc
+
+
+def start_git(args: Sequence[str], *, cwd: str) -> Callable[[], subprocess.CompletedProcess]:
+    """run_git, started now and collected later (a thread drains the pipes, so git never
+    blocks on a full pipe while the caller works). Collecting raises what run_git raises."""
+    import threading
+
+    try:
+        proc = subprocess.Popen(["git", *args], cwd=cwd, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                env=_git_env())
+    except FileNotFoundError:
+        raise GuardError("git is not installed or not on PATH",
+                         hint="install git and run guard again") from None
+    result: list[bytes] = []
+    reader = threading.Thread(target=lambda: result.extend(proc.communicate()), daemon=True)
+    reader.start()
+
+    def collect() -> subprocess.CompletedProcess:
+        reader.join()
+        done = subprocess.CompletedProcess(["git", *args], proc.returncode, *result)
+        if proc.returncode != 0:
+            err = _decode(done.stderr).strip().splitlines()
+            raise GuardError(f"`git {' '.join(args[:3])}` failed: "
+                             f"{err[-1] if err else proc.returncode}",
+                             hint="run the command by hand to see why")
+        return done
+    return collect
 
 
 def probe(path: str) -> tuple[Git, str, str | None] | None:
