@@ -48,5 +48,11 @@ def as_dict(report) -> dict:
 def render(report) -> str:
     # compact: json's C encoder only runs without indent (2-3x faster on large reports);
     # pipe through `python -m json.tool` or jq to read it
-    return json.dumps(as_dict(report), ensure_ascii=False, separators=(",", ":"),
-                      default=str).encode("utf-8", "surrogateescape").decode("utf-8", "replace") + "\n"
+    text = json.dumps(as_dict(report), ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # a file name that is not UTF-8 (kept byte-exact as surrogates inside guard): its
+        # undecodable bytes become U+FFFD, so the report is valid UTF-8
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text + "\n"
