@@ -97,7 +97,7 @@ def range_options(func):
 def _run(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, scope_file,
          policy, only, skip, outputs, fail_on, tests_junit, verify_migrations, if_no_role,
          run_tests: bool, **extra) -> int:
-    from guard import context, engine, testsrun
+    from guard import context, engine
     from guard.report import render
 
     if staged and (base or head):
@@ -115,6 +115,8 @@ def _run(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, scop
         click.echo(f"guard: notice: nothing checked — {exc.one_line()} (--if-no-role skip)",
                    err=True)
         return 0
+    from guard import testsrun
+
     cfg = ctx.policy.config
     tests = testsrun.for_run(ctx, junit_file=tests_junit, run_tests=run_tests)
     threshold = fail_on or cfg.fail_on or default_fail_on

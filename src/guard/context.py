@@ -6,10 +6,12 @@ import os
 from dataclasses import dataclass, field
 
 from guard import git as gitmod
-from guard import policy as pol
 from guard.errors import GuardError
 from guard.git import Change, Git
-from guard.roles import find_role, load_roles
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from guard import policy as pol
 
 
 @dataclass(frozen=True)
@@ -166,9 +168,13 @@ def build(options: Options, env: dict | None = None) -> Context:
                 trusted_label += f" {trusted_rev[:8]}"
         mode = "worktree" if options.worktree else "range"
 
-    # git computes the diff on one core while guard reads the policy on the other
-    pending = None if mode == "staged" else git.diff_later(merge_base,
-                                                           None if mode == "worktree" else head)
+    # git computes the diff on one core while guard imports its policy modules (YAML,
+    # patterns, every check's configuration schema) and reads the policy on the other
+    if mode == "staged":
+        pending = git.diff_later("HEAD", None, cached=True)
+    else:
+        pending = git.diff_later(merge_base, None if mode == "worktree" else head)
+    from guard import policy as pol
     reader = (pol.WorktreeReader(git.root) if options.policy == "worktree"
               else pol.RevReader(git, trusted_rev, trusted_label))
     policy = load_policy(git, reader, options, branch,
@@ -176,7 +182,7 @@ def build(options: Options, env: dict | None = None) -> Context:
                          trusted_rev=None if options.policy == "worktree" else trusted_rev)
 
     if mode == "staged":
-        changes = git.diff("HEAD", None, cached=True)
+        changes = pending()
         if git.try_resolve("MERGE_HEAD"):
             # concluding a merge: the other side's changes were reviewed on their own branch;
             # hold the commit to what differs from both parents (the resolution itself)
@@ -192,6 +198,9 @@ def build(options: Options, env: dict | None = None) -> Context:
 
 def load_policy(git: Git, reader, options: Options, branch: str | None, *,
                 range_spec: str | None, trusted_rev: str | None) -> pol.Policy:
+    from guard import policy as pol
+    from guard.roles import find_role, load_roles
+
     cfg = pol.load_config(reader)
     roles = load_roles(pol.project_role_files(reader, cfg.roles_dir))
     wanted, origin = options.role, "--role"

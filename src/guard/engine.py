@@ -10,10 +10,11 @@ from typing import Iterable
 from guard import __version__
 from guard.errors import GuardError
 from guard.finding import Finding
-from guard.patterns import PatternSet
 from guard.registry import CHECKS, PLANNED_CHECKS, load_check
-from guard.report.model import CheckResult, CommitInfo, FileChange, Report, TestsResult
-from guard.schema import did_you_mean
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from guard.report.model import Report, TestsResult
 
 KIND_WORDS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "copied",
               "T": "type changed"}
@@ -24,6 +25,7 @@ def select_checks(only: Iterable[str], skip: Iterable[str]) -> list[str]:
     known = list(CHECKS) + list(PLANNED_CHECKS)
     for name in only + skip:
         if name not in known:
+            from guard.schema import did_you_mean
             raise GuardError(f"unknown check {name!r}",
                              hint=did_you_mean(name, known) or f"checks: {', '.join(CHECKS)}")
     for name in only:
@@ -38,6 +40,8 @@ def select_checks(only: Iterable[str], skip: Iterable[str]) -> list[str]:
 
 
 def decide(findings: list[Finding], policy) -> list[Finding]:
+    from guard.patterns import PatternSet
+
     cfg = policy.config
     levels = {change.rule: change.level for change in cfg.severity}
     sups = [(s, PatternSet(s.paths)) for s in cfg.ignores]
@@ -71,6 +75,7 @@ def decide(findings: list[Finding], policy) -> list[Finding]:
 
 def run(ctx, checks: list[str], *, fail_on: str, tests: TestsResult | None = None,
         with_commits: bool = True) -> Report:
+    from guard.report.model import CheckResult, CommitInfo, FileChange, Report
     collected: list[Finding] = []
     raw_status: list[tuple[str, float, list[Finding]]] = []
     for name in checks:

@@ -104,22 +104,26 @@ def _spec(name: str):
     return importlib.import_module(SPECS[name])
 
 
-RULES: tuple[Rule, ...] = CORE_RULES + tuple(
-    rule for name in SPECS for rule in _spec(name).RULES)
-RULES_BY_ID = {rule.id: rule for rule in RULES}
-
-
-def _validate() -> None:
+def _rules() -> tuple[Rule, ...]:
+    rules = CORE_RULES + tuple(rule for name in SPECS for rule in _spec(name).RULES)
     seen: set[str] = set()
-    for rule in RULES:
+    for rule in rules:
         assert rule.id not in seen, f"duplicate rule id {rule.id}"
         assert rule.check in CHECKS or rule.check in PLANNED_CHECKS or \
             rule.check in REPORT_CHECKS, rule
         assert rule.severity in ("error", "warning", "info"), rule
         seen.add(rule.id)
+    return rules
 
 
-_validate()
+def __getattr__(name: str):
+    # RULES and RULES_BY_ID import every check's spec module; built on first use, so a
+    # caller that only needs CHECKS (choosing which checks run) does not pay for them
+    if name in ("RULES", "RULES_BY_ID"):
+        rules = _rules()
+        globals().update(RULES=rules, RULES_BY_ID={rule.id: rule for rule in rules})
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def spec(name: str):
