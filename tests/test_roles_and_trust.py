@@ -1,6 +1,8 @@
 """Role selection, task scopes and the trust boundary: policy comes from the base."""
 
 import json
+import os
+import subprocess
 
 from gitrepo import Repo, backend_project, run_guard
 
@@ -215,6 +217,27 @@ def test_default_branch_used_without_base(repo):
     data = run_json(repo)
     assert data["base"]["ref"] == "main"
     assert data["merge_base"] == repo.git("rev-parse", "main")
+
+
+def test_default_branch_order_origin_head_then_configured_then_main(tmp_path, repo):
+    """Without --base: origin/HEAD's target, else init.defaultBranch (origin/ first), else
+    main, master, trunk, develop — each looked up among real refs of a real clone."""
+    clone = Repo(str(tmp_path / "clone"))
+    subprocess.run(["git", "clone", "-q", repo.path, clone.path], env=clone.env, check=True)
+    clone.git("config", "core.hooksPath", os.devnull)
+    clone.git("remote", "set-head", "origin", "main")
+    clone.git("checkout", "-q", "--no-track", "-b", "agent/backend/x", "origin/main")
+    clone.commit("feat(api): x", {"src/api/x.py": "x\n"})
+    assert run_json(clone)["base"]["ref"] == "origin/main"        # origin/HEAD -> origin/main
+    clone.git("remote", "set-head", "origin", "-d")
+    clone.git("branch", "main", "origin/main")
+    clone.git("branch", "trunk", "main")
+    assert run_json(clone)["base"]["ref"] == "origin/main"        # no origin/HEAD: main first
+    clone.git("config", "init.defaultBranch", "trunk")
+    assert run_json(clone)["base"]["ref"] == "trunk"              # configured name wins
+    clone.git("update-ref", "-d", "refs/remotes/origin/main")
+    clone.git("config", "--unset", "init.defaultBranch")
+    assert run_json(clone)["base"]["ref"] == "main"               # the local main
 
 
 def test_explain_path_names_pattern(repo):

@@ -152,16 +152,29 @@ class Git:
 
     def default_branch(self) -> str | None:
         """origin/HEAD if the clone knows it, else the first of main/master/trunk found."""
-        proc = self.run(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"],
-                        check=False)
-        if proc.returncode == 0 and proc.stdout.strip():
-            return _decode(proc.stdout).strip()
+        # two git calls whatever the repository has (the hooks call this on their hot path):
+        # which of the candidate refs exist, with origin/HEAD's target, in one listing
         configured = self.run(["config", "--get", "init.defaultBranch"], check=False)
         names = [_decode(configured.stdout).strip()] if configured.returncode == 0 else []
-        for name in names + ["main", "master", "trunk", "develop"]:
-            for candidate in (f"origin/{name}", name):
-                if name and self.try_resolve(candidate):
-                    return candidate
+        names = [n for n in dict.fromkeys(names + ["main", "master", "trunk", "develop"]) if n]
+        refs = ["refs/remotes/origin/HEAD"]
+        for name in names:
+            refs += [f"refs/remotes/origin/{name}", f"refs/heads/{name}"]
+        listed = self.run(["for-each-ref", "--format=%(refname)%00%(symref)%00%(objecttype)",
+                           "--", *refs], check=False)
+        found: dict[str, str] = {}
+        for line in _decode(listed.stdout).splitlines():
+            ref, _, rest = line.partition("\0")
+            symref, _, kind = rest.partition("\0")
+            found[ref] = symref if ref == "refs/remotes/origin/HEAD" else kind
+        target = found.get("refs/remotes/origin/HEAD")
+        if target and target.startswith("refs/remotes/"):
+            return target[len("refs/remotes/"):]
+        for name in names:
+            for ref, short in ((f"refs/remotes/origin/{name}", f"origin/{name}"),
+                               (f"refs/heads/{name}", name)):
+                if found.get(ref) == "commit":
+                    return short
         return None
 
     def is_shallow(self) -> bool:
