@@ -180,6 +180,24 @@ def test_start_runs_a_real_server_and_leaves_nothing_running(tmp_path):
     assert leftovers(repo.path) == [] and repo.git("status", "--porcelain") == ""
 
 
+def test_server_helpers_that_leave_its_process_group_are_stopped_too(tmp_path):
+    """A setsid() child and a double-forked daemon escape killpg; guard, the subreaper of
+    what it starts (Linux), finds them by parentage and stops them as well."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("child subreapers are a Linux feature")
+    repo, port = server_project(tmp_path, "serve_escape.py")
+    pids_file = str(tmp_path / "pids.txt")
+    data, res = check(repo, env={"PIDS_FILE": pids_file})
+    assert res.code == 1, res.err
+    assert_deviations(data, "GET /debug/stats")
+    pids = [int(p) for p in open(pids_file).read().split()]
+    assert len(pids) == 3, pids
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in pids if alive(p)], pids
+
+
 def test_server_that_crashes_on_start(tmp_path):
     repo, _ = server_project(tmp_path, "crash.py")
     data, res = check(repo)

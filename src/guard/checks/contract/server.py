@@ -1,5 +1,11 @@
 """`start:` mode: start the project's server in its own process group, wait until it answers
-(bounded), and stop it and all its children afterwards — on success, failure and Ctrl-C."""
+(bounded), and stop it and all its children afterwards — on success, failure and Ctrl-C.
+
+"All its children" includes helpers that leave the group (a `setsid()` child, a double-forked
+daemon): on Linux guard makes itself the child subreaper of what it starts, so orphans of
+the server's tree are re-parented to guard instead of init, and stop() finds the whole tree
+by parentage in /proc, not by process group alone.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -79,6 +86,8 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self._log = tempfile.TemporaryFile()
         self._old_term = None
+        self._reaper = False
+        self._children_before: set[int] = set()
 
     def output(self, lines: int = 20) -> str:
         self._log.flush()
@@ -87,6 +96,8 @@ class Server:
         return "\n".join(text.rstrip().splitlines()[-lines:])
 
     def __enter__(self) -> "Server":
+        self._reaper = _become_subreaper()
+        self._children_before = _children_of(os.getpid()) if self._reaper else set()
         try:
             self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env,
                                          stdin=subprocess.DEVNULL, stdout=self._log,
@@ -129,6 +140,8 @@ class Server:
         proc = self.proc
         if proc is not None:
             pgid = proc.pid
+            # the tree as it stands, before the group dies and its orphans move to guard
+            strays = self._strays(proc.pid) if self._reaper else set()
             for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
                 try:
                     os.killpg(pgid, sig)
@@ -147,10 +160,101 @@ class Server:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
+            if self._reaper:
+                self._stop_strays(strays | self._strays(proc.pid))
             self.proc = None
         if self._old_term is not None:
             signal.signal(signal.SIGTERM, self._old_term)
             self._old_term = None
+
+
+    def _strays(self, server_pid: int) -> set[int]:
+        """Processes of the server's tree outside its process group: its descendants, and
+        guard's children that guard did not have before the server started (orphans of
+        the tree, re-parented to guard as their subreaper) and their descendants."""
+        table = _process_table()
+        roots = {server_pid} | (_children_of(os.getpid(), table) - self._children_before
+                                - {server_pid})
+        return (_descendants(roots, table) | roots) - {server_pid}
+
+    def _stop_strays(self, pids: set[int]) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            live = [pid for pid in pids if _alive(pid)]
+            for pid in live:
+                try:
+                    os.kill(pid, sig)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            end = time.monotonic() + 3.0
+            while live and time.monotonic() < end:
+                _reap(pids)
+                live = [pid for pid in live if _alive(pid)]
+                if live:
+                    time.sleep(0.05)
+            if not live:
+                break
+        _reap(pids)
+
+
+def _become_subreaper() -> bool:
+    """PR_SET_CHILD_SUBREAPER (Linux 3.4+): orphans of what guard starts come to guard."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0      # 36 = PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _process_table() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, process group) for every live, non-zombie process in /proc."""
+    table: dict[int, tuple[int, int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields and fields[0] != b"Z":
+            table[int(name)] = (int(fields[1]), int(fields[2]))
+    return table
+
+
+def _children_of(pid: int, table: dict[int, tuple[int, int]] | None = None) -> set[int]:
+    table = _process_table() if table is None else table
+    return {child for child, (parent, _) in table.items() if parent == pid}
+
+
+def _descendants(roots: set[int], table: dict[int, tuple[int, int]]) -> set[int]:
+    out: set[int] = set()
+    frontier = set(roots)
+    while frontier:
+        frontier = {child for child, (parent, _) in table.items()
+                    if parent in frontier and child not in out}
+        out |= frontier
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _reap(pids: set[int]) -> None:
+    """Collect the exit status of strays re-parented to guard (else they stay zombies)."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
 
 
 def _raise_interrupt(signum, frame):
