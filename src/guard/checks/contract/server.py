@@ -96,13 +96,15 @@ class Server:
         return "\n".join(text.rstrip().splitlines()[-lines:])
 
     def __enter__(self) -> "Server":
-        self._reaper = _become_subreaper()
+        self._reaper = _subreaper(True)
         self._children_before = _children_of(os.getpid()) if self._reaper else set()
         try:
             self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env,
                                          stdin=subprocess.DEVNULL, stdout=self._log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
         except OSError as exc:
+            if self._reaper:
+                self._reaper = not _subreaper(False)
             raise ServerError(f"cannot start {self.argv[0]}: {exc.strerror}") from None
         # a SIGTERM to guard must still stop the server: turn it into KeyboardInterrupt
         try:
@@ -162,6 +164,8 @@ class Server:
                 pass
             if self._reaper:
                 self._stop_strays(strays | self._strays(proc.pid))
+                _subreaper(False)
+                self._reaper = False
             self.proc = None
         if self._old_term is not None:
             signal.signal(signal.SIGTERM, self._old_term)
@@ -196,15 +200,16 @@ class Server:
         _reap(pids)
 
 
-def _become_subreaper() -> bool:
-    """PR_SET_CHILD_SUBREAPER (Linux 3.4+): orphans of what guard starts come to guard."""
+def _subreaper(on: bool) -> bool:
+    """PR_SET_CHILD_SUBREAPER (Linux 3.4+): while on, orphans of what guard starts are
+    re-parented to guard rather than to init. True when the call worked."""
     if not sys.platform.startswith("linux"):
         return False
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(36, 1, 0, 0, 0) == 0      # 36 = PR_SET_CHILD_SUBREAPER
+        return libc.prctl(36, int(on), 0, 0, 0) == 0      # 36 = PR_SET_CHILD_SUBREAPER
     except (OSError, AttributeError):
         return False
 
