@@ -140,12 +140,34 @@ def test_ignored_policy_file_is_still_held(repo):
                                 command="echo '{\"disableAllHooks\": true}' > "
                                         ".claude/settings.local.json"))
     assert res.code == 2 and "POLICY001" in res.err, res
-def test_policy_comes_from_head_not_the_working_tree(repo):
+def test_policy_comes_from_the_base_branch_not_the_working_tree_or_head(repo):
     # an uncommitted edit that widens the agent's scope changes nothing for the hook
     with open(os.path.join(repo.path, "company.config.yaml"), "a") as fh:
         fh.write("  owned: [src/components/]\n")
     res = hook(repo.path, event("pre_tool_use_edit", repo.path))
     assert res.code == 2 and "SCOPE001" in res.err
+    # nor does a loosening committed on the agent's own branch (at HEAD it would allow
+    # the edit: the frontend role owns src/components/): policy comes from main
+    repo.git("checkout", "-q", "--", "company.config.yaml")
+    path = os.path.join(repo.path, "company.config.yaml")
+    text = open(path).read()
+    assert "role: backend" in text
+    with open(path, "w") as fh:
+        fh.write(text.replace("role: backend", "role: frontend"))
+    repo.git("commit", "-q", "-am", "chore: switch my role")
+    res = hook(repo.path, event("pre_tool_use_edit", repo.path))
+    main = repo.git("rev-parse", "--short=8", "main")
+    assert res.code == 2 and "SCOPE001" in res.err, res
+    assert f"policy from the default branch main {main}" in res.err
+
+
+def test_without_a_base_branch_the_policy_at_head_is_used_and_said(tmp_path):
+    from gitrepo import backend_project
+    repo = backend_project(str(tmp_path / "p"))
+    repo.git("branch", "-m", "main", "old-main")      # no main/master/trunk/develop any more
+    res = hook(repo.path, event("pre_tool_use_edit", repo.path))
+    assert res.code == 2 and "SCOPE001" in res.err, res
+    assert "(no base branch found)" in res.err and "policy from HEAD" in res.err
 
 
 def test_trusted_suppression_applies(tmp_path):
@@ -489,9 +511,9 @@ def test_readme_blocked_write_example_is_what_the_hook_prints(repo):
     example = section.split("exactly as the agent\nsees it on stderr:\n\n```\n", 1)[1]
     example = example.split("```", 1)[0]
     res = hook(repo.path, event("pre_tool_use_edit", repo.path))
-    head = repo.git("rev-parse", "--short=8", "HEAD")
+    main = repo.git("rev-parse", "--short=8", "main")
     assert res.code == 2
-    assert res.err == example.replace("HEAD 89a05ec1", f"HEAD {head}")
+    assert res.err == example.replace("main 89a05ec1", f"main {main}")
 
 
 def test_typo_in_the_hook_command_line_does_not_block(tmp_path):

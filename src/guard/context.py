@@ -118,7 +118,9 @@ def choose_base(git: Git, options: Options, branch: str | None, env: dict) -> tu
                      hint="pass --base (e.g. --base origin/main)")
 
 
-def _trusted_target(git: Git, env: dict) -> tuple[str, str] | None:
+def trusted_target(git: Git, env: dict) -> tuple[str, str] | None:
+    """The branch this work will merge into (CI target, else the default branch): where
+    policy comes from when the range's own base is not trusted or not known."""
     found = ci_base(git, env)
     if found:
         return found
@@ -161,7 +163,7 @@ def build(options: Options, env: dict | None = None) -> Context:
             # pre-push: FROM_REF is the remote's previous tip of this same branch, which an
             # earlier push (perhaps with --no-verify) controlled. Policy comes from the
             # branch's target instead; the range stays FROM..TO.
-            target = _trusted_target(git, env)
+            target = trusted_target(git, env)
             if target:
                 trusted_rev, trusted_label = git.resolve(target[0], what="base"), \
                     f"{target[1]} {target[0]}"

@@ -7,7 +7,8 @@ error shown to the user. guard's choices:
 
 - PreToolUse Write/Edit/MultiEdit/NotebookEdit: the target, resolved against the repository
   (relative to the event's cwd, through `..` and symlinks), is held to the role's scope with the
-  policy committed at HEAD. Do-not-touch, outside-task and unowned-at-error paths, and policy
+  policy committed on the branch the work merges into (CI target or default branch; HEAD
+  only when there is none), so a policy edit the agent commits cannot loosen it. Do-not-touch, outside-task and unowned-at-error paths, and policy
   files the role does not own, are blocked (exit 2) with the rule, the deciding pattern and
   whom to coordinate with. Shared paths are allowed with the coordination reminder. Paths
   outside the repository, and git-ignored ones, are not guard's business: allowed.
@@ -204,15 +205,23 @@ def locate(cwd: str):
 
 
 def load(located, role: str | None, agent_type: str | None) -> Loaded | Answer:
-    """The policy as committed at HEAD."""
+    """The policy as committed on the branch the agent's work will merge into (the CI's
+    target or the default branch), never HEAD, which the agent can commit to; HEAD only in a
+    repository that has no such branch yet."""
     from guard import context, policy as pol
 
     git, head, branch = located
-    reader = pol.RevReader(git, head, f"HEAD {head[:8]}")
+    target = context.trusted_target(git, dict(os.environ))
+    rev = git.try_resolve(target[0]) if target else None
+    if rev:
+        label = f"{target[1]} {target[0]} {rev[:8]}"
+    else:
+        rev, label = head, f"HEAD {head[:8]} (no base branch found)"
+    reader = pol.RevReader(git, rev, label)
     options = context.Options(repo=git.root, role=role, agent_name=agent_type)
     try:
         policy = context.load_policy(git, reader, options, branch,
-                                     range_spec=None, trusted_rev=head)
+                                     range_spec=None, trusted_rev=rev)
     except context.NoRoleError as exc:
         return Answer(ALLOW, stderr=f"guard: notice: nothing checked — {exc.one_line()}\n")
     return Loaded(git, policy)
