@@ -249,8 +249,13 @@ def main() -> int:
     ap.add_argument("--workdir", help="build DIR/repo here and keep it (default: a temp "
                     "folder, removed at the end)")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
+    ap.add_argument("--reuse", action="store_true",
+                    help="measure DIR/repo of an earlier --workdir run instead of building "
+                         "it (its diff is still checked against the plan)")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args()
+    if args.reuse and not args.workdir:
+        ap.error("--reuse needs --workdir")
     if args.changed > args.files or args.repeat < 1:
         ap.error("need --changed <= --files and --repeat >= 1")
 
@@ -258,8 +263,10 @@ def main() -> int:
         print(f"{key:<9} {value}")
     workdir = args.workdir or tempfile.mkdtemp(prefix="guard-bench-")
     repo = os.path.join(os.path.abspath(workdir), "repo")
-    if os.path.exists(repo):
-        raise BenchError(f"{repo} exists; remove it or pick another --workdir")
+    if os.path.exists(repo) and not args.reuse:
+        raise BenchError(f"{repo} exists; remove it, pick another --workdir or pass --reuse")
+    if args.reuse and not os.path.isdir(os.path.join(repo, ".git")):
+        raise BenchError(f"--reuse: {repo} is not a repository built by this script")
     try:
         return bench(args, repo)
     finally:
@@ -273,10 +280,14 @@ def bench(args, repo: str) -> int:
     base, changes = plan(args.files, args.changed)
     want = expected_findings(changes)
     renames = sum(1 for c in changes if c[0] == "R")
-    built = build_repo(repo, base, changes)
+    if getattr(args, "reuse", False):
+        how = "reused (built by an earlier run)"
+    else:
+        built = build_repo(repo, base, changes)
+        how = (f"built in {built['fast-import']:.1f} s (fast-import) + "
+               f"{built['checkout']:.1f} s (checkout)")
     print(f"repo      {args.files} files, {len(changes)} changed ({renames} renames), "
-          f"expect {want['error']} errors + {want['warning']} warnings; built in "
-          f"{built['fast-import']:.1f} s (fast-import) + {built['checkout']:.1f} s (checkout)")
+          f"expect {want['error']} errors + {want['warning']} warnings; {how}")
     r, py, guard = args.repeat, sys.executable, guard_cmd()
 
     # (a) git alone. One untimed run checks the repository is what we planned (and warms
