@@ -36,106 +36,130 @@ def parse_ignore(text: str) -> tuple[list[str], str] | None | str:
     return rules, reason
 
 
+_START = re.compile(r"[^ \t\r\n]")          # first character of a statement or comment
+_SPECIAL = re.compile(r"--|/\*|[;'\"`$]")       # what ends or hides a statement's end
+
+
 def split(text: str, path: str, first_line: int = 1, bad: list | None = None) -> list[Stmt]:
     """Statements of ``text``; comments directly above or on a statement's line carry its
-    inline ignores. ``bad`` collects (path, line, problem) for malformed ignores."""
+    inline ignores. ``bad`` collects (path, line, problem) for malformed ignores.
+
+    Lexical only: ``;`` ends a statement unless it is inside a quoted string or identifier
+    (' " `), a -- or /* */ comment or a PostgreSQL dollar quote. The scan jumps from one of
+    those characters to the next with a regular expression, so ordinary text costs nothing
+    per character in Python."""
     out: list[Stmt] = []
-    i, n = 0, len(text)
-    line = first_line
+    n = len(text)
+    line, at = first_line, 0                    # ``line`` is the line of offset ``at``
     start, start_line = 0, None
     pending: list[tuple[str, str, int]] = []    # ignores seen since the last statement
     own: list[tuple[str, str, int]] = []
-    prev_end = [0]                              # line the previous statement ended on
+    prev_end = 0                                # line the previous statement ended on
 
-    def comment(body: str, at: int) -> None:
+    def line_at(pos: int) -> int:
+        nonlocal line, at
+        line += text.count("\n", at, pos)
+        at = pos
+        return line
+
+    def comment(body: str, where: int) -> None:
         found = parse_ignore(body)
         if found is None:
             return
         if isinstance(found, str):
             if bad is not None:
-                bad.append((path, at, f"inline ignore {found}"))
+                bad.append((path, where, f"inline ignore {found}"))
             return
         rules, reason = found
-        if start_line is None and out and prev_end[0] == at:
+        if start_line is None and out and prev_end == where:
             # `DROP TABLE x; -- guard:ignore ...` on the statement's own line
             last = out[-1]
             out[-1] = Stmt(last.sql, last.line, last.path,
-                           last.ignores + tuple((r, reason, at) for r in rules))
+                           last.ignores + tuple((r, reason, where) for r in rules))
             return
         target = own if start_line is not None else pending
         for rule in rules:
-            target.append((rule, reason, at))
+            target.append((rule, reason, where))
 
     def flush(end: int) -> None:
-        nonlocal start_line, pending, own
+        nonlocal start_line, pending, own, prev_end
         sql = text[start:end].strip()
         if start_line is not None and sql:
             out.append(Stmt(sql, start_line, path, tuple(pending + own)))
-            prev_end[0] = line
+            prev_end = line_at(end)
             pending = []
         own = []
         start_line = None
 
+    i = 0
     while i < n:
-        c = text[i]
-        if c == "\n":
-            line += 1
-            i += 1
-            continue
-        if c in " \t\r":
-            i += 1
-            continue
-        if text.startswith("--", i):
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            comment(text[i + 2:end], line)
-            if start_line is None:
-                start = end
-            i = end
-            continue
-        if text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            end = n if end < 0 else end + 2
-            comment(text[i + 2:end], line)
-            line += text.count("\n", i, end)
-            if start_line is None:
-                start = end
-            i = end
-            continue
         if start_line is None:
-            start, start_line = i, line
-        if c == ";":
+            m = _START.search(text, i)
+            if m is None:
+                break
+            i = m.start()
+            if text.startswith("--", i) or text.startswith("/*", i):
+                end = _comment_end(text, i)
+                comment(text[i + 2:end], line_at(i))
+                start = i = end
+                continue
+            start, start_line = i, line_at(i)
+            continue                                # look at it again as part of a statement
+        else:
+            m = _SPECIAL.search(text, i)
+            if m is None:
+                break
+            i = m.start()
+        c = text[i]
+        if c == "-" or c == "/":                    # -- or /* inside a statement
+            end = _comment_end(text, i)
+            comment(text[i + 2:end], line_at(i))
+            i = end
+        elif c == ";":
             flush(i)
             i += 1
             start = i
-            continue
-        if c in "'\"`":
-            end = i + 1
-            while end < n:
-                if text[end] == c:
-                    if end + 1 < n and text[end + 1] == c:
-                        end += 2
-                        continue
-                    break
-                if text[end] == "\\" and c == "'" and end > 0 and text[i - 1:i] in "eE":
-                    end += 2
-                    continue
-                end += 1
-            line += text.count("\n", i, end)
-            i = end + 1
-            continue
-        if c == "$":
+        elif c == "$":
             m = _DOLLAR.match(text, i)
             if m:
                 close = text.find(m.group(0), m.end())
-                end = n if close < 0 else close + len(m.group(0))
-                line += text.count("\n", i, end)
-                i = end
-                continue
-        i += 1
+                i = n if close < 0 else close + len(m.group(0))
+            else:
+                i += 1
+        else:                                       # ' " `
+            # backslash escapes only in E'...' strings (and, as before, at offset 0)
+            escapes = c == "'" and text[i - 1:i] in "eE"
+            end = i + 1
+            while True:
+                q = text.find(c, end)
+                if escapes:
+                    b = text.find("\\", end)
+                    if b >= 0 and (q < 0 or b < q):
+                        end = b + 2
+                        continue
+                if q < 0:
+                    end = n
+                    break
+                if q + 1 < n and text[q + 1] == c:
+                    end = q + 2
+                    continue
+                end = q
+                break
+            i = end + 1
     flush(n)
     return out
 
 
+def _comment_end(text: str, i: int) -> int:
+    """Offset just past the -- or /* */ comment that starts at ``i`` (the newline ending a
+    -- comment is not part of it); an unterminated comment runs to the end."""
+    if text[i] == "-":
+        end = text.find("\n", i)
+        return len(text) if end < 0 else end
+    end = text.find("*/", i + 2)
+    return len(text) if end < 0 else end + 2
+
+
 def line_of_offset(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
+
