@@ -2,9 +2,10 @@
 statements flagged, model changes matched by a migration, and (on request) the rollback
 proven on a throwaway database.
 
-Everything on the branch is read as text: SQL is parsed by sqlglot, Python migrations by
-`ast`; nothing is imported or run, except by --verify-migrations, whose purpose is to run
-them against a throwaway database.
+Everything on the branch is read as text: SQL is parsed by guard's own parser for the
+statement forms the rules read (sqlfast.py) and by sqlglot for everything else, Python
+migrations by `ast`; nothing is imported or run, except by --verify-migrations, whose
+purpose is to run them against a throwaway database.
 """
 
 from __future__ import annotations

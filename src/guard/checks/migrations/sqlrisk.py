@@ -1,7 +1,12 @@
-"""Destructive and risky SQL, found by parsing each statement with sqlglot (a real SQL
-parser for the configured dialect), never by regular expressions.
+"""Destructive and risky SQL, found by parsing each statement with a real SQL parser for the
+configured dialect, never by regular expressions.
 
-sqlglot is imported on first use, so nothing on the pre-commit path pays for it.
+Two parsers, one result. sqlfast.py, a recursive-descent parser for exactly the statement
+forms the rules look at, reads a statement first; whatever it does not fully understand
+goes to sqlglot, imported on first use, so an ordinary migration set never loads it (and
+nothing on the pre-commit path pays for it). Both produce the same facts (see sqlfast's
+docstring) and ``analyse`` applies them; tests/test_migrations_fastsql.py proves the two
+readings agree statement by statement.
 """
 
 from __future__ import annotations
@@ -53,8 +58,8 @@ def _dialect(read: str):
 
 
 def _name(node) -> str:
-    if node is None:
-        return "?"
+    if node is None or not hasattr(node, "sql"):
+        return "?"              # sqlglot left a flag where a name was expected
     name = getattr(node, "name", None) or node.sql()
     return str(name).lower()
 
@@ -66,127 +71,150 @@ def _first_col(cols) -> str | None:
     return None
 
 
-def analyse(stmts: list[Stmt], dialect: str) -> Analysis:
-    sqlglot = _lib()
-    exp = sqlglot.exp
+def analyse(stmts: list[Stmt], dialect: str, fast: bool = True) -> Analysis:
+    """Summary, risks and parse errors of one migration part. ``fast=False`` reads every
+    statement with sqlglot (the tests compare the two)."""
+    from guard.checks.migrations import sqlfast
     read = DIALECTS.get(dialect, "postgres")
-    parser = _dialect(read)
     out = Analysis([], [], [])
     created: set[str] = set()
     indexed: set[tuple[str, str]] = set()
     fks: list[tuple[str, str, Stmt, str]] = []     # table, first column, statement, text
-
-    def risk(rule: str, message: str, stmt: Stmt) -> None:
-        out.risks.append(Risk(rule, message, stmt))
-
     for stmt in stmts:
-        try:
-            tree = next((t for t in parser.parse(stmt.sql) if t is not None), None)
-        except sqlglot.errors.ParseError as exc:
-            err = (exc.errors or [{}])[0]
-            line = stmt.line + max(int(err.get("line") or 1) - 1, 0)
-            desc = str(err.get("description") or exc).split("\n")[0]
-            out.errors.append((line, f"SQL does not parse as {read}: {desc}"))
-            out.summary.append("unparsable statement")
-            continue
-        except sqlglot.errors.SqlglotError as exc:
-            out.errors.append((stmt.line, f"SQL does not parse as {read}: {exc}"))
-            continue
-        if tree is None:
-            continue
-        if isinstance(tree, exp.Create):
-            kind = (tree.args.get("kind") or "").upper()
-            if kind == "TABLE":
-                schema = tree.this
-                table = _name(schema.this if isinstance(schema, exp.Schema) else schema)
-                created.add(table)
-                out.summary.append(f"create table {table}")
-                if isinstance(schema, exp.Schema):
-                    for col in schema.expressions:
-                        if isinstance(col, exp.ColumnDef):
-                            cname = _name(col.this)
-                            cons = [c.args.get("kind") for c in col.constraints]
-                            if any(isinstance(k, (exp.PrimaryKeyColumnConstraint,
-                                                  exp.UniqueColumnConstraint)) for k in cons):
-                                indexed.add((table, cname))
-                            if any(isinstance(k, exp.Reference) for k in cons):
-                                fks.append((table, cname, stmt, f"{table}.{cname}"))
-                        elif isinstance(col, (exp.Constraint, exp.PrimaryKey, exp.ForeignKey,
-                                              exp.UniqueColumnConstraint)):
-                            for node in col.walk():
-                                if isinstance(node, exp.ForeignKey):
-                                    first = _first_col(node.expressions)
-                                    fks.append((table, first, stmt, f"{table}({first})"))
-                                elif isinstance(node, (exp.PrimaryKey,
-                                                       exp.UniqueColumnConstraint)):
-                                    cols = node.expressions or (
-                                        node.this.expressions if isinstance(node.this, exp.Schema)
-                                        else [])
-                                    first = _first_col(cols)
-                                    if first:
-                                        indexed.add((table, first))
-            elif kind == "INDEX":
-                index = tree.this
-                table = _name(index.args.get("table"))
-                params = index.args.get("params")
-                cols = params.args.get("columns") if params is not None else []
-                first = _first_col(cols)
-                if first:
-                    indexed.add((table, first))
-                unique = bool(tree.args.get("unique"))
-                conc = bool(tree.args.get("concurrently"))
-                out.summary.append(f"create {'unique ' if unique else ''}index "
-                                   f"{_name(index.this)} on {table}")
-                if table not in created:
-                    if unique:
-                        risk("MIG111", f"unique index on existing table {table}", stmt)
-                    if read == "postgres" and not conc:
-                        risk("MIG112", f"CREATE INDEX on existing table {table} without "
-                             "CONCURRENTLY", stmt)
-            else:
-                out.summary.append(f"create {kind.lower() or 'object'} {_name(tree.this)}")
-        elif isinstance(tree, exp.Drop):
-            kind = (tree.args.get("kind") or "").upper()
-            names = [_table_label(t) for t in tree.args.get("tables") or [tree.this]]
-            out.summary.append(f"drop {kind.lower()} {', '.join(names)}")
-            if kind == "TABLE":
-                for n in names:
-                    risk("MIG101", f"DROP TABLE {n}", stmt)
-            elif kind in ("SCHEMA", "DATABASE"):
-                risk("MIG103", f"DROP {kind} {', '.join(names)}", stmt)
-        elif isinstance(tree, exp.TruncateTable):
-            names = [_name(t) for t in tree.expressions]
-            out.summary.append(f"truncate {', '.join(names)}")
-            risk("MIG104", f"TRUNCATE {', '.join(names)}", stmt)
-        elif isinstance(tree, exp.Delete):
-            table = _name(tree.this)
-            out.summary.append(f"delete from {table}")
-            if not tree.args.get("where"):
-                risk("MIG105", f"DELETE FROM {table} without WHERE deletes every row", stmt)
-        elif isinstance(tree, exp.Update):
-            table = _name(tree.this)
-            out.summary.append(f"update {table}")
-            if not tree.args.get("where"):
-                risk("MIG106", f"UPDATE {table} without WHERE rewrites every row", stmt)
-        elif isinstance(tree, exp.Insert):
-            out.summary.append(f"insert into {_name(tree.this.this if isinstance(tree.this, exp.Schema) else tree.this)}")
-        elif isinstance(tree, exp.Alter):
-            table = _name(tree.this)
-            kind = (tree.args.get("kind") or "TABLE").upper()
-            parts = []
-            for action in tree.args.get("actions") or []:
-                parts.append(_alter(action, table, kind, created, stmt, risk, fks, exp))
-            out.summary.append(f"alter {kind.lower()} {table}: {', '.join(p for p in parts if p)}")
-        elif isinstance(tree, exp.Command):
-            words = f"{tree.this} {tree.expression or ''}".split()
-            out.summary.append(" ".join(words[:3]).lower())
-        else:
-            out.summary.append(type(tree).__name__.lower())
+        facts = sqlfast.facts(stmt.sql, read) if fast else None
+        if facts is None:
+            facts = _sqlglot_facts(stmt, read)
+        for op in facts:
+            kind = op[0]
+            if kind == "S":
+                out.summary.append(op[1])
+            elif kind == "C":
+                created.add(op[1])
+            elif kind == "I":
+                indexed.add((op[1], op[2]))
+            elif kind == "F":
+                fks.append((op[1], op[2], stmt, op[3]))
+            elif kind == "R":
+                out.risks.append(Risk(op[1], op[2], stmt))
+            elif kind == "N":
+                if op[1] not in created:
+                    out.risks.append(Risk(op[2], op[3], stmt))
+            else:                                   # "E": line, problem
+                out.errors.append((op[1], op[2]))
     for table, col, stmt, text in fks:
         if (table, col) not in indexed:
-            risk("MIG113", f"foreign key {text} has no index on its column(s) in this "
-                 "migration", stmt)
+            out.risks.append(Risk("MIG113", f"foreign key {text} has no index on its "
+                                  "column(s) in this migration", stmt))
     return out
+
+
+def _sqlglot_facts(stmt: Stmt, read: str) -> list:
+    """The statement's facts (sqlfast's operations, plus ("E", line, problem) for a
+    statement that does not parse) read from sqlglot's syntax tree."""
+    sqlglot = _lib()
+    exp = sqlglot.exp
+    ops: list = []
+    try:
+        tree = next((t for t in _dialect(read).parse(stmt.sql) if t is not None), None)
+    except sqlglot.errors.ParseError as exc:
+        err = (exc.errors or [{}])[0]
+        line = stmt.line + max(int(err.get("line") or 1) - 1, 0)
+        desc = str(err.get("description") or exc).split("\n")[0]
+        return [("E", line, f"SQL does not parse as {read}: {desc}"),
+                ("S", "unparsable statement")]
+    except sqlglot.errors.SqlglotError as exc:
+        return [("E", stmt.line, f"SQL does not parse as {read}: {exc}")]
+    except Exception as exc:  # noqa: BLE001 - sqlglot's own bug on odd input: still a finding
+        return [("E", stmt.line, f"SQL does not parse as {read}: sqlglot failed on it "
+                 f"({type(exc).__name__})")]
+    if tree is None:
+        return ops
+    if isinstance(tree, exp.Create):
+        kind = (tree.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            schema = tree.this
+            table = _name(schema.this if isinstance(schema, exp.Schema) else schema)
+            ops.append(("C", table))
+            ops.append(("S", f"create table {table}"))
+            if isinstance(schema, exp.Schema):
+                for col in schema.expressions:
+                    if isinstance(col, exp.ColumnDef):
+                        cname = _name(col.this)
+                        cons = [c.args.get("kind") for c in col.constraints]
+                        if any(isinstance(k, (exp.PrimaryKeyColumnConstraint,
+                                              exp.UniqueColumnConstraint)) for k in cons):
+                            ops.append(("I", table, cname))
+                        if any(isinstance(k, exp.Reference) for k in cons):
+                            ops.append(("F", table, cname, f"{table}.{cname}"))
+                    elif isinstance(col, (exp.Constraint, exp.PrimaryKey, exp.ForeignKey,
+                                          exp.UniqueColumnConstraint)):
+                        for node in col.walk():
+                            if isinstance(node, exp.ForeignKey):
+                                first = _first_col(node.expressions)
+                                ops.append(("F", table, first, f"{table}({first})"))
+                            elif isinstance(node, (exp.PrimaryKey,
+                                                   exp.UniqueColumnConstraint)):
+                                cols = node.expressions or (
+                                    node.this.expressions if isinstance(node.this, exp.Schema)
+                                    else [])
+                                first = _first_col(cols)
+                                if first:
+                                    ops.append(("I", table, first))
+        elif kind == "INDEX":
+            index = tree.this
+            table = _name(index.args.get("table"))
+            params = index.args.get("params")
+            cols = params.args.get("columns") if params is not None else []
+            first = _first_col(cols)
+            if first:
+                ops.append(("I", table, first))
+            unique = bool(tree.args.get("unique"))
+            conc = bool(tree.args.get("concurrently"))
+            ops.append(("S", f"create {'unique ' if unique else ''}index "
+                        f"{_name(index.this)} on {table}"))
+            if unique:
+                ops.append(("N", table, "MIG111", f"unique index on existing table {table}"))
+            if read == "postgres" and not conc:
+                ops.append(("N", table, "MIG112", f"CREATE INDEX on existing table {table} "
+                            "without CONCURRENTLY"))
+        else:
+            ops.append(("S", f"create {kind.lower() or 'object'} {_name(tree.this)}"))
+    elif isinstance(tree, exp.Drop):
+        kind = (tree.args.get("kind") or "").upper()
+        names = [_table_label(t) for t in tree.args.get("tables") or [tree.this]]
+        ops.append(("S", f"drop {kind.lower()} {', '.join(names)}"))
+        if kind == "TABLE":
+            ops += [("R", "MIG101", f"DROP TABLE {n}") for n in names]
+        elif kind in ("SCHEMA", "DATABASE"):
+            ops.append(("R", "MIG103", f"DROP {kind} {', '.join(names)}"))
+    elif isinstance(tree, exp.TruncateTable):
+        names = [_name(t) for t in tree.expressions]
+        ops.append(("S", f"truncate {', '.join(names)}"))
+        ops.append(("R", "MIG104", f"TRUNCATE {', '.join(names)}"))
+    elif isinstance(tree, exp.Delete):
+        table = _name(tree.this)
+        ops.append(("S", f"delete from {table}"))
+        if not tree.args.get("where"):
+            ops.append(("R", "MIG105", f"DELETE FROM {table} without WHERE deletes every row"))
+    elif isinstance(tree, exp.Update):
+        table = _name(tree.this)
+        ops.append(("S", f"update {table}"))
+        if not tree.args.get("where"):
+            ops.append(("R", "MIG106", f"UPDATE {table} without WHERE rewrites every row"))
+    elif isinstance(tree, exp.Insert):
+        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        ops.append(("S", f"insert into {_name(target)}"))
+    elif isinstance(tree, exp.Alter):
+        table = _name(tree.this)
+        kind = (tree.args.get("kind") or "TABLE").upper()
+        parts = [_alter(action, table, ops, exp) for action in tree.args.get("actions") or []]
+        ops.append(("S", f"alter {kind.lower()} {table}: {', '.join(p for p in parts if p)}"))
+    elif isinstance(tree, exp.Command):
+        words = f"{tree.this} {tree.expression or ''}".split()
+        ops.append(("S", " ".join(words[:3]).lower()))
+    else:
+        ops.append(("S", type(tree).__name__.lower()))
+    return ops
 
 
 def _table_label(node) -> str:
@@ -197,30 +225,28 @@ def _table_label(node) -> str:
     return name.lower() or _name(node)
 
 
-def _alter(action, table, kind, created, stmt, risk, fks, exp) -> str:
+def _alter(action, table, ops, exp) -> str:
     if isinstance(action, exp.Drop):
         akind = (action.args.get("kind") or "").upper()
         names = [_name(t) for t in action.args.get("tables") or []]
         if akind == "COLUMN":
-            for n in names:
-                risk("MIG102", f"drops column {table}.{n}", stmt)
+            ops += [("R", "MIG102", f"drops column {table}.{n}") for n in names]
         return f"drop {akind.lower()} {', '.join(names)}"
     if isinstance(action, exp.AlterRename):
-        risk("MIG107", f"renames table {table} to {_name(action.this)}", stmt)
+        ops.append(("R", "MIG107", f"renames table {table} to {_name(action.this)}"))
         return f"rename to {_name(action.this)}"
     if isinstance(action, exp.RenameColumn):
         old, new = _name(action.this), _name(action.args.get("to"))
-        risk("MIG108", f"renames column {table}.{old} to {new}", stmt)
+        ops.append(("R", "MIG108", f"renames column {table}.{old} to {new}"))
         return f"rename column {old} to {new}"
     if isinstance(action, exp.AlterColumn):
         col = _name(action.this)
         if action.args.get("dtype") is not None:
-            risk("MIG109", f"changes the type of {table}.{col} to "
-                 f"{action.args['dtype'].sql()}", stmt)
+            ops.append(("R", "MIG109", f"changes the type of {table}.{col} to "
+                        f"{action.args['dtype'].sql()}"))
             return f"alter column {col} type {action.args['dtype'].sql()}"
         if action.args.get("allow_null") is False:
-            if table not in created:
-                risk("MIG110", f"sets NOT NULL on existing column {table}.{col}", stmt)
+            ops.append(("N", table, "MIG110", f"sets NOT NULL on existing column {table}.{col}"))
             return f"set not null on {col}"
         return f"alter column {col}"
     if isinstance(action, exp.ColumnDef):
@@ -231,21 +257,21 @@ def _alter(action, table, kind, created, stmt, risk, fks, exp) -> str:
         default = any(isinstance(k, (exp.DefaultColumnConstraint,
                                      exp.GeneratedAsIdentityColumnConstraint,
                                      exp.ComputedColumnConstraint)) for k in cons)
-        if not_null and not default and table not in created:
-            risk("MIG110", f"adds NOT NULL column {table}.{col} with no default", stmt)
+        if not_null and not default:
+            ops.append(("N", table, "MIG110", f"adds NOT NULL column {table}.{col} with no "
+                        "default"))
         if any(isinstance(k, exp.Reference) for k in cons):
-            fks.append((table, col, stmt, f"{table}.{col}"))
+            ops.append(("F", table, col, f"{table}.{col}"))
         return f"add column {col}"
     if isinstance(action, exp.AddConstraint):
         words = []
         for node in action.walk():
             if isinstance(node, exp.UniqueColumnConstraint):
-                if table not in created:
-                    risk("MIG111", f"unique constraint on existing table {table}", stmt)
+                ops.append(("N", table, "MIG111", f"unique constraint on existing table {table}"))
                 words.append("add unique constraint")
             elif isinstance(node, exp.ForeignKey):
                 first = _first_col(node.expressions)
-                fks.append((table, first, stmt, f"{table}({first})"))
+                ops.append(("F", table, first, f"{table}({first})"))
                 words.append("add foreign key")
         return ", ".join(words) or "add constraint"
     return type(action).__name__.lower()

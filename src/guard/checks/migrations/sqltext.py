@@ -163,3 +163,88 @@ def _comment_end(text: str, i: int) -> int:
 def line_of_offset(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
+
+# --- tokens of one statement, for the fast parser (sqlfast.py) ---------------------------
+#
+# A token is its source text. Kinds by first character: letter or _ → word; ' → string;
+# " → quoted identifier (a string in MySQL); ` → quoted identifier (MySQL, SQLite); [ →
+# quoted identifier in SQLite; E'...' → PostgreSQL escape string; $tag$...$tag$ →
+# PostgreSQL dollar-quoted string; digit or . → number; anything else → operator. A
+# quote that is not closed stays a token of one character, which no rule of the parser
+# accepts. Whitespace and comments separate tokens and are dropped; ``cuts`` holds the
+# index of each token that a comment preceded, because sqlglot reads PRIMARY KEY or
+# DOUBLE PRECISION as one keyword only when no comment splits it.
+
+# a number runs on into any letters, digits or _ glued to it (1abc, 1_000, 0x1F), so the
+# parser sees one token it does not accept rather than a number and a word
+_NUM = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[A-Za-z0-9_]*"
+_OPS = r"::|<>|!=|<=|>=|\|\||."
+_COMMON = r"[A-Za-z_][A-Za-z0-9_]*|" + _NUM + "|" + _OPS
+_STRING = r"'[^']*(?:''[^']*)*'|"                  # '' escapes a quote; \ is a character
+_QUOTED = {
+    # PostgreSQL: "ident", E'...' (no backslash: those escapes go to sqlglot)
+    "postgres": _STRING + r"""[eE]'[^'\\]*(?:''[^'\\]*)*'|[eE]'|"[^"]*(?:""[^"]*)*"|""",
+    # MySQL: "..." is a string; `ident`; a backslash in a string goes to sqlglot
+    "mysql": r"""'[^'\\]*(?:''[^'\\]*)*'|"[^"\\]*(?:""[^"\\]*)*"|`[^`]*`|""",
+    # SQLite: "ident", `ident`, [ident]
+    "sqlite": _STRING + r""""[^"]*(?:""[^"]*)*"|`[^`]*`|\[[^\]]*\]|""",
+}
+_FAST = {d: re.compile(r"[ \t\r\n]*(" + q + _COMMON + ")") for d, q in _QUOTED.items()}
+_HAS_SLOW = {"postgres": re.compile(r"--|/\*|\$"), "mysql": re.compile(r"--|/\*|#|\$"),
+             "sqlite": re.compile(r"--|/\*|\$")}
+_COMMENT = re.compile(r"--[^\n]*|/\*|#[^\n]*")
+
+
+def lex(sql: str, dialect: str) -> tuple[list[str], frozenset[int]] | None:
+    """Tokens of one statement and the indexes of the tokens a comment preceded; None when
+    the statement holds something the fast path leaves to sqlglot (a nested or unclosed
+    comment, a dollar quote that is not closed, a dollar quote outside PostgreSQL)."""
+    fast = _FAST.get(dialect)
+    if fast is None:
+        return None
+    if _HAS_SLOW[dialect].search(sql) is None:
+        return fast.findall(sql), frozenset()
+    return _lex_slow(sql, dialect, fast)
+
+
+def _lex_slow(sql: str, dialect: str, fast) -> tuple[list[str], frozenset[int]] | None:
+    toks: list[str] = []
+    cuts: set[int] = set()
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c in " \t\r\n":
+            i += 1
+            continue
+        if sql.startswith("--", i) or (c == "#" and dialect == "mysql"):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end
+            cuts.add(len(toks))
+            continue
+        if sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            if end < 0 or (dialect == "postgres" and "/*" in sql[i + 2:end]):
+                return None             # unclosed, or nested (PostgreSQL nests them)
+            i = end + 2
+            cuts.add(len(toks))
+            continue
+        if c == "$":
+            m = _DOLLAR.match(sql, i)
+            if m is None or dialect != "postgres":
+                return None
+            close = sql.find(m.group(0), m.end())
+            if close < 0:
+                return None
+            end = close + len(m.group(0))
+            toks.append(sql[i:end])
+            i = end
+            continue
+        m = fast.match(sql, i)
+        if m is None:
+            return None
+        tok = m.group(1)
+        if tok.startswith(("--", "/*")) or (tok == "#" and dialect == "mysql"):
+            return None                 # cannot happen: comments are handled above
+        toks.append(tok)
+        i = m.end()
+    return toks, frozenset(cuts)
