@@ -2,6 +2,7 @@
 the real CLI."""
 
 import json
+import os
 
 from gitrepo import backend_project, run_guard
 
@@ -270,3 +271,24 @@ def test_verify_with_nothing_new_says_so(tmp_path):
     data = check(repo)
     assert data["findings"] == []
     assert data["facts"]["migrations"]["verification"]["status"] == "nothing to verify"
+
+
+def test_loose_blobs_read_from_the_work_tree_only_when_they_hash_to_the_blob(tmp_path):
+    from gitrepo import Repo
+
+    from guard.git import Git
+    repo = Repo.init(str(tmp_path / "r"))
+    repo.commit("feat: files", {"a.sql": "SELECT 1;\n", "b.sql": "SELECT 2;\n",
+                                "c.sql": "SELECT 3;\n", "d.sql": "SELECT 4;\n"})
+    git = Git(repo.path)
+    tree = git.tree_blobs("HEAD")
+    assert git._loose(tree["a.sql"])            # just committed: loose objects
+    repo.write("b.sql", "DROP TABLE users;\n")  # edited after the commit
+    os.remove(os.path.join(repo.path, "c.sql"))
+    os.symlink("a.sql", os.path.join(repo.path, "c.sql"))   # replaced by a symlink
+    os.remove(os.path.join(repo.path, "d.sql"))             # deleted
+    got = git.blobs_at({p: tree[p] for p in ("a.sql", "b.sql", "c.sql", "d.sql")})
+    assert got == {"a.sql": b"SELECT 1;\n", "b.sql": b"SELECT 2;\n", "c.sql": b"SELECT 3;\n",
+                   "d.sql": b"SELECT 4;\n"}
+    assert git._worktree_blob("a.sql", tree["a.sql"]) == b"SELECT 1;\n"
+    assert [git._worktree_blob(p, tree[p]) for p in ("b.sql", "c.sql", "d.sql")] == [None] * 3

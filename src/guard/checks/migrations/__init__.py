@@ -83,12 +83,9 @@ def _reader(ctx, rev: str, tree: dict[str, str]):
     cache: dict[str, bytes] = {}
 
     def blobs_of(paths: list[str]) -> dict[str, bytes]:
-        want = [p for p in paths if p in tree and p not in cache]
+        want = {p: tree[p] for p in paths if p in tree and p not in cache}
         if want:
-            got = ctx.git.read_blobs([tree[p] for p in want])
-            for p in want:
-                if tree[p] in got:
-                    cache[p] = got[tree[p]]
+            cache.update(ctx.git.blobs_at(want))
         return {p: cache[p] for p in paths if p in cache}
     return blobs_of
 
