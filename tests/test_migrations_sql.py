@@ -292,3 +292,21 @@ def test_loose_blobs_read_from_the_work_tree_only_when_they_hash_to_the_blob(tmp
                    "d.sql": b"SELECT 4;\n"}
     assert git._worktree_blob("a.sql", tree["a.sql"]) == b"SELECT 1;\n"
     assert [git._worktree_blob(p, tree[p]) for p in ("b.sql", "c.sql", "d.sql")] == [None] * 3
+
+
+def test_detection_lists_candidate_names_whatever_the_pathspec_environment(tmp_path):
+    """Without guard.migrations.path, git lists only the names detection can use (wildcard
+    pathspecs); a GIT_*_PATHSPECS variable in the environment must not change what is found."""
+    base = dict(GOLANG_BASE, **{"services/billing/db/migrations/0001_a.up.sql": "SELECT 1;\n",
+                                "services/billing/db/migrations/0001_a.down.sql": "SELECT 1;\n",
+                                "src/api/orders.py": "x = 1\n"})
+    repo = project(tmp_path, base)
+    repo.commit("feat(db): truncate", {"db/migrations/0003_t.up.sql": "TRUNCATE users;\n",
+                                       "services/billing/db/migrations/0001_a.up.sql":
+                                           "SELECT 2;\n"})
+    want = rules(check(repo))
+    assert ("MIG008", "db/migrations/0003_t.up.sql") in want
+    assert ("MIG001", "services/billing/db/migrations/0001_a.up.sql") in want
+    for var in ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS",
+                "GIT_ICASE_PATHSPECS"):
+        assert rules(check(repo, env={var: "1"})) == want, var

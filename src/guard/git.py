@@ -239,17 +239,25 @@ class Git:
             return []
         return [_decode(p) for p in proc.stdout.split(b"\0") if p]
 
-    def tree_blobs(self, rev: str, folders: Sequence[str] = ()) -> dict[str, str]:
+    def tree_blobs(self, rev: str, folders: Sequence[str] = (),
+                   names: Sequence[str] = ()) -> dict[str, str]:
         """path → blob id of every regular file at ``rev`` (``"INDEX"``: the staged tree),
-        optionally only under ``folders``. One process, NUL-separated."""
-        spec = [f.rstrip("/") for f in folders if f.rstrip("/")] or ["."]
-        if rev == "INDEX":
-            proc = self.run(["ls-files", "-s", "-z", "--", *spec], check=False)
-        else:
-            proc = self.run(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *spec],
-                            check=False)
+        optionally only under ``folders``, or (instead) only the paths matching the git
+        wildcard pathspecs ``names`` (`*` matches across `/`). One process, NUL-separated."""
+        proc = self.run(self._tree_args(rev, folders, names), check=False)
+        return self._parse_tree(proc, rev, names)
+
+    @staticmethod
+    def _parse_tree(proc, rev: str, names: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         if proc.returncode != 0:
+            return out
+        if names and rev != "INDEX":   # diff-tree from the empty tree: `:000000 mode 0 sha A`
+            parts = proc.stdout.split(b"\0")
+            for i in range(0, len(parts) - 1, 2):
+                fields = parts[i].split()
+                if len(fields) >= 4 and fields[1].startswith(b"100"):
+                    out[_decode(parts[i + 1])] = fields[3].decode()
             return out
         for rec in proc.stdout.split(b"\0"):
             if not rec:
@@ -338,6 +346,18 @@ class Git:
         finally:
             os.close(fd)
         return data if _blob_id(data, len(sha)) == sha else None
+
+    @staticmethod
+    def _tree_args(rev: str, folders: Sequence[str], names: Sequence[str]) -> list[str]:
+        spec = [f.rstrip("/") for f in folders if f.rstrip("/")] or ["."]
+        if rev == "INDEX":
+            return ["ls-files", "-s", "-z", "--", *(names or spec)]
+        if names:
+            # ls-tree takes no wildcards; a diff from the empty tree does, and git (not
+            # Python) then drops the other 100,000 paths of a large tree
+            return ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", EMPTY_TREE, rev,
+                    "--", *names]
+        return ["ls-tree", "-r", "-z", "--full-tree", rev, "--", *spec]
 
     def last_commit_touching(self, rev_range: str, path: str) -> str | None:
         """The newest commit of ``rev_range`` that changed ``path`` (None if none did)."""
@@ -522,6 +542,9 @@ def _git_env(foreign: bool = False) -> dict[str, str]:
         # Working on another repository (demo, tests) from inside a hook: inherited GIT_DIR,
         # GIT_INDEX_FILE, GIT_WORK_TREE would point git at the wrong repository.
         env = {k: v for k, v in env.items() if not k.startswith("GIT_")}
+    for name in ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS",
+                 "GIT_ICASE_PATHSPECS"):
+        env.pop(name, None)         # guard's pathspecs mean what guard wrote
     env["LC_ALL"] = "C"             # stable messages to match on
     env["GIT_OPTIONAL_LOCKS"] = "0"  # never take the index lock from a hook
     env.pop("GIT_EXTERNAL_DIFF", None)

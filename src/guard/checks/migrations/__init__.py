@@ -90,13 +90,19 @@ def _reader(ctx, rev: str, tree: dict[str, str]):
     return blobs_of
 
 
+def listing(settings) -> tuple[list[str], tuple[str, ...]]:
+    """(folders, name patterns) of the tree listings: the configured folder whole, else the
+    files detection can use anywhere."""
+    return ([settings.path], ()) if settings.path else ([], detect.CANDIDATES)
+
+
 def run(ctx) -> Iterator[Finding]:
     from guard.checks.migrations_spec import Settings
     settings = ctx.settings("migrations") or Settings()
     git = ctx.git
-    folders = [settings.path] if settings.path else []
-    head_tree = git.tree_blobs(ctx.head, folders)
-    base_tree = git.tree_blobs(ctx.merge_base, folders) if ctx.merge_base else {}
+    folders, names = listing(settings)
+    head_tree = git.tree_blobs(ctx.head, folders, names)
+    base_tree = git.tree_blobs(ctx.merge_base, folders, names) if ctx.merge_base else {}
     places = detect.find(set(head_tree) | set(base_tree), path=settings.path,
                          framework=settings.framework, hinted=settings.hinted_framework)
     head_read, base_read = _reader(ctx, ctx.head, head_tree), _reader(ctx, ctx.merge_base,

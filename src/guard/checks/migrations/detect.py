@@ -14,6 +14,15 @@ DJANGO_NAME = re.compile(r"^\d{4,}_\w+\.py$")
 SQLISH_FOLDER = re.compile(r"(^|/)(migrations?|migrate|db|sql|schema)$|migrat", re.I)
 
 
+# Every file find() and the index/load functions of each framework look at, as git wildcard
+# pathspecs (`*` also matches `/`): SQL files (plain SQL, Prisma, Drizzle), Alembic's env.py /
+# script.py.mako and its versions/ folder, Django's migrations/ folders, Drizzle's journal,
+# Prisma's lock file. A superset is harmless; with no guard.migrations.path, git lists only
+# these instead of every file of the tree.
+CANDIDATES = ("*.sql", "*env.py", "*script.py.mako", "*versions/*.py", "*migrations/*.py",
+              "*_journal.json", "*migration_lock.toml")
+
+
 @dataclass(frozen=True)
 class Place:
     framework: str
