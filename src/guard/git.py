@@ -243,8 +243,18 @@ class Git:
                    names: Sequence[str] = ()) -> dict[str, str]:
         """path → blob id of every regular file at ``rev`` (``"INDEX"``: the staged tree),
         optionally only under ``folders``, or (instead) only the paths matching the git
-        wildcard pathspecs ``names`` (`*` matches across `/`). One process, NUL-separated."""
-        proc = self.run(self._tree_args(rev, folders, names), check=False)
+        wildcard pathspecs ``names`` (`*` matches across `/`). One process, NUL-separated.
+        A listing started by prefetch_tree_blobs with the same arguments is collected."""
+        memo = self.__dict__.setdefault("_tree_memo", {})
+        key = (rev, tuple(folders), tuple(names))
+        known = memo.get(key)
+        if isinstance(known, dict):
+            return dict(known)
+        proc = known.collect(check=False) if known is not None else \
+            self.run(self._tree_args(rev, folders, names), check=False)
+        if known is not None:
+            memo[key] = self._parse_tree(proc, rev, names)
+            return dict(memo[key])
         return self._parse_tree(proc, rev, names)
 
     @staticmethod
@@ -358,6 +368,22 @@ class Git:
             return ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", EMPTY_TREE, rev,
                     "--", *names]
         return ["ls-tree", "-r", "-z", "--full-tree", rev, "--", *spec]
+
+    def prefetch_tree_blobs(self, rev: str, folders: Sequence[str] = (),
+                            names: Sequence[str] = ()) -> None:
+        """Start tree_blobs' listing in the background; tree_blobs collects it (and keeps
+        the answer for this run)."""
+        memo = self.__dict__.setdefault("_tree_memo", {})
+        key = (rev, tuple(folders), tuple(names))
+        if key not in memo:
+            memo[key] = Background(self._tree_args(rev, folders, names), cwd=self.root)
+
+    def remember_tree_blobs(self, rev: str, folders: Sequence[str], names: Sequence[str],
+                            tree: dict[str, str]) -> None:
+        """What tree_blobs(rev, folders, names) answers in this run, worked out by the
+        caller (a superset of the matching files is fine where ``names`` is)."""
+        self.__dict__.setdefault("_tree_memo", {})[(rev, tuple(folders), tuple(names))] = \
+            dict(tree)
 
     def last_commit_touching(self, rev_range: str, path: str) -> str | None:
         """The newest commit of ``rev_range`` that changed ``path`` (None if none did)."""
@@ -483,19 +509,22 @@ class Git:
             values += [_decode(v).strip() for v in rec.split(b"\x01") if v.strip()]
         return values
 
-    def untracked_as_changes(self) -> list[Change]:
-        """Untracked, not-ignored files of the working tree, as additions."""
-        proc = self.run(["ls-files", "--others", "--exclude-standard", "-z", "--full-name"])
+    def untracked_as_changes(self, paths: Sequence[str] | None = None) -> list[Change]:
+        """Untracked, not-ignored files of the working tree (or ``paths``, already listed),
+        as additions."""
+        if paths is None:
+            proc = self.run(["ls-files", "--others", "--exclude-standard", "-z", "--full-name"])
+            paths = [_decode(raw) for raw in proc.stdout.split(b"\0") if raw]
         out = []
-        for raw in proc.stdout.split(b"\0"):
-            if not raw:
-                continue
-            path = _decode(raw)
+        for path in paths:
             mode = MODE_SYMLINK if os.path.islink(os.path.join(self.root, path)) else "100644"
             out.append(Change("A", path, None, "000000", mode, ZERO_SHA, ZERO_SHA))
         return out
 
     def status_porcelain(self) -> list[tuple[str, str]]:
+        known = self.__dict__.get("_status_memo")
+        if known is not None:
+            return list(known)
         proc = self.run(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
         out, parts, i = [], proc.stdout.split(b"\0"), 0
         while i < len(parts):
@@ -508,6 +537,101 @@ class Git:
                 i += 1  # the origin path follows
             out.append((code, path))
         return out
+
+    def remember_status(self, entries: Sequence[tuple[str, str]]) -> None:
+        """What status_porcelain would answer, from a scan the caller already made."""
+        self.__dict__["_status_memo"] = list(entries)
+
+    # -- the working tree, scanned once (the agent Stop hook) ------------------------------
+    def untracked_files(self, listed: Sequence[str]) -> list[str]:
+        """`status --untracked-files=normal` lists a wholly untracked folder as `dir/`; this
+        is the list `ls-files --others` gives (each file; a nested repository stays `dir/`),
+        in git's order (by bytes). Only the folders are listed again."""
+        folders = [p for p in listed if p.endswith("/")]
+        files = [p for p in listed if not p.endswith("/")]
+        if folders:
+            args = ["ls-files", "--others", "--exclude-standard", "-z", "--full-name"]
+            if len(folders) <= PATHSPEC_MAX:
+                args += ["--", *(":(literal)" + f for f in folders)]
+            else:            # too many to name: list everything once instead
+                files = []
+            proc = self.run(args)
+            files += [_decode(raw) for raw in proc.stdout.split(b"\0") if raw]
+        return sorted(files, key=encode_path)
+
+    def diff_worktree(self, old: str, paths: Sequence[str]) -> list[Change]:
+        """``diff(old, None)`` limited to ``paths`` (at least one): the same entries, renames
+        included, whenever every path that differs between ``old`` and the working tree is
+        among them. git then reads the index and looks at those files only."""
+        if not paths:
+            raise ValueError("diff_worktree needs at least one path")
+        args = self._diff_args(old, None, False) + [":(literal)" + p for p in paths]
+        return parse_raw_diff(self.run(args).stdout)
+
+
+# a command line naming more paths than this lists everything instead (git matches each
+# pathspec against each index entry; the kernel caps the argument list)
+PATHSPEC_MAX = 1000
+
+
+class StatusEntry(NamedTuple):
+    """A tracked path that differs from HEAD, in the index or the working tree."""
+    code: str                 # XY as `--porcelain=v1` writes it (" " = unchanged)
+    path: str
+    orig_path: str | None     # renamed or copied in the index: its path at HEAD
+    submodule: bool
+    index_sha: str            # the object id staged for ``path`` (ZERO_SHA: none, unmerged)
+    head_mode: str | None     # the mode and object id at HEAD of ``orig_path or path``
+    head_sha: str | None      # ("000000": not at HEAD; None: unmerged, stages instead)
+    worktree_mode: str | None
+
+
+class WorktreeStatus(NamedTuple):
+    entries: list[StatusEntry]
+    untracked: list[str]      # as --untracked-files=normal lists them (`dir/` = all of it)
+
+
+# One scan of the working tree: index against HEAD, work tree against index, untracked files.
+# --untracked-files=normal, the mode of a plain `git status`: git's untracked cache (when the
+# index carries one, see README "Design notes") only serves the mode it was written in.
+# --ignore-submodules=none: every submodule change is seen, as `diff --ignore-submodules=none`
+# sees it.
+STATUS_ARGS = ("status", "--porcelain=v2", "-z", "--untracked-files=normal",
+               "--ignore-submodules=none")
+
+
+def start_status(path: str) -> "Background":
+    """STATUS_ARGS, started now at ``path`` (any folder of the work tree)."""
+    return Background(STATUS_ARGS, cwd=path)
+
+
+def parse_status_v2(raw: bytes) -> WorktreeStatus:
+    """`git status --porcelain=v2 -z`: `1 XY sub mH mI mW hH hI path`, `2 XY sub mH mI mW hH
+    hI Xscore path\0origPath`, `u XY sub m1 m2 m3 mW h1 h2 h3 path`, `? path`."""
+    entries: list[StatusEntry] = []
+    untracked: list[str] = []
+    parts, i = raw.split(b"\0"), 0
+    while i < len(parts):
+        rec = parts[i]
+        i += 1
+        kind = rec[:1]
+        if kind == b"?":
+            untracked.append(_decode(rec[2:]))
+        elif kind in (b"1", b"2", b"u"):
+            fields = rec.split(b" ", {b"1": 8, b"2": 9, b"u": 10}[kind])
+            code = _decode(fields[1]).replace(".", " ")
+            orig = None
+            if kind == b"2":
+                orig = _decode(parts[i])
+                i += 1
+            merged = kind != b"u"
+            entries.append(StatusEntry(code, _decode(fields[-1]), orig,
+                                       not fields[2].startswith(b"N"),
+                                       fields[7].decode() if merged else ZERO_SHA,
+                                       fields[3].decode() if merged else None,
+                                       fields[6].decode() if merged else None,
+                                       fields[5 if merged else 6].decode()))
+    return WorktreeStatus(entries, untracked)
 
 
 def parse_raw_diff(raw: bytes) -> list[Change]:
@@ -605,6 +729,47 @@ def start_git(args: Sequence[str], *, cwd: str) -> Callable[[], subprocess.Compl
                              hint="run the command by hand to see why")
         return done
     return collect
+
+
+class Background:
+    """A git command started now and collected later; a thread drains its pipes, so git never
+    waits on a full pipe while guard works on the other core."""
+
+    def __init__(self, args: Sequence[str], *, cwd: str) -> None:
+        import threading
+
+        self.args = list(args)
+        try:
+            self.proc = subprocess.Popen(["git", *self.args], cwd=cwd, env=_git_env(),
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE)
+        except FileNotFoundError:
+            if not os.path.isdir(cwd):
+                raise GuardError("no such folder", path=cwd,
+                                 hint="run guard inside a git repository") from None
+            raise GuardError("git is not installed or not on PATH",
+                             hint="install git and run guard again") from None
+        self._out: list[bytes] = []
+        self._reader = threading.Thread(target=lambda: self._out.extend(self.proc.communicate()),
+                                        daemon=True)
+        self._reader.start()
+
+    def collect(self, *, check: bool = True) -> subprocess.CompletedProcess:
+        self._reader.join()
+        done = subprocess.CompletedProcess(["git", *self.args], self.proc.returncode,
+                                           *(self._out or [b"", b""]))
+        if check and done.returncode != 0:
+            err = _decode(done.stderr).strip().splitlines()
+            raise GuardError(f"`git {' '.join(self.args[:3])}` failed: "
+                             f"{err[-1] if err else done.returncode}",
+                             hint="run the command by hand to see why")
+        return done
+
+    def cancel(self) -> None:
+        """Stop it if it still runs (an early answer needs no result)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self._reader.join()
 
 
 def probe(path: str) -> tuple[Git, str, str | None] | None:

@@ -354,39 +354,9 @@ def _agent_type(event: dict) -> str | None:
 def stop(event: dict, role: str | None, *, limit: int = 20) -> Answer:
     if event.get("stop_hook_active") is True:
         return Answer(ALLOW)
-    from guard import context, engine, git as gitmod, registry
-    from guard.errors import GuardError
-    from guard.report import render
+    from guard.agent import stop as stop_hook    # one scan of the working tree (see there)
 
-    cwd = event.get("cwd") if isinstance(event.get("cwd"), str) and event.get("cwd") \
-        else os.getcwd()
-    try:
-        git = gitmod.open_repo(cwd)
-    except GuardError as exc:
-        return Answer(ALLOW, stderr=f"guard: notice: nothing checked — {exc.one_line()}\n")
-    if not git.has_commits():
-        return Answer(ALLOW, stderr="guard: notice: nothing checked — the repository has no "
-                                    "commit yet\n")
-    env = dict(os.environ)
-    try:
-        base, _origin = context.choose_base(git, context.Options(), git.current_branch(), env)
-        git.resolve(base, what="base")
-    except GuardError as exc:
-        return Answer(ALLOW, stderr=f"guard: notice: stop not checked — {exc.one_line()}\n")
-    options = context.Options(repo=git.root, base=base, role=role, worktree=True,
-                              agent_name=_agent_type(event))
-    try:
-        ctx = context.build(options, env)
-    except context.NoRoleError as exc:
-        return Answer(ALLOW, stderr=f"guard: notice: stop not checked — {exc.one_line()}\n")
-    checks = [c for c in registry.STOP_CHECKS if c in registry.CHECKS]
-    report = engine.run(ctx, checks, fail_on="error", with_commits=False)
-    if not report.failed:
-        return Answer(ALLOW)
-    text = render("agent", report, limit=limit)
-    intro = ("guard: not done yet — the branch plus the working tree break the role's "
-             "contract. Fix each error below (the part after → says how), then finish.\n")
-    return Answer(BLOCK, stderr=intro + text)
+    return stop_hook.answer(event, role, _agent_type(event), limit=limit)
 
 
 def answer(raw: bytes, role: str | None) -> Answer:
