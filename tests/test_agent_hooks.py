@@ -520,3 +520,36 @@ def test_typo_in_the_hook_command_line_does_not_block(tmp_path):
     from gitrepo import run_guard
     res = run_guard("hook", "claude", "--rol", "backend", cwd=str(tmp_path), input="{}")
     assert res.code == 1 and "guard: error:" in res.err
+
+
+@pytest.mark.parametrize("args, role", [
+    (["hook", "claude"], None), (["hook", "claude", "--role", "frontend"], "frontend"),
+    (["hook", "claude", "--role=frontend"], "frontend"),
+    (["hook", "claude", "--role"], False), (["hook", "claude", "--role="], False),
+    (["hook", "claude", "--role", "-x"], False), (["hook", "claude", "--rol", "x"], False),
+    (["hook", "claude", "--help"], False), (["--debug", "hook", "claude"], False),
+    (["hook", "commit-msg", "f"], False), (["check"], False), ([], False)])
+def test_console_sends_only_plain_hook_command_lines_past_click(args, role):
+    from guard.console import hook_role
+    assert hook_role(args) == role
+
+
+def test_hook_answers_without_importing_click_and_as_click_would(repo):
+    """`guard hook claude` is on every tool call: no command-line framework import; the
+    same answers as through guard.cli."""
+    payload = json.dumps(event("pre_tool_use_edit", repo.path))
+    code = ("import sys\nfrom guard.{mod} import main\nrc = main({args!r})\n"
+            "print('CLICK', 'click' in sys.modules, 'RC', rc, file=sys.stderr)\n")
+    import subprocess
+    import sys
+
+    from gitrepo import git_env
+    for args in (["hook", "claude"], ["hook", "claude", "--role=frontend"]):
+        got = {}
+        for mod in ("console", "cli"):
+            proc = subprocess.run([sys.executable, "-c", code.format(mod=mod, args=args)],
+                                  input=payload, capture_output=True, text=True,
+                                  cwd=repo.path, env=git_env())
+            got[mod] = proc.stderr
+        assert got["console"].endswith("CLICK False RC %d\n" % (2 if len(args) == 2 else 0))
+        assert got["console"].replace("CLICK False", "CLICK True") == got["cli"]

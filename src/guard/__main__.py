@@ -1,3 +1,3 @@
-from guard.cli import main
+from guard.console import main
 
 raise SystemExit(main())

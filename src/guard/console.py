@@ -1,0 +1,36 @@
+"""The `guard` command's entry point.
+
+Claude Code runs `guard hook claude` on every tool call and every stop, where each
+millisecond counts; the command-line framework (click, ~25 ms to import) has nothing to do
+for it. Exactly `guard hook claude`, `... --role NAME` and `... --role=NAME` go straight to
+the hook; every other command line (including options click would reject or explain, such
+as `--help`) goes to guard.cli, unchanged.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    role = hook_role(args)
+    if role is not False:
+        from guard.agent import claude
+        return claude.main(role=role)
+    from guard.cli import main as cli_main
+    return cli_main(argv)
+
+
+def hook_role(args: list[str]) -> str | None | bool:
+    """The role of a plain `hook claude` command line (None: no --role), else False."""
+    if args[:2] != ["hook", "claude"]:
+        return False
+    rest = args[2:]
+    if not rest:
+        return None
+    if len(rest) == 2 and rest[0] == "--role" and rest[1] and not rest[1].startswith("-"):
+        return rest[1]
+    if len(rest) == 1 and rest[0].startswith("--role=") and len(rest[0]) > len("--role="):
+        return rest[0][len("--role="):]
+    return False
