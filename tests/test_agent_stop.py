@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
-from gitrepo import backend_project, run_guard
+from gitrepo import backend_project, git_env, run_guard
 
 from guard import context, engine, git as gitmod, registry
 from guard.agent import stop
@@ -234,3 +235,21 @@ def test_hook_through_the_command_line_blocks_with_every_check(tmp_path):
                    agent_type="engineering-backend")
     res = run_guard("hook", "claude", cwd=repo.path, input=json.dumps(payload))
     assert res.code == 2 and res.err == stop.INTRO + render("agent", ref, limit=20)
+
+
+def test_stop_imports_nothing_heavy(tmp_path):
+    """The Stop hook runs the static checks only: no contract tooling, no SQL parser when no
+    migration is new, no command-line framework."""
+    repo = backend_project(str(tmp_path / "p"), extra=BASE_FILES)
+    repo.commit("feat(api): notes", {"src/api/notes.py": "NOTE = 'changed'\n"})
+    repo.write("src/api/wip.py", "x = 1\n")
+    payload = json.dumps({"hook_event_name": "Stop", "cwd": repo.path,
+                          "stop_hook_active": False})
+    code = ("import sys\nfrom guard.console import main\nrc = main(['hook', 'claude'])\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('schemathesis', "
+            "'hypothesis', 'openapi_spec_validator', 'sqlglot', 'click', 'junit_xml'))\n"
+            "print('RC', rc, 'HEAVY', heavy, file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], input=payload, capture_output=True,
+                          text=True, cwd=repo.path, env=git_env())
+    assert proc.stderr.endswith("RC 2 HEAVY []\n"), proc.stderr
+    assert "COMMIT012" in proc.stderr
