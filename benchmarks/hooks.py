@@ -5,11 +5,14 @@ Builds the same repository as benchmarks/scope.py (its generator, imported), wit
 branch of a realistic size (20 changed files by default) plus a few uncommitted and untracked
 files, then times `guard hook claude` end to end as Claude Code runs it: a fresh process with
 the event JSON on stdin. Every run's exit code (and for blocks, the rule in the message) is
-checked outside the clock. Baselines side by side: interpreter start-up, `guard --help`, and
-`git status` (what any Stop hook must at least pay on this repository). Target: each hook
-well under 200 ms. See benchmarks/README.md.
+checked outside the clock. Baselines side by side, in the same rounds: interpreter start-up,
+`guard --help`, a plain `git status --porcelain`, and the very status command the Stop hook
+runs (its floor). Then the same Stop figures and floors again with git's untracked cache
+switched on (`core.untrackedCache`). Target: each hook well under 200 ms. See
+benchmarks/README.md.
 
-    python benchmarks/hooks.py [--files N] [--changed N] [--repeat N] [--workdir DIR] [--keep]
+    python benchmarks/hooks.py [--files N] [--changed N] [--repeat N] [--workdir DIR [--reuse]]
+                               [--keep] [--strict]
 """
 
 from __future__ import annotations
@@ -74,16 +77,51 @@ def timed_stdin(name, cmd, cwd, repeat, payload: bytes | None, verify=None, **kw
     children used: on a busy machine wall time mostly measures the queue, CPU time does not."""
     times, cpu = [], []
     for _ in range(repeat):
-        before = _cpu()
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, env=sc.ENV, input=payload, check=False,
-                              **(kw or {"capture_output": True}))
-        times.append(time.perf_counter() - start)
-        cpu.append(_cpu() - before)
-        if verify:
-            verify(proc)
+        wall, used = run_once(cmd, cwd, payload, verify, **kw)
+        times.append(wall)
+        cpu.append(used)
     CPU[name] = cpu
     return times
+
+
+def run_once(cmd, cwd, payload: bytes | None, verify=None, env=None, **kw):
+    before = _cpu()
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env or sc.ENV, input=payload, check=False,
+                          **(kw or {"capture_output": True}))
+    wall = time.perf_counter() - start
+    used = _cpu() - before
+    if verify:
+        verify(proc)
+    return wall, used
+
+
+def rounds(measurements, cwd, repeat, tag: str) -> dict[str, list[float]]:
+    """Each measurement once per round, ``repeat`` rounds: the figures compared side by side
+    share the machine's ups and downs instead of meeting them one after another. Named
+    "<name> [<tag>]"."""
+    t: dict[str, list[float]] = {f"{name} [{tag}]": [] for name, *_ in measurements}
+    for key in t:
+        CPU[key] = []
+    for _ in range(repeat):
+        for name, cmd, payload, verify, kw in measurements:
+            wall, used = run_once(cmd, cwd, payload, verify, **kw)
+            t[f"{name} [{tag}]"].append(wall)
+            CPU[f"{name} [{tag}]"].append(used)
+    return t
+
+
+def table(t: dict[str, list[float]], runs: int, title: str) -> None:
+    print(f"\n{title + ' (' + str(runs) + ' runs)':<46}{'wall med':>9}{'min':>8}{'max':>8}"
+          f"{'cpu med':>9}")
+    for name, values in t.items():
+        print(f"{name:<46}{statistics.median(values) * 1000:>7.0f}ms"
+              f"{min(values) * 1000:>6.0f}ms{max(values) * 1000:>6.0f}ms"
+              f"{statistics.median(CPU[name]) * 1000:>7.0f}ms")
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> int:
@@ -93,14 +131,20 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--workdir")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="measure DIR/repo of an earlier --workdir run instead of building it")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args()
+    if args.reuse and not args.workdir:
+        ap.error("--reuse needs --workdir")
     for key, value in sc.machine():
         print(f"{key:<9} {value}")
     workdir = args.workdir or tempfile.mkdtemp(prefix="guard-hooks-bench-")
     repo = os.path.join(os.path.abspath(workdir), "repo")
-    if os.path.exists(repo):
-        raise sc.BenchError(f"{repo} exists; remove it or pick another --workdir")
+    if os.path.exists(repo) and not args.reuse:
+        raise sc.BenchError(f"{repo} exists; remove it, pick another --workdir or pass --reuse")
+    if args.reuse and not os.path.isdir(os.path.join(repo, ".git")):
+        raise sc.BenchError(f"--reuse: {repo} is not a repository built by this script")
     try:
         return bench(args, repo)
     finally:
@@ -111,22 +155,39 @@ def main() -> int:
 
 
 def bench(args, repo: str) -> int:
-    base, changes = sc.plan(args.files, args.changed)
-    built = sc.build_repo(repo, base, changes)
-    # uncommitted work, as an agent leaves it mid-task: one modified owned file, one
-    # untracked file in a forbidden folder (the Stop hook must see both)
-    owned = next(p for p in base if p.startswith("src/api/"))
-    with open(os.path.join(repo, owned), "a", encoding="utf-8") as fh:
-        fh.write("# edited, not committed\n")
-    with open(os.path.join(repo, "src/components/Untracked.tsx"), "w", encoding="utf-8") as fh:
-        fh.write("export {}\n")
-    print(f"repo      {args.files} files; branch {sc.BRANCH} with {len(changes)} changed "
-          f"file(s) plus 1 modified and 1 untracked file; built in "
-          f"{built['fast-import']:.1f} s + {built['checkout']:.1f} s")
-    r, guard = args.repeat, sc.guard_cmd() + ["hook", "claude"]
-    # warm the page cache and git's index once (every later run is warm too)
-    sc.run(["git", "status", "--porcelain"], repo)
+    from guard.git import STATUS_ARGS      # the Stop hook's one scan of the working tree
 
+    base, changes = sc.plan(args.files, args.changed)
+    owned = next(p for p in base if p.startswith("src/api/"))
+    if args.reuse:
+        how = "reused (built by an earlier run)"
+        # the first phase runs without git's untracked cache, as a fresh clone has none
+        subprocess.run(["git", "config", "--unset", "core.untrackedCache"], cwd=repo,
+                       env=sc.ENV, capture_output=True, check=False)
+        sc.run(["git", "update-index", "--no-untracked-cache"], repo)
+    else:
+        built = sc.build_repo(repo, base, changes)
+        how = f"built in {built['fast-import']:.1f} s + {built['checkout']:.1f} s"
+        # uncommitted work, as an agent leaves it mid-task: one modified owned file, one
+        # untracked file in a forbidden folder (the Stop hook must see both)
+        with open(os.path.join(repo, owned), "a", encoding="utf-8") as fh:
+            fh.write("# edited, not committed\n")
+        with open(os.path.join(repo, "src/components/Untracked.tsx"), "w",
+                  encoding="utf-8") as fh:
+            fh.write("export {}\n")
+    status = sc.run(["git", "status", "--porcelain"], repo).stdout.decode()
+    if status.splitlines() != [f" M {owned}", "?? src/components/Untracked.tsx"]:
+        raise sc.BenchError(f"the working tree is not as planned: {status!r}")
+    print(f"repo      {args.files} files; branch {sc.BRANCH} with {len(changes)} changed "
+          f"file(s) plus 1 modified and 1 untracked file; {how}")
+    r, guard = args.repeat, sc.guard_cmd() + ["hook", "claude"]
+    # (the status above warmed the page cache and git's index: every later run is warm too)
+
+    stop = ("Stop, branch + working tree (block)", event(repo, "Stop", stop_hook_active=False),
+            expect(2, "SCOPE001"))
+    subagent = ("SubagentStop, checked (block)",
+                event(repo, "SubagentStop", stop_hook_active=False,
+                      agent_type="engineering-backend"), expect(2, "COMMIT012"))
     cases = [
         ("PreToolUse Write, owned (allow)", write(repo, "src/api/orders/new_handler.py"),
          expect(0)),
@@ -137,8 +198,6 @@ def bench(args, repo: str) -> int:
         ("PreToolUse Bash, no write target", bash(repo, "pytest -q tests/api"), expect(0)),
         ("PreToolUse Bash, redirect (block)",
          bash(repo, "npm run build > deploy/build.log 2>&1"), expect(2, "SCOPE001")),
-        ("Stop, branch + working tree (block)", event(repo, "Stop", stop_hook_active=False),
-         expect(2, "SCOPE001")),
         ("SubagentStop, stop_hook_active", event(repo, "SubagentStop", stop_hook_active=True,
                                                   agent_type="engineering-backend"),
          expect(0)),
@@ -147,27 +206,56 @@ def bench(args, repo: str) -> int:
     for name, payload, verify in cases:
         t[name] = timed_stdin(name, guard, repo, r, payload, verify)
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    t["python -c pass"] = timed_stdin("python -c pass", [sys.executable, "-c", "pass"], repo,
-                                      r, None, **quiet)
     t["guard --help"] = timed_stdin("guard --help", sc.guard_cmd() + ["--help"], repo, r, None,
                                     **quiet)
-    t["git status --porcelain"] = timed_stdin("git status --porcelain",
-                                              ["git", "status", "--porcelain"], repo, r, None,
-                                              **quiet)
+    table(t, r, "hooks")
 
-    print(f"\n{'measurement (' + str(r) + ' runs)':<40}{'wall med':>9}{'min':>8}{'max':>8}"
-          f"{'cpu med':>9}")
-    for name, values in t.items():
-        print(f"{name:<40}{statistics.median(values) * 1000:>7.0f}ms"
-              f"{min(values) * 1000:>6.0f}ms{max(values) * 1000:>6.0f}ms"
-              f"{statistics.median(CPU[name]) * 1000:>7.0f}ms")
+    # the Stop hook against its floor, in the same rounds: interpreter start-up, git status
+    # as a user runs it, and exactly the status the hook runs (no index lock, as guard runs
+    # every git command)
+    no_lock = dict(sc.ENV, GIT_OPTIONAL_LOCKS="0")
+    floors = [
+        ("python -c pass", [sys.executable, "-c", "pass"], None, None, quiet),
+        ("git status --porcelain", ["git", "status", "--porcelain"], None, None, quiet),
+        ("git " + " ".join(STATUS_ARGS[:2]) + " (guard's)", ["git", *STATUS_ARGS], None, None,
+         dict(quiet, env=no_lock)),
+    ]
+    hooks = [(name, guard, payload, verify, {}) for name, payload, verify in (stop, subagent)]
+    for tag in ("no UC", "UC"):
+        if tag == "UC":
+            # what `git config core.untrackedCache true` does for a user: the next plain
+            # git status (which may take the index lock) writes the cache into the index
+            sc.run(["git", "config", "core.untrackedCache", "true"], repo)
+            sc.run(["git", "status", "--porcelain"], repo)
+            with open(os.path.join(repo, ".git", "index"), "rb") as fh:
+                if b"UNTR" not in fh.read():
+                    raise sc.BenchError("git wrote no untracked cache into the index")
+        print(f"\n[{tag}] {'with' if tag == 'UC' else 'without'} git's untracked cache; "
+              f"load {load()}")
+        figures = rounds(floors + hooks, repo, r, tag)
+        table(figures, r, "Stop and its floor")
+        t.update(figures)
+
+    print(f"\nload at the end: {load()}")
+    floor_name = floors[2][0]
+    for tag in ("no UC", "UC"):
+        hook, floor = f"{stop[0]} [{tag}]", f"{floor_name} [{tag}]"
+        med, fmed = statistics.median(t[hook]), statistics.median(t[floor])
+        best, fbest = min(t[hook]), min(t[floor])
+        cpu, fcpu = statistics.median(CPU[hook]), statistics.median(CPU[floor])
+        print(f"[{tag}] Stop {med * 1000:.0f} ms median, {best * 1000:.0f} ms min, "
+              f"{cpu * 1000:.0f} ms cpu; its git status {fmed * 1000:.0f} / {fbest * 1000:.0f}"
+              f" / {fcpu * 1000:.0f} ms; guard's own share {(med - fmed) * 1000:+.0f} ms median,"
+              f" {(best - fbest) * 1000:+.0f} ms min, {(cpu - fcpu) * 1000:+.0f} ms cpu")
     print()
     ok_all = True
-    for name, _payload, _verify in cases:
+    verdicts = [name for name, _p, _v in cases] + \
+        [f"{name} [{tag}]" for name, _p, _v in (stop, subagent) for tag in ("no UC", "UC")]
+    for name in verdicts:
         med, best = statistics.median(t[name]), min(t[name])
         ok = med < TARGET
         ok_all &= ok
-        print(f"{'PASS' if ok else 'FAIL'}  {name:<40} wall median {med * 1000:.0f} ms, "
+        print(f"{'PASS' if ok else 'FAIL'}  {name:<46} wall median {med * 1000:.0f} ms, "
               f"min {best * 1000:.0f} ms, cpu {statistics.median(CPU[name]) * 1000:.0f} ms "
               f"(target < {TARGET * 1000:.0f} ms)")
     return 1 if args.strict and not ok_all else 0
