@@ -393,6 +393,22 @@ def test_atomicity_roles_and_migrations(tmp_path):
     assert all(f["severity"] == "warning" for f in data["findings"])
 
 
+def test_atomicity_nested_migrations_by_their_numbered_files(tmp_path):
+    """A Django app's numbered migration mixed with API code is flagged; a source package
+    that is merely named `migrations` (a linter's own module) is not a migration."""
+    repo = project(tmp_path)
+    repo.commit("feat(db): orders app migration plus an endpoint",
+                {"src/server/orders/migrations/0002_status.py": "ops = []\n",
+                 "src/api/orders.py": "x\n"})
+    repo.commit("refactor(server): split the migrations helpers",
+                {"src/server/checks/migrations/__init__.py": "x\n",
+                 "src/server/checks/migrations/sqlfast.py": "y\n",
+                 "src/api/lint.py": "z\n"})
+    got = per_commit(check(repo))
+    assert got["feat(db): orders app migration plus an endpoint"] == {"COMMIT011"}
+    assert got["refactor(server): split the migrations helpers"] == set()
+
+
 def test_atomicity_thresholds_configurable(tmp_path):
     repo = project(tmp_path, extra=("  commits:\n    atomicity:\n      max_roles: 2\n"
                                     "      max_unrelated: 1\n"))

@@ -26,8 +26,11 @@ ANGULAR_TYPES = ("build", "ci", "docs", "feat", "fix", "perf", "refactor", "test
 KEYS = ("extra_types", "scopes", "scope_required", "header_max", "body_max", "merge_commits",
         "trailers", "pattern", "example", "atomicity")
 ATOMICITY_KEYS = ("severity", "max_roles", "migrations", "migration_related", "max_unrelated")
-DEFAULT_MIGRATIONS = ("migrations/", "**/migrations/", "db/migrate/", "alembic/versions/",
-                      "prisma/migrations/", "drizzle/")
+# a nested `migrations` folder counts through its numbered files (Django's app/migrations/
+# 0001_initial.py, a service's db/migrations/20240101_x.sql) or an Alembic versions/ folder,
+# so a source package that happens to be named `migrations` is not a migration
+DEFAULT_MIGRATIONS = ("/migrations/", "**/migrations/[0-9]*", "**/migrations/versions/",
+                      "db/migrate/", "alembic/versions/", "prisma/migrations/", "drizzle/")
 DEFAULT_MIGRATION_RELATED = ("src/models/", "src/entities/", "src/schemas/", "prisma/schema.prisma",
                              "db/schema.rb", "db/structure.sql", "seeds/", "tests/",
                              "alembic.ini", "drizzle.config.*")
