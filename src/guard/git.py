@@ -426,8 +426,8 @@ class Git:
                    cached: bool = False) -> Callable[[], list[Change]]:
         """Start the diff now and return a function that waits for it: the caller does
         its own work (reading the policy) while git computes the diff on another core."""
-        job = start_git(self._diff_args(old, new, cached), cwd=self.root)
-        return lambda: parse_raw_diff(job().stdout)
+        job = Background(self._diff_args(old, new, cached), cwd=self.root)
+        return lambda: parse_raw_diff(job.collect().stdout)
 
     def log(self, rev_range: str, *, first_parent: bool = False) -> list[Commit]:
         args = ["log", "-z", "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"]
@@ -701,34 +701,6 @@ def run_git(args: Sequence[str], *, cwd: str, check: bool = True, stdin: bytes |
         raise GuardError(f"`git {' '.join(args[:3])}` failed: {err[-1] if err else proc.returncode}",
                          hint="run the command by hand to see why")
     return proc
-
-
-def start_git(args: Sequence[str], *, cwd: str) -> Callable[[], subprocess.CompletedProcess]:
-    """run_git, started now and collected later (a thread drains the pipes, so git never
-    blocks on a full pipe while the caller works). Collecting raises what run_git raises."""
-    import threading
-
-    try:
-        proc = subprocess.Popen(["git", *args], cwd=cwd, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                env=_git_env())
-    except FileNotFoundError:
-        raise GuardError("git is not installed or not on PATH",
-                         hint="install git and run guard again") from None
-    result: list[bytes] = []
-    reader = threading.Thread(target=lambda: result.extend(proc.communicate()), daemon=True)
-    reader.start()
-
-    def collect() -> subprocess.CompletedProcess:
-        reader.join()
-        done = subprocess.CompletedProcess(["git", *args], proc.returncode, *result)
-        if proc.returncode != 0:
-            err = _decode(done.stderr).strip().splitlines()
-            raise GuardError(f"`git {' '.join(args[:3])}` failed: "
-                             f"{err[-1] if err else proc.returncode}",
-                             hint="run the command by hand to see why")
-        return done
-    return collect
 
 
 class Background:
