@@ -11,6 +11,7 @@ the words a rule looks for (a byte search first), which keeps a 20,000-file chan
 
 from __future__ import annotations
 
+import gc
 import os
 import posixpath
 import re
@@ -183,6 +184,19 @@ class _Memo:
 
 
 def run(ctx) -> Iterator[Finding]:
+    # The check makes about a million short-lived objects (AST nodes, tokens, lines) and no
+    # reference cycles; the cyclic collector's passes over the whole heap would cost a
+    # quarter of its time on a large change. Paused while it runs, restored after.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield from _run(ctx)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _run(ctx) -> Iterator[Finding]:
     from guard.checks.conventions_spec import parse_config
     from guard.patterns import PatternSet
 
