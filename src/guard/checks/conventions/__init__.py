@@ -81,20 +81,16 @@ class Source:
             while i >= 0:
                 heads.add(text.rfind("\n", 0, i) + 1)
                 i = text.find(word, i + len(word))
-        found = []
-        number, counted = 1, 0
-        for head in sorted(heads):
-            number += text.count("\n", counted, head)
-            counted = head
-            end = text.find("\n", head)
-            line = text[head:] if end < 0 else text[head:end]
-            if line.lstrip().startswith(("import ", "from ")):
-                continue      # `import`/`from x import environ` read nothing yet
-            if pattern.search(line) is None:
-                continue
-            if any(_code_at(line, m.start(), lang) for m in pattern.finditer(line)):
-                found.append(number)
-        return found
+
+        def candidates():
+            number, counted = 1, 0
+            for head in sorted(heads):
+                number += text.count("\n", counted, head)
+                counted = head
+                end = text.find("\n", head)
+                yield number, (text[head:] if end < 0 else text[head:end])
+
+        return marked_lines(candidates(), pattern, lang)
 
     def changed(self, first: int, last: int | None = None) -> bool:
         if self.all_changed:
@@ -109,11 +105,104 @@ class Source:
         return any(self.changed(max(1, n - context), n + context) for n in lines)
 
 
+def marked_lines(candidates, pattern, lang: str) -> list[int]:
+    """The numbers of the (number, line) candidates, in order, where ``pattern`` matches in
+    code (as `_code_at` decides). A candidate is a line holding one of WORDS[lang]."""
+    found = []
+    search = pattern.search
+    plain, string = _PY_PLAIN.match, _PY_STRING.match
+    for number, line in candidates:
+        bare = line.lstrip()
+        if bare.startswith(("import ", "from ")):
+            continue      # `import`/`from x import environ` read nothing yet
+        if lang == "py":
+            if '"""' in line or "'''" in line:          # _code_at: True for any match
+                if search(line):
+                    found.append(number)
+                continue
+            # the code stretches between string literals, up to a comment: a match of the
+            # pattern (letters, digits, -, _, spaces and `(`: never a quote or #) that
+            # starts in one lies inside it, and \b sees the real neighbours at its ends
+            pos, n = 0, len(line)
+            while pos < n:
+                end = plain(line, pos).end()
+                if search(line, pos, end):
+                    found.append(number)
+                    break
+                if end >= n or line[end] == "#":
+                    break
+                quoted = string(line, end)
+                if quoted is None:
+                    break                    # the rest of the line is an open string
+                pos = quoted.end()
+        elif "/*" in line or "*/" in line or bare.startswith("*"):   # _code_at: True
+            if pattern.search(line):
+                found.append(number)
+        elif not bare.startswith("//") and _js_code_match(line, search):
+            found.append(number)             # (a comment line: every match is after the //)
+    return found
+
+
+def _js_code_match(line: str, search) -> bool:
+    """Whether ``search`` (JS_MARK's: letters, digits, `.`, spaces and `(`, never a quote,
+    brace or slash) matches in a code stretch of a JS line without block comments, as
+    _code_at reads the line: strings and template text are not code, `${ ... }` is, a //
+    ends the code."""
+    n, holes, seg, i = len(line), [], 0, 0
+    stop, string, template = _JS_STOP.search, _JS_STRING.match, _JS_TEMPLATE.match
+    while True:
+        m = stop(line, i)
+        if m is None:
+            return search(line, seg, n) is not None
+        j = m.start()
+        ch = line[j]
+        if ch == "/":
+            if line.startswith("//", j):
+                return search(line, seg, j) is not None
+            i = j + 1
+            continue
+        if ch == "{" or (ch == "}" and (not holes or holes[-1])):
+            if holes:
+                holes[-1] += 1 if ch == "{" else -1
+            i = j + 1
+            continue
+        if search(line, seg, j):                # the code stretch ends at j
+            return True
+        if ch in "'\"":
+            quoted = string(line, j)
+            if quoted is None:
+                return False                    # the rest of the line is an open string
+            i = seg = quoted.end()
+            continue
+        if ch == "}":                           # closes a `${`: back in template text
+            holes.pop()
+        end = template(line, j + 1).end()       # template text after ` or }
+        if end >= n or line[end] == "\\":
+            return False                        # open to the end of the line
+        if line[end] == "`":
+            i = seg = end + 1
+        else:                                   # `${`: code again
+            holes.append(0)
+            i = seg = end + 2
+
+
+_JS_STOP = re.compile(r"['\"`/{}]")
+_JS_STRING = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"', re.S)
+_JS_TEMPLATE = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
+
+
+# Python lines without triple quotes, as _code_at reads them: plain characters (not a
+# quote or #), and string literals in which a backslash escapes the next character
+_PY_PLAIN = re.compile(r"""[^'"#]*""")
+_PY_STRING = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"', re.S)
+
+
 def _code_at(line: str, col: int, lang: str) -> bool:
     """False only when column ``col`` of ``line`` is certainly inside a string literal or a
     comment. Lines a one-line view cannot settle (triple quotes, block comments) count as
     code, so a doubt costs a parse, never a finding. In JS a template literal's `${ ... }`
-    is code again."""
+    is code again. The specification, one character at a time: marked_lines reads lines
+    the same way by whole stretches (tests/test_conventions_fast.py holds them together)."""
     if lang == "py":
         if '"""' in line or "'''" in line:
             return True
