@@ -189,6 +189,24 @@ def test_a_file_too_big_to_parse_is_reported_not_passed(tmp_path):
     assert "larger than the 2 MB" in data["findings"][0]["message"]
 
 
+def test_lines_are_counted_by_newline_only(tmp_path):
+    """A form feed (a page break in Emacs-style Python) or a U+2028 in a JS string breaks
+    no line for git, ast or the tokenizer; the changed lines are counted the same way, so
+    a read after one is checked on the line it is on."""
+    repo = backend_project(str(tmp_path / "p"), extra={
+        "src/server/feed.py": "import os\n\x0c\nA = 1\n",
+        "src/server/sep.ts": "const s = 'a\u2028b';\n",
+        "src/server/start.sh": "#!/bin/sh\n\x0c\n"})
+    repo.commit("feat: read two variables", {
+        "src/server/feed.py": "import os\n\x0c\nA = 1\n\x0c\nB = os.environ['FEED_VAR']\n",
+        "src/server/sep.ts": "const s = 'a\u2028b';\nconst p = process.env.SEP_VAR;\n",
+        "src/server/start.sh": "#!/bin/sh\n\x0c\nexec uvicorn app:app --port 8000\n",
+        HARNESS_TEST: "x = 1\n"})
+    assert got(check(repo, "--base", "main")) == Counter({
+        ("CONV004", "src/server/feed.py", 5): 1, ("CONV004", "src/server/sep.ts", 2): 1,
+        ("CONV001", "src/server/start.sh", 3): 1})
+
+
 def test_file_names_with_spaces_and_newlines(tmp_path):
     repo = backend_project(str(tmp_path / "p"))
     repo.commit("chore: base file", {"config/server/prod settings.yaml": "a: 1\n"})

@@ -65,8 +65,10 @@ class Source:
         if old is None:
             self.all_changed = True
             return
-        before = {line.strip() for line in old.decode("utf-8", "replace").splitlines()}
-        self.lines = self.text.splitlines()
+        # lines are counted by \n, as git, the parsers' line numbers and the secret scan
+        # count them (str.splitlines also breaks at \f, \x1c-\x1e, \x85, \u2028, ...)
+        before = {line.strip() for line in old.decode("utf-8", "replace").split("\n")}
+        self.lines = self.text.split("\n")
         self._changed = {n for n, line in enumerate(self.lines, 1)
                          if line.strip() not in before}
 

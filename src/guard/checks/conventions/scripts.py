@@ -47,6 +47,12 @@ def command_ports(command: str) -> list[tuple[str, str]]:
     return found
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of ``text`` numbered as the other checks number them: split at \n only
+    (a \r before it dropped), where str.splitlines also breaks at \f, \x1c, \u2028, ..."""
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
 def analyze(text: str, path: str) -> FileFacts:
     facts = FileFacts(path)
     if path.rsplit("/", 1)[-1] == "package.json":
@@ -56,7 +62,7 @@ def analyze(text: str, path: str) -> FileFacts:
             facts.parse_error = (getattr(exc, "lineno", 1), f"not valid JSON: {exc}")
             return facts
         scripts = data.get("scripts") if isinstance(data, dict) else None
-        lines = text.splitlines()
+        lines = _lines(text)
         for key, command in (scripts or {}).items():
             if not isinstance(command, str):
                 continue
@@ -66,7 +72,7 @@ def analyze(text: str, path: str) -> FileFacts:
                                             port))
         return facts
     joined, start = "", None
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(_lines(text), 1):
         if start is None:
             start = number
         if line.endswith("\\"):                 # continued command line
