@@ -1,5 +1,6 @@
 """conventions' fast paths, each held to the plain reading it replaces: candidate lines
-read by whole stretches (marked_lines) against _code_at's one character at a time."""
+read by whole stretches (marked_lines) against _code_at's one character at a time, and
+env-file patterns behind a substring test against pathspec."""
 
 from __future__ import annotations
 
@@ -50,3 +51,24 @@ def test_marked_lines_match_the_original_reading(lang):
     want = [n for n, line in numbered if _original_marked(line, pattern, lang)]
     assert conv.marked_lines(numbered, pattern, lang) == want
     assert 1000 < len(want) < len(lines) - 1000      # both answers occur often
+
+
+# -- env-file patterns -------------------------------------------------------------------
+@pytest.mark.parametrize("patterns", [
+    (".env", ".env.local", ".env.*.local", ".env.production", ".env.prod"),
+    ("config/*.env", "!config/dev.env", "**/secrets/", "/top.env", "deploy/**/prod.env"),
+    ("*.pem", "a?b/", "[ab].env"),            # a bracket: no substring test at all
+    ("!x.env", "x*"),
+])
+def test_env_file_patterns_answer_as_pathspec(patterns):
+    from guard.patterns import PatternSet, Source
+    pats = PatternSet(tuple(Source(p, "t", 1, "env-file") for p in patterns))
+    needed = conv._Needed(pats)
+    rnd = random.Random(7)
+    parts = [".env", ".local", ".prod", "uction", "config", "dev", "secrets", "top", "prod",
+             "deploy", "x", "a", "b", "ab", ".pem", "/", "/", "/", ".", "-"]
+    for _ in range(20_000):
+        path = "".join(rnd.choice(parts) for _ in range(rnd.randint(1, 7))).strip("/")
+        if not path or "//" in path:
+            continue
+        assert needed.decide(path) == pats.decide(path), path

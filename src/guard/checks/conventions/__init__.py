@@ -274,6 +274,34 @@ class _Memo:
             return found
 
 
+class _Needed:
+    """A PatternSet behind a substring test. A gitignore pattern without brackets or
+    escapes matches only paths that hold each of its literal stretches (the text between
+    `*`, `?` and `/`), so a path holding none of the positive patterns' longest stretches
+    (`.env` for every default env-file pattern) is answered None without matching."""
+
+    def __init__(self, patterns) -> None:
+        self.sources = patterns.sources
+        self._decide = patterns.decide
+        needles: set[str] | None = set()
+        for src in self.sources:
+            if src.pattern.startswith("!"):
+                continue                     # a negation never makes a path match
+            parts = [part for part in re.split(r"[*?/]", src.pattern) if part]
+            if "[" in src.pattern or "\\" in src.pattern or not parts:
+                needles = None
+                break
+            needles.add(max(parts, key=len))
+        if needles is not None:          # a path holding `.env.local` holds `.env`
+            needles = {n for n in needles if not any(o in n for o in needles if o != n)}
+        self._needles = tuple(needles) if needles is not None else None
+
+    def decide(self, path: str):
+        if self._needles is not None and not any(map(path.__contains__, self._needles)):
+            return None
+        return self._decide(path)
+
+
 def run(ctx) -> Iterator[Finding]:
     # The check makes about a million short-lived objects (AST nodes, tokens, lines) and no
     # reference cycles; the cyclic collector's passes over the whole heap would cost a
@@ -296,7 +324,7 @@ def _run(ctx) -> Iterator[Finding]:
     server = _Memo(PatternSet(settings.server_paths))
     jobs = _Memo(PatternSet(settings.job_paths))
     tests = _Memo(PatternSet(settings.test_paths))
-    env_files = PatternSet(settings.env_files)
+    env_files = _Needed(PatternSet(settings.env_files))
     git = ctx.git
     head_rev = ":" if ctx.mode == "staged" else ctx.head
 
