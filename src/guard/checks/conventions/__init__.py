@@ -332,45 +332,9 @@ def _run(ctx) -> Iterator[Finding]:
     yield from rules.env_files_committed(live, env_files)
     yield from rules.tests_alongside(ctx.changes, server, tests, PY_EXT + JS_EXT)
 
-    blobs = git.read_blobs([c.new_sha for c in live if c.old_sha != c.new_sha])
-    sources: list[Source] = []
-    for change in live:
-        if change.old_sha == change.new_sha:
-            continue                 # a pure rename or mode change: no line is new
-        data = blobs.get(change.new_sha)
-        if data is None or b"\0" in data[:8000]:
-            continue                 # binary: no code, and the token formats are text
-        sources.append(Source(change, data))
-
-    # where each file sits, decided once
-    from guard.checks.conventions import scripts
-    code: list[tuple[Source, str, bool]] = []       # (source, language, job file)
-    for src in sources:
-        path = src.path
-        if tests.decide(path) is not None:
-            src.in_tests = True
-            continue
-        src.in_server = server.decide(path) is not None
-        if src.in_server and path.endswith(PY_EXT + JS_EXT):
-            lang = "py" if path.endswith(PY_EXT) else "js"
-            code.append((src, lang, jobs.decide(path) is not None))
-        elif scripts.is_script(path) and b"-" in src.data:
-            code.append((src, "sh", False))
-
-    # per file, independent of the others: the secret scan and whether (and where) a port
-    # or env rule needs the file parsed. Split over two processes on a large change.
-    kinds = {id(src): (lang, is_job) for src, lang, is_job in code}
-    surveyed = _in_parallel("_survey", [(src, kinds.get(id(src))) for src in sources])
-    secret_hits = [(src, hits) for src, (hits, _) in zip(sources, surveyed) if hits]
-    plan = [(src, *entry) for src, (_, entry) in zip(sources, surveyed)
-            if entry is not None and entry != "big"]
-    too_big: list[tuple[Source, FileFacts]] = []
-    for src, (_, entry) in zip(sources, surveyed):
-        if entry == "big":                   # generated or bundled: reported, not parsed
-            facts = FileFacts(src.path)
-            facts.parse_error = (1, f"{len(src.data) // 1_000_000} MB, larger than the "
-                                    f"{MAX_BYTES // 1_000_000} MB guard parses")
-            too_big.append((src, facts))
+    # a pure rename or mode change adds no line: only changed contents are read
+    changed = [c for c in live if c.old_sha != c.new_sha]
+    secret_hits, plan, too_big = _read_and_survey(git, changed, server, jobs, tests)
 
     # which lines changed: one more batched read, the old side of modified files
     need_old = {id(s): s for s, _, _, _ in plan if s.needs_old()}
@@ -407,6 +371,101 @@ def _run(ctx) -> Iterator[Finding]:
         yield from rules.secrets(src, hits, added)
 
 
+def placer(server, jobs, tests):
+    """place(path) -> (in the test paths, in the server paths, kind) of a changed file.
+    kind: (language, job file) for server code, "script" for a start script (code when it
+    holds a '-'), else None. When the three path lists are plain folders (the defaults),
+    the answers depend on the folder alone and are worked out once per folder."""
+    from guard.checks.conventions.scripts import is_script
+
+    code_ext = PY_EXT + JS_EXT
+    folders: dict[str, tuple[bool, bool, bool]] = {}
+    plain = all(m._prefixes is not None for m in (server, jobs, tests))
+
+    def place(path: str) -> tuple[bool, bool, object]:
+        if plain:
+            # a folder pattern `a/b/` is a prefix of `a/b/c/x.py` exactly when it is a
+            # prefix of `a/b/c/`
+            folder = path[:path.rfind("/") + 1]
+            try:
+                in_tests, in_server, in_jobs = folders[folder]
+            except KeyError:
+                in_tests, in_server, in_jobs = folders[folder] = (
+                    tests.decide(folder) is not None, server.decide(folder) is not None,
+                    jobs.decide(folder) is not None)
+            if in_tests:
+                return True, False, None
+        else:
+            if tests.decide(path) is not None:
+                return True, False, None
+            in_server = server.decide(path) is not None
+            in_jobs = in_server and path.endswith(code_ext) and jobs.decide(path) is not None
+        if in_server and path.endswith(code_ext):
+            return False, True, ("py" if path.endswith(PY_EXT) else "js", in_jobs)
+        return False, in_server, "script" if is_script(path) else None
+
+    return place
+
+
+def too_big_facts(src: Source) -> FileFacts:
+    facts = FileFacts(src.path)
+    facts.parse_error = (1, f"{len(src.data) // 1_000_000} MB, larger than the "
+                            f"{MAX_BYTES // 1_000_000} MB guard parses")
+    return facts
+
+
+def _read_and_survey(git, changed, server, jobs, tests):
+    """Every changed file read whole (one batched `git cat-file`) and surveyed in Python:
+    (secret hits, parse plan, files too big to parse), each in the order of ``changed``."""
+    blobs = git.read_blobs([c.new_sha for c in changed])
+    place = placer(server, jobs, tests)
+    sources: list[Source] = []
+    code: list[tuple[Source, str, bool]] = []       # (source, language, job file)
+    for change in changed:
+        data = blobs.get(change.new_sha)
+        if data is None or b"\0" in data[:8000]:
+            continue                 # binary: no code, and the token formats are text
+        src = Source(change, data)
+        sources.append(src)
+        src.in_tests, src.in_server, kind = place(src.path)
+        if kind == "script":
+            if b"-" in data:
+                code.append((src, "sh", False))
+        elif kind is not None:
+            code.append((src, *kind))
+
+    # per file, independent of the others: the secret scan and whether (and where) a port
+    # or env rule needs the file parsed. Split over two processes on a large change.
+    kinds = {id(src): (lang, is_job) for src, lang, is_job in code}
+    surveyed = _in_parallel("_survey", [(src, kinds.get(id(src))) for src in sources])
+    secret_hits = [(src, hits) for src, (hits, _) in zip(sources, surveyed) if hits]
+    plan = [(src, *entry) for src, (_, entry) in zip(sources, surveyed)
+            if entry is not None and entry != "big"]
+    big = [(src, too_big_facts(src)) for src, (_, entry) in zip(sources, surveyed)
+           if entry == "big"]
+    return secret_hits, plan, big
+
+
+def entry(src: Source, lang: str, is_job: bool, marks=None):
+    """The parse plan of one code file: None (nothing for the port/env/job rules), "big", or
+    (language, job file, marked lines: None for "parse it whole"). ``marks``: the file's
+    marked lines when already known (else they are found here)."""
+    if len(src.data) > MAX_BYTES:
+        return "big"
+    if lang == "sh" or is_job:
+        return (lang, is_job, None)
+    if lang == "py":
+        if any(map(src.text.__contains__, PY_ALWAYS)):
+            return (lang, is_job, None)
+        if marks is None:
+            marks = src.code_marks(PY_MARK, "py")
+    elif ".env" in src.text and JS_ALWAYS.search(src.text):
+        return (lang, is_job, None)
+    elif marks is None:
+        marks = src.code_marks(JS_MARK, "js")
+    return (lang, is_job, marks) if marks else None
+
+
 def _survey(items) -> list:
     """(secret hits, parse plan) of each (source, (language, job file) or None); the plan is
     None (nothing for the port/env/job rules), "big", or (language, job file, marked lines:
@@ -416,25 +475,7 @@ def _survey(items) -> list:
     for src, kind in items:
         generic = not src.in_tests and (src.in_server or secrets.is_config(src.path))
         hits = secrets.scan(src.text, src.path, generic=generic)
-        entry = None
-        if kind is not None:
-            lang, is_job = kind
-            if len(src.data) > MAX_BYTES:
-                entry = "big"
-            elif lang == "sh" or is_job:
-                entry = (lang, is_job, None)
-            elif lang == "py":
-                if any(map(src.text.__contains__, PY_ALWAYS)):
-                    entry = (lang, is_job, None)
-                else:
-                    marks = src.code_marks(PY_MARK, "py")
-                    entry = (lang, is_job, marks) if marks else None
-            elif ".env" in src.text and JS_ALWAYS.search(src.text):
-                entry = (lang, is_job, None)
-            else:
-                marks = src.code_marks(JS_MARK, "js")
-                entry = (lang, is_job, marks) if marks else None
-        out.append((hits, entry))
+        out.append((hits, None if kind is None else entry(src, *kind)))
     return out
 
 
