@@ -208,17 +208,17 @@ class Git:
         if not shas:
             return {}
         proc = self.run(["cat-file", "--batch"], stdin=b"".join(s.encode() + b"\n" for s in shas))
-        data, out, pos = proc.stdout, {}, 0
-        for sha in shas:
-            nl = data.index(b"\n", pos)
-            header = data[pos:nl].split()
-            pos = nl + 1
-            if len(header) < 3 or header[1] == b"missing":
-                continue
-            size = int(header[2])
-            out[sha] = data[pos:pos + size]
-            pos += size + 1
-        return out
+        return parse_batch(shas, proc.stdout)
+
+    def start_read_blobs(self, shas: Sequence[str]) -> "Background":
+        """read_blobs in the background: ``parse_batch(shas, pending.result())``."""
+        return Background(self.root, ["cat-file", "--batch"],
+                          stdin=b"".join(s.encode() + b"\n" for s in shas))
+
+    def start_check_blobs(self, shas: Sequence[str]) -> "Background":
+        """`git cat-file --batch-check` in the background: `<id> <type> <size>` lines."""
+        return Background(self.root, ["cat-file", "--batch-check"],
+                          stdin=b"".join(s.encode() + b"\n" for s in shas))
 
     def added_lines(self, old_blob: str, new_blob: str) -> list[int]:
         """1-based line numbers of ``new_blob`` that the diff from ``old_blob`` adds. Blob
@@ -780,3 +780,124 @@ def open_repo(path: str) -> Git:
         raise GuardError(f"git cannot open this folder: {msg.strip()}",
                          path=os.path.abspath(path))
     return Git(_decode(proc.stdout).strip())
+
+
+def parse_batch(shas: Sequence[str], data: bytes) -> dict[str, bytes]:
+    """`git cat-file --batch` output for ``shas`` (in that order): id -> content; missing
+    objects are left out."""
+    out, pos = {}, 0
+    for sha in shas:
+        nl = data.index(b"\n", pos)
+        header = data[pos:nl].split()
+        pos = nl + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        out[sha] = data[pos:pos + size]
+        pos += size + 1
+    return out
+
+
+class Background:
+    """A git command that runs on another core while guard works. Its output goes to an
+    unnamed temporary file, so there is no pipe to drain and no thread; result() waits for
+    the command and returns that output."""
+
+    def __init__(self, root: str, args: Sequence[str], *, stdin: bytes | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        import tempfile
+
+        self.args = list(args)
+        self._out = tempfile.TemporaryFile()
+        self._err = tempfile.TemporaryFile()
+        source = None
+        if stdin is not None:
+            source = tempfile.TemporaryFile()
+            source.write(stdin)
+            source.seek(0)
+        try:
+            self._proc = subprocess.Popen(["git", *self.args], cwd=root,
+                                          env=env or _git_env(), stdout=self._out,
+                                          stderr=self._err,
+                                          stdin=source if source else subprocess.DEVNULL)
+        except FileNotFoundError:
+            self.close()
+            raise GuardError("git is not installed or not on PATH",
+                             hint="install git and run guard again") from None
+        finally:
+            if source:
+                source.close()
+
+    def result(self, ok_codes: Iterable[int] = (0,)) -> bytes:
+        """The command's standard output; a GuardError when it exits with another code."""
+        code = self._proc.wait()
+        try:
+            if code not in tuple(ok_codes):
+                self._err.seek(0)
+                err = _decode(self._err.read()).strip().splitlines()
+                words = self.args
+                while words[:1] == ["-c"]:          # name the command, not its settings
+                    words = words[2:]
+                raise GuardError(f"`git {' '.join(words[:3])}` failed: "
+                                 f"{err[-1] if err else code}",
+                                 hint="run the command by hand to see why")
+            self._out.seek(0)
+            return self._out.read()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the command if it still runs, and free its files."""
+        proc = getattr(self, "_proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        self._out.close()
+        self._err.close()
+
+
+class ScratchIndex:
+    """A throwaway index file, outside the repository, that lists chosen blobs under made-up
+    names. `git grep --cached` on it searches exactly those blobs, in C and in the
+    background, with no tree, commit or other object written to the repository. Names are
+    ASCII without a colon (e.g. ``p/12``), so grep's output parses without quoting rules."""
+
+    # a split index would put its shared part in the repository; fsmonitor could run a hook
+    CONFIG = ("-c", "core.splitIndex=false", "-c", "core.fsmonitor=false")
+
+    def __init__(self, git: Git, entries: Sequence[tuple[str, str]]) -> None:
+        import tempfile
+
+        self.root = git.root
+        self._dir = tempfile.mkdtemp(prefix="guard-index-")
+        self.env = _git_env()
+        self.env["GIT_INDEX_FILE"] = os.path.join(self._dir, "index")
+        listing = "".join(f"100644 {sha}\t{name}\n" for name, sha in sorted(entries))
+        try:
+            proc = subprocess.run(["git", *self.CONFIG, "update-index", "--add",
+                                   "--index-info"], cwd=self.root, env=self.env,
+                                  input=listing.encode(), capture_output=True, check=False)
+        except FileNotFoundError:
+            self.close()
+            raise GuardError("git is not installed or not on PATH",
+                             hint="install git and run guard again") from None
+        if proc.returncode != 0:
+            self.close()
+            err = _decode(proc.stderr).strip().splitlines()
+            raise GuardError(f"`git update-index --index-info` failed: "
+                             f"{err[-1] if err else proc.returncode}",
+                             hint="run the command by hand to see why")
+
+    def grep(self, args: Sequence[str], folders: Sequence[str]) -> Background:
+        """Start `git grep` over the blobs listed under ``folders`` (exit 1 = no match).
+        One thread (threads contend for the object store), binary blobs read as text (the
+        caller decides what is binary), no colour or column in the output."""
+        return Background(self.root, [*self.CONFIG, "grep", "--cached", "--threads=1", "-a",
+                                      "--no-color", "--no-column", "--no-recurse-submodules",
+                                      *args, "--", *(f"{folder}/" for folder in folders)],
+                          env=self.env)
+
+    def close(self) -> None:
+        import shutil
+
+        shutil.rmtree(self._dir, ignore_errors=True)

@@ -6,7 +6,9 @@ through one batched `git cat-file`: Python through `ast`, JavaScript/TypeScript 
 tokenizer that skips strings, template literals, comments and regex literals. Findings on
 code are limited to the lines the branch changed (every line of an added file), so an agent
 is held to what it wrote, not to what it found. A file is parsed only when it holds one of
-the words a rule looks for (a byte search first), which keeps a 20,000-file change fast.
+the words a rule looks for (a byte search first), which keeps a 20,000-file change fast. On
+a change of BULK_MIN files or more, git itself searches the changed files for those words
+and for credentials (bulk.py), and only the files it names are read into Python.
 """
 
 from __future__ import annotations
@@ -57,11 +59,13 @@ class Source:
         self.in_tests = False
         self.in_server = False
         self.lines: list[str] | None = None
+        self.old_read = False
 
     def needs_old(self) -> bool:
-        return not self.all_changed
+        return not self.all_changed and not self.old_read
 
     def set_old(self, old: bytes | None) -> None:
+        self.old_read = True
         if old is None:
             self.all_changed = True
             return
@@ -329,12 +333,28 @@ def _run(ctx) -> Iterator[Finding]:
     head_rev = ":" if ctx.mode == "staged" else ctx.head
 
     live = [c for c in ctx.changes if c.status != "D" and c.kind == "file"]
-    yield from rules.env_files_committed(live, env_files)
-    yield from rules.tests_alongside(ctx.changes, server, tests, PY_EXT + JS_EXT)
-
     # a pure rename or mode change adds no line: only changed contents are read
     changed = [c for c in live if c.old_sha != c.new_sha]
-    secret_hits, plan, too_big = _read_and_survey(git, changed, server, jobs, tests)
+    found: list[Finding] = []
+    done: list[bool] = []
+
+    def by_path() -> None:             # the rules that need no content, once
+        if not done:
+            done.append(True)
+            found.extend(rules.env_files_committed(live, env_files))
+            found.extend(rules.tests_alongside(ctx.changes, server, tests, PY_EXT + JS_EXT))
+
+    surveyed = None
+    if len(changed) >= BULK_MIN:
+        from guard.checks.conventions import bulk
+        survey = bulk.start(git, changed, server, jobs, tests)   # None: git cannot
+        if survey is not None:
+            surveyed = survey.finish(meanwhile=by_path)          # None: git could not
+    by_path()
+    yield from found
+    if surveyed is None:
+        surveyed = _read_and_survey(git, changed, server, jobs, tests)
+    secret_hits, plan, too_big = surveyed
 
     # which lines changed: one more batched read, the old side of modified files
     need_old = {id(s): s for s, _, _, _ in plan if s.needs_old()}
@@ -491,6 +511,10 @@ def _parse(items) -> list[FileFacts]:
             out.append(jsfacts.analyze(src.text, src.path, job_file=is_job))
     return out
 
+
+# From this many changed files on, git reads and searches them (bulk.py); below it the
+# fixed cost of the extra git processes is not worth paying.
+BULK_MIN = 500
 
 # Above this many items a stage runs in two processes: this one and one forked worker that
 # inherits the items (nothing is sent to it; only its results come back, pickled through a
