@@ -35,7 +35,9 @@ def env_files_committed(live, env_files) -> Iterator[Finding]:
 
 # -- tests alongside ----------------------------------------------------------------------
 def tests_alongside(changes, server, tests, exts) -> Iterator[Finding]:
-    touched_tests = any(tests.decide(p) for c in changes for p in c.paths)
+    decide = tests.decide                # every path the change touches: both ends of a rename
+    touched_tests = any(decide(c.path) or (c.status == "R" and c.old_path is not None
+                                           and decide(c.old_path)) for c in changes)
     if touched_tests:
         return
     code = [c.path for c in changes if c.status != "D" and c.kind == "file"
