@@ -529,7 +529,7 @@ def _in_parallel(stage: str, items: list) -> list:
         return work(items)
     import pickle
 
-    half = len(items) // 2
+    # every other item each: neighbours (same folder, same language, same size) cost alike
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
@@ -537,11 +537,11 @@ def _in_parallel(stage: str, items: list) -> list:
         os.close(read_fd)
         os.close(write_fd)
         return work(items)
-    if pid == 0:                        # the worker: the second half, then gone at once
+    if pid == 0:                        # the worker: its share, then gone at once
         code = 1
         try:
             os.close(read_fd)
-            payload = pickle.dumps(work(items[half:]), pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(work(items[1::2]), pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as out:
                 out.write(payload)
             code = 0
@@ -550,14 +550,15 @@ def _in_parallel(stage: str, items: list) -> list:
     os.close(write_fd)
     reader = os.fdopen(read_fd, "rb")
     try:
-        mine = work(items[:half])
+        out = [None] * len(items)
+        out[0::2] = work(items[0::2])
         payload = reader.read()
     finally:
         reader.close()                  # first: a worker still writing gets EPIPE, not a hang
         _, status = os.waitpid(pid, 0)
-    if status != 0 or not payload:      # the worker failed: its half is done here
-        return mine + work(items[half:])
-    return mine + pickle.loads(payload)
+    # the worker failed: its share is done here
+    out[1::2] = pickle.loads(payload) if status == 0 and payload else work(items[1::2])
+    return out
 
 
 def _module_candidates(path: str, module: str) -> list[str]:
