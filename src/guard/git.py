@@ -212,12 +212,12 @@ class Git:
 
     def start_read_blobs(self, shas: Sequence[str]) -> "Background":
         """read_blobs in the background: ``parse_batch(shas, pending.result())``."""
-        return Background(self.root, ["cat-file", "--batch"],
+        return Background(["cat-file", "--batch"], cwd=self.root,
                           stdin=b"".join(s.encode() + b"\n" for s in shas))
 
     def start_check_blobs(self, shas: Sequence[str]) -> "Background":
         """`git cat-file --batch-check` in the background: `<id> <type> <size>` lines."""
-        return Background(self.root, ["cat-file", "--batch-check"],
+        return Background(["cat-file", "--batch-check"], cwd=self.root,
                           stdin=b"".join(s.encode() + b"\n" for s in shas))
 
     def added_lines(self, old_blob: str, new_blob: str) -> list[int]:
@@ -703,47 +703,6 @@ def run_git(args: Sequence[str], *, cwd: str, check: bool = True, stdin: bytes |
     return proc
 
 
-class Background:
-    """A git command started now and collected later; a thread drains its pipes, so git never
-    waits on a full pipe while guard works on the other core."""
-
-    def __init__(self, args: Sequence[str], *, cwd: str) -> None:
-        import threading
-
-        self.args = list(args)
-        try:
-            self.proc = subprocess.Popen(["git", *self.args], cwd=cwd, env=_git_env(),
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE)
-        except FileNotFoundError:
-            if not os.path.isdir(cwd):
-                raise GuardError("no such folder", path=cwd,
-                                 hint="run guard inside a git repository") from None
-            raise GuardError("git is not installed or not on PATH",
-                             hint="install git and run guard again") from None
-        self._out: list[bytes] = []
-        self._reader = threading.Thread(target=lambda: self._out.extend(self.proc.communicate()),
-                                        daemon=True)
-        self._reader.start()
-
-    def collect(self, *, check: bool = True) -> subprocess.CompletedProcess:
-        self._reader.join()
-        done = subprocess.CompletedProcess(["git", *self.args], self.proc.returncode,
-                                           *(self._out or [b"", b""]))
-        if check and done.returncode != 0:
-            err = _decode(done.stderr).strip().splitlines()
-            raise GuardError(f"`git {' '.join(self.args[:3])}` failed: "
-                             f"{err[-1] if err else done.returncode}",
-                             hint="run the command by hand to see why")
-        return done
-
-    def cancel(self) -> None:
-        """Stop it if it still runs (an early answer needs no result)."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self._reader.join()
-
-
 def probe(path: str) -> tuple[Git, str, str | None] | None:
     """One git call for a hook's hot path: (repository, HEAD commit, branch or None when
     detached). None when that is not simply answered (not a repository, no commit yet...);
@@ -800,10 +759,10 @@ def parse_batch(shas: Sequence[str], data: bytes) -> dict[str, bytes]:
 
 class Background:
     """A git command that runs on another core while guard works. Its output goes to an
-    unnamed temporary file, so there is no pipe to drain and no thread; result() waits for
-    the command and returns that output."""
+    unnamed temporary file, so there is no pipe to drain and no thread; collect() waits for
+    the command and returns it as run_git would, result() returns just its output."""
 
-    def __init__(self, root: str, args: Sequence[str], *, stdin: bytes | None = None,
+    def __init__(self, args: Sequence[str], *, cwd: str, stdin: bytes | None = None,
                  env: dict[str, str] | None = None) -> None:
         import tempfile
 
@@ -816,44 +775,57 @@ class Background:
             source.write(stdin)
             source.seek(0)
         try:
-            self._proc = subprocess.Popen(["git", *self.args], cwd=root,
+            self._proc = subprocess.Popen(["git", *self.args], cwd=cwd,
                                           env=env or _git_env(), stdout=self._out,
                                           stderr=self._err,
                                           stdin=source if source else subprocess.DEVNULL)
         except FileNotFoundError:
             self.close()
+            if not os.path.isdir(cwd):
+                raise GuardError("no such folder", path=cwd,
+                                 hint="run guard inside a git repository") from None
             raise GuardError("git is not installed or not on PATH",
                              hint="install git and run guard again") from None
         finally:
             if source:
                 source.close()
 
-    def result(self, ok_codes: Iterable[int] = (0,)) -> bytes:
-        """The command's standard output; a GuardError when it exits with another code."""
+    def collect(self, *, check: bool = True,
+                ok_codes: Iterable[int] = (0,)) -> subprocess.CompletedProcess:
+        """Wait for the command: its exit code and output, or (with ``check``) a GuardError
+        when it exits with another code than ``ok_codes``."""
         code = self._proc.wait()
         try:
-            if code not in tuple(ok_codes):
-                self._err.seek(0)
-                err = _decode(self._err.read()).strip().splitlines()
-                words = self.args
-                while words[:1] == ["-c"]:          # name the command, not its settings
-                    words = words[2:]
-                raise GuardError(f"`git {' '.join(words[:3])}` failed: "
-                                 f"{err[-1] if err else code}",
-                                 hint="run the command by hand to see why")
             self._out.seek(0)
-            return self._out.read()
+            self._err.seek(0)
+            done = subprocess.CompletedProcess(["git", *self.args], code, self._out.read(),
+                                               self._err.read())
         finally:
             self.close()
+        if check and code not in tuple(ok_codes):
+            err = _decode(done.stderr).strip().splitlines()
+            words = self.args
+            while words[:1] == ["-c"]:          # name the command, not its settings
+                words = words[2:]
+            raise GuardError(f"`git {' '.join(words[:3])}` failed: {err[-1] if err else code}",
+                             hint="run the command by hand to see why")
+        return done
+
+    def result(self, ok_codes: Iterable[int] = (0,)) -> bytes:
+        """The command's standard output; a GuardError when it exits with another code."""
+        return self.collect(ok_codes=ok_codes).stdout
 
     def close(self) -> None:
-        """Stop the command if it still runs, and free its files."""
+        """Stop the command if it still runs (an early answer needs no result), and free
+        its files."""
         proc = getattr(self, "_proc", None)
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
         self._out.close()
         self._err.close()
+
+    cancel = close
 
 
 class ScratchIndex:
@@ -892,10 +864,10 @@ class ScratchIndex:
         """Start `git grep` over the blobs listed under ``folders`` (exit 1 = no match).
         One thread (threads contend for the object store), binary blobs read as text (the
         caller decides what is binary), no colour or column in the output."""
-        return Background(self.root, [*self.CONFIG, "grep", "--cached", "--threads=1", "-a",
-                                      "--no-color", "--no-column", "--no-recurse-submodules",
-                                      *args, "--", *(f"{folder}/" for folder in folders)],
-                          env=self.env)
+        return Background([*self.CONFIG, "grep", "--cached", "--threads=1", "-a",
+                           "--no-color", "--no-column", "--no-recurse-submodules",
+                           *args, "--", *(f"{folder}/" for folder in folders)],
+                          cwd=self.root, env=self.env)
 
     def close(self) -> None:
         import shutil
