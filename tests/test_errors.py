@@ -44,6 +44,24 @@ def test_bad_configuration(tmp_path, config, needles):
     assert_clean_error(run_guard("check", "--base", "main", cwd=repo.path), *needles)
 
 
+@pytest.mark.parametrize("only", ["migrations", "scope"])
+def test_project_pattern_that_converts_but_does_not_compile(tmp_path, only):
+    # pathspec turns `[z-a]` into regular-expression text that `re` refuses (a bad range).
+    # A project's patterns are compiled when the policy is read, so the run fails at load
+    # with file:line even when the selected check asks no question of the patterns.
+    config = "guard:\n  role: backend\n  owned:\n    - src/api/\n    - src/[z-a].py\n"
+    repo = backend_project(str(tmp_path / "p"), config=config)
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    assert_clean_error(run_guard("check", "--base", "main", "--only", only, cwd=repo.path),
+                       "company.config.yaml:5:", "bad pattern 'src/[z-a].py'",
+                       "bad character range")
+    repo = backend_project(str(tmp_path / "q"), extra={
+        ".guard/roles/data.yaml": "name: data\nowned:\n  - etl/\n  - '[9-0]/'\n"})
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    assert_clean_error(run_guard("check", "--base", "main", "--only", only, cwd=repo.path),
+                       ".guard/roles/data.yaml:4:", "bad pattern '[9-0]/'")
+
+
 def test_bad_project_role_file(tmp_path):
     repo = backend_project(str(tmp_path / "p"), extra={
         ".guard/roles/data.yaml": "name: data\nowned:\n  - paths: [etl/]\n    nte: typo\n"})

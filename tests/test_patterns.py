@@ -61,6 +61,42 @@ def test_bad_patterns_name_file_and_line(bad):
     assert exc.value.path == "company.config.yaml" and exc.value.line == 12
 
 
+def test_builtin_and_default_patterns_pass_the_project_validation():
+    """guard's own patterns (built-in role packs, the checks' defaults) are read without
+    being compiled (trusted=True); here each one gets the full validation a project's
+    pattern gets when it is read, compilation included."""
+    from guard.checks import commits_spec, conventions_spec
+    sources = [s for role in load_roles([]).values()
+               for s in role.owned + role.forbidden + role.shared]
+    assert len(sources) > 100 and all(s.file.startswith("rules/") for s in sources)
+    settings = conventions_spec.parse_config(None, file="company.config.yaml", line=None)
+    sources += [s for kind in ("server_paths", "job_paths", "test_paths", "env_files")
+                for s in getattr(settings, kind)]
+    patterns = [s.pattern for s in sources] + [settings.env_example]
+    patterns += list(commits_spec.parse_config(None, file="c", line=None, data={})
+                     .atomicity.migrations)
+    for pattern in patterns:
+        assert validate_pattern(pattern, file="x", line=1) == pattern
+
+
+def test_trusted_pattern_that_does_not_compile_fails_when_matched():
+    # `[z-a]` converts to regular-expression text that `re` refuses. Trusted, it is read
+    # without compiling; the first path it is matched against raises the error, naming
+    # where the pattern was written, as reading a project's pattern does.
+    for bad in ("src/[z-a].py", "[z-a].py", "**/[z-a]/"):
+        with pytest.raises(GuardError) as exc:
+            validate_pattern(bad, file="company.config.yaml", line=4)
+        assert (exc.value.path, exc.value.line) == ("company.config.yaml", 4)
+        assert validate_pattern(bad, file="rules/x.yaml", line=3, trusted=True) == bad
+        ps = PatternSet([Source("src/", "rules/x.yaml", 2, "owned"),
+                         Source(bad, "rules/x.yaml", 3, "owned")])
+        assert ps.special_names() is not None and ps.name_globs() is not None
+        with pytest.raises(GuardError) as exc:
+            ps.decide("src/a.py")
+        assert (exc.value.path, exc.value.line) == ("rules/x.yaml", 3)
+        assert f"bad pattern {bad!r}" in str(exc.value)
+
+
 # patterns that are candidates for every path (a leading **, an escape): with one of them
 # in a set, no folder has a single answer and every path is decided alone
 EVERYWHERE = {"**/deep/", "\\#hash"}

@@ -3,14 +3,17 @@
 A PatternSet answers "which pattern decides this path?" with gitignore semantics (pathspec's
 GitIgnoreSpec: last match wins, negation with !, a trailing / means a folder), so
 `guard explain PATH` can name the file and line of the deciding pattern.
+
+pathspec is imported, and a pattern compiled, only when a path is matched or a pattern of
+the project's is validated: a run that asks no scope question (`--only migrations`) never
+loads it. guard's own patterns (the built-in role packs, check defaults) are validated by
+the tests instead of on every run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Sequence
-
-import pathspec
 
 from guard.errors import GuardError
 
@@ -31,8 +34,13 @@ class Source:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-def validate_pattern(pattern: object, *, file: str, line: int | None) -> str:
-    """Return the pattern, or raise a GuardError that names file and line."""
+def validate_pattern(pattern: object, *, file: str, line: int | None,
+                     trusted: bool = False) -> str:
+    """Return the pattern, or raise a GuardError that names file and line.
+
+    ``trusted``: one of guard's own patterns (a built-in role pack, a check's default), which
+    tests/test_patterns.py compiles; it gets the cheap checks here and is compiled on first
+    use. A project's pattern is compiled now, so a bad one fails the run at load."""
     if not isinstance(pattern, str):
         raise GuardError(f"pattern must be a string, got {type(pattern).__name__} {pattern!r}",
                          path=file, line=line, hint="quote it: \"src/api/\"")
@@ -49,6 +57,8 @@ def validate_pattern(pattern: object, *, file: str, line: int | None) -> str:
     if any(part == ".." for part in bare.split("/")):
         raise GuardError(f"bad pattern {pattern!r}: '..' cannot appear in a repository path",
                          path=file, line=line, hint="write the path from the repository root")
+    if trusted:
+        return text
     try:
         compiled = _compile(text)
     except Exception as exc:  # pathspec raises its own error types for invalid patterns
@@ -68,9 +78,21 @@ def _compile(text: str):
     """One compiled pathspec pattern per pattern text (validation and matching share it)."""
     pattern = _COMPILED.get(text)
     if pattern is None:
+        import pathspec
         pattern = pathspec.GitIgnoreSpec.from_lines([text]).patterns[0]
         _COMPILED[text] = pattern
     return pattern
+
+
+def _compile_source(source: Source):
+    """_compile for a pattern about to be matched: one that was not compiled when it was
+    read (a trusted one) and does not compile is still an error naming its file and line."""
+    try:
+        return _compile(source.pattern)
+    except Exception as exc:  # pathspec raises its own error types for invalid patterns
+        raise GuardError(f"bad pattern {source.pattern!r}: {exc}", path=source.file,
+                         line=source.line,
+                         hint="use .gitignore syntax, e.g. src/api/ or *.sql") from None
 
 
 def _literal_key(text: str) -> tuple[str, tuple[str, ...] | str | None]:
@@ -112,8 +134,10 @@ class PatternSet:
         self._anchored: dict[tuple[str, ...], list[int]] = {}
         self._names: dict[str, list[int]] = {}
         self._always: list[int] = []
-        # a glob without a slash (`knexfile.*`) tests one path segment at a time
-        self._nameglobs: list[tuple[int, object]] = []
+        # a glob without a slash (`knexfile.*`) tests one path segment at a time; compiled
+        # when the first path is matched (see _globs)
+        self._nameglob_indexes: list[int] = []
+        self._nameglobs: list[tuple[int, object]] | None = None
         self._depth = 0
         for index, source in enumerate(self.sources):
             kind, key = _literal_key(source.pattern)
@@ -123,23 +147,31 @@ class PatternSet:
             elif kind == "name":
                 self._names.setdefault(key, []).append(index)       # type: ignore[arg-type]
             elif kind == "nameglob":
-                self._nameglobs.append((index, _compile(source.pattern)))
+                self._nameglob_indexes.append(index)
             else:
                 self._always.append(index)
-        self._specs: dict[tuple[int, ...], pathspec.GitIgnoreSpec] = {}
+        self._specs: dict[tuple[int, ...], object] = {}   # candidates -> GitIgnoreSpec
         self._folders: dict[str, tuple[int, ...]] = {}
         self._by_folder: dict[str, Source | None] = {}
         # patterns whose match can depend on more than literal folder names (globs,
         # escapes): a folder-wide answer is never reused when one of them is a candidate
         # (name globs are pure here: matched against a folder segment, they match the
         # whole folder; matched against a file name, they are handled per file)
-        globbed_names = {i for i, _ in self._nameglobs}
+        globbed_names = set(self._nameglob_indexes)
         self._impure = frozenset(i for i, src in enumerate(self.sources)
                                  if any(ch in _GLOB for ch in src.pattern)
                                  and i not in globbed_names)
 
     def __bool__(self) -> bool:
         return bool(self.sources)
+
+    def _globs(self) -> list[tuple[int, object]]:
+        """The name globs, compiled (once, when a path is first matched)."""
+        globs = self._nameglobs
+        if globs is None:
+            globs = self._nameglobs = [(i, _compile_source(self.sources[i]))
+                                       for i in self._nameglob_indexes]
+        return globs
 
     # -- what a whole folder shares -------------------------------------------------------
     # A file's answer can differ from its folder's only through its own name: a plain name
@@ -155,7 +187,7 @@ class PatternSet:
     def name_globs(self) -> list[str]:
         """The name globs (`knexfile.*`, `*.tsx`): a matching name may differ from its
         folder."""
-        return [self.sources[i].pattern.lstrip("!").rstrip("/") for i, _ in self._nameglobs]
+        return [self.sources[i].pattern.lstrip("!").rstrip("/") for i in self._nameglob_indexes]
 
     def folder_pure(self, folder: str) -> bool:
         """True when every non-special name in ``folder`` gets one and the same answer."""
@@ -168,11 +200,14 @@ class PatternSet:
             return cached
         parts = folder.split("/") if folder else []
         found = set(self._always)
+        globs = self._nameglobs
+        if globs is None:
+            globs = self._globs()
         for part in parts:
             hit = self._names.get(part)
             if hit:
                 found.update(hit)
-            for index, compiled in self._nameglobs:
+            for index, compiled in globs:
                 if compiled.match_file(part) is not None:
                     found.add(index)
         for depth in range(1, min(self._depth, len(parts)) + 1):
@@ -190,9 +225,11 @@ class PatternSet:
         folder, _, name = path.rpartition("/")
         found = self._folder_candidates(folder)
         extra = self._names.get(name)
-        if self._nameglobs:
-            globbed = [i for i, compiled in self._nameglobs
-                       if compiled.match_file(name) is not None]
+        globs = self._nameglobs
+        if globs is None:
+            globs = self._globs()
+        if globs:
+            globbed = [i for i, compiled in globs if compiled.match_file(name) is not None]
             if globbed:
                 extra = (extra or []) + globbed
         if self._depth and path.count("/") < self._depth:
@@ -214,7 +251,8 @@ class PatternSet:
     def _match(self, candidates: tuple[int, ...], path: str) -> Source | None:
         spec = self._specs.get(candidates)
         if spec is None:
-            spec = pathspec.GitIgnoreSpec([_compile(self.sources[i].pattern)
+            import pathspec
+            spec = pathspec.GitIgnoreSpec([_compile_source(self.sources[i])
                                            for i in candidates])
             self._specs[candidates] = spec
         result = spec.check_file(path)

@@ -36,8 +36,10 @@ class Role:
     file: str
 
 
-def parse_groups(value, *, kind: str, file: str, line: int | None) -> list[Source]:
-    """A list whose entries are patterns or {paths, note, owner} groups."""
+def parse_groups(value, *, kind: str, file: str, line: int | None,
+                 trusted: bool = False) -> list[Source]:
+    """A list whose entries are patterns or {paths, note, owner} groups. ``trusted``: guard's
+    own (a built-in pack; see validate_pattern)."""
     if value is None:
         return []
     expect(value, list, file=file, line=line, what=kind)
@@ -45,8 +47,8 @@ def parse_groups(value, *, kind: str, file: str, line: int | None) -> list[Sourc
     for i, entry in enumerate(value):
         entry_line = line_of(value, i, line)
         if isinstance(entry, str):
-            out.append(Source(validate_pattern(entry, file=file, line=entry_line), file,
-                              entry_line, kind))
+            out.append(Source(validate_pattern(entry, file=file, line=entry_line,
+                                               trusted=trusted), file, entry_line, kind))
             continue
         expect(entry, dict, file=file, line=entry_line, what=f"each entry of {kind}")
         check_keys(entry, GROUP_KEYS, file=file, where=f"an entry of {kind}")
@@ -61,12 +63,12 @@ def parse_groups(value, *, kind: str, file: str, line: int | None) -> list[Sourc
             expect(owner, str, file=file, line=line_of(entry, "owner"), what="owner")
         for pattern, pline in str_list(entry["paths"], file=file, line=line_of(entry, "paths"),
                                        what="paths"):
-            out.append(Source(validate_pattern(pattern, file=file, line=pline), file, pline,
-                              kind, note, owner))
+            out.append(Source(validate_pattern(pattern, file=file, line=pline,
+                                               trusted=trusted), file, pline, kind, note, owner))
     return out
 
 
-def parse_role(data, file: str, known: dict[str, Role]) -> Role:
+def parse_role(data, file: str, known: dict[str, Role], trusted: bool = False) -> Role:
     if not isinstance(data, dict):
         raise GuardError("a role file must be a mapping with name, owned, forbidden, shared",
                          path=file, line=getattr(data, "line", None))
@@ -86,7 +88,8 @@ def parse_role(data, file: str, known: dict[str, Role]) -> Role:
         base = known[parent]
     lists = {}
     for kind in LISTS:
-        own = parse_groups(data.get(kind), kind=kind, file=file, line=line_of(data, kind))
+        own = parse_groups(data.get(kind), kind=kind, file=file, line=line_of(data, kind),
+                           trusted=trusted)
         lists[kind] = tuple((getattr(base, kind) if base else ()) + tuple(own))
     agent_names = tuple(item for item, _ in str_list(
         data.get("agent_names", []), file=file, line=line_of(data, "agent_names"),
@@ -117,10 +120,11 @@ def builtin_role_files() -> list[tuple[str, bytes]]:
 
 
 def load_roles(project_files: Iterable[tuple[str, bytes]]) -> dict[str, Role]:
-    """Built-in roles, then the project's (which may extend or replace them)."""
+    """Built-in roles, then the project's (which may extend or replace them). The built-in
+    packs' patterns are compiled when first matched (tests/test_patterns.py compiles them)."""
     roles: dict[str, Role] = {}
     for file, raw in builtin_role_files():
-        role = parse_role(yamlfile.load(raw, file), file, roles)
+        role = parse_role(yamlfile.load(raw, file), file, roles, trusted=True)
         roles[role.name] = role
     for file, raw in sorted(project_files):
         role = parse_role(yamlfile.load(raw, file), file, roles)

@@ -146,7 +146,8 @@ def parse_config(value, *, file: str, line: int | None, data=None) -> Settings:
     env_example = value.get("env_example", ".env.example")
     expect(env_example, str, file=file, line=kline("env_example"),
            what="guard.conventions.env_example")
-    env_example = validate_pattern(env_example, file=file, line=kline("env_example"))
+    env_example = validate_pattern(env_example, file=file, line=kline("env_example"),
+                                   trusted="env_example" not in value)   # the default
     if any(ch in env_example for ch in "*?[!") or env_example.endswith("/"):
         raise GuardError(f"guard.conventions.env_example must be one file path, got "
                          f"{env_example!r}", path=file, line=kline("env_example"),
