@@ -310,3 +310,25 @@ def test_detection_lists_candidate_names_whatever_the_pathspec_environment(tmp_p
     for var in ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS",
                 "GIT_ICASE_PATHSPECS"):
         assert rules(check(repo, env={var: "1"})) == want, var
+
+
+def test_split_without_a_scan_gives_the_scans_statements():
+    """A text with no comment, quote or dollar sign is cut at each `;` without the
+    character scan (sqltext._split_plain). On random texts of such characters, whitespace
+    of every kind included, it must give exactly the scan's statements and lines."""
+    import random
+
+    from guard.checks.migrations import sqltext
+    rng = random.Random(5)
+    alphabet = list("ab ;;\n\n\t\r\f\v\u00a0\u2028(),=") + ["DROP TABLE t", "\n\n"]
+    for _ in range(30000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        first = rng.randint(1, 3)
+        assert sqltext._ANY_SPECIAL.search(text) is None
+        assert sqltext.split(text, "m.sql", first) == \
+            sqltext._split_scan(text, "m.sql", first, []), repr(text)
+    # any of the special characters sends the text to the scan
+    text = "SELECT ';';\n-- guard:ignore MIG101 reason: x\nDROP TABLE t;"
+    stmts = sqltext.split(text, "m.sql")
+    assert [(s.sql, s.line, s.ignores) for s in stmts] == [
+        ("SELECT ';'", 1, ()), ("DROP TABLE t", 3, (("MIG101", "x", 2),))]

@@ -43,24 +43,30 @@ def _dialect_name(word: str | None) -> str | None:
 
 
 def _index(place, tree: dict[str, str], blobs_of, dialect: str) -> tuple[list[Migration], list]:
-    from guard.checks.migrations import alembic, django, drizzle, prisma, sqlfiles
-    paths = [p for p in tree if p.startswith(place.folder + "/") or not place.folder]
+    # each framework's module is imported only for its own folders
+    prefix = place.folder + "/"
+    paths = [p for p in tree if p.startswith(prefix)] if place.folder else list(tree)
     fw = place.framework
     journal = None
     if fw == "sql":
+        from guard.checks.migrations import sqlfiles
         migs = sqlfiles.index(place.folder, paths)
     elif fw == "prisma":
+        from guard.checks.migrations import prisma
         migs = prisma.index(place.folder, paths)
     elif fw == "drizzle":
+        from guard.checks.migrations import drizzle
         blobs = blobs_of([f"{place.folder}/{drizzle.JOURNAL}"])
         journal = drizzle.journal(blobs, place.folder)
         migs = drizzle.index(place.folder, paths, journal[0])
     elif fw == "alembic":
+        from guard.checks.migrations import alembic
         migs = alembic.index(place.folder, paths)
         blobs = blobs_of([m.path for m in migs])
         for m in migs:
             alembic.load(m, blobs.get(m.path), dialect)
     else:
+        from guard.checks.migrations import django
         migs = django.index(place.folder, paths)
         blobs = blobs_of([m.path for m in migs])
         for m in migs:
@@ -69,10 +75,13 @@ def _index(place, tree: dict[str, str], blobs_of, dialect: str) -> tuple[list[Mi
 
 
 def _load_sql(mset: MigSet, migs: list[Migration], blobs_of) -> None:
-    from guard.checks.migrations import drizzle, prisma, sqlfiles
-    loader = {"sql": sqlfiles.load, "prisma": prisma.load, "drizzle": drizzle.load}.get(
-        mset.framework)
-    if loader is None:
+    if mset.framework == "sql":
+        from guard.checks.migrations.sqlfiles import load as loader
+    elif mset.framework == "prisma":
+        from guard.checks.migrations.prisma import load as loader
+    elif mset.framework == "drizzle":
+        from guard.checks.migrations.drizzle import load as loader
+    else:
         return
     blobs = blobs_of([f for m in migs for f in m.files])
     for m in migs:

@@ -21,6 +21,8 @@ def _f(rule: str, message: str, hint: str, path: str | None, line: int | None = 
 
 
 def irreversible_entry(m: Migration, settings):
+    if not settings.irreversible:
+        return None
     names = {m.path, posixpath.basename(m.path), m.key, m.label, posixpath.dirname(m.path),
              posixpath.basename(m.path).rsplit(".", 1)[0]}
     names |= {n.split(".up.sql")[0] for n in list(names)}

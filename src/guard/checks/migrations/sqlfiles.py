@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from guard.checks.migrations import sqltext
@@ -21,8 +20,13 @@ def is_sql_migration_name(name: str) -> bool:
                 or NUMBERED.match(name))
 
 
+_VERSION_SEP = re.compile(r"[._]")
+
+
 def _version(text: str) -> tuple:
-    return tuple(int(p) for p in re.split(r"[._]", text))
+    if text.isdecimal():        # the usual case (one number, as \d+ matched it)
+        return (int(text),)
+    return tuple(int(p) for p in _VERSION_SEP.split(text))
 
 
 def index(folder: str, paths: list[str]) -> list[Migration]:
@@ -30,9 +34,9 @@ def index(folder: str, paths: list[str]) -> list[Migration]:
     downs: dict[str, str] = {}
     out: list[Migration] = []
     for path in sorted(paths):
-        if posixpath.dirname(path) != folder:
+        parent, _, name = path.rpartition("/")     # git paths: dirname and basename
+        if parent != folder:
             continue
-        name = posixpath.basename(path)
         m = GOLANG.match(name)
         if m:
             key = f"{m.group('v')}_{m.group('name')}"

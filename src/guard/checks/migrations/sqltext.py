@@ -47,7 +47,14 @@ def split(text: str, path: str, first_line: int = 1, bad: list | None = None) ->
     Lexical only: ``;`` ends a statement unless it is inside a quoted string or identifier
     (' " `), a -- or /* */ comment or a PostgreSQL dollar quote. The scan jumps from one of
     those characters to the next with a regular expression, so ordinary text costs nothing
-    per character in Python."""
+    per character in Python; a text with none of them but ``;`` (most migrations) is cut
+    at each ``;`` without a scan (_split_plain, which gives the same statements)."""
+    if _ANY_SPECIAL.search(text) is None:
+        return _split_plain(text, path, first_line)
+    return _split_scan(text, path, first_line, bad)
+
+
+def _split_scan(text: str, path: str, first_line: int, bad: list | None) -> list[Stmt]:
     out: list[Stmt] = []
     n = len(text)
     line, at = first_line, 0                    # ``line`` is the line of offset ``at``
@@ -147,6 +154,26 @@ def split(text: str, path: str, first_line: int = 1, bad: list | None = None) ->
                 break
             i = end + 1
     flush(n)
+    return out
+
+
+_ANY_SPECIAL = re.compile(r"--|/\*|['\"`$]")   # _SPECIAL without ;
+
+
+def _split_plain(text: str, path: str, line: int) -> list[Stmt]:
+    """_split_scan of a text without comments, quotes or dollar signs: every ``;`` ends a
+    statement and no comment carries an inline ignore, so the statements are the pieces
+    between them, stripped, each on the line of its first character that is not a space,
+    tab, CR or LF (where the scan starts a statement)."""
+    out: list[Stmt] = []
+    for piece in text.split(";"):
+        body = piece.lstrip(" \t\r\n")          # where split() sees the statement start
+        if body:
+            sql = body.strip()
+            if sql:
+                out.append(Stmt(sql, line + piece.count("\n", 0, len(piece) - len(body)),
+                                path))
+        line += piece.count("\n")
     return out
 
 
