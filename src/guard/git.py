@@ -294,13 +294,7 @@ class Git:
         out: dict[str, bytes] = {}
         rest = files
         if files and self._loose(next(iter(files.values()))):
-            rest = {}
-            for path, sha in files.items():
-                data = self._worktree_blob(path, sha)
-                if data is None:
-                    rest[path] = sha
-                else:
-                    out[path] = data
+            out, rest = self._worktree_blobs(files)
         if rest:
             got = self.read_blobs(list(dict.fromkeys(rest.values())))
             for path, sha in rest.items():
@@ -339,23 +333,45 @@ class Git:
 
     def _worktree_blob(self, path: str, sha: str, limit: int = 1 << 22) -> bytes | None:
         """The work-tree file at ``path`` if its content is blob ``sha``, else None."""
+        found, _rest = self._worktree_blobs({path: sha}, limit)
+        return found.get(path)
+
+    def _worktree_blobs(self, files: dict[str, str], limit: int = 1 << 22,
+                        ) -> tuple[dict[str, bytes], dict[str, str]]:
+        """(path → content of the work-tree files whose bytes are their blob, path → blob
+        id of the others). One loop with its names bound once: it runs per file, for
+        thousands of files (the path is a git path: relative, so ``prefix + path`` is
+        os.path.join)."""
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        try:
-            fd = os.open(os.path.join(self.root, path), flags)
-        except (OSError, ValueError):
-            return None
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-                return None
-            data = os.read(fd, st.st_size + 1)
-            if len(data) != st.st_size:
-                return None
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
-        return data if _blob_id(data, len(sha)) == sha else None
+        prefix = os.path.join(self.root, "")
+        open_, fstat, read, close, is_reg = os.open, os.fstat, os.read, os.close, stat.S_ISREG
+        sha1 = _sha1()
+        found: dict[str, bytes] = {}
+        rest: dict[str, str] = {}
+        for path, sha in files.items():
+            try:
+                fd = open_(prefix + path, flags)
+            except (OSError, ValueError):
+                rest[path] = sha
+                continue
+            data = None
+            try:
+                st = fstat(fd)
+                if is_reg(st.st_mode) and st.st_size <= limit:
+                    data = read(fd, st.st_size + 1)
+                    if len(data) != st.st_size:
+                        data = None
+            except OSError:
+                data = None
+            finally:
+                close(fd)
+            if data is not None and (
+                    sha1(b"blob %d\0" % len(data) + data).hexdigest() if len(sha) == 40
+                    else _blob_id(data, len(sha))) == sha:
+                found[path] = data
+            else:
+                rest[path] = sha
+        return found, rest
 
     @staticmethod
     def _tree_args(rev: str, folders: Sequence[str], names: Sequence[str]) -> list[str]:
@@ -681,11 +697,15 @@ def _blob_id(data: bytes, hex_len: int) -> str:
     if hex_len == 64:
         import hashlib
         return hashlib.sha256(header + data).hexdigest()
+    return _sha1()(header + data).hexdigest()
+
+
+def _sha1():
     try:
         from _sha1 import sha1          # CPython's own: no OpenSSL load (~3 ms) for this
     except ImportError:                 # pragma: no cover - other interpreters
         from hashlib import sha1
-    return sha1(header + data).hexdigest()
+    return sha1
 
 
 def run_git(args: Sequence[str], *, cwd: str, check: bool = True, stdin: bytes | None = None,
