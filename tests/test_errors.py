@@ -116,6 +116,35 @@ def test_shallow_clone_without_merge_base(tmp_path):
     assert "fetch-depth: 0" in line
 
 
+def test_one_git_call_opens_as_the_single_questions_do(repo, tmp_path):
+    """context.build asks for the repository, HEAD, the head, --base and the branch in one
+    `git rev-parse` (git.open_resolved); its answers must be the single calls' answers, and
+    whatever it cannot simply answer goes to the single calls (None)."""
+    from guard import git as gitmod
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    # tags named like the branches make their short names ambiguous: symbolic-ref --short
+    # spells them `heads/...`, and so must the one call
+    for plain in (True, False):
+        single = gitmod.open_repo(repo.path)
+        git, shas, branch = gitmod.open_resolved(repo.path, ["HEAD", "main", "HEAD~1"])
+        assert git.root == single.root
+        assert branch == single.current_branch()
+        assert shas == {r: single.resolve(r) for r in ("HEAD", "main", "HEAD~1")}
+        if plain:
+            assert branch == "agent/backend/task"
+            repo.git("tag", "agent/backend/task", "main")
+            repo.git("tag", "main", "HEAD")
+    assert branch == "heads/agent/backend/task"
+    repo.git("checkout", "-q", "--detach")
+    assert gitmod.open_resolved(repo.path, ["HEAD"])[2] is None
+    for revs in (["nope"], ["-x"], ["HEAD..main"], ["main^{tree}"], ["HEAD", "origin/nope"]):
+        assert gitmod.open_resolved(repo.path, revs) is None, revs
+    assert gitmod.open_resolved(str(tmp_path), ["HEAD"]) is None      # not a repository
+    assert gitmod.open_resolved(str(tmp_path / "none"), ["HEAD"]) is None
+    assert_clean_error(run_guard("check", "--base", "main", "--head", "nope", cwd=repo.path),
+                       "head 'nope' does not name a commit")
+
+
 def test_head_is_base(repo):
     repo.checkout("main")
     assert_clean_error(run_guard("check", cwd=repo.path), "is the base itself")

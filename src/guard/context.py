@@ -134,25 +134,35 @@ class NoRoleError(GuardError):
 
 def build(options: Options, env: dict | None = None) -> Context:
     env = dict(os.environ) if env is None else env
-    git = gitmod.open_repo(options.repo)
-    if not git.has_commits():
-        raise GuardError("empty repository: there is no commit yet, so there is no trusted "
-                         "policy and no base to compare with", path=git.root,
-                         hint="commit the policy (company.config.yaml) first, then run guard "
-                              "(for that first commit: SKIP=guard-scope git commit ...)")
-    branch = git.current_branch()
+    head_ref = "HEAD" if options.staged else (
+        options.head or (env.get("PRE_COMMIT_TO_REF") if env.get("PRE_COMMIT_FROM_REF")
+                         else None) or "HEAD")
+    # repository, HEAD, head, --base and branch in one git call; when that is not simply
+    # answered, one question at a time, which names the problem
+    revs = ["HEAD", head_ref] + ([options.base] if options.base and not options.staged else [])
+    opened = gitmod.open_resolved(options.repo, revs)
+    if opened is not None:
+        git, resolved, branch = opened
+    else:
+        resolved = {}
+        git = gitmod.open_repo(options.repo)
+        if not git.has_commits():
+            raise GuardError("empty repository: there is no commit yet, so there is no "
+                             "trusted policy and no base to compare with", path=git.root,
+                             hint="commit the policy (company.config.yaml) first, then run "
+                                  "guard (for that first commit: SKIP=guard-scope git commit "
+                                  "...)")
+        branch = git.current_branch()
 
     if options.staged:
-        head_sha = git.resolve("HEAD", what="head")
+        head_sha = resolved.get("HEAD") or git.resolve("HEAD", what="head")
         base_ref, base_sha, merge_base, head_ref, head = "HEAD", head_sha, head_sha, "INDEX", "INDEX"
         trusted_rev, trusted_label = head_sha, f"HEAD {head_sha[:8]}"
         mode = "staged"
     else:
-        head_ref = options.head or (env.get("PRE_COMMIT_TO_REF") if env.get("PRE_COMMIT_FROM_REF")
-                                    else None) or "HEAD"
-        head = git.resolve(head_ref, what="head")
+        head = resolved.get(head_ref) or git.resolve(head_ref, what="head")
         base_ref, origin = choose_base(git, options, branch, env)
-        base_sha = git.resolve(base_ref, what="base")
+        base_sha = resolved.get(base_ref) or git.resolve(base_ref, what="base")
         if base_sha == head and not options.base:
             raise GuardError(f"HEAD is the base itself ({base_ref}, from {origin}): there is no "
                              "change to check",

@@ -739,6 +739,37 @@ def probe(path: str) -> tuple[Git, str, str | None] | None:
     return Git(root), head, branch
 
 
+def open_resolved(path: str, revs: Sequence[str]) -> tuple[Git, dict[str, str], str | None] | None:
+    """One git call for what a run asks first: the repository (open_repo), the commit each
+    of ``revs`` names (Git.resolve; ``HEAD`` among them also answers has_commits) and the
+    current branch (Git.current_branch). None when that is not simply answered — not a
+    repository, no commit yet, a rev that names no commit or looks like an option, an odd
+    top-level path —: the caller then asks one question at a time, as before, and reports
+    the exact problem.
+
+    ``--abbrev-ref=loose HEAD`` shortens HEAD's branch as `symbolic-ref --short` does (the
+    same non-strict shortening); a detached HEAD prints ``HEAD``, for which current_branch
+    is asked."""
+    if not os.path.isdir(path) or any(r.startswith("-") for r in revs):
+        return None
+    revs = list(dict.fromkeys(revs))
+    proc = run_git(["rev-parse", "--show-toplevel", *(f"{r}^{{commit}}" for r in revs),
+                    "--abbrev-ref=loose", "HEAD"], cwd=path, check=False)
+    lines = _decode(proc.stdout).split("\n")
+    if proc.returncode != 0 or len(lines) != len(revs) + 3 or lines[-1] != "":
+        return None
+    root, shas, branch = lines[0], lines[1:-2], lines[-2]
+    if not root or root != root.strip() or not branch:
+        return None
+    if not all(len(sha) in (40, 64) and _HEX.fullmatch(sha) for sha in shas):
+        return None
+    git = Git(root)
+    return git, dict(zip(revs, shas)), (git.current_branch() if branch == "HEAD" else branch)
+
+
+_HEX = re.compile(r"[0-9a-f]+")
+
+
 def open_repo(path: str) -> Git:
     """The repository that contains ``path``, or a GuardError saying why there is none."""
     if not os.path.isdir(path):
