@@ -57,6 +57,22 @@ def test_staged_scope_path_imports_nothing_heavy(repo):
     assert "HEAVY [] RC 0" in proc.stderr, proc.stderr
 
 
+def test_migrations_path_imports_only_what_it_uses(repo):
+    """`guard check --only migrations` asks no scope question and gets no JUnit file: it
+    loads neither pathspec (patterns are compiled when a path is first matched) nor
+    sqlglot, hashlib, xml or traceback (each imported where it is used)."""
+    repo.commit("feat(db): m", {"db/migrations/000001_a.up.sql": "CREATE TABLE a (id int);\n",
+                                "db/migrations/000001_a.down.sql": "DROP TABLE a;\n"})
+    lazy = ("pathspec", "sqlglot", "hashlib", "xml", "traceback")
+    code = ("import sys\nfrom guard.cli import main\n"
+            "rc = main(['check', '--base', 'main', '--only', 'migrations', '--format', 'json'])\n"
+            f"loaded = [m for m in sys.modules if m.split('.')[0] in {lazy!r}]\n"
+            "print('LOADED', loaded, 'RC', rc, file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=repo.path, env=git_env())
+    assert "LOADED [] RC 0" in proc.stderr, proc.stderr
+
+
 def test_init_writes_valid_section_and_refuses_twice(repo):
     os.remove(os.path.join(repo.path, "company.config.yaml"))
     repo.write("company.config.yaml", "personas:\n  engineering_backend: Casey\n")

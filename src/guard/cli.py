@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 
 import click
 
@@ -291,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     except GuardError as exc:
         click.echo(f"guard: error: {exc.one_line()}", err=True)
         if debug:
+            import traceback
             traceback.print_exc()
         return 2
     except KeyboardInterrupt:
@@ -298,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are mapped
         if debug:
+            import traceback
             traceback.print_exc()
         click.echo(f"guard: internal error: {type(exc).__name__}: {exc} "
                    "(run again with --debug for the traceback and report it)", err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, NamedTuple
 
 SEVERITIES = ("error", "warning", "info")
@@ -39,6 +38,7 @@ class Finding(NamedTuple):
 
     def fingerprint(self) -> str:
         """Stable across runs and line moves: rule, path and message."""
+        import hashlib      # here, not at import: OpenSSL's load costs every run ~3 ms
         raw = "\0".join((self.rule, self.path or "", self.message))
         return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 

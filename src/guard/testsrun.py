@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import xml.etree.ElementTree as ET
 
 from guard.errors import GuardError
 from guard.report.model import TestsResult
 
 
 def from_junit(path: str) -> TestsResult:
+    import xml.etree.ElementTree as ET     # only a run with a JUnit file pays for it
     try:
         root = ET.parse(path).getroot()
     except FileNotFoundError:
