@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from guard.errors import GuardError
 from guard.rule import Rule
@@ -190,15 +189,15 @@ RULES: tuple[Rule, ...] = (
 _ENV = re.compile(r"^(?:env:|\$\{?)([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 
-@dataclass(frozen=True)
-class Irreversible:
+# NamedTuples rather than frozen dataclasses: as immutable, and cheaper to define (every run
+# imports this module to read the configuration)
+class Irreversible(NamedTuple):
     migration: str
     reason: str
     where: str
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     path: str | None = None
     framework: str | None = None
     dialect: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from guard.checks.migrations import sqlfiles
 
@@ -23,8 +23,7 @@ CANDIDATES = ("*.sql", "*env.py", "*script.py.mako", "*versions/*.py", "*migrati
               "*_journal.json", "*migration_lock.toml")
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     framework: str
     folder: str
 

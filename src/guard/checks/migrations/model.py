@@ -1,12 +1,16 @@
-"""What the framework parsers produce: one Migration per migration, framework-neutral."""
+"""What the framework parsers produce: one Migration per migration, framework-neutral.
+
+The immutable records are NamedTuples, as guard's Finding and Change are: as immutable as a
+frozen dataclass, and several times cheaper to define (each frozen dataclass compiles six
+generated methods at import, ~0.5-1 ms) and to build (thousands of statements per run)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Stmt:
+class Stmt(NamedTuple):
     """One SQL statement and the 1-based line it starts on in ``path``."""
     sql: str
     line: int
@@ -14,8 +18,7 @@ class Stmt:
     ignores: tuple[tuple[str, str, int], ...] = ()   # (rule, reason, line) written above it
 
 
-@dataclass(frozen=True)
-class Op:
+class Op(NamedTuple):
     """One operation of a Python migration (Alembic op.*, Django migrations.*)."""
     text: str                  # one-line description, e.g. "drop table orders"
     line: int

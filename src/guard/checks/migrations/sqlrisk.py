@@ -12,14 +12,14 @@ readings agree statement by statement.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from guard.checks.migrations.model import Stmt
 
 DIALECTS = {"postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql"}
 
 
-@dataclass(frozen=True)
-class Risk:
+class Risk(NamedTuple):
     rule: str
     message: str
     stmt: Stmt
