@@ -265,6 +265,21 @@ def init(repo: str, role, to_stdout: bool, claude: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A guard run is one short process that builds tens of thousands of objects (changes,
+    # policy, findings, the report) and almost no reference cycles. With the default young
+    # generation of 700 objects the cyclic collector walked them ~50 times for nothing
+    # (~15 ms of a full migrations lint); it now waits for 50,000 (as mypy does, 150,000).
+    # Reference counting frees everything as before; restored on return.
+    import gc
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000)
+    try:
+        return _main(argv)
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _main(argv: list[str] | None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="guard", standalone_mode=False)
