@@ -7,6 +7,7 @@ from __future__ import annotations
 import posixpath
 from typing import Iterator
 
+from guard.checks.migrations import sqlrisk
 from guard.checks.migrations.model import Migration
 from guard.checks.migrations_spec import RULES
 from guard.finding import Finding
@@ -82,7 +83,6 @@ def _rollback(m: Migration, settings) -> tuple[list[Finding], dict]:
 
 
 def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
-    from guard.checks.migrations import sqlrisk
     findings: list[Finding] = []
     for rule, line, message, hint in m.problems:
         findings.append(_f(rule, message, hint, m.path, line))

@@ -90,26 +90,32 @@ def facts(sql: str, read: str) -> list | None:
     lexed = lex(sql, read)
     if lexed is None or not lexed[0]:
         return None
+    parser = _PARSERS.get(read)
+    if parser is None:
+        return None
     try:
-        return _Parser(lexed[0], lexed[1], read).statement()
+        return parser(lexed[0], lexed[1]).statement()
     except (Unsure, IndexError):
         return None
 
 
 class _Parser:
-    __slots__ = ("t", "u", "i", "cuts", "d", "unsafe", "idq", "strq", "types", "multi")
+    """One statement's parser. The dialect's tables are class attributes of a subclass per
+    dialect (_PARSERS), so a statement sets only its tokens."""
+    __slots__ = ("t", "u", "i", "cuts")
+    d: str
+    unsafe: frozenset[str]
+    idq: str
+    strq: str
+    types: dict
+    multi: dict
 
-    def __init__(self, toks: list[str], cuts, read: str):
-        self.t = toks + [""]
-        self.u = [x.upper() for x in toks] + [""]
+    def __init__(self, toks: list[str], cuts):
+        toks.append("")                 # the end: no rule accepts it (the list is ours)
+        self.t = toks
+        self.u = list(map(str.upper, toks))
         self.i = 0
         self.cuts = cuts
-        self.d = read
-        self.unsafe = UNSAFE[read]
-        self.idq = IDENT_QUOTES[read]
-        self.strq = STRING_QUOTES[read]
-        self.types = TYPES[read]
-        self.multi = MULTI.get(read, {})
 
     # --- tokens -------------------------------------------------------------------------
     def accept(self, word: str) -> bool:
@@ -755,3 +761,9 @@ class _Parser:
             if not self.accept(","):
                 break
         return [("S", "select")]
+
+
+_PARSERS = {read: type(f"_Parser_{read}", (_Parser,), {
+    "__slots__": (), "d": read, "unsafe": UNSAFE[read], "idq": IDENT_QUOTES[read],
+    "strq": STRING_QUOTES[read], "types": TYPES[read], "multi": MULTI.get(read, {})})
+    for read in UNSAFE}

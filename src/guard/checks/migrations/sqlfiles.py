@@ -39,12 +39,13 @@ def index(folder: str, paths: list[str]) -> list[Migration]:
             continue
         m = GOLANG.match(name)
         if m:
-            key = f"{m.group('v')}_{m.group('name')}"
-            if m.group("dir") == "down":
+            version, stem, direction = m.groups()
+            key = f"{version}_{stem}"
+            if direction == "down":
                 downs[key] = path
                 continue
-            mig = Migration("sql", key, path, (path,), _version(m.group("v")), m.group("v"),
-                            m.group("name"), "golang-migrate")
+            mig = Migration("sql", key, path, (path,), _version(version), version, stem,
+                            "golang-migrate")
             out.append(mig)
             continue
         m = FLYWAY.match(name)
