@@ -277,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
         return _main(argv)
     finally:
         gc.set_threshold(*thresholds)
+        if argv is None:
+            # main is the program (the console script, `python -m guard`) and the process
+            # ends now: without this, the interpreter's last collection at exit walks every
+            # object of the run for cycles (there are none to free)
+            gc.freeze()
 
 
 def _main(argv: list[str] | None) -> int:
