@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from guard import yamlfile
 from guard.errors import GuardError
@@ -32,24 +32,21 @@ SEVERITY_KEYS = ("level", "reason")
 IGNORE_KEYS = ("rule", "paths", "reason")
 
 
-@dataclass(frozen=True)
-class SeverityChange:
+class SeverityChange(NamedTuple):
     rule: str
     level: str
     reason: str
     where: str
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(NamedTuple):
     rule: str
     paths: tuple[Source, ...]   # empty: every path
     reason: str
     where: str
 
 
-@dataclass(frozen=True)
-class TestsSettings:
+class TestsSettings(NamedTuple):
     command: tuple[str, ...] | None = None
     junit: str | None = None
     timeout: int = 900

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from guard import git as gitmod
 from guard.errors import GuardError
@@ -14,8 +15,7 @@ if TYPE_CHECKING:
     from guard import policy as pol
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     repo: str = "."
     base: str | None = None
     head: str | None = None

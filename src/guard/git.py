@@ -15,7 +15,6 @@ import os
 import re
 import stat
 import subprocess
-from dataclasses import dataclass
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 from guard.errors import GuardError
@@ -82,8 +81,7 @@ class Change(NamedTuple):
         return word
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
     sha: str
     parents: tuple[str, ...]
     author: str

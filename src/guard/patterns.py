@@ -12,14 +12,12 @@ the tests instead of on every run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from guard.errors import GuardError
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One pattern and where it was written."""
 
     pattern: str

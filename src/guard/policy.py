@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from guard import config as config_mod
 from guard import yamlfile
@@ -58,8 +59,7 @@ class WorktreeReader:
         return sorted(out)
 
 
-@dataclass(frozen=True)
-class TaskScope:
+class TaskScope(NamedTuple):
     file: str
     name: str | None
     allowed: tuple[Source, ...]
@@ -69,8 +69,7 @@ class TaskScope:
 _MIXED = object()   # a folder whose files need deciding one by one
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     verdict: str            # forbidden | shared | owned | outside-task | unowned
     source: Source | None   # the deciding pattern (None for unowned)
     owned_by_role: bool = False

@@ -7,9 +7,8 @@ trusted revision like the rest of the policy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import os
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from guard import yamlfile
 from guard.errors import GuardError
@@ -23,8 +22,7 @@ GROUP_KEYS = ("paths", "note", "owner")
 LISTS = ("owned", "forbidden", "shared")
 
 
-@dataclass(frozen=True)
-class Role:
+class Role(NamedTuple):
     name: str
     title: str
     persona_key: str | None

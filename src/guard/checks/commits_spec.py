@@ -7,8 +7,7 @@ The style comes from the agent framework's own key, `conventions.commit_style` (
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from guard.errors import GuardError
 from guard.patterns import validate_pattern
@@ -36,8 +35,7 @@ DEFAULT_MIGRATION_RELATED = ("src/models/", "src/entities/", "src/schemas/", "pr
                              "alembic.ini", "drizzle.config.*")
 
 
-@dataclass(frozen=True)
-class Atomicity:
+class Atomicity(NamedTuple):
     severity: str = "warning"            # warning | error | off
     max_roles: int = 1
     migrations: tuple[str, ...] = DEFAULT_MIGRATIONS
@@ -45,8 +43,7 @@ class Atomicity:
     max_unrelated: int = 0
 
 
-@dataclass(frozen=True)
-class CommitSettings:
+class CommitSettings(NamedTuple):
     style: str = "conventional"
     style_where: str = "default"
     types: tuple[str, ...] = CONVENTIONAL_TYPES

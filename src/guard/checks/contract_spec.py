@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from guard.errors import GuardError
 from guard.rule import Rule
@@ -85,8 +84,7 @@ KEYS = ("path", "app", "url", "start", "startup_timeout", "headers", "auth", "in
         "ignore_routes")
 
 
-@dataclass(frozen=True)
-class ContractSettings:
+class ContractSettings(NamedTuple):
     path: str | None = None
     path_origin: str = ""
     path_line: int | None = None

@@ -4,7 +4,7 @@ guard's light modules only)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from guard.errors import GuardError
 from guard.patterns import Source, validate_pattern
@@ -104,15 +104,14 @@ DEFAULT_ENV_FILES = (".env", ".env.local", ".env.*.local", ".env.production", ".
 _VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     server_paths: tuple[Source, ...]
     job_paths: tuple[Source, ...]
     test_paths: tuple[Source, ...]
     port_vars: tuple[str, ...] = DEFAULT_PORT_VARS
     env_example: str = ".env.example"
     env_ignore: tuple[str, ...] = DEFAULT_ENV_IGNORE
-    env_files: tuple[Source, ...] = field(default=())
+    env_files: tuple[Source, ...] = ()
 
 
 def _patterns(value, default, *, file: str, line: int | None, what: str, kind: str):
