@@ -11,7 +11,6 @@ readings agree statement by statement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from guard.checks.migrations.model import Stmt
@@ -26,8 +25,7 @@ class Risk(NamedTuple):
     stmt: Stmt
 
 
-@dataclass
-class Analysis:
+class Analysis(NamedTuple):
     summary: list[str]
     risks: list[Risk]
     errors: list[tuple[int, str]]      # (line, problem): statements that do not parse

@@ -216,9 +216,8 @@ _QUOTED = {
     # SQLite: "ident", `ident`, [ident]
     "sqlite": _STRING + r""""[^"]*(?:""[^"]*)*"|`[^`]*`|\[[^\]]*\]|""",
 }
-_FAST = {d: re.compile(r"[ \t\r\n]*(" + q + _COMMON + ")") for d, q in _QUOTED.items()}
-_HAS_SLOW = {"postgres": re.compile(r"--|/\*|\$"), "mysql": re.compile(r"--|/\*|#|\$"),
-             "sqlite": re.compile(r"--|/\*|\$")}
+_FAST: dict = {}        # dialect -> the compiled token pattern, compiled on first use
+_MYSQL_SLOW = re.compile(r"--|/\*|#|\$")
 _COMMENT = re.compile(r"--[^\n]*|/\*|#[^\n]*")
 
 
@@ -228,8 +227,15 @@ def lex(sql: str, dialect: str) -> tuple[list[str], frozenset[int]] | None:
     comment, a dollar quote that is not closed, a dollar quote outside PostgreSQL)."""
     fast = _FAST.get(dialect)
     if fast is None:
-        return None
-    if _HAS_SLOW[dialect].search(sql) is None:
+        if dialect not in _QUOTED:
+            return None
+        fast = _FAST[dialect] = re.compile(r"[ \t\r\n]*(" + _QUOTED[dialect] + _COMMON + ")")
+    # comments and dollar quotes need the slow lexer (MySQL: # comments too)
+    if dialect == "mysql":
+        slow = _MYSQL_SLOW.search(sql) is not None
+    else:
+        slow = "--" in sql or "/*" in sql or "$" in sql
+    if not slow:
         return fast.findall(sql), frozenset()
     return _lex_slow(sql, dialect, fast)
 
