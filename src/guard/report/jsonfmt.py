@@ -47,8 +47,11 @@ def as_dict(report) -> dict:
 
 def render(report) -> str:
     # compact: json's C encoder only runs without indent (2-3x faster on large reports);
-    # pipe through `python -m json.tool` or jq to read it
-    text = json.dumps(as_dict(report), ensure_ascii=False, separators=(",", ":"), default=str)
+    # pipe through `python -m json.tool` or jq to read it. The report is a tree (as_dict's
+    # dicts and the checks' published facts hold no reference cycles), so the encoder's
+    # per-container cycle bookkeeping is skipped (~10 % of a large report's encoding)
+    text = json.dumps(as_dict(report), ensure_ascii=False, separators=(",", ":"), default=str,
+                      check_circular=False)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
