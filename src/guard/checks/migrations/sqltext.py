@@ -11,20 +11,24 @@ import re
 
 from guard.checks.migrations.model import Stmt
 
-IGNORE = re.compile(r"guard:\s*ignore\b(?P<rest>.*)", re.I)
-_RULE_REASON = re.compile(r"^\s*(?P<rules>MIG\d{3}(?:\s*,\s*MIG\d{3})*)\s*(?:[:\-—]|reason:)?"
-                          r"\s*(?P<reason>.*)$", re.I)
+_IGNORE = r"guard:\s*ignore\b(?P<rest>.*)"
+_RULE_REASON = (r"^\s*(?P<rules>MIG\d{3}(?:\s*,\s*MIG\d{3})*)\s*(?:[:\-—]|reason:)?"
+                r"\s*(?P<reason>.*)$")
+_IGNORE_RES: list = []      # the two, compiled when the first comment is read
 _DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 
 
 def parse_ignore(text: str) -> tuple[list[str], str] | None | str:
     """``guard:ignore MIG101 reason: why`` → (rules, reason); a malformed one → error text;
     no ignore at all → None."""
-    m = IGNORE.search(text)
+    if not _IGNORE_RES:
+        _IGNORE_RES.extend((re.compile(_IGNORE, re.I), re.compile(_RULE_REASON, re.I)))
+    ignore, rule_reason = _IGNORE_RES
+    m = ignore.search(text)
     if not m:
         return None
     rest = m.group("rest").strip()
-    rr = _RULE_REASON.match(rest)
+    rr = rule_reason.match(rest)
     if not rr:
         return "names no rule (write `guard:ignore MIG101 reason: why`)"
     rules = [r.strip().upper() for r in rr.group("rules").split(",")]
