@@ -155,20 +155,37 @@ def guard_cmd() -> list[str]:
 CPU: dict[int, list[float]] = {}
 
 
+def run_once(cmd: list[str], cwd: str) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(wall time, CPU time: user + sys of the process and its children, the process)."""
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, proc
+
+
 def timed(cmd: list[str], cwd: str, repeat: int) -> tuple[list[float], subprocess.CompletedProcess]:
     """Wall times of ``repeat`` runs; the CPU time (user + sys) of each is kept in CPU, keyed
     by id of the returned list: on a shared, loaded machine it is the steadier figure."""
-    import resource
-    times, cpu, proc = [], [], None
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    CPU[id(times)] = cpu
-    return times, proc
+    return timed_alternately([cmd], cwd, repeat)[0]
+
+
+def timed_alternately(cmds: list[list[str]], cwd: str, repeat: int):
+    """timed() of several commands whose runs alternate (A B, B A, A B, ...), so that each
+    sees the same moments of a shared machine whose speed drifts: [(times, last process)]."""
+    times: list[list[float]] = [[] for _ in cmds]
+    cpu: list[list[float]] = [[] for _ in cmds]
+    procs: list = [None] * len(cmds)
+    for i in range(repeat):
+        for k in (range(len(cmds)) if i % 2 == 0 else reversed(range(len(cmds)))):
+            wall, used, procs[k] = run_once(cmds[k], cwd)
+            times[k].append(wall)
+            cpu[k].append(used)
+    for k in range(len(cmds)):
+        CPU[id(times[k])] = cpu[k]
+    return list(zip(times, procs))
 
 
 def squawk_exe() -> str | None:
@@ -223,32 +240,36 @@ def main() -> int:
               f"{len(data['findings'])} findings; target < 0.5 s: "
               f"{'met' if statistics.median(times_a) < 0.5 else 'MISSED'}")
 
-        # (b) full static lint of every migration
+        # (b) full static lint of every migration; guard's and squawk's runs alternate
         repo_b = build(os.path.join(root, "b"), {}, files)
-        times_g, proc = timed(cmd, repo_b, args.repeat)
+        squawk = squawk_exe()
+        squawk_cmd = [squawk, "--reporter", "json", *ups] if squawk else None
+        runs = timed_alternately([cmd] + ([squawk_cmd] if squawk_cmd else []), repo_b,
+                                 args.repeat)
+        times_g, proc = runs[0]
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return 2
         guard_findings = json.loads(proc.stdout)["findings"]
         print(f"\n(b) full lint of {args.count} migrations ({len(files)} files)")
         print(f"    guard  {fmt(times_g)}; {len(guard_findings)} findings")
-        squawk = squawk_exe()
         if squawk is None:
             print("    squawk NOT INSTALLED: `pip install squawk-cli` into this interpreter's "
                   "environment to compare; (b) ratio and (c) skipped")
             return 0
         version = subprocess.run([squawk, "--version"], capture_output=True, text=True).stdout
-        times_s, sproc = timed([squawk, "--reporter", "json", *ups], repo_b, args.repeat)
+        times_s, sproc = runs[1]
         try:
             squawk_findings = json.loads(sproc.stdout or "[]")
         except json.JSONDecodeError:
             print(f"    squawk output is not JSON: {sproc.stderr[:300]}")
             return 2
         ratio = statistics.median(times_g) / statistics.median(times_s)
+        cpu_ratio = statistics.median(CPU[id(times_g)]) / statistics.median(CPU[id(times_s)])
         print(f"    squawk {fmt(times_s)}; {len(squawk_findings)} findings ({version.strip()}, "
               f"on the {len(ups)} .up.sql files)")
-        print(f"    ratio guard/squawk: {ratio:.2f}x; target within 2x: "
-              f"{'met' if ratio <= 2 else 'MISSED'}")
+        print(f"    ratio guard/squawk: {ratio:.2f}x (CPU {cpu_ratio:.2f}x, runs alternating); "
+              f"target within 2x: {'met' if ratio <= 2 else 'MISSED'}")
 
         # (c) overlap per family
         raised = defaultdict(set)
