@@ -202,20 +202,22 @@ class Git:
         return proc.stdout if proc.returncode == 0 else None
 
     def read_blobs(self, shas: Sequence[str]) -> dict[str, bytes]:
-        """Batch read of blob contents by object id (one process for all)."""
+        """Batch read of blob contents by object id (one process for all). --buffer: every
+        id is on stdin at once, so git need not flush its output after each object."""
         if not shas:
             return {}
-        proc = self.run(["cat-file", "--batch"], stdin=b"".join(s.encode() + b"\n" for s in shas))
+        proc = self.run(["cat-file", "--batch", "--buffer"],
+                        stdin=b"".join(s.encode() + b"\n" for s in shas))
         return parse_batch(shas, proc.stdout)
 
     def start_read_blobs(self, shas: Sequence[str]) -> "Background":
         """read_blobs in the background: ``parse_batch(shas, pending.result())``."""
-        return Background(["cat-file", "--batch"], cwd=self.root,
+        return Background(["cat-file", "--batch", "--buffer"], cwd=self.root,
                           stdin=b"".join(s.encode() + b"\n" for s in shas))
 
     def start_check_blobs(self, shas: Sequence[str]) -> "Background":
         """`git cat-file --batch-check` in the background: `<id> <type> <size>` lines."""
-        return Background(["cat-file", "--batch-check"], cwd=self.root,
+        return Background(["cat-file", "--batch-check", "--buffer"], cwd=self.root,
                           stdin=b"".join(s.encode() + b"\n" for s in shas))
 
     def added_lines(self, old_blob: str, new_blob: str) -> list[int]:
