@@ -83,14 +83,7 @@ def test_env_file_patterns_answer_as_pathspec(patterns):
 
 
 # -- the two surveys on real repositories ---------------------------------------------------
-def _files(root: str) -> dict[str, bytes]:
-    out = {}
-    for folder, _dirs, names in os.walk(root):
-        for name in names:
-            full = os.path.join(folder, name)
-            with open(full, "rb") as fh:
-                out[os.path.relpath(full, root).replace(os.sep, "/")] = fh.read()
-    return out
+from test_conventions import _files  # noqa: E402  (a fixture tree as {path: bytes})
 
 
 def both(repo, **options) -> list:

@@ -223,10 +223,10 @@ def _process_table() -> dict[int, tuple[int, int]]:
         try:
             with open(f"/proc/{name}/stat", "rb") as fh:
                 fields = fh.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
+            if fields[0] != b"Z":
+                table[int(name)] = (int(fields[1]), int(fields[2]))
+        except (OSError, IndexError, ValueError):
             continue
-        if fields and fields[0] != b"Z":
-            table[int(name)] = (int(fields[1]), int(fields[2]))
     return table
 
 
@@ -275,17 +275,7 @@ def _group_alive(pgid: int) -> bool:
         return True
     # zombies still count for killpg(0); check /proc where there is one
     if os.path.isdir("/proc"):
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                with open(f"/proc/{pid}/stat", "rb") as fh:
-                    fields = fh.read().rsplit(b")", 1)[1].split()
-                if int(fields[2]) == pgid and fields[0] != b"Z":
-                    return True
-            except (OSError, IndexError, ValueError):
-                continue
-        return False
+        return any(group == pgid for _parent, group in _process_table().values())
     return True
 
 
