@@ -45,16 +45,23 @@ def test_help_imports_nothing_heavy():
     assert "HEAVY []" in out, out
 
 
+def _loaded_after(repo, argv: list[str], names) -> str:
+    """Run guard.cli.main(argv) in a fresh interpreter in ``repo``; 'LOADED [...] RC n'
+    names the top-level modules among ``names`` it imported and its exit code."""
+    code = ("import sys\nfrom guard.cli import main\n"
+            f"rc = main({argv!r})\n"
+            f"loaded = [m for m in sys.modules if m.split('.')[0] in {tuple(names)!r}]\n"
+            "print('LOADED', loaded, 'RC', rc, file=sys.stderr)\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=repo.path, env=git_env()).stderr
+
+
 def test_staged_scope_path_imports_nothing_heavy(repo):
     repo.write("src/api/x.py", "x\n")
     repo.git("add", "-A")
-    code = ("import sys\nfrom guard.cli import main\n"
-            "rc = main(['check', '--staged', '--only', 'scope,policy', '--format', 'json'])\n"
-            f"heavy = [m for m in sys.modules if m.split('.')[0] in {HEAVY!r}]\n"
-            "print('HEAVY', heavy, 'RC', rc, file=sys.stderr)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=repo.path, env=git_env())
-    assert "HEAVY [] RC 0" in proc.stderr, proc.stderr
+    err = _loaded_after(repo, ["check", "--staged", "--only", "scope,policy", "--format",
+                               "json"], HEAVY)
+    assert "LOADED [] RC 0" in err, err
 
 
 def test_migrations_path_imports_only_what_it_uses(repo):
@@ -63,14 +70,9 @@ def test_migrations_path_imports_only_what_it_uses(repo):
     sqlglot, hashlib, xml or traceback (each imported where it is used)."""
     repo.commit("feat(db): m", {"db/migrations/000001_a.up.sql": "CREATE TABLE a (id int);\n",
                                 "db/migrations/000001_a.down.sql": "DROP TABLE a;\n"})
-    lazy = ("pathspec", "sqlglot", "hashlib", "xml", "traceback")
-    code = ("import sys\nfrom guard.cli import main\n"
-            "rc = main(['check', '--base', 'main', '--only', 'migrations', '--format', 'json'])\n"
-            f"loaded = [m for m in sys.modules if m.split('.')[0] in {lazy!r}]\n"
-            "print('LOADED', loaded, 'RC', rc, file=sys.stderr)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=repo.path, env=git_env())
-    assert "LOADED [] RC 0" in proc.stderr, proc.stderr
+    err = _loaded_after(repo, ["check", "--base", "main", "--only", "migrations", "--format",
+                               "json"], ("pathspec", "sqlglot", "hashlib", "xml", "traceback"))
+    assert "LOADED [] RC 0" in err, err
 
 
 def test_init_writes_valid_section_and_refuses_twice(repo):
