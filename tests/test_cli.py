@@ -45,15 +45,18 @@ def test_help_imports_nothing_heavy():
     assert "HEAVY []" in out, out
 
 
-def _loaded_after(repo, argv: list[str], names) -> str:
-    """Run guard.cli.main(argv) in a fresh interpreter in ``repo``; 'LOADED [...] RC n'
-    names the top-level modules among ``names`` it imported and its exit code."""
-    code = ("import sys\nfrom guard.cli import main\n"
+def _loaded_after(repo, argv: list[str], names, entry: str = "console") -> str:
+    """Run guard.<entry>.main(argv) in a fresh interpreter in ``repo``, as the console script
+    does; 'LOADED [...] RC n' names the top-level modules among ``names`` it imported and its
+    exit code (after whatever the command printed)."""
+    code = (f"import sys\nfrom guard.{entry} import main\n"
             f"rc = main({argv!r})\n"
-            f"loaded = [m for m in sys.modules if m.split('.')[0] in {tuple(names)!r}]\n"
+            "loaded = sorted({m.split('.')[0] for m in sys.modules} & "
+            f"set({tuple(names)!r}))\n"
             "print('LOADED', loaded, 'RC', rc, file=sys.stderr)\n")
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=repo.path, env=git_env()).stderr
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=repo.path, env=git_env())
+    return proc.stdout + "\n--- stderr\n" + proc.stderr
 
 
 def test_staged_scope_path_imports_nothing_heavy(repo):
@@ -134,3 +137,119 @@ def test_every_subpackage_ships():
             rel = os.path.relpath(folder, os.path.join(ROOT, "src"))
             found.add(rel.replace(os.sep, "."))
     assert listed == found
+
+
+# `guard check` without click (guard.checkcmd): the same answers as through click
+
+
+CHECK_LINES = [
+    ["check", "--base", "main"],
+    ["check", "--base=main", "--format", "json", "--fail-on", "never"],
+    ["check", "--base", "main", "--only", "scope", "--only=policy,commits", "--skip",
+     "commits", "--format=agent"],
+    ["check", "-C", ".", "--base", "main", "--role", "frontend", "--format", "markdown"],
+    ["check", "--base", "main", "--output", "json=../out.json", "--format", "sarif"],
+    ["check", "--staged", "--only", "scope,policy", "--format", "json"],
+    ["check", "--base", "nosuch"],                          # a guard error: exit 2
+    ["check", "--base", "main", "--scope", "missing.yaml"],   # a configuration error
+    ["check", "--base", "main", "--only", "nosuch"],          # an unknown check
+]
+
+
+@pytest.mark.parametrize("argv", CHECK_LINES, ids=lambda a: " ".join(a[1:]))
+def test_plain_check_runs_without_click_and_answers_as_click_does(repo, argv):
+    repo.commit("feat(api): x", {"src/api/x.py": "x = 1\n", "src/components/B.tsx": "b\n"})
+    repo.write("src/api/y.py", "y = 1\n")
+    repo.git("add", "-A")
+    from guard.checkcmd import check_args
+    assert check_args(argv[1:]) is not None, "this command line must take the fast path"
+    fast = _loaded_after(repo, argv, ("click",) + HEAVY)
+    slow = _loaded_after(repo, argv, ("click",) + HEAVY, entry="cli")
+    assert "LOADED [] RC" in fast, fast
+    def timeless(text):                 # durations differ from run to run
+        return re.sub(r"\d+\.\d+", "N", text)
+    assert timeless(slow.replace("LOADED ['click'] RC", "LOADED [] RC")) == timeless(fast)
+    rc = int(fast.rsplit("RC ", 1)[1])
+    assert rc in (0, 1, 2) and ("guard: error:" in fast) == (rc == 2), fast
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["-h"], ["--bas", "main"], ["--base"], ["--base", "-x"], ["--format", "xml"],
+    ["--output", "sarif"], ["--output", "xml=a"], ["--output", "json="], ["--staged", "--base",
+    "main"], ["--staged", "--head=HEAD"], ["-Cdir"], ["-C=dir"], ["--debug"], ["extra"],
+    ["--staged=1"], ["--policy", "head"], ["--fail-on", "info"], ["--if-no-role", "warn"],
+    ["--", "--base"], ["--run-tests"], ["-x"]], ids=lambda a: " ".join(a))
+def test_every_other_check_line_goes_to_click(argv):
+    from guard.checkcmd import check_args
+    assert check_args(argv) is None
+
+
+def test_checkcmd_knows_every_option_of_click_check():
+    """checkcmd's option table is click's `check` command, option for option."""
+    import click
+
+    from guard import checkcmd
+    from guard.cli import cli
+    command = cli.commands["check"]
+    seen = set()
+    for param in command.params:
+        if param.name == "help":
+            continue
+        names = param.opts + param.secondary_opts
+        seen.update(names)
+        for name in names:
+            if param.is_flag:
+                assert checkcmd.FLAGS[name] == param.name
+                continue
+            assert checkcmd.VALUED[name][0] == param.name, name
+            choices = (tuple(param.type.choices) if isinstance(param.type, click.Choice)
+                       else None)
+            assert checkcmd.VALUED[name][1] == choices, name
+            assert (param.name in checkcmd.MULTIPLE) == param.multiple, name
+        assert checkcmd.check_defaults()[param.name] == (() if param.multiple
+                                                         else param.default), param.name
+    assert seen == set(checkcmd.VALUED) | set(checkcmd.FLAGS)
+
+
+def test_check_args_reads_command_lines_exactly_as_click(tmp_path):
+    """Random command lines, valid and not: whenever checkcmd takes one, click reads the
+    same parameters from it; and checkcmd takes most valid ones."""
+    import random
+
+    import click
+
+    from guard import checkcmd
+    from guard.cli import cli
+    command = cli.commands["check"]
+    values = ["main", "origin/main", "HEAD~2", "", "a b", "é", "x=y", "json=o.json",
+              "sarif=a=b", "scope,policy", "base", "worktree", "skip", "error", "never",
+              "warning", "text", "agent", "-x", "--base", "nl\nname"]
+    options = list(checkcmd.VALUED) + list(checkcmd.FLAGS) + ["--bogus", "-h", "pos"]
+    rng = random.Random(7)
+    taken = 0
+    for _ in range(3000):
+        args: list[str] = []
+        for _ in range(rng.randint(0, 6)):
+            opt = rng.choice(options)
+            if opt in checkcmd.VALUED and rng.random() < 0.9:
+                value = rng.choice(values + list(checkcmd.VALUED[opt][1] or ()) * 3)
+                if opt.startswith("--") and rng.random() < 0.4:
+                    args.append(f"{opt}={value}")
+                else:
+                    args += [opt, value]
+            else:
+                args.append(opt)
+        fast = checkcmd.check_args(args)
+        try:
+            ctx = command.make_context("check", list(args), resilient_parsing=False)
+            clicks = dict(ctx.params)
+            if clicks["staged"] and (clicks["base"] or clicks["head"]):
+                clicks = None            # guard.cli refuses it after parsing
+            elif any(checkcmd.output_problem(v) for v in clicks["outputs"]):
+                clicks = None
+        except (click.exceptions.Exit, click.UsageError):
+            clicks = None
+        if fast is not None:
+            taken += 1
+            assert clicks == fast, args
+    assert taken > 300

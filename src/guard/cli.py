@@ -3,42 +3,20 @@ them, so `guard --help` and the pre-commit path stay fast."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
-from guard import __version__
-from guard.errors import GuardError
-
-FORMATS = ("text", "json", "markdown", "junit", "sarif", "github", "agent")
+from guard import __version__, checkcmd
+from guard.checkcmd import FORMATS, colour as _colour
 
 
-def _split(values: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
+def _outputs(values: tuple[str, ...]) -> tuple[str, ...]:
     for value in values:
-        out += [v.strip() for v in value.split(",") if v.strip()]
-    return out
-
-
-def _outputs(values: tuple[str, ...]) -> list[tuple[str, str]]:
-    pairs = []
-    for value in values:
-        fmt, sep, path = value.partition("=")
-        if not sep or not path:
-            raise click.BadParameter(f"{value!r} is not FORMAT=FILE (e.g. sarif=guard.sarif)",
-                                     param_hint="--output")
-        if fmt not in FORMATS:
-            raise click.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}",
-                                     param_hint="--output")
-        pairs.append((fmt, path))
-    return pairs
-
-
-def _colour() -> bool:
-    # no-color.org: NO_COLOR set to a non-empty value turns colour off
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and \
-        os.environ.get("TERM") != "dumb"
+        problem = checkcmd.output_problem(value)
+        if problem:
+            raise click.BadParameter(problem, param_hint="--output")
+    return values
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -93,48 +71,11 @@ def range_options(func):
     return func
 
 
-def _run(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, scope_file,
-         policy, only, skip, outputs, fail_on, tests_junit, verify_migrations, if_no_role,
-         run_tests: bool, **extra) -> int:
-    from guard import context, engine
-    from guard.report import render
-
+def _run(fmt: str, default_fail_on: str, *, staged, base, head, outputs, **kwargs) -> int:
     if staged and (base or head):
         raise click.UsageError("--staged checks the index against HEAD; drop --base/--head")
-    out_pairs = _outputs(outputs)
-    checks = engine.select_checks(_split(only), _split(skip))
-    opts = context.Options(repo=repo, base=base, head=head, staged=staged, role=role,
-                           scope=scope_file, policy=policy, verify_migrations=verify_migrations,
-                           extra=tuple(sorted(extra.items())))
-    try:
-        ctx = context.build(opts)
-    except context.NoRoleError as exc:
-        if if_no_role != "skip":
-            raise
-        click.echo(f"guard: notice: nothing checked — {exc.one_line()} (--if-no-role skip)",
-                   err=True)
-        return 0
-    from guard import testsrun
-
-    cfg = ctx.policy.config
-    tests = testsrun.for_run(ctx, junit_file=tests_junit, run_tests=run_tests)
-    threshold = fail_on or cfg.fail_on or default_fail_on
-    report = engine.run(ctx, checks, fail_on=threshold, tests=tests)
-
-    kwargs = {"colour": _colour()} if fmt == "text" else {}
-    click.echo(render(fmt, report, **kwargs), nl=False)
-    for out_fmt, path in out_pairs:
-        try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(render(out_fmt, report))
-        except OSError as exc:
-            raise GuardError(f"cannot write the {out_fmt} report: {exc.strerror}",
-                             path=path) from None
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary and (fmt == "github" or any(f == "github" for f, _ in out_pairs)):
-        with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(render("markdown", report))
-    return 1 if report.failed else 0
+    return checkcmd.execute(fmt, default_fail_on, staged=staged, base=base, head=head,
+                            outputs=_outputs(outputs), **kwargs)
 
 
 @cli.command()
@@ -174,8 +115,9 @@ def verify_report_cmd(report_file: str, fmt: str, report_format: str, outputs, o
     """Check an agent's hand-off report (the seed's five sections) against the facts."""
     from guard import verify_report
     text, code = verify_report.run(report_file, report_format=report_format, fmt=fmt,
-                                   outputs=_outputs(outputs), only=_split(only),
-                                   skip=_split(skip), **kwargs)
+                                   outputs=[tuple(v.split("=", 1)) for v in _outputs(outputs)],
+                                   only=checkcmd.split(only), skip=checkcmd.split(skip),
+                                   **kwargs)
     click.echo(text, nl=False)
     raise SystemExit(code)
 
@@ -265,61 +207,31 @@ def init(repo: str, role, to_stdout: bool, claude: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # A guard run is one short process that builds tens of thousands of objects (changes,
-    # policy, findings, the report) and almost no reference cycles. With the default young
-    # generation of 700 objects the cyclic collector walked them ~50 times for nothing
-    # (~15 ms of a full migrations lint); it now waits for 50,000 (as mypy does, 150,000).
-    # Reference counting frees everything as before; restored on return.
-    import gc
-    thresholds = gc.get_threshold()
-    gc.set_threshold(50_000)
-    try:
-        return _main(argv)
-    finally:
-        gc.set_threshold(*thresholds)
-        if argv is None:
-            # main is the program (the console script, `python -m guard`) and the process
-            # ends now: without this, the interpreter's last collection at exit walks every
-            # object of the run for cycles (there are none to free)
-            gc.freeze()
+    # main is the program (the console script, `python -m guard`) when argv is None
+    return checkcmd.program(lambda: _main(argv), ends=argv is None)
 
 
 def _main(argv: list[str] | None) -> int:
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    try:
-        cli.main(args=argv, prog_name="guard", standalone_mode=False)
-        return 0
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    except click.exceptions.Abort:
-        click.echo("guard: aborted", err=True)
-        return 2
-    except click.ClickException as exc:
-        # one line, like every other guard error (click's default adds a usage block)
-        hint = ""
-        if isinstance(exc, click.UsageError) and exc.ctx is not None:
-            hint = f" — see `{exc.ctx.command_path} --help`"
-        click.echo(f"guard: error: {exc.format_message()}{hint}".replace("\n", " "), err=True)
-        args = list(argv if argv is not None else sys.argv[1:])
-        if [a for a in args if not a.startswith("-")][:2] == ["hook", "claude"]:
-            # Claude Code reads exit 2 as "block the tool": a typo in the hook's own command
-            # line (settings.json) must not block every tool call. Exit 1 is a visible,
-            # non-blocking hook error.
-            return 1
-        return 2
-    except GuardError as exc:
-        click.echo(f"guard: error: {exc.one_line()}", err=True)
-        if debug:
-            import traceback
-            traceback.print_exc()
-        return 2
-    except KeyboardInterrupt:
-        click.echo("guard: interrupted", err=True)
-        return 2
-    except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are mapped
-        if debug:
-            import traceback
-            traceback.print_exc()
-        click.echo(f"guard: internal error: {type(exc).__name__}: {exc} "
-                   "(run again with --debug for the traceback and report it)", err=True)
-        return 2
+    args = list(argv if argv is not None else sys.argv[1:])
+
+    def body() -> int:
+        try:
+            cli.main(args=argv, prog_name="guard", standalone_mode=False)
+            return 0
+        except click.exceptions.Abort:
+            click.echo("guard: aborted", err=True)
+            return 2
+        except click.ClickException as exc:
+            # one line, like every other guard error (click's default adds a usage block)
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" — see `{exc.ctx.command_path} --help`"
+            click.echo(f"guard: error: {exc.format_message()}{hint}".replace("\n", " "),
+                       err=True)
+            if [a for a in args if not a.startswith("-")][:2] == ["hook", "claude"]:
+                # Claude Code reads exit 2 as "block the tool": a typo in the hook's own
+                # command line (settings.json) must not block every tool call. Exit 1 is a
+                # visible, non-blocking hook error.
+                return 1
+            return 2
+    return checkcmd.guarded(body, debug="--debug" in args)

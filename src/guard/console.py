@@ -1,10 +1,16 @@
 """The `guard` command's entry point.
 
+Two command lines skip the command-line framework, click:
+
+`guard check` with a plain, valid command line (guard.checkcmd.check_args) runs at once:
+it is the pre-commit hook's and the CI step's command. Anything else about it goes to click,
+which reads and explains it.
+
 Claude Code runs `guard hook claude` on every tool call and every stop, where each
-millisecond counts; the command-line framework (click, ~25 ms to import) has nothing to do
-for it. Exactly `guard hook claude`, `... --role NAME` and `... --role=NAME` go straight to
-the hook; every other command line (including options click would reject or explain, such
-as `--help`) goes to guard.cli, unchanged.
+millisecond counts, and click has nothing to do for it. Exactly `guard hook claude`,
+`... --role NAME` and `... --role=NAME` go straight to the hook; every other command line
+(including options click would reject or explain, such as `--help`) goes to guard.cli,
+unchanged.
 """
 
 from __future__ import annotations
@@ -18,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     if role is not False:
         from guard.agent import claude
         return claude.main(role=role)
+    if args[:1] == ["check"]:
+        from guard import checkcmd
+        params = checkcmd.check_args(args[1:])
+        if params is not None:
+            return checkcmd.run_check(params, ends=argv is None)
     from guard.cli import main as cli_main
     return cli_main(argv)
 
