@@ -70,6 +70,8 @@ class Context:
     def commits(self):
         if "commits" not in self._cache:
             self._cache["commits"] = self.git.log(self.range_spec) if self.range_spec else []
+        elif callable(self._cache["commits"]):          # started by build()
+            self._cache["commits"] = self._cache["commits"]()
         return self._cache["commits"]
 
 
@@ -186,6 +188,9 @@ def build(options: Options, env: dict | None = None) -> Context:
         pending = git.diff_later("HEAD", None, cached=True)
     else:
         pending = git.diff_later(merge_base, None if mode == "worktree" else head)
+    # every range report lists the range's commits: their log comes the same way
+    commits_later = (git.log_later(f"{merge_base}..{head}") if mode == "range" and merge_base
+                     else None)
     from guard import policy as pol
     reader = (pol.WorktreeReader(git.root) if options.policy == "worktree"
               else pol.RevReader(git, trusted_rev, trusted_label))
@@ -204,8 +209,11 @@ def build(options: Options, env: dict | None = None) -> Context:
         changes = pending() + git.untracked_as_changes()
     else:
         changes = pending()
-    return Context(git, options, mode, base_ref, base_sha, merge_base, head_ref, head, policy,
-                   changes, branch)
+    ctx = Context(git, options, mode, base_ref, base_sha, merge_base, head_ref, head, policy,
+                  changes, branch)
+    if commits_later is not None and ctx.range_spec == f"{merge_base}..{head}":
+        ctx._cache["commits"] = commits_later
+    return ctx
 
 
 def load_policy(git: Git, reader, options: Options, branch: str | None, *,

@@ -446,19 +446,12 @@ class Git:
         return lambda: parse_raw_diff(job.collect().stdout)
 
     def log(self, rev_range: str, *, first_parent: bool = False) -> list[Commit]:
-        args = ["log", "-z", "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"]
-        if first_parent:
-            args.append("--first-parent")
-        args += [rev_range, "--"]
-        # one decode for the whole output (surrogateescape maps byte for byte, so splitting
-        # the text on NUL is the same as splitting the bytes)
-        fields = _decode(self.run(args).stdout).split("\0")
-        commits = []
-        for i in range(0, len(fields) - 5, 6):
-            sha, parents, author, email, date, message = fields[i:i + 6]
-            commits.append(Commit(sha.strip("\n"), tuple(parents.split()), author, email, date,
-                                  message.rstrip("\n")))
-        return commits
+        return _parse_log(self.run(_log_args(rev_range, first_parent)).stdout)
+
+    def log_later(self, rev_range: str) -> Callable[[], list[Commit]]:
+        """Start log(rev_range) now; the function returned waits for it."""
+        job = Background(_log_args(rev_range, False), cwd=self.root)
+        return lambda: _parse_log(job.result())
 
     def files_per_commit(self, rev_range: str) -> dict[str, int]:
         """How many paths each commit of the range touches (first-parent diff for merges)."""
@@ -803,6 +796,25 @@ def parse_batch(shas: Sequence[str], data: bytes) -> dict[str, bytes]:
         out[sha] = data[pos:pos + size]
         pos += size + 1
     return out
+
+
+def _log_args(rev_range: str, first_parent: bool) -> list[str]:
+    args = ["log", "-z", "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"]
+    if first_parent:
+        args.append("--first-parent")
+    return args + [rev_range, "--"]
+
+
+def _parse_log(stdout: bytes) -> list[Commit]:
+    # one decode for the whole output (surrogateescape maps byte for byte, so splitting the
+    # text on NUL is the same as splitting the bytes)
+    fields = _decode(stdout).split("\0")
+    commits = []
+    for i in range(0, len(fields) - 5, 6):
+        sha, parents, author, email, date, message = fields[i:i + 6]
+        commits.append(Commit(sha.strip("\n"), tuple(parents.split()), author, email, date,
+                              message.rstrip("\n")))
+    return commits
 
 
 class Background:
