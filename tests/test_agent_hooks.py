@@ -409,6 +409,14 @@ def test_init_claude_writes_fresh_settings(repo):
     assert "matcher" not in _guard_groups(data, "Stop")[0]
 
 
+def test_init_claude_suggests_the_untracked_cache_until_it_is_on(repo):
+    tip = "tip: `git config core.untrackedCache true`"
+    assert tip in run_guard("init", "--claude", cwd=repo.path).out
+    repo.git("config", "core.untrackedCache", "true")
+    res = run_guard("init", "--claude", cwd=repo.path)
+    assert res.code == 0 and "already there" in res.out and tip not in res.out
+
+
 def test_init_claude_merges_without_clobbering_and_is_idempotent(repo):
     existing = {
         "permissions": {"allow": ["Bash(npm test:*)"], "deny": ["Read(./.env)"]},

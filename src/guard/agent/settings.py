@@ -67,7 +67,8 @@ def merge(existing: dict, *, file: str = SETTINGS) -> tuple[dict, list[str], lis
 def run(repo: str) -> str:
     from guard.git import open_repo
 
-    root = open_repo(repo).root
+    git = open_repo(repo)
+    root = git.root
     path = os.path.join(root, SETTINGS)
     existing: dict = {}
     if os.path.exists(path):
@@ -105,4 +106,11 @@ def run(repo: str) -> str:
         lines.append("commit it on the base branch (.claude/settings.json is guard policy: a "
                      "change on an agent branch is POLICY001); `guard` must be on the PATH "
                      "Claude Code runs hooks with")
+    cache = git.run(["config", "--bool", "--get", "core.untrackedCache"], check=False)
+    if cache.stdout.strip() != b"true":
+        # the Stop hook's one working-tree scan is most of its time on a large tree, and
+        # git's untracked cache shortens it (guard reads the cache, never writes it)
+        lines.append("tip: `git config core.untrackedCache true` makes the Stop hook's scan "
+                     "of the working tree faster on a large repository (git keeps a cache of "
+                     "the untracked files; guard only reads it)")
     return "\n".join(lines) + "\n"
