@@ -14,11 +14,11 @@ and for credentials (bulk.py), and only the files it names are read into Python.
 from __future__ import annotations
 
 import gc
-import os
 import posixpath
 import re
 from typing import Iterator
 
+from guard import parallel
 from guard.checks.conventions import envfile, rules
 from guard.checks.conventions.facts import FileFacts
 from guard.finding import Finding
@@ -516,49 +516,14 @@ def _parse(items) -> list[FileFacts]:
 # fixed cost of the extra git processes is not worth paying.
 BULK_MIN = 500
 
-# Above this many items a stage runs in two processes: this one and one forked worker that
-# inherits the items (nothing is sent to it; only its results come back, pickled through a
-# pipe). A fork costs ~10 ms: worth it for thousands of surveys or hundreds of parses.
+# Above this many items a stage runs in two processes (guard.parallel: this one and one
+# forked worker that inherits the items). A fork costs ~10 ms: worth it for thousands of
+# surveys or hundreds of parses.
 PARALLEL_MIN = {"_survey": 3000, "_parse": 400}
 
 
 def _in_parallel(stage: str, items: list) -> list:
-    work = globals()[stage]
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if len(items) < PARALLEL_MIN[stage] or (cpus or 1) < 2 or not hasattr(os, "fork"):
-        return work(items)
-    import pickle
-
-    # every other item each: neighbours (same folder, same language, same size) cost alike
-    read_fd, write_fd = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:                     # no process to spare: one process
-        os.close(read_fd)
-        os.close(write_fd)
-        return work(items)
-    if pid == 0:                        # the worker: its share, then gone at once
-        code = 1
-        try:
-            os.close(read_fd)
-            payload = pickle.dumps(work(items[1::2]), pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_fd, "wb") as out:
-                out.write(payload)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    reader = os.fdopen(read_fd, "rb")
-    try:
-        out = [None] * len(items)
-        out[0::2] = work(items[0::2])
-        payload = reader.read()
-    finally:
-        reader.close()                  # first: a worker still writing gets EPIPE, not a hang
-        _, status = os.waitpid(pid, 0)
-    # the worker failed: its share is done here
-    out[1::2] = pickle.loads(payload) if status == 0 and payload else work(items[1::2])
-    return out
+    return parallel.split(globals()[stage], items, PARALLEL_MIN[stage])
 
 
 def _module_candidates(path: str, module: str) -> list[str]:
