@@ -253,3 +253,29 @@ def test_check_args_reads_command_lines_exactly_as_click(tmp_path):
             taken += 1
             assert clicks == fast, args
     assert taken > 300
+
+
+@pytest.mark.parametrize("message", ["feat(api): add orders\n", "WIP orders\n", None],
+                         ids=["clean", "wip", "missing-file"])
+def test_commit_msg_hook_runs_without_click_and_answers_as_click_does(repo, tmp_path, message):
+    path = tmp_path / "MSG"
+    if message is not None:
+        path.write_text(message)
+    argv = ["hook", "commit-msg", str(path)]
+    from guard.console import commit_msg_file
+    assert commit_msg_file(argv) == str(path)
+    fast = _loaded_after(repo, argv, ("click",) + HEAVY)
+    slow = _loaded_after(repo, argv, ("click",) + HEAVY, entry="cli")
+    assert "LOADED [] RC" in fast, fast
+    assert slow.replace("LOADED ['click'] RC", "LOADED [] RC") == fast
+    expected = {"feat(api): add orders\n": "RC 0", "WIP orders\n": "RC 1", None: "RC 2"}
+    assert fast.rstrip().endswith(expected[message]), fast
+
+
+@pytest.mark.parametrize("argv", [
+    ["hook", "commit-msg"], ["hook", "commit-msg", "--help"], ["hook", "commit-msg", "-C"],
+    ["hook", "commit-msg", "a", "b"], ["hook", "commit-msg", ""], ["hook", "commit-msg", "."],
+    ["--debug", "hook", "commit-msg", "f"], ["hook", "claude"]])
+def test_every_other_commit_msg_line_goes_to_click(argv):
+    from guard.console import commit_msg_file
+    assert commit_msg_file(argv) is None

@@ -159,6 +159,20 @@ def run_check(params: dict, *, ends: bool = True) -> int:
     return program(lambda: guarded(body, debug=False), ends=ends)
 
 
+def commit_msg(file: str, repo: str = ".") -> int:
+    """`guard hook commit-msg FILE`: its lines on stderr, its exit code."""
+    from guard.checks import commits
+    code, lines = commits.commit_msg_hook(file, repo=repo)
+    for line in lines:
+        _err(line)
+    return code
+
+
+def run_commit_msg(file: str, *, ends: bool = True) -> int:
+    """commit_msg as a whole program (git's commit-msg stage, without click)."""
+    return program(lambda: guarded(lambda: commit_msg(file), debug=False), ends=ends)
+
+
 def program(body, *, ends: bool = True) -> int:
     """Run body as the process's main work, with the collector tuned for one short run.
 

@@ -162,11 +162,7 @@ def hook() -> None:
 def hook_commit_msg(file: str, repo: str) -> None:
     """git's commit-msg stage: check the message in FILE against the commit style (policy from
     HEAD). fixup!/squash!/amend! are allowed here; `guard check` rejects them at hand-off."""
-    from guard.checks import commits
-    code, lines = commits.commit_msg_hook(file, repo=repo)
-    for line in lines:
-        click.echo(line, err=True)
-    raise SystemExit(code)
+    raise SystemExit(checkcmd.commit_msg(file, repo))
 
 
 @hook.command("claude")

@@ -3,8 +3,9 @@
 Two command lines skip the command-line framework, click:
 
 `guard check` with a plain, valid command line (guard.checkcmd.check_args) runs at once:
-it is the pre-commit hook's and the CI step's command. Anything else about it goes to click,
-which reads and explains it.
+it is the pre-commit hook's and the CI step's command; so does `guard hook commit-msg FILE`,
+git's hook on every commit. Anything else about them goes to click, which reads and explains
+it.
 
 Claude Code runs `guard hook claude` on every tool call and every stop, where each
 millisecond counts, and click has nothing to do for it. Exactly `guard hook claude`,
@@ -29,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         params = checkcmd.check_args(args[1:])
         if params is not None:
             return checkcmd.run_check(params, ends=argv is None)
+    message_file = commit_msg_file(args)
+    if message_file is not None:
+        from guard import checkcmd
+        return checkcmd.run_commit_msg(message_file, ends=argv is None)
     from guard.cli import main as cli_main
     return cli_main(argv)
 
@@ -45,3 +50,14 @@ def hook_role(args: list[str]) -> str | None | bool:
     if len(rest) == 1 and rest[0].startswith("--role=") and len(rest[0]) > len("--role="):
         return rest[0][len("--role="):]
     return False
+
+
+def commit_msg_file(args: list[str]) -> str | None:
+    """FILE of a plain `hook commit-msg FILE` command line, else None (click reads it)."""
+    import os
+
+    if len(args) != 3 or args[:2] != ["hook", "commit-msg"]:
+        return None
+    file = args[2]
+    # click's Path(dir_okay=False) refuses a folder, and an option is click's to read
+    return None if not file or file.startswith("-") or os.path.isdir(file) else file
