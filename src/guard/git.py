@@ -106,6 +106,8 @@ class Commit(NamedTuple):
 class Git:
     """A repository, addressed by its top-level folder."""
 
+    head_ref: str | None = None     # HEAD's full ref (`refs/heads/x`, `HEAD`), when probe knows
+
     def __init__(self, root: str) -> None:
         self.root = root
 
@@ -141,6 +143,8 @@ class Git:
         return _decode(proc.stdout).strip() if proc.returncode == 0 else None
 
     def current_branch(self) -> str | None:
+        if "_branch" in self.__dict__:   # answered by probe
+            return self._branch
         proc = self.run(["symbolic-ref", "--quiet", "--short", "HEAD"], check=False)
         return _decode(proc.stdout).strip() or None if proc.returncode == 0 else None
 
@@ -719,17 +723,27 @@ def run_git(args: Sequence[str], *, cwd: str, check: bool = True, stdin: bytes |
 def probe(path: str) -> tuple[Git, str, str | None] | None:
     """One git call for a hook's hot path: (repository, HEAD commit, branch or None when
     detached). None when that is not simply answered (not a repository, no commit yet...);
-    open_repo then says why."""
+    open_repo then says why.
+
+    The same call answers Git.current_branch, git's own short name of HEAD's branch (as
+    `symbolic-ref --short` shortens it: `heads/x` when a tag `x` exists too), and keeps
+    HEAD's full ref (``Git.head_ref``) for prefetch_refs."""
     if not os.path.isdir(path):
         return None
-    proc = run_git(["rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD"],
-                   cwd=path, check=False)
+    proc = run_git(["rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD",
+                    "--abbrev-ref=loose", "HEAD"], cwd=path, check=False)
     lines = _decode(proc.stdout).split("\n")
-    if proc.returncode != 0 or len(lines) < 3:
+    if proc.returncode != 0 or len(lines) < 4:
         return None
-    root, head, ref = lines[0], lines[1].strip(), lines[2].strip()
+    root, head, ref, short = lines[0], lines[1].strip(), lines[2].strip(), lines[3].strip()
     branch = ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else None
-    return Git(root), head, branch
+    git = Git(root)
+    git.head_ref = ref
+    if ref == "HEAD":
+        git._branch = None                 # detached: symbolic-ref has no name either
+    elif ref.startswith("refs/") and short and short != "HEAD":
+        git._branch = short
+    return git, head, branch
 
 
 def open_resolved(path: str, revs: Sequence[str]) -> tuple[Git, dict[str, str], str | None] | None:
