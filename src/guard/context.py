@@ -77,17 +77,28 @@ class Context:
 
 def ci_base(git: Git, env: dict) -> tuple[str, str] | None:
     """The target branch a CI system says this run is for: (ref, where it came from)."""
+    target = ci_target(env)
+    if target is None:
+        return None
+    kind, value, origin = target
+    return (_remote_first(git, value) if kind == "branch" else value), origin
+
+
+def ci_target(env: dict) -> tuple[str, str, str] | None:
+    """What a CI system's variables name as this run's target, before git is asked:
+    ("branch", name, variable) or ("commit", id, variable); None outside CI (then the base
+    comes from git: the upstream, the default branch)."""
     if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_BASE_REF"):
-        name = env["GITHUB_BASE_REF"]
-        return _remote_first(git, name), "GITHUB_BASE_REF"
+        return "branch", env["GITHUB_BASE_REF"], "GITHUB_BASE_REF"
     if env.get("GITLAB_CI") == "true":
         if env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"):
-            return env["CI_MERGE_REQUEST_DIFF_BASE_SHA"], "CI_MERGE_REQUEST_DIFF_BASE_SHA"
+            return ("commit", env["CI_MERGE_REQUEST_DIFF_BASE_SHA"],
+                    "CI_MERGE_REQUEST_DIFF_BASE_SHA")
         if env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"):
-            return (_remote_first(git, env["CI_MERGE_REQUEST_TARGET_BRANCH_NAME"]),
+            return ("branch", env["CI_MERGE_REQUEST_TARGET_BRANCH_NAME"],
                     "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
         if env.get("CI_DEFAULT_BRANCH") and env.get("CI_COMMIT_BRANCH") != env["CI_DEFAULT_BRANCH"]:
-            return _remote_first(git, env["CI_DEFAULT_BRANCH"]), "CI_DEFAULT_BRANCH"
+            return "branch", env["CI_DEFAULT_BRANCH"], "CI_DEFAULT_BRANCH"
     return None
 
 
@@ -106,8 +117,9 @@ def choose_base(git: Git, options: Options, branch: str | None, env: dict) -> tu
     found = ci_base(git, env)
     if found:
         return found
-    upstream = git.upstream()
-    if upstream and branch and upstream.split("/", 1)[-1] != branch:
+    # the upstream, unless it is the branch itself pushed (a detached HEAD has none)
+    upstream = git.upstream(unless_named=branch) if branch else None
+    if upstream:
         return upstream, "the branch's upstream"
     default = git.default_branch()
     if default:

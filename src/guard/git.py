@@ -148,37 +148,127 @@ class Git:
         proc = self.run(["symbolic-ref", "--quiet", "--short", "HEAD"], check=False)
         return _decode(proc.stdout).strip() or None if proc.returncode == 0 else None
 
-    def upstream(self) -> str | None:
+    def upstream(self, *, unless_named: str | None = None) -> str | None:
+        """The current branch's upstream, shortened (`origin/main`); None when it has none or
+        its remote-tracking branch does not exist. With ``unless_named``, also None when the
+        upstream's name after the remote is that (the branch itself, pushed): then the
+        listing started by prefetch_refs may answer without another git call."""
+        listed = self._listed_upstream() if unless_named else None
+        if listed is not None:
+            configured, short = listed
+            if not configured:
+                return None          # no upstream: @{upstream} names nothing either
+            if short.split("/", 1)[-1] == unless_named:
+                return None          # the same name, whether or not it was fetched
         proc = self.run(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"],
                         check=False)
-        return _decode(proc.stdout).strip() or None if proc.returncode == 0 else None
+        found = _decode(proc.stdout).strip() or None if proc.returncode == 0 else None
+        if found and unless_named and found.split("/", 1)[-1] == unless_named:
+            return None
+        return found
 
     def default_branch(self) -> str | None:
-        """origin/HEAD if the clone knows it, else the first of main/master/trunk found."""
-        # two git calls whatever the repository has (the hooks call this on their hot path):
-        # which of the candidate refs exist, with origin/HEAD's target, in one listing
-        configured = self.run(["config", "--get", "init.defaultBranch"], check=False)
-        names = [_decode(configured.stdout).strip()] if configured.returncode == 0 else []
-        names = [n for n in dict.fromkeys(names + ["main", "master", "trunk", "develop"]) if n]
-        refs = ["refs/remotes/origin/HEAD"]
-        for name in names:
-            refs += [f"refs/remotes/origin/{name}", f"refs/heads/{name}"]
-        listed = self.run(["for-each-ref", "--format=%(refname)%00%(symref)%00%(objecttype)",
-                           "--", *refs], check=False)
-        found: dict[str, str] = {}
-        for line in _decode(listed.stdout).splitlines():
-            ref, _, rest = line.partition("\0")
-            symref, _, kind = rest.partition("\0")
-            found[ref] = symref if ref == "refs/remotes/origin/HEAD" else kind
+        """origin/HEAD if the clone knows it, else the first of init.defaultBranch, main,
+        master, trunk and develop found (as a remote-tracking branch of origin, else a local
+        branch)."""
+        code, value = self.config_get("init.defaultBranch")
+        names = [value.strip()] if code == 0 and value is not None else []
+        names = [n for n in dict.fromkeys(names + list(DEFAULT_BRANCHES)) if n]
+        found = self._ref_listing(names)
         target = found.get("refs/remotes/origin/HEAD")
+        target = target[0] if target else None
         if target and target.startswith("refs/remotes/"):
             return target[len("refs/remotes/"):]
         for name in names:
             for ref, short in ((f"refs/remotes/origin/{name}", f"origin/{name}"),
                                (f"refs/heads/{name}", name)):
-                if found.get(ref) == "commit":
+                if ref in found and found[ref][1] == "commit":
                     return short
         return None
+
+    # what the hooks ask first, in as few git processes as the answers allow: a listing of
+    # the refs default_branch and upstream read, and the settings they and the Stop hook read,
+    # started in the background as soon as the repository is known
+    def prefetch_refs(self, branch_ref: str | None = None) -> None:
+        """Start the for-each-ref listing default_branch reads (the usual candidates; a
+        configured init.defaultBranch outside them is listed when it is known) and, for
+        ``branch_ref`` (HEAD's full ref, `refs/heads/...`), its upstream."""
+        if "_refs_job" in self.__dict__:
+            return
+        refs = _candidate_refs(DEFAULT_BRANCHES, with_origin_head=True)
+        if branch_ref and branch_ref.startswith("refs/heads/"):
+            refs.append(branch_ref)
+        self._refs_job = (Piped(_REFS_ARGS + ["--", *refs], cwd=self.root),
+                          set(DEFAULT_BRANCHES), branch_ref)
+
+    def _collect_refs(self) -> dict[str, tuple[str, str, str, str]] | None:
+        job = self.__dict__.get("_refs_job")
+        if job is None:
+            return None
+        pending, names, branch_ref = job
+        if not isinstance(pending, dict):
+            pending = _parse_refs(pending.collect(check=False).stdout)
+            self._refs_job = (pending, names, branch_ref)
+        return pending
+
+    def _listed_upstream(self) -> tuple[str, str] | None:
+        """(the configured upstream ref, shortened) of the branch prefetch_refs listed."""
+        found = self._collect_refs()
+        branch_ref = self._refs_job[2] if found is not None else None
+        if not branch_ref or branch_ref not in found:
+            return None
+        _symref, _kind, upstream, short = found[branch_ref]
+        return upstream, short
+
+    def _ref_listing(self, names: list[str]) -> dict[str, tuple[str, str, str, str]]:
+        """refname -> (symref target, object type, upstream, upstream shortened) for
+        refs/remotes/origin/HEAD and each name as origin's and as a local branch."""
+        found = self._collect_refs()
+        if found is None:
+            proc = self.run(_REFS_ARGS + ["--", *_candidate_refs(names, with_origin_head=True)],
+                            check=False)
+            return _parse_refs(proc.stdout)
+        missing = [n for n in names if n not in self._refs_job[1]]
+        if missing:                     # a configured name the prefetch did not know
+            proc = self.run(_REFS_ARGS + ["--", *_candidate_refs(missing)], check=False)
+            found = dict(found)
+            found.update(_parse_refs(proc.stdout))
+        return found
+
+    def prefetch_config(self, keys: Sequence[str]) -> None:
+        """Start one `git config` for the values config_get will be asked (`init.defaultBranch`,
+        `diff.orderFile`...): plain section.name keys."""
+        memo = self.__dict__.setdefault("_config_memo", {})
+        todo = [k.lower() for k in keys if k.lower() not in memo]
+        if not todo:
+            return
+        pattern = "^(" + "|".join(re.escape(k) for k in todo) + ")$"
+        job = [Piped(["config", "-z", "--get-regexp", pattern], cwd=self.root), todo]
+        for key in todo:
+            memo[key] = job
+
+    def config_get(self, key: str) -> tuple[int, str | None]:
+        """(exit code, value) as `git config --get KEY` answers: 0 and the last value, 1 when
+        the key is not set, another code when git fails."""
+        job = self.__dict__.get("_config_memo", {}).get(key.lower())
+        if job is None:
+            proc = self.run(["config", "--get", key], check=False)
+            text = _decode(proc.stdout)
+            return proc.returncode, (text[:-1] if text.endswith("\n") else text) \
+                if proc.returncode == 0 else None
+        if isinstance(job[0], Piped):
+            proc = job[0].collect(check=False)
+            values: dict[str, str] = {}
+            for record in _decode(proc.stdout).split("\0"):
+                if record:
+                    name, _, value = record.partition("\n")
+                    values[name] = value              # the last value wins, as with --get
+            job[0] = (proc.returncode, values)
+        code, values = job[0]
+        if code not in (0, 1):
+            return code, None
+        value = values.get(key.lower())
+        return (0, value) if value is not None else (1, None)
 
     def is_shallow(self) -> bool:
         return self.out(["rev-parse", "--is-shallow-repository"]) == "true"
@@ -582,6 +672,29 @@ class Git:
         return parse_raw_diff(self.run(args).stdout)
 
 
+# the branches default_branch looks for, after a configured init.defaultBranch
+DEFAULT_BRANCHES = ("main", "master", "trunk", "develop")
+
+_REFS_ARGS = ["for-each-ref",
+              "--format=%(refname)%00%(symref)%00%(objecttype)%00%(upstream)%00%(upstream:short)"]
+
+
+def _candidate_refs(names: Iterable[str], with_origin_head: bool = False) -> list[str]:
+    refs = ["refs/remotes/origin/HEAD"] if with_origin_head else []
+    for name in names:
+        refs += [f"refs/remotes/origin/{name}", f"refs/heads/{name}"]
+    return refs
+
+
+def _parse_refs(raw: bytes) -> dict[str, tuple[str, str, str, str]]:
+    found = {}
+    for line in _decode(raw).splitlines():
+        fields = line.split("\0")
+        if len(fields) == 5:
+            found[fields[0]] = (fields[1], fields[2], fields[3], fields[4])
+    return found
+
+
 # a command line naming more paths than this lists everything instead (git matches each
 # pathspec against each index entry; the kernel caps the argument list)
 PATHSPEC_MAX = 1000
@@ -855,27 +968,27 @@ class Background:
                                           stdin=source if source else subprocess.DEVNULL)
         except FileNotFoundError:
             self.close()
-            if not os.path.isdir(cwd):
-                raise GuardError("no such folder", path=cwd,
-                                 hint="run guard inside a git repository") from None
-            raise GuardError("git is not installed or not on PATH",
-                             hint="install git and run guard again") from None
+            _not_started(cwd)
         finally:
             if source:
                 source.close()
+
+    def _finish(self) -> subprocess.CompletedProcess:
+        code = self._proc.wait()
+        try:
+            self._out.seek(0)
+            self._err.seek(0)
+            return subprocess.CompletedProcess(["git", *self.args], code, self._out.read(),
+                                               self._err.read())
+        finally:
+            self.close()
 
     def collect(self, *, check: bool = True,
                 ok_codes: Iterable[int] = (0,)) -> subprocess.CompletedProcess:
         """Wait for the command: its exit code and output, or (with ``check``) a GuardError
         when it exits with another code than ``ok_codes``."""
-        code = self._proc.wait()
-        try:
-            self._out.seek(0)
-            self._err.seek(0)
-            done = subprocess.CompletedProcess(["git", *self.args], code, self._out.read(),
-                                               self._err.read())
-        finally:
-            self.close()
+        done = self._finish()
+        code = done.returncode
         if check and code not in tuple(ok_codes):
             err = _decode(done.stderr).strip().splitlines()
             words = self.args
@@ -900,6 +1013,44 @@ class Background:
         self._err.close()
 
     cancel = close
+
+
+class Piped(Background):
+    """A Background for a command whose output is small (a few refs, a few settings), read
+    through pipes: starting one imports nothing more (tempfile alone costs a PreToolUse
+    hook ~6 ms on a slow machine). collect() drains the pipes, so a larger output only
+    waits for it."""
+
+    def __init__(self, args: Sequence[str], *, cwd: str) -> None:
+        self.args = list(args)
+        try:
+            self._proc = subprocess.Popen(["git", *self.args], cwd=cwd, env=_git_env(),
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          stdin=subprocess.DEVNULL)
+        except FileNotFoundError:
+            self._proc = None
+            _not_started(cwd)
+
+    def _finish(self) -> subprocess.CompletedProcess:
+        out, err = self._proc.communicate()
+        return subprocess.CompletedProcess(["git", *self.args], self._proc.returncode, out,
+                                           err)
+
+    def close(self) -> None:
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+    cancel = close
+
+
+def _not_started(cwd: str):
+    if not os.path.isdir(cwd):
+        raise GuardError("no such folder", path=cwd,
+                         hint="run guard inside a git repository") from None
+    raise GuardError("git is not installed or not on PATH",
+                     hint="install git and run guard again") from None
 
 
 class ScratchIndex:

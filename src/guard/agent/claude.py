@@ -208,10 +208,17 @@ def load(located, role: str | None, agent_type: str | None) -> Loaded | Answer:
     """The policy as committed on the branch the agent's work will merge into (the CI's
     target or the default branch), never HEAD, which the agent can commit to; HEAD only in a
     repository that has no such branch yet."""
-    from guard import context, policy as pol
+    from guard import context
 
     git, head, branch = located
-    target = context.trusted_target(git, dict(os.environ))
+    env = dict(os.environ)
+    if context.ci_target(env) is None:
+        # the default branch's listing and setting, while the policy modules import
+        git.prefetch_config(["init.defaultBranch"])
+        git.prefetch_refs()
+    from guard import policy as pol
+
+    target = context.trusted_target(git, env)
     rev = git.try_resolve(target[0]) if target else None
     if rev:
         label = f"{target[1]} {target[0]} {rev[:8]}"

@@ -77,14 +77,20 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
             return _notice("nothing checked — the repository has no commit yet")
         return _notice("nothing checked — git does not resolve HEAD here")
     git, checked_out, _ = located
+    from guard import context
+    env = dict(os.environ)
+    if context.ci_target(env) is None:
+        # what picking the base asks (the upstream, the default branch) and the setting the
+        # tracked changes may need, in the background while the modules import
+        git.prefetch_config(["init.defaultBranch", "diff.orderFile"])
+        git.prefetch_refs(git.head_ref)
     from guard.checks.migrations.detect import CANDIDATES
     # the migrations check's listing (below), started on a guess: no guard.migrations.path
     git.prefetch_tree_blobs("INDEX", (), CANDIDATES)
-    from guard import context, policy as pol     # the imports run while git works
+    from guard import policy as pol     # the imports run while git works
 
     # from here on, as `context.build(Options(base=<the base>, worktree=True))` does it
     branch = git.current_branch()
-    env = dict(os.environ)
     try:
         base, _origin = context.choose_base(git, context.Options(), branch, env)
         base_sha = git.resolve(base, what="base")
@@ -174,8 +180,7 @@ def _tracked_changes(git, merge_base: str, on_branch, status) -> list:
     if not status.entries:
         return on_branch             # the working tree and the index are HEAD
     edits = _edits_only(on_branch, status)
-    if edits is not None and git.run(["config", "--get", "diff.orderFile"],
-                                     check=False).returncode == 1:
+    if edits is not None and git.config_get("diff.orderFile")[0] == 1:
         return edits                 # (no diff.orderFile: git's order is path order)
     # a path outside both sets is the same at the merge base, HEAD and in the working tree
     paths = {p for c in on_branch for p in c.paths}
