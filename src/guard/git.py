@@ -128,16 +128,18 @@ class Git:
         if ref.startswith("-"):
             raise GuardError(f"{what} {ref!r} looks like an option, not a git revision",
                              hint=f"pass a branch, tag or commit as the {what}")
-        proc = self.run(["rev-parse", "--verify", "--quiet", "--end-of-options",
-                         f"{ref}^{{commit}}"], check=False)
-        if proc.returncode != 0:
+        sha = self.try_resolve(ref)
+        if sha is None:
             raise GuardError(
                 f"{what} {ref!r} does not name a commit in this repository",
                 hint=("fetch it first (e.g. `git fetch origin main`) or pass an existing "
                       f"branch, tag or commit with --{what}"))
-        return _decode(proc.stdout).strip()
+        return sha
 
     def try_resolve(self, ref: str) -> str | None:
+        known = self.__dict__.get("_resolved", {})
+        if ref in known:                 # answered by read_at in this run
+            return known[ref]
         proc = self.run(["rev-parse", "--verify", "--quiet", "--end-of-options",
                          f"{ref}^{{commit}}"], check=False)
         return _decode(proc.stdout).strip() if proc.returncode == 0 else None
@@ -288,9 +290,56 @@ class Git:
             hint="pass the branch this work started from with --base")
 
     # -- content --------------------------------------------------------------------------
+    def read_at(self, ref: str, files: Sequence[str] = (), folders: Sequence[str] = ()) -> str | None:
+        """try_resolve(ref), asked in one `git cat-file --batch` together with what
+        read_blob answers at that commit for ``files`` and what ls_files answers there for
+        ``folders`` (when a folder holds no sub-folder): all remembered for this run, so
+        those calls start no git later. git resolves each name as rev-parse does (a tag named like
+        a branch wins, as there). A name the batch cannot carry: the single calls instead."""
+        names = [f"{ref}^{{commit}}"] + [f"{ref}^{{commit}}:{f}" for f in files]
+        plain = [d.rstrip("/") for d in folders]
+        if any(not d or d.startswith(":") or {"", ".", ".."} & set(d.split("/"))
+               for d in plain):
+            plain = []
+        for folder in plain:
+            names += [f"{ref}^{{commit}}:{folder.rpartition('/')[0]}",
+                      f"{ref}^{{commit}}:{folder}"]
+        resolved = self.__dict__.setdefault("_resolved", {})
+        got = None
+        if not any(n.startswith("-") or "\n" in n or "\r" in n or "\0" in n for n in names):
+            proc = self.run(["cat-file", "--batch", "--buffer"], check=False,
+                            stdin="".join(n + "\n" for n in names)
+                            .encode("utf-8", "surrogateescape"))
+            try:
+                got = iter(_parse_batch_records(proc.stdout, len(names))) \
+                    if proc.returncode == 0 else None
+            except ValueError:
+                got = None
+        if got is None:
+            resolved.pop(ref, None)
+            resolved[ref] = self.try_resolve(ref)
+            return resolved[ref]
+        blob_memo = self.__dict__.setdefault("_blob_memo", {})
+        commit = next(got)
+        sha = resolved[ref] = commit[0] if commit and commit[1] == "commit" else None
+        for path in files:
+            found = next(got)
+            if sha:
+                blob_memo[(sha, path)] = found[2] if found and found[1] == "blob" else None
+        for folder in plain:
+            parent, listed = next(got), next(got)
+            if sha:
+                listing = _one_level(folder, parent, listed, len(sha) // 2)
+                if listing is not None:
+                    self.__dict__.setdefault("_list_memo", {})[(sha, folder)] = listing
+        return sha
+
     def read_blob(self, rev: str, path: str) -> bytes | None:
         """Content of ``path`` at ``rev`` (None when absent). ``rev`` None = working tree,
         ``":"`` = the index."""
+        known = self.__dict__.get("_blob_memo", {})
+        if (rev, path) in known:         # answered by read_at in this run
+            return known[(rev, path)]
         spec = f"{rev}:{path}" if rev != ":" else f":{path}"
         proc = self.run(["cat-file", "blob", spec], check=False)
         return proc.stdout if proc.returncode == 0 else None
@@ -327,6 +376,9 @@ class Git:
         return lines
 
     def ls_files(self, rev: str, folder: str) -> list[str]:
+        known = self.__dict__.get("_list_memo", {}).get((rev, folder.rstrip("/")))
+        if known is not None:            # answered by read_at in this run
+            return list(known)
         proc = self.run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, "--",
                          folder.rstrip("/") or "."], check=False)
         if proc.returncode != 0:
@@ -923,6 +975,67 @@ def parse_batch(shas: Sequence[str], data: bytes) -> dict[str, bytes]:
         out[sha] = data[pos:pos + size]
         pos += size + 1
     return out
+
+
+def _parse_batch_records(data: bytes, count: int) -> list[tuple[str, str, bytes] | None]:
+    """`git cat-file --batch` output for ``count`` names: (object id, type, content) each,
+    None where git found no object (`<name> missing`, `<name> ambiguous`). ValueError when
+    the output is not that."""
+    out: list[tuple[str, str, bytes] | None] = []
+    pos = 0
+    for _ in range(count):
+        nl = data.index(b"\n", pos)
+        header = data[pos:nl]
+        pos = nl + 1
+        if header.endswith((b" missing", b" ambiguous")):
+            out.append(None)
+            continue
+        oid, kind, size = header.split(b" ")
+        end = pos + int(size)
+        if data[end:end + 1] != b"\n":
+            raise ValueError("cat-file --batch output out of step")
+        out.append((oid.decode(), kind.decode(), data[pos:end]))
+        pos = end + 1
+    if pos != len(data):
+        raise ValueError("cat-file --batch output out of step")
+    return out
+
+
+def _tree_entries(data: bytes, id_len: int) -> list[tuple[bytes, bytes, str]]:
+    """(mode, name, object id) of each entry of a raw tree object, in git's order."""
+    out, pos = [], 0
+    while pos < len(data):
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        oid = data[nul + 1:nul + 1 + id_len]
+        if len(oid) != id_len:
+            raise ValueError("truncated tree entry")
+        out.append((data[pos:space], data[space + 1:nul], oid.hex()))
+        pos = nul + 1 + id_len
+    return out
+
+
+def _one_level(folder: str, parent, listed, id_len: int) -> list[str] | None:
+    """What `ls-tree -r --name-only --full-tree <rev> -- folder` lists, from the raw trees of
+    the folder's parent and of the folder (cat-file records); None when the folder holds a
+    sub-folder (ls-tree's walk would go on) or the records do not say."""
+    if parent is None or parent[1] != "tree":
+        return []                    # no parent folder: nothing there (a file, a submodule)
+    name = encode_path(folder.rpartition("/")[2])
+    try:
+        entry = next((e for e in _tree_entries(parent[2], id_len) if e[1] == name), None)
+        if entry is None:
+            return []
+        if entry[0] != b"40000":
+            return [folder]          # a file, symlink or submodule of that name
+        if listed is None or listed[1] != "tree" or listed[0] != entry[2]:
+            return None
+        entries = _tree_entries(listed[2], id_len)
+    except ValueError:
+        return None
+    if any(mode == b"40000" for mode, _name, _oid in entries):
+        return None
+    return [f"{folder}/{_decode(name)}" for _mode, name, _oid in entries]
 
 
 def _log_args(rev_range: str, first_parent: bool) -> list[str]:

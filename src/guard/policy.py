@@ -250,6 +250,12 @@ def _literal_head(text: str) -> str:
     return text
 
 
+# what load_config and project_role_files read first at the trusted revision (a hook asks
+# git for them with the revision itself: Git.read_at); a roles_dir set in the configuration
+# is listed when it is known
+FIRST_READS = ((config_mod.CONFIG_FILE,), (config_mod.DEFAULT_ROLES_DIR,))
+
+
 def load_config(reader) -> config_mod.Config:
     raw = reader.read(config_mod.CONFIG_FILE)
     cfg = config_mod.load(raw)

@@ -219,10 +219,12 @@ def load(located, role: str | None, agent_type: str | None) -> Loaded | Answer:
     from guard import policy as pol
 
     target = context.trusted_target(git, env)
-    rev = git.try_resolve(target[0]) if target else None
+    # the branch's commit and the policy files on it, from one git process
+    rev = git.read_at(target[0], *pol.FIRST_READS) if target else None
     if rev:
         label = f"{target[1]} {target[0]} {rev[:8]}"
     else:
+        git.read_at(head, *pol.FIRST_READS)
         rev, label = head, f"HEAD {head[:8]} (no base branch found)"
     reader = pol.RevReader(git, rev, label)
     options = context.Options(repo=git.root, role=role, agent_name=agent_type)

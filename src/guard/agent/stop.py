@@ -93,6 +93,8 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
     branch = git.current_branch()
     try:
         base, _origin = context.choose_base(git, context.Options(), branch, env)
+        if not base.startswith("-"):
+            git.read_at(base, *pol.FIRST_READS)  # the base's commit and the policy files on it
         base_sha = git.resolve(base, what="base")
     except GuardError as exc:
         return _notice(f"stop not checked — {exc.one_line()}")
