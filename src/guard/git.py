@@ -290,11 +290,13 @@ class Git:
             hint="pass the branch this work started from with --base")
 
     # -- content --------------------------------------------------------------------------
-    def read_at(self, ref: str, files: Sequence[str] = (), folders: Sequence[str] = ()) -> str | None:
+    def read_at(self, ref: str, files: Sequence[str] = (), folders: Sequence[str] = (), *,
+                also: Sequence[str] = (), blobs: Sequence[tuple[str, str]] = ()) -> str | None:
         """try_resolve(ref), asked in one `git cat-file --batch` together with what
-        read_blob answers at that commit for ``files`` and what ls_files answers there for
-        ``folders`` (when a folder holds no sub-folder): all remembered for this run, so
-        those calls start no git later. git resolves each name as rev-parse does (a tag named like
+        read_blob answers at that commit for ``files``, what ls_files answers there for
+        ``folders`` (when a folder holds no sub-folder), try_resolve for each of ``also`` and
+        read_blob for each (rev, path) of ``blobs``: all remembered for this run, so those
+        calls start no git later. git resolves each name as rev-parse does (a tag named like
         a branch wins, as there). A name the batch cannot carry: the single calls instead."""
         names = [f"{ref}^{{commit}}"] + [f"{ref}^{{commit}}:{f}" for f in files]
         plain = [d.rstrip("/") for d in folders]
@@ -304,6 +306,7 @@ class Git:
         for folder in plain:
             names += [f"{ref}^{{commit}}:{folder.rpartition('/')[0]}",
                       f"{ref}^{{commit}}:{folder}"]
+        names += [f"{a}^{{commit}}" for a in also] + [f"{r}:{p}" for r, p in blobs]
         resolved = self.__dict__.setdefault("_resolved", {})
         got = None
         if not any(n.startswith("-") or "\n" in n or "\r" in n or "\0" in n for n in names):
@@ -332,6 +335,12 @@ class Git:
                 listing = _one_level(folder, parent, listed, len(sha) // 2)
                 if listing is not None:
                     self.__dict__.setdefault("_list_memo", {})[(sha, folder)] = listing
+        for name in also:
+            found = next(got)
+            resolved[name] = found[0] if found and found[1] == "commit" else None
+        for key in blobs:
+            found = next(got)
+            blob_memo[key] = found[2] if found and found[1] == "blob" else None
         return sha
 
     def read_blob(self, rev: str, path: str) -> bytes | None:

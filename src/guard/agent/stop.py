@@ -91,15 +91,21 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
 
     # from here on, as `context.build(Options(base=<the base>, worktree=True))` does it
     branch = git.current_branch()
+    head_ref = (env.get("PRE_COMMIT_TO_REF") if env.get("PRE_COMMIT_FROM_REF") else None) \
+        or "HEAD"
     try:
         base, _origin = context.choose_base(git, context.Options(), branch, env)
         if not base.startswith("-"):
-            git.read_at(base, *pol.FIRST_READS)  # the base's commit and the policy files on it
+            # the base's commit, the policy files on it, and what the stop checks ask of
+            # HEAD later (the commits check: is HEAD the checked-out commit; conventions:
+            # the env example, by default), from one git process
+            from guard.checks.conventions_spec import Settings as Conventions
+            env_example = Conventions._field_defaults["env_example"]
+            git.read_at(base, *pol.FIRST_READS, also=("HEAD",),
+                        blobs=[(checked_out, env_example)] if head_ref == "HEAD" else [])
         base_sha = git.resolve(base, what="base")
     except GuardError as exc:
         return _notice(f"stop not checked — {exc.one_line()}")
-    head_ref = (env.get("PRE_COMMIT_TO_REF") if env.get("PRE_COMMIT_FROM_REF") else None) \
-        or "HEAD"
     head = checked_out if head_ref == "HEAD" else git.resolve(head_ref, what="head")
     merge_base = git.merge_base(base_sha, head)
     # the branch's own diff (trees only): git computes it while guard reads the policy
@@ -130,7 +136,9 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
         else:                                              # (started above, if the guess held)
             for rev in (head, merge_base):
                 git.prefetch_tree_blobs(rev, folders, names)
-    if "commits" in checks:
+    commits_later = None
+    if "commits" in checks:          # the range's commits and their paths, while git scans
+        commits_later = git.log_later(f"{merge_base}..{head}")
         git.prefetch_paths(f"{merge_base}..{head}")
     for name in checks:
         registry.load_check(name)          # the imports, too, happen while git scans
@@ -148,8 +156,11 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
                             [("??", p) for p in untracked])
     if listing and listing[1] and on_branch is not None:
         _migration_trees(git, listing[1], head, merge_base, on_branch, status)
-    return context.Context(git, options, "worktree", base, base_sha, merge_base, head_ref,
-                           head, policy, changes, branch), checks
+    ctx = context.Context(git, options, "worktree", base, base_sha, merge_base, head_ref,
+                          head, policy, changes, branch)
+    if commits_later is not None:
+        ctx._cache["commits"] = commits_later       # Context.commits() collects it
+    return ctx, checks
 
 
 def _migration_trees(git, names, head: str, merge_base: str, on_branch, status) -> None:
