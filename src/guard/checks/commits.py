@@ -371,6 +371,8 @@ def _finding(problem: Problem, sha: str, header: str, severity: str | None = Non
 
 
 def check_shallow(ctx, commits) -> None:
+    if all(c.parents for c in commits):
+        return      # a commit a shallow fetch cut off has no parents in git's log
     shallow = ctx.git.shallow_commits()
     if not shallow:
         return
