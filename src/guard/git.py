@@ -353,6 +353,30 @@ class Git:
         proc = self.run(["cat-file", "blob", spec], check=False)
         return proc.stdout if proc.returncode == 0 else None
 
+    def read_blobs_at(self, rev: str, paths: Sequence[str]) -> dict[str, bytes | None]:
+        """read_blob(rev, path) for each of ``paths``, from one `git cat-file --batch` (what
+        read_at already answered is not asked again)."""
+        known = self.__dict__.get("_blob_memo", {})
+        out = {p: known[(rev, p)] for p in paths if (rev, p) in known}
+        todo = [p for p in dict.fromkeys(paths) if p not in out]
+        if len(todo) == 1 or any("\n" in p or "\r" in p or "\0" in p for p in todo) \
+                or rev.startswith("-") or "\n" in rev or "\r" in rev:
+            return {**out, **{p: self.read_blob(rev, p) for p in todo}}
+        if todo:
+            spec = f"{rev}:" if rev != ":" else ":"
+            proc = self.run(["cat-file", "--batch", "--buffer"], check=False,
+                            stdin="".join(f"{spec}{p}\n" for p in todo)
+                            .encode("utf-8", "surrogateescape"))
+            try:
+                got = _parse_batch_records(proc.stdout, len(todo))
+            except ValueError:
+                got = None
+            if proc.returncode != 0 or got is None:
+                return {**out, **{p: self.read_blob(rev, p) for p in todo}}
+            for path, found in zip(todo, got):
+                out[path] = found[2] if found and found[1] == "blob" else None
+        return out
+
     def read_blobs(self, shas: Sequence[str]) -> dict[str, bytes]:
         """Batch read of blob contents by object id (one process for all). --buffer: every
         id is on stdin at once, so git need not flush its output after each object."""

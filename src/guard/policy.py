@@ -34,6 +34,9 @@ class RevReader:
     def read(self, path: str) -> bytes | None:
         return self.git.read_blob(self.rev, path)
 
+    def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
+        return self.git.read_blobs_at(self.rev, paths)
+
     def list(self, folder: str) -> list[str]:
         return self.git.ls_files(self.rev, folder)
 
@@ -48,6 +51,9 @@ class WorktreeReader:
                 return fh.read()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
+        return {path: self.read(path) for path in paths}
 
     def list(self, folder: str) -> list[str]:
         out = []
@@ -263,13 +269,9 @@ def load_config(reader) -> config_mod.Config:
 
 
 def project_role_files(reader, roles_dir: str) -> list[tuple[str, bytes]]:
-    files = []
-    for path in reader.list(roles_dir):
-        if path.endswith((".yaml", ".yml")):
-            data = reader.read(path)
-            if data is not None:
-                files.append((path, data))
-    return files
+    paths = [path for path in reader.list(roles_dir) if path.endswith((".yaml", ".yml"))]
+    contents = reader.read_many(paths) if paths else {}
+    return [(path, contents[path]) for path in paths if contents.get(path) is not None]
 
 
 def load_task_scope(reader, git_root: str, spec: tuple[str, int | None] | None,
