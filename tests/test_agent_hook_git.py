@@ -409,3 +409,83 @@ def test_sha256_repository(tmp_path):
     assert blocked_by(res, f"the default branch main {sha(repo, 'main')[:8]}"), res
     res = hook(repo.path, stop_event(repo.path))
     assert (res.code, res.err) == expected_stop(repo, "main")
+
+
+# -- how many git processes each hook path starts ------------------------------------------
+def git_calls(tmp_path, cwd: str, payload: str, env: dict | None = None) -> tuple:
+    """(the hook's answer, the git commands it ran): git itself logs each process it starts
+    to GIT_TRACE."""
+    trace = str(tmp_path / "git-trace.txt")
+    if os.path.exists(trace):
+        os.remove(trace)
+    res = hook(cwd, payload, env={**(env or {}), "GIT_TRACE": trace})
+    with open(trace, encoding="utf-8", errors="replace") as fh:
+        calls = [line.split("trace: built-in: git ", 1)[1].rstrip("\n") for line in fh
+                 if "trace: built-in: git " in line]
+    return res, calls
+
+
+def commands(calls: list[str]) -> list[str]:
+    return sorted(call.split(" ", 1)[0] for call in calls)
+
+
+def agent_at_work(tmp_path) -> Repo:
+    """As the hook benchmark leaves its repository: a branch of a few commits, an unstaged
+    edit of a file the branch left alone, an untracked file."""
+    repo = backend_project(str(tmp_path / "p"), extra={
+        ".env.example": "API_PORT=8000\n", "src/api/notes.py": "NOTE = 1\n"})
+    repo.commit("feat(api): orders", {"src/api/orders.py": "import os\nPORT = 8000\n"})
+    repo.commit("feat(ui): a button", {"src/components/B.tsx": "export {}\n",
+                                       "src/types/order.ts": "export type Order = {id: 1}\n"})
+    repo.write("src/api/notes.py", "NOTE = 2\n")
+    repo.write("src/components/Untracked.tsx", "export {}\n")
+    return repo
+
+
+STOP_GIT = ["cat-file", "cat-file", "config", "diff", "for-each-ref", "log", "log", "ls-files",
+            "merge-base", "rev-parse", "status"]
+
+
+def test_stop_hook_git_processes(tmp_path):
+    """Eleven git processes (nineteen before): the scan of the working tree; one rev-parse
+    for the repository, HEAD and its branch; the default branch's setting and refs; the
+    base's commit with the policy files on it and what the checks ask of HEAD, in one
+    cat-file; the merge base, the branch's diff and its two logs; the conventions check's
+    blobs. No symbolic-ref, no second rev-parse, no `config --get`, no ls-tree, no single
+    blob read, no shallow question when no commit lost its parents."""
+    repo = agent_at_work(tmp_path)
+    res, calls = git_calls(tmp_path, repo.path, stop_event(repo.path))
+    assert (res.code, res.err) == expected_stop(repo, "main")
+    assert "COMMIT012" in res.err and "SCOPE001" in res.err
+    assert commands(calls) == STOP_GIT, calls
+    assert [c for c in calls if c.startswith("rev-parse")] == [
+        "rev-parse --show-toplevel HEAD --symbolic-full-name HEAD --abbrev-ref=loose HEAD"]
+    # a clean working tree: the same eleven (eighteen before)
+    repo.git("stash", "-q", "-u")
+    res, calls = git_calls(tmp_path, repo.path, stop_event(repo.path))
+    assert (res.code, res.err) == expected_stop(repo, "main")
+    assert commands(calls) == STOP_GIT, calls
+
+
+def test_pre_tool_use_hook_git_processes(tmp_path):
+    """Four git processes (six before): rev-parse; git config and for-each-ref for the
+    default branch, side by side; one cat-file for its commit and the policy files. A block
+    five (seven), with two project role files five (eight)."""
+    repo = agent_at_work(tmp_path)
+    res, calls = git_calls(tmp_path, repo.path, edit_event(repo.path, "src/api/new.py"))
+    assert (res.code, res.out, res.err) == (0, "", "")
+    assert commands(calls) == ["cat-file", "config", "for-each-ref", "rev-parse"], calls
+    # a block also asks whether git ignores the path
+    res, calls = git_calls(tmp_path, repo.path, edit_event(repo.path))
+    assert blocked_by(res, f"the default branch main {sha(repo, 'main')[:8]}"), res
+    assert commands(calls) == ["cat-file", "check-ignore", "config", "for-each-ref",
+                               "rev-parse"], calls
+    # with project role files: one more cat-file for all of them (one each before)
+    repo.checkout("main")
+    repo.commit("chore: roles", {".guard/roles/backend.yaml": BACKEND_TOOLS,
+                                 ".guard/roles/qa.yaml": QA})
+    repo.checkout("agent/backend/task")
+    res, calls = git_calls(tmp_path, repo.path, edit_event(repo.path, "tools/x.py"))
+    assert (res.code, res.err) == (0, ""), res
+    assert commands(calls) == ["cat-file", "cat-file", "config", "for-each-ref",
+                               "rev-parse"], calls
