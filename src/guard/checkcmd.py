@@ -76,18 +76,26 @@ def execute(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, s
     kwargs = {"colour": colour()} if fmt == "text" else {}
     sys.stdout.write(render(fmt, report, **kwargs))
     sys.stdout.flush()
-    for out_fmt, path in out_pairs:
+    write_outputs(report, out_pairs)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary and (fmt == "github" or any(f == "github" for f, _ in out_pairs)):
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(render("markdown", report))
+    return 1 if report.failed else 0
+
+
+def write_outputs(report, pairs) -> None:
+    """The extra reports of `--output FORMAT=FILE`; a file that cannot be written is a
+    GuardError naming it."""
+    from guard.report import render
+
+    for out_fmt, path in pairs:
         try:
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(render(out_fmt, report))
         except OSError as exc:
             raise GuardError(f"cannot write the {out_fmt} report: {exc.strerror}",
                              path=path) from None
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary and (fmt == "github" or any(f == "github" for f, _ in out_pairs)):
-        with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(render("markdown", report))
-    return 1 if report.failed else 0
 
 
 # `guard check`'s options: name -> (parameter, choices or None); flags apart. Must match

@@ -618,11 +618,6 @@ def run(report_file: str, *, report_format: str, fmt: str, repo, base, head, rol
                             f"{', '.join(checks)}"),) + facts_report.checks,
         notes=facts_report.notes + (f"verified report: {written.file}",))
     text = render(fmt, result)
-    for out_fmt, path in outputs:
-        try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(render(out_fmt, result))
-        except OSError as exc:
-            raise GuardError(f"cannot write the {out_fmt} report: {exc.strerror}",
-                             path=path) from None
+    from guard.checkcmd import write_outputs
+    write_outputs(result, outputs)
     return text, 1 if result.failed else 0
