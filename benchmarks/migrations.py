@@ -5,10 +5,11 @@ Prints, in one run:
   (a) the hand-off case: a base with 2,000 SQL migrations (golang-migrate, up + down files)
       and a branch adding 5 — wall time of `guard check --only migrations` (target < 0.5 s);
   (b) a full static lint of all 2,000 migrations: guard (a branch that adds all of them, so
-      every one is parsed) and squawk (`squawk-cli`, on the same 2,000 .up.sql files) — wall
-      times and the ratio (target: guard within 2x of squawk);
-  (c) how many of squawk's findings guard also raises on those files, rule family by rule
-      family (same file and same statement line).
+      every one is parsed, up and down files: 4,000) and squawk (`squawk-cli`) on the same
+      4,000 files — wall times and the ratio (target: guard within 2x of squawk); and, for
+      a stricter comparison, squawk on the 2,000 .up.sql files alone. Runs alternate;
+  (c) how many of squawk's findings on the .up.sql files guard also raises, rule family by
+      rule family (same file and same statement line).
 
     python benchmarks/migrations.py [--count 2000] [--repeat 3] [--keep]
 
@@ -243,9 +244,10 @@ def main() -> int:
         # (b) full static lint of every migration; guard's and squawk's runs alternate
         repo_b = build(os.path.join(root, "b"), {}, files)
         squawk = squawk_exe()
-        squawk_cmd = [squawk, "--reporter", "json", *ups] if squawk else None
-        runs = timed_alternately([cmd] + ([squawk_cmd] if squawk_cmd else []), repo_b,
-                                 args.repeat)
+        every = sorted(files)                       # the files guard reads: up and down
+        squawk_cmds = [[squawk, "--reporter", "json", *every],
+                       [squawk, "--reporter", "json", *ups]] if squawk else []
+        runs = timed_alternately([cmd] + squawk_cmds, repo_b, args.repeat)
         times_g, proc = runs[0]
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
@@ -258,18 +260,26 @@ def main() -> int:
                   "environment to compare; (b) ratio and (c) skipped")
             return 0
         version = subprocess.run([squawk, "--version"], capture_output=True, text=True).stdout
-        times_s, sproc = runs[1]
+        (times_all, _), (times_s, sproc) = runs[1], runs[2]
         try:
             squawk_findings = json.loads(sproc.stdout or "[]")
         except json.JSONDecodeError:
             print(f"    squawk output is not JSON: {sproc.stderr[:300]}")
             return 2
-        ratio = statistics.median(times_g) / statistics.median(times_s)
-        cpu_ratio = statistics.median(CPU[id(times_g)]) / statistics.median(CPU[id(times_s)])
-        print(f"    squawk {fmt(times_s)}; {len(squawk_findings)} findings ({version.strip()}, "
-              f"on the {len(ups)} .up.sql files)")
-        print(f"    ratio guard/squawk: {ratio:.2f}x (CPU {cpu_ratio:.2f}x, runs alternating); "
-              f"target within 2x: {'met' if ratio <= 2 else 'MISSED'}")
+        print(f"    squawk {fmt(times_all)}; on the same {len(every)} files guard reads "
+              f"({version.strip()})")
+        print(f"    squawk {fmt(times_s)}; {len(squawk_findings)} findings, on the "
+              f"{len(ups)} .up.sql files alone")
+
+        def ratios(other: list[float]) -> str:
+            wall = statistics.median(times_g) / statistics.median(other)
+            cpu = statistics.median(CPU[id(times_g)]) / statistics.median(CPU[id(other)])
+            return f"{wall:.2f}x (CPU {cpu:.2f}x)"
+        ratio = statistics.median(times_g) / statistics.median(times_all)
+        print(f"    ratio guard/squawk, same files: {ratios(times_all)}; target within 2x: "
+              f"{'met' if ratio <= 2 else 'MISSED'}")
+        print(f"    ratio guard/squawk on the .up.sql files alone (guard still reads both): "
+              f"{ratios(times_s)}")
 
         # (c) overlap per family
         raised = defaultdict(set)
@@ -281,7 +291,8 @@ def main() -> int:
             rule = FAMILIES.get(f["rule_name"])
             if rule and (f["file"], f["line"] + 1) in raised[rule]:
                 also[f["rule_name"]] += 1
-        print("\n(c) squawk findings guard also raises (same file and statement line):")
+        print("\n(c) squawk findings (.up.sql files) guard also raises (same file and "
+              "statement line):")
         print(f"    {'squawk rule':38} {'guard rule':10} {'squawk':>7} {'guard too':>9}")
         total = total_also = mapped = mapped_also = 0
         for name, n in sorted(by_rule.items(), key=lambda kv: (kv[0] not in FAMILIES, kv[0])):
