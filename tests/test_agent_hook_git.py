@@ -113,15 +113,19 @@ def test_tag_that_names_no_commit_is_the_same_error_as_before(tmp_path):
 
 def test_tag_named_like_the_checked_out_branch(tmp_path):
     """With a tag `agent/backend/task` beside the branch, git shortens the branch to
-    `heads/agent/backend/task`: the Stop hook reads the role from that short name (none
-    found: a notice), the PreToolUse hook from the full one (backend)."""
+    `heads/agent/backend/task`. An agent could create that tag: both hooks, and `guard
+    check`, still read the role from the branch's full name (backend), so the tag switches
+    no check off (the Stop hook used to read the short name, find no role and let the agent
+    stop unchecked; `--if-no-role skip` hooks skipped)."""
     repo = project(tmp_path, config=NO_ROLE)
     repo.git("tag", "agent/backend/task", "HEAD~1")
     assert repo.git("symbolic-ref", "--short", "HEAD") == "heads/agent/backend/task"
     res = hook(repo.path, stop_event(repo.path))
-    assert res.code == 0 and res.err.startswith(
-        "guard: notice: stop not checked — no role: guard cannot tell which role's contract "
-        "this branch is held to"), res
+    assert res.code == 2 and "SCOPE001" in res.err, res
+    from gitrepo import run_guard
+    res = run_guard("check", "--base", "main", "--if-no-role", "skip", "--format", "json",
+                    cwd=repo.path)
+    assert res.code == 1 and '"role":"backend"' in res.out, res
     res = hook(repo.path, edit_event(repo.path))
     assert res.code == 2 and "(role backend, from branch name 'agent/backend/task'; " \
         f"policy from the default branch main {sha(repo, 'main')[:8]})" in res.err, res
@@ -459,7 +463,7 @@ def test_stop_hook_git_processes(tmp_path):
     assert "COMMIT012" in res.err and "SCOPE001" in res.err
     assert commands(calls) == STOP_GIT, calls
     assert [c for c in calls if c.startswith("rev-parse")] == [
-        "rev-parse --show-toplevel HEAD --symbolic-full-name HEAD --abbrev-ref=loose HEAD"]
+        "rev-parse --show-toplevel HEAD --symbolic-full-name HEAD"]
     # a clean working tree: the same eleven (eighteen before)
     repo.git("stash", "-q", "-u")
     res, calls = git_calls(tmp_path, repo.path, stop_event(repo.path))

@@ -122,8 +122,9 @@ def test_one_git_call_opens_as_the_single_questions_do(repo, tmp_path):
     whatever it cannot simply answer goes to the single calls (None)."""
     from guard import git as gitmod
     repo.commit("feat: x", {"src/api/x.py": "x\n"})
-    # tags named like the branches make their short names ambiguous: symbolic-ref --short
-    # spells them `heads/...`, and so must the one call
+    # tags named like the branches make their short names ambiguous (symbolic-ref --short
+    # spells them `heads/...`): the branch is still its full name without refs/heads/, in
+    # the one call and in the single one, since roles are read from it
     for plain in (True, False):
         single = gitmod.open_repo(repo.path)
         git, shas, branch = gitmod.open_resolved(repo.path, ["HEAD", "main", "HEAD~1"])
@@ -134,7 +135,8 @@ def test_one_git_call_opens_as_the_single_questions_do(repo, tmp_path):
             assert branch == "agent/backend/task"
             repo.git("tag", "agent/backend/task", "main")
             repo.git("tag", "main", "HEAD")
-    assert branch == "heads/agent/backend/task"
+    assert branch == "agent/backend/task"
+    assert repo.git("symbolic-ref", "--short", "HEAD") == "heads/agent/backend/task"
     repo.git("checkout", "-q", "--detach")
     assert gitmod.open_resolved(repo.path, ["HEAD"])[2] is None
     for revs in (["nope"], ["-x"], ["HEAD..main"], ["main^{tree}"], ["HEAD", "origin/nope"]):

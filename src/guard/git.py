@@ -147,8 +147,8 @@ class Git:
     def current_branch(self) -> str | None:
         if "_branch" in self.__dict__:   # answered by probe
             return self._branch
-        proc = self.run(["symbolic-ref", "--quiet", "--short", "HEAD"], check=False)
-        return _decode(proc.stdout).strip() or None if proc.returncode == 0 else None
+        proc = self.run(["symbolic-ref", "--quiet", "HEAD"], check=False)
+        return _branch_name(_decode(proc.stdout).strip()) if proc.returncode == 0 else None
 
     def upstream(self, *, unless_named: str | None = None) -> str | None:
         """The current branch's upstream, shortened (`origin/main`); None when it has none or
@@ -923,24 +923,22 @@ def probe(path: str) -> tuple[Git, str, str | None] | None:
     detached). None when that is not simply answered (not a repository, no commit yet...);
     open_repo then says why.
 
-    The same call answers Git.current_branch, git's own short name of HEAD's branch (as
-    `symbolic-ref --short` shortens it: `heads/x` when a tag `x` exists too), and keeps
-    HEAD's full ref (``Git.head_ref``) for prefetch_refs."""
+    The same call answers Git.current_branch (HEAD's branch: its full ref without
+    `refs/heads/`, never git's short form, which is `heads/x` when a tag `x` exists too) and
+    keeps HEAD's full ref (``Git.head_ref``) for prefetch_refs."""
     if not os.path.isdir(path):
         return None
-    proc = run_git(["rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD",
-                    "--abbrev-ref=loose", "HEAD"], cwd=path, check=False)
+    proc = run_git(["rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD"],
+                   cwd=path, check=False)
     lines = _decode(proc.stdout).split("\n")
-    if proc.returncode != 0 or len(lines) < 4:
+    if proc.returncode != 0 or len(lines) < 3:
         return None
-    root, head, ref, short = lines[0], lines[1].strip(), lines[2].strip(), lines[3].strip()
-    branch = ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else None
+    root, head, ref = lines[0], lines[1].strip(), lines[2].strip()
+    branch = _branch_name(ref)
     git = Git(root)
     git.head_ref = ref
-    if ref == "HEAD":
-        git._branch = None                 # detached: symbolic-ref has no name either
-    elif ref.startswith("refs/") and short and short != "HEAD":
-        git._branch = short
+    if ref == "HEAD" or branch is not None:
+        git._branch = branch               # detached: symbolic-ref has no name either
     return git, head, branch
 
 
@@ -952,14 +950,14 @@ def open_resolved(path: str, revs: Sequence[str]) -> tuple[Git, dict[str, str], 
     top-level path —: the caller then asks one question at a time, as before, and reports
     the exact problem.
 
-    ``--abbrev-ref=loose HEAD`` shortens HEAD's branch as `symbolic-ref --short` does (the
-    same non-strict shortening); a detached HEAD prints ``HEAD``, for which current_branch
-    is asked."""
+    ``--symbolic-full-name HEAD`` names HEAD's branch (`refs/heads/x`: the branch is `x`,
+    also when a tag `x` exists, where git's short form would be `heads/x`); a detached HEAD
+    prints ``HEAD``, for which current_branch is asked."""
     if not os.path.isdir(path) or any(r.startswith("-") for r in revs):
         return None
     revs = list(dict.fromkeys(revs))
     proc = run_git(["rev-parse", "--show-toplevel", *(f"{r}^{{commit}}" for r in revs),
-                    "--abbrev-ref=loose", "HEAD"], cwd=path, check=False)
+                    "--symbolic-full-name", "HEAD"], cwd=path, check=False)
     lines = _decode(proc.stdout).split("\n")
     if proc.returncode != 0 or len(lines) != len(revs) + 3 or lines[-1] != "":
         return None
@@ -969,7 +967,18 @@ def open_resolved(path: str, revs: Sequence[str]) -> tuple[Git, dict[str, str], 
     if not all(len(sha) in (40, 64) and not sha.strip("0123456789abcdef") for sha in shas):
         return None
     git = Git(root)
+    if branch != "HEAD":
+        git._branch = branch = _branch_name(branch)
+        if branch is None:
+            return None
     return git, dict(zip(revs, shas)), (git.current_branch() if branch == "HEAD" else branch)
+
+
+def _branch_name(ref: str) -> str | None:
+    """The branch of a full ref (`refs/heads/agent/x` -> `agent/x`); None for anything else.
+    Policy reads roles from this name, so it is never git's short form, which a tag of the
+    same name turns into `heads/agent/x`."""
+    return ref[len("refs/heads/"):] or None if ref.startswith("refs/heads/") else None
 
 
 def open_repo(path: str) -> Git:
