@@ -297,6 +297,15 @@ def test_if_no_role_skip_is_visible(tmp_path):
     res = run_guard("check", "--staged", "--if-no-role", "skip", cwd=repo.path)
     assert res.code == 0 and "nothing checked" in res.err and "no role" in res.err
     assert run_guard("check", "--staged", cwd=repo.path).code == 2
+    repo.branch("feature/x")
+    repo.git("commit", "-q", "-m", "feat: a")
+    report = tmp_path / "REPORT.md"
+    report.write_text("# Hand-off report\n")
+    res = run_guard("verify-report", str(report), "--base", "main", "--if-no-role", "skip",
+                    cwd=repo.path)
+    assert (res.code, res.out) == (0, "") and res.err.startswith(
+        "guard: notice: report not verified — no role"), res
+    assert run_guard("verify-report", str(report), "--base", "main", cwd=repo.path).code == 2
 
 
 def test_worktree_mode_sees_uncommitted_and_untracked(repo):

@@ -59,12 +59,8 @@ def execute(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, s
     opts = context.Options(repo=repo, base=base, head=head, staged=staged, role=role,
                            scope=scope_file, policy=policy, verify_migrations=verify_migrations,
                            extra=tuple(sorted(extra.items())))
-    try:
-        ctx = context.build(opts)
-    except context.NoRoleError as exc:
-        if if_no_role != "skip":
-            raise
-        _err(f"guard: notice: nothing checked — {exc.one_line()} (--if-no-role skip)")
+    ctx = build_context(opts, if_no_role, "nothing checked")
+    if ctx is None:
         return 0
     from guard import testsrun
 
@@ -82,6 +78,20 @@ def execute(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, s
         with open(summary, "a", encoding="utf-8") as fh:
             fh.write(render("markdown", report))
     return 1 if report.failed else 0
+
+
+def build_context(opts, if_no_role: str, skipped: str):
+    """context.build(opts); with `--if-no-role skip` and no role, None after a notice on
+    stderr saying ``skipped`` (e.g. "nothing checked")."""
+    from guard import context
+
+    try:
+        return context.build(opts)
+    except context.NoRoleError as exc:
+        if if_no_role != "skip":
+            raise
+        _err(f"guard: notice: {skipped} — {exc.one_line()} (--if-no-role skip)")
+        return None
 
 
 def write_outputs(report, pairs) -> None:

@@ -589,14 +589,9 @@ def run(report_file: str, *, report_format: str, fmt: str, repo, base, head, rol
     opts = context.Options(repo=repo, base=base, head=head, role=role, scope=scope_file,
                            policy=policy, verify_migrations=verify_migrations,
                            extra=tuple(sorted(extra.items())))
-    try:
-        ctx = context.build(opts)
-    except context.NoRoleError as exc:
-        if if_no_role != "skip":
-            raise
-        import sys
-        print(f"guard: notice: report not verified — {exc.one_line()} (--if-no-role skip)",
-              file=sys.stderr)
+    from guard.checkcmd import build_context
+    ctx = build_context(opts, if_no_role, "report not verified")
+    if ctx is None:
         return ("", 0)
     cfg = ctx.policy.config
     tests = testsrun.for_run(ctx, junit_file=tests_junit, run_tests=run_tests)
