@@ -91,7 +91,7 @@ def one_scan(repo, monkeypatch, agent_type=None):
         ctx, checks = stop.worktree_context(repo.path, scan, None, agent_type)
         return ctx, engine.run(ctx, checks, fail_on="error", with_commits=False)
     finally:
-        scan.cancel()
+        scan.close()
 
 
 def tracked_way(ctx) -> str:

@@ -290,8 +290,9 @@ def test_loose_blobs_read_from_the_work_tree_only_when_they_hash_to_the_blob(tmp
     got = git.blobs_at({p: tree[p] for p in ("a.sql", "b.sql", "c.sql", "d.sql")})
     assert got == {"a.sql": b"SELECT 1;\n", "b.sql": b"SELECT 2;\n", "c.sql": b"SELECT 3;\n",
                    "d.sql": b"SELECT 4;\n"}
-    assert git._worktree_blob("a.sql", tree["a.sql"]) == b"SELECT 1;\n"
-    assert [git._worktree_blob(p, tree[p]) for p in ("b.sql", "c.sql", "d.sql")] == [None] * 3
+    # the work tree served a.sql only: the edited, replaced and deleted files came from git
+    assert git._worktree_blobs({p: tree[p] for p in ("a.sql", "b.sql", "c.sql", "d.sql")}) == (
+        {"a.sql": b"SELECT 1;\n"}, {p: tree[p] for p in ("b.sql", "c.sql", "d.sql")})
 
 
 def test_detection_lists_candidate_names_whatever_the_pathspec_environment(tmp_path):

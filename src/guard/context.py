@@ -223,7 +223,7 @@ def build(options: Options, env: dict | None = None) -> Context:
         changes = pending()
     ctx = Context(git, options, mode, base_ref, base_sha, merge_base, head_ref, head, policy,
                   changes, branch)
-    if commits_later is not None and ctx.range_spec == f"{merge_base}..{head}":
+    if commits_later is not None:      # a range: its range_spec is what the log was asked
         ctx._cache["commits"] = commits_later
     return ctx
 

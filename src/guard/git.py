@@ -510,11 +510,6 @@ class Git:
         objects = self._objects_dir()
         return objects is not None and os.path.isfile(os.path.join(objects, sha[:2], sha[2:]))
 
-    def _worktree_blob(self, path: str, sha: str, limit: int = 1 << 22) -> bytes | None:
-        """The work-tree file at ``path`` if its content is blob ``sha``, else None."""
-        found, _rest = self._worktree_blobs({path: sha}, limit)
-        return found.get(path)
-
     def _worktree_blobs(self, files: dict[str, str], limit: int = 1 << 22,
                         ) -> tuple[dict[str, bytes], dict[str, str]]:
         """(path → content of the work-tree files whose bytes are their blob, path → blob
@@ -1167,8 +1162,6 @@ class Background:
         self._out.close()
         self._err.close()
 
-    cancel = close
-
 
 class Piped(Background):
     """A Background for a command whose output is small (a few refs, a few settings), read
@@ -1196,8 +1189,6 @@ class Piped(Background):
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.communicate()
-
-    cancel = close
 
 
 def _not_started(cwd: str):

@@ -50,7 +50,7 @@ def answer(event: dict, role: str | None, agent_type: str | None, *, limit: int 
         report = engine.run(ctx, checks, fail_on="error", with_commits=False)
     finally:
         if scan is not None:
-            scan.cancel()
+            scan.close()
     if not report.failed:
         return Answer(ALLOW)
     return Answer(BLOCK, stderr=INTRO + render("agent", report, limit=limit))
