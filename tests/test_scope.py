@@ -158,10 +158,17 @@ def test_hostile_file_names_are_exact(repo):
 
 def test_non_utf8_file_name(repo):
     repo.write(b"src/components/latin1-\xe9.tsx", "x\n")
+    # beside it, names that look like (or encode to) a surrogate escape in JSON
+    repo.write("src/components/emoji-\U0001F600.tsx", "x\n")
+    repo.write("src/components/back\\udc80slash.tsx", "x\n")
     repo.commit("feat: latin-1 name")
     res, data = check_json(repo)
     assert res.code == 1
-    assert any(f["rule"] == "SCOPE001" for f in data["findings"])
+    assert res.out.isascii()    # non-ASCII as \u escapes; the undecodable byte as U+FFFD
+    flagged = {f["path"] for f in data["findings"] if f["rule"] == "SCOPE001"}
+    assert flagged == {"src/components/latin1-\ufffd.tsx",
+                       "src/components/emoji-\U0001F600.tsx",
+                       "src/components/back\\udc80slash.tsx"}
 
 
 def test_unowned_severity_configurable(tmp_path):
