@@ -185,6 +185,42 @@ def timed(cmd: list[str], cwd: str, repeat: int, verify=None, **kw) -> list[floa
     return times
 
 
+def alternating(arms: list[tuple], cwd: str, repeat: int) -> dict[str, list[float]]:
+    """``timed`` for several commands, one run of each per round, so a drift of this
+    machine's speed during the run lands on every arm alike."""
+    times: dict[str, list[float]] = {name: [] for name, *_ in arms}
+    for _ in range(repeat):
+        for name, cmd, verify, kw in arms:
+            times[name] += timed(cmd, cwd, 1, verify, **kw)
+    return times
+
+
+# The least any Python program pays to answer from git's diff: run it through a pipe, read,
+# decode, split into (status, path, old path) records; "json" also prints one JSON object per
+# change, as a report that lists the changes must. No policy, no findings. Printed beside
+# guard as the floor of the target "overhead < 0.5 x git diff" in CPython.
+FLOOR = """
+import subprocess, sys
+out = subprocess.run(sys.argv[2:], stdout=subprocess.PIPE, check=True).stdout
+fields = out.decode("utf-8", "surrogateescape").split("\\0")
+records, i, end = [], 0, len(fields) - 1
+while i < end:
+    status = fields[i]
+    if status[0] in "RC":
+        records.append((status[0], fields[i + 2], fields[i + 1]))
+        i += 3
+    else:
+        records.append((status, fields[i + 1], None))
+        i += 2
+if sys.argv[1] == "json":
+    import json
+    sys.stdout.write(json.dumps([{"status": s, "path": p, "old_path": o}
+                                 for s, p, o in records], separators=(",", ":")))
+else:
+    print(len(records))
+"""
+
+
 def guard_cmd() -> list[str]:
     """The console script users run, when it sits next to this interpreter."""
     script = os.path.join(os.path.dirname(sys.executable), "guard")
@@ -300,15 +336,32 @@ def bench(args, repo: str) -> int:
     if len(kinds) != len(changes) or kinds.count(b"R") != renames:
         raise BenchError(f"git diff lists {len(kinds)} changes ({kinds.count(b'R')} renames), "
                          f"expected {len(changes)} ({renames})")
-    t = {"git diff": timed(diff, repo, r, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
-    # (b) the scope check of the whole branch; every run must report exactly what we planted.
-    t["guard scope"] = timed(
-        guard + ["check", "--only", "scope", "--base", "main", "--format", "json"], repo, r,
-        expect_json(1, want["error"], want["warning"], len(changes)), capture_output=True)
+    def floor_ok(mode: str):
+        def verify(proc):
+            n = (len(json.loads(proc.stdout)) if mode == "json" and proc.returncode == 0
+                 else int(proc.stdout or -1))
+            if proc.returncode != 0 or n != len(changes):
+                raise BenchError(f"python floor ({mode}) read {n} changes, expected "
+                                 f"{len(changes)}: {proc.stderr.decode()[-300:]}")
+        return verify
 
-    # (c) what any Python command pays before doing anything.
-    t["python -c pass"] = timed([py, "-c", "pass"], repo, r)
+    # (b) the scope check of the whole branch, every run must report exactly what we planted;
+    # (c) what any Python program pays: start-up, and the floor (FLOOR) of reading the diff.
+    # Alternating rounds with (a).
+    t = alternating([
+        ("git diff", diff, None, quiet),
+        ("guard scope",
+         guard + ["check", "--only", "scope", "--base", "main", "--format", "json"],
+         expect_json(1, want["error"], want["warning"], len(changes)),
+         {"capture_output": True}),
+        ("python -c pass", [py, "-c", "pass"], None, {}),
+        ("floor read", [py, "-c", FLOOR, "read", *diff], floor_ok("read"),
+         {"capture_output": True}),
+        ("floor json", [py, "-c", FLOOR, "json", *diff], floor_ok("json"),
+         {"capture_output": True}),
+    ], repo, r)
     t["import guard.cli"] = timed([py, "-c", "import guard.cli"], repo, r)
 
     # (d) the pre-commit hook: one new owned file staged in the 100k-file index.
@@ -342,6 +395,8 @@ def report(t: dict[str, list[float]], loaded: list[str], installed: list[str],
     for name, cmd in [("git diff", "git diff --name-status -z -M main...branch"),
                       ("guard scope", "guard check --only scope --base main (json)"),
                       ("python -c pass", "python -c pass (interpreter start-up)"),
+                      ("floor read", "python floor: read + split the diff"),
+                      ("floor json", "python floor: ... + print changes as JSON"),
                       ("import guard.cli", "python -c 'import guard.cli'"),
                       ("guard --staged", "guard check --staged --only scope,policy"),
                       ("guard --help", "guard --help")]:
@@ -351,6 +406,9 @@ def report(t: dict[str, list[float]], loaded: list[str], installed: list[str],
     print(f"{'guard scope / git diff':<46}{med['guard scope'] / med['git diff']:>8.2f}x")
     print(f"{'overhead = guard - git diff - start-up':<46}{overhead:>8.3f}s")
     print(f"{'overhead / git diff':<46}{multiple:>8.2f}x")
+    for name in ("floor read", "floor json"):
+        floor = (med[name] - med["git diff"] - med["python -c pass"]) / med["git diff"]
+        print(f"{name + ' overhead / git diff':<46}{floor:>8.2f}x")
     light = [m for m in loaded if m not in HEAVY]
     print(f"--help loaded: {', '.join(light) or 'none of ' + ', '.join(NOT_FOR_HELP)}"
           f"; heavy modules installed here: {', '.join(installed) or 'none'}"
