@@ -72,18 +72,6 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed_stdin(name, cmd, cwd, repeat, payload: bytes | None, verify=None, **kw):
-    """Wall clock of each run, and (in CPU[name]) the CPU seconds the process and its git
-    children used: on a busy machine wall time mostly measures the queue, CPU time does not."""
-    times, cpu = [], []
-    for _ in range(repeat):
-        wall, used = run_once(cmd, cwd, payload, verify, **kw)
-        times.append(wall)
-        cpu.append(used)
-    CPU[name] = cpu
-    return times
-
-
 def run_once(cmd, cwd, payload: bytes | None, verify=None, env=None, **kw):
     before = _cpu()
     start = time.perf_counter()
@@ -96,19 +84,32 @@ def run_once(cmd, cwd, payload: bytes | None, verify=None, env=None, **kw):
     return wall, used
 
 
-def rounds(measurements, cwd, repeat, tag: str) -> dict[str, list[float]]:
+def rounds(measurements, cwd, repeat, tag: str | None = None) -> dict[str, list[float]]:
     """Each measurement once per round, ``repeat`` rounds: the figures compared side by side
     share the machine's ups and downs instead of meeting them one after another. Named
-    "<name> [<tag>]"."""
-    t: dict[str, list[float]] = {f"{name} [{tag}]": [] for name, *_ in measurements}
-    for key in t:
-        CPU[key] = []
+    "<name> [<tag>]" (with a tag)."""
+    def key(name: str) -> str:
+        return name if tag is None else f"{name} [{tag}]"
+    t: dict[str, list[float]] = {key(name): [] for name, *_ in measurements}
+    for name in t:
+        CPU[name] = []
     for _ in range(repeat):
         for name, cmd, payload, verify, kw in measurements:
             wall, used = run_once(cmd, cwd, payload, verify, **kw)
-            t[f"{name} [{tag}]"].append(wall)
-            CPU[f"{name} [{tag}]"].append(used)
+            t[key(name)].append(wall)
+            CPU[key(name)].append(used)
     return t
+
+
+# The least a Python hook pays that reads the event, the project's YAML configuration and asks
+# git one question (no policy, no decision): the floor under the PreToolUse figures.
+HOOK_FLOOR = """
+import json, subprocess, sys, yaml
+json.load(sys.stdin)
+with open("company.config.yaml", "rb") as fh:
+    yaml.safe_load(fh)
+subprocess.run(["git", "rev-parse", "HEAD"], stdout=subprocess.DEVNULL, check=True)
+"""
 
 
 def table(t: dict[str, list[float]], runs: int, title: str) -> None:
@@ -202,13 +203,16 @@ def bench(args, repo: str) -> int:
                                                   agent_type="engineering-backend"),
          expect(0)),
     ]
-    t: dict[str, list[float]] = {}
-    for name, payload, verify in cases:
-        t[name] = timed_stdin(name, guard, repo, r, payload, verify)
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    t["guard --help"] = timed_stdin("guard --help", sc.guard_cmd() + ["--help"], repo, r, None,
-                                    **quiet)
-    table(t, r, "hooks")
+    floor_name = "python floor: event + YAML + 1 git"
+    t = rounds([(name, guard, payload, verify, {}) for name, payload, verify in cases]
+               + [(floor_name, [sys.executable, "-c", HOOK_FLOOR], cases[0][1], expect(0), {}),
+                  ("guard --help", sc.guard_cmd() + ["--help"], None, None, quiet)],
+               repo, r)
+    table(t, r, "hooks (alternating rounds)")
+    print("PreToolUse writes above the Python floor: " + ", ".join(
+        f"{statistics.median(t[name]) - statistics.median(t[floor_name]):+.3f} s"
+        for name, _p, _v in cases[:3]))
 
     # the Stop hook against its floor, in the same rounds: interpreter start-up, git status
     # as a user runs it, and exactly the status the hook runs (no index lock, as guard runs
