@@ -27,6 +27,32 @@ def test_template_literals_nest_and_their_expressions_are_code():
     assert toks[-1] == ("p", ";")
 
 
+def test_identifier_characters():
+    """ASCII letters, `_` and `$` start an identifier, digits continue one, every non-ASCII
+    character (BMP or astral) does both, ASCII punctuation and spaces end one."""
+    starts = set("abcxyzABCXYZ_$")
+    samples = [chr(c) for c in range(0x80)] + [chr(c) for c in range(0x80, 0x110000, 997)]
+    for ch in samples:
+        alone = tokenize(ch)
+        after = tokenize("a" + ch)
+        non_ascii = ord(ch) >= 0x80
+        if ch in starts or non_ascii or ch.isalpha() and ch.isascii():
+            assert alone[:1] == [(ID, ch, 0)], repr(ch)
+        if ch.isascii() and ch.isdigit() or ch in starts or non_ascii \
+                or ch.isalpha() and ch.isascii():
+            assert after[0] == (ID, "a" + ch, 0), repr(ch)
+        else:
+            assert after[0] == (ID, "a", 0), repr(ch)
+        if ch.isascii() and ch.isdigit():
+            assert alone[0].kind == NUM
+
+
+@pytest.mark.parametrize("src", ["const caf\u00e9 = process.env.PORT", "let \U0001d465 = 1"])
+def test_non_ascii_identifiers_are_one_token(src):
+    ids = [t.value for t in tokenize(src) if t.kind == ID]
+    assert ids[1] == src.split()[1]
+
+
 @pytest.mark.parametrize("src, is_regex", [
     ("const r = /listen\\(3000\\)/g;", True),
     ("return /a\\/b/.test(x);", True),
