@@ -68,6 +68,27 @@ def test_alembic_missing_downgrade_destructive_ops_and_execute_sql(tmp_path):
     assert got["MIG102"]["line"] == 10 and got["MIG105"]["line"] == 12
 
 
+def test_alembic_batch_ops_read_with_the_batch_table(tmp_path):
+    # autogenerate with render_as_batch writes every change of an existing table this way
+    repo = project(tmp_path, alembic_base())
+    up = ("    with op.batch_alter_table('orders', schema=None) as batch_op:\n"
+          "        batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=False))\n"
+          "        batch_op.create_index('ix_orders_user', ['user_id'], unique=True)\n"
+          "        batch_op.drop_column('total')\n")
+    down = ("    with op.batch_alter_table('orders', schema=None) as batch_op:\n"
+            "        batch_op.add_column(sa.Column('total', sa.Integer(), nullable=True))\n"
+            "        batch_op.drop_index('ix_orders_user')\n"
+            "        batch_op.drop_column('user_id')\n")
+    repo.commit("feat(db): c3", {"db/alembic/versions/c3_x.py": alembic_rev("c3", "b2", up, down)})
+    data = check(repo)
+    got = {f["rule"]: f["message"] for f in data["findings"]}
+    assert "adds NOT NULL column orders.user_id" in got["MIG110"]
+    assert "unique index on existing table orders" in got["MIG111"]
+    assert "drops column orders.total" in got["MIG102"]
+    [note] = notes(data)
+    assert "drop column orders.user_id" in note["rollback"]["steps"]
+
+
 def test_alembic_file_is_never_imported(tmp_path):
     marker = tmp_path / "imported"
     repo = project(tmp_path, alembic_base())

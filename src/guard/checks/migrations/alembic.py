@@ -30,12 +30,46 @@ def _cols(node) -> str:
     return str(value) if value is not None else "?"
 
 
+# batch_op.<name>(...) takes no table: the position op.<name>(...) reads it from
+_BATCH_TABLE_POS = {"add_column": 0, "drop_column": 0, "alter_column": 0, "create_index": 1,
+                    "drop_index": 1, "create_unique_constraint": 1, "create_foreign_key": 1,
+                    "create_check_constraint": 1, "create_primary_key": 1,
+                    "drop_constraint": 1}
+
+
+def _batch_tables(func: ast.FunctionDef) -> dict[str, str]:
+    """`with op.batch_alter_table("users") as batch_op:` -> {"batch_op": "users"}."""
+    out: dict[str, str] = {}
+    for node in ast.walk(func):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                ctx = item.context_expr
+                if (isinstance(ctx, ast.Call) and pyast.call_name(ctx) == "batch_alter_table"
+                        and isinstance(item.optional_vars, ast.Name)):
+                    out[item.optional_vars.id] = pyast.text_arg(ctx, 0, "table_name")
+    return out
+
+
+def _unbatch(call: ast.Call, batches: dict[str, str]) -> ast.Call:
+    """A batch_op call as the op call it stands for, with the batch's table put back."""
+    receiver = call.func.value.id
+    pos = _BATCH_TABLE_POS.get(pyast.call_name(call))
+    if receiver not in batches or pos is None:
+        return call
+    table = ast.copy_location(ast.Constant(batches[receiver]), call)
+    args = list(call.args)
+    args.insert(min(pos, len(args)), table)
+    return ast.copy_location(ast.Call(call.func, args, call.keywords), call)
+
+
 def _ops(func: ast.FunctionDef, mig: Migration, dialect: str, created: set[str]) -> list[Op]:
     ops: list[Op] = []
     indexed: set[tuple[str, str]] = set()
-    calls = [n for n in ast.walk(func) if isinstance(n, ast.Call)
-             and isinstance(n.func, ast.Attribute)
-             and isinstance(n.func.value, ast.Name) and n.func.value.id in ("op", "batch_op")]
+    batches = _batch_tables(func)
+    calls = [_unbatch(n, batches) if n.func.value.id in batches else n
+             for n in ast.walk(func) if isinstance(n, ast.Call)
+             and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+             and n.func.value.id in ("op", "batch_op", *batches)]
     calls.sort(key=lambda c: (c.lineno, c.col_offset))
     for call in calls:
         name = pyast.call_name(call)
