@@ -89,6 +89,18 @@ def test_alembic_batch_ops_read_with_the_batch_table(tmp_path):
     assert "drop column orders.user_id" in note["rollback"]["steps"]
 
 
+def test_alembic_foreign_key_hint_names_no_other_table(tmp_path):
+    repo = project(tmp_path, alembic_base())
+    up = ("    op.add_column('users', sa.Column('team_id', sa.Integer(), nullable=True))\n"
+          "    op.create_foreign_key('fk_users_team', 'users', 'teams', ['team_id'], ['id'])\n")
+    down = ("    op.drop_constraint('fk_users_team', 'users')\n"
+            "    op.drop_column('users', 'team_id')\n")
+    repo.commit("feat(db): c3", {"db/alembic/versions/c3_x.py": alembic_rev("c3", "b2", up, down)})
+    [finding] = [f for f in check(repo)["findings"] if f["rule"] == "MIG113"]
+    assert "users(team_id)" in finding["message"]
+    assert "orders" not in finding["hint"] and "op.create_index" in finding["hint"]
+
+
 def test_alembic_file_is_never_imported(tmp_path):
     marker = tmp_path / "imported"
     repo = project(tmp_path, alembic_base())

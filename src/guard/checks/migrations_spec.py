@@ -183,7 +183,8 @@ RULES: tuple[Rule, ...] = (
        "A new foreign key has no index on its columns.",
        "Deletes and updates of the parent scan the child table; joins are slow.",
        "ALTER TABLE orders ADD COLUMN user_id int REFERENCES users(id);",
-       "CREATE INDEX ... ON orders (user_id) in the same migration"),
+       "index the foreign key's column(s) in the same migration: CREATE INDEX, "
+       "op.create_index(...) or Column(..., index=True)"),
 )
 
 _ENV = re.compile(r"^(?:env:|\$\{?)([A-Za-z_][A-Za-z0-9_]*)\}?$")
