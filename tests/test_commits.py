@@ -57,6 +57,7 @@ CONVENTIONAL_CASES = [
     ("feature(api): add the orders list", ["COMMIT002"]),
     ("feat(api):add the orders filter", ["COMMIT001"]),
     ("feat():  empty scope", ["COMMIT001"]),
+    ("fix(api) : reject empty carts", ["COMMIT001"]),
     ("fix:", ["COMMIT005"]),
     ("feat(api): add orders paging.", ["COMMIT013"]),
     ("feat(api): " + "a very long header " * 4, ["COMMIT004"]),
@@ -85,6 +86,7 @@ def test_conventional_style(tmp_path):
     assert "`feat(api): add the orders list`" in about("feature(api)")["hint"]
     assert "`feat(api): add orders paging`" in about("orders paging.")["hint"]
     assert "`feat(api): add the orders filter`" in about("feat(api):add")["hint"]
+    assert "`fix(api): reject empty carts`" in about("fix(api) :")["hint"]
     assert data["failed"] is True
 
 

@@ -144,6 +144,9 @@ def _imperative(subject: str) -> str:
 CONVENTIONAL = re.compile(
     r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:(?P<space>\s*)"
     r"(?P<subject>.*)$")
+# a typed header with stray spaces around the scope, `!` or colon: `feat (api) : add orders`
+_LOOSE_TYPED = re.compile(r"^(?P<type>[A-Za-z][\w-]*)\s*(?:\(\s*(?P<scope>[^()\r\n]*?)\s*\))?"
+                          r"\s*(?P<bang>!)?\s*:\s*(?P<subject>\S.*)$")
 REVERT = re.compile(r'^Revert "(?P<inner>.*)"$')
 _REVERT_REF = re.compile(r"This reverts commit [0-9a-f]{7,40}")
 _REVERT_TYPE = re.compile(r"(?i)revert(\(|!|:)")
@@ -164,7 +167,13 @@ def _typed(header: str, s: CommitSettings, out: list[Problem]) -> str | None:
     m = CONVENTIONAL.match(header)
     if not m:
         subject = header.strip().rstrip(".")
-        fixed = f"{_guess_type(subject, s.types)}: {_lower_first(_imperative(subject))}"
+        loose = _LOOSE_TYPED.match(subject)
+        if loose and loose.group("type").lower() in s.types:   # `feat(api) : add orders`
+            scope = loose.group("scope")
+            fixed = (f"{loose.group('type').lower()}{f'({scope})' if scope else ''}"
+                     f"{loose.group('bang') or ''}: {loose.group('subject')}")
+        else:
+            fixed = f"{_guess_type(subject, s.types)}: {_lower_first(_imperative(subject))}"
         out.append(Problem("COMMIT001", f"header is not `type(scope): subject` ({s.style} style)",
                            f"rewrite the header, e.g. `{fixed}`"))
         return None
