@@ -343,11 +343,28 @@ class _Analyzer:
                             isinstance(t, ast.Name) and t.id == "functions" for t in stmt.targets):
                         self._arq_functions(stmt.value, job_nodes)
         inside: set[int] = set()
-        for node, name, kind in job_nodes:
-            start = min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
+        own: dict[int, set[str]] = {}
+        for node, _name, _kind in job_nodes:
             job_nodes_walked = walk(node)
             inside.update(map(id, job_nodes_walked))
-            words = _words(nodes=job_nodes_walked)
+            own[id(node)] = _words(nodes=job_nodes_walked)
+        # a Task subclass of this file that another job names as its base (`base=BaseTask`,
+        # `class Charge(BaseTask)`) is shared configuration: its words count for those jobs,
+        # and it is no job of its own
+        classes = {node.name: node for node, _n, _k in job_nodes if isinstance(node, ast.ClassDef)}
+        bases_of = {id(node): _local_bases(node, classes) for node, _n, _k in job_nodes}
+        used_as_base = {b for refs in bases_of.values() for b in refs}
+        for node, name, kind in job_nodes:
+            if isinstance(node, ast.ClassDef) and name in used_as_base:
+                continue
+            start = min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
+            words, todo, seen = set(own[id(node)]), list(bases_of[id(node)]), set()
+            while todo:
+                base_name = todo.pop()
+                if base_name not in seen:
+                    seen.add(base_name)
+                    words |= own[id(classes[base_name])]
+                    todo += bases_of[id(classes[base_name])]
             self.facts.jobs.append(Job(name, kind, start, node.end_lineno or node.lineno,
                                        frozenset(words)))
             for dec in getattr(node, "decorator_list", []):
@@ -386,6 +403,16 @@ class _Analyzer:
                 job_nodes.append((node, node.name, "arq function"))
                 if isinstance(item, ast.Call):   # func(..., max_tries=3) configures this job
                     self.facts.file_evidence.update(norm(k.arg) for k in item.keywords if k.arg)
+
+
+def _local_bases(node, classes: dict) -> list[str]:
+    """Names of this file's job classes that a job takes as its base."""
+    refs = [b for b in getattr(node, "bases", [])]
+    for dec in getattr(node, "decorator_list", []):
+        if isinstance(dec, ast.Call):
+            refs += [k.value for k in dec.keywords if k.arg == "base"]
+    return [r.id for r in refs if isinstance(r, ast.Name) and r.id in classes
+            and classes[r.id] is not node]
 
 
 def _defs(node):
