@@ -240,6 +240,10 @@ class _Analyzer:
                 # gunicorn.conf.py: bind = "0.0.0.0:8000"
                 if any(isinstance(t, ast.Name) and t.id == "bind" for t in node.targets):
                     self._bind_value(node.value, node.lineno, "bind = (gunicorn)")
+                # hypercorn: config = Config(); config.bind = ["0.0.0.0:8000"]
+                elif any(isinstance(t, ast.Attribute) and t.attr == "bind"
+                         for t in node.targets):
+                    self._bind_value(node.value, node.lineno, "config.bind =")
 
     def classify(self, node, depth: int = 0) -> tuple[str, str, str, tuple[str, ...]]:
         """(source, literal value, via, env vars) of a port expression."""
