@@ -142,6 +142,25 @@ class _Analyzer:
                 return self.classify(*inner[0], depth)
         if len(toks) >= 2 and _is(toks[0], PUNCT, "+"):
             return self.classify(start + 1, end, depth)
+        if (len(toks) == 3 and toks[0].kind == ID and _is(toks[1], PUNCT, ".")
+                and toks[2].kind == ID and depth < 3 and toks[0].value in self.decls
+                and _is(self.tok(self.decls[toks[0].value]), PUNCT, "{")):
+            # const config = { port: 4000 }; app.listen(config.port)
+            for key_i, item_end in self.split_args(self.decls[toks[0].value]):
+                key = self.toks[key_i]
+                if key.kind not in (ID, STR) or key.value != toks[2].value:
+                    continue
+                if _is(self.tok(key_i + 1), PUNCT, ":"):
+                    value_i = key_i + 2
+                elif item_end - key_i == 1 and key.kind == ID:      # shorthand { port }
+                    value_i = key_i
+                else:
+                    continue
+                source, value, _via, env_vars = self.classify(value_i, item_end, depth + 1)
+                if source == "literal":
+                    name = f"{toks[0].value}.{toks[2].value}"
+                    return source, value, f"{name} = {value} at line {self.line(value_i)}", ()
+                return source, value, "", env_vars
         if len(toks) == 1:
             tok = toks[0]
             if tok.kind in (NUM, STR) and _DIGITS.match(tok.value) and 0 < int(tok.value) < 65536:
