@@ -106,6 +106,25 @@ def test_findings_limited_to_changed_lines(tmp_path):
     assert got(data) == Counter({("CONV001", "src/server/main.py", 9): 1})
 
 
+def test_tests_beside_the_code_are_tests(tmp_path):
+    """Jest/Vitest `*.test.ts`, `__tests__/` and pytest `test_*.py` beside the server code
+    satisfy CONV008 and are held to the test rules, not the server rules."""
+    repo = backend_project(str(tmp_path / "p"))
+    repo.commit("feat: orders", {
+        "src/server/orders.ts": "export const total = (a: number[]) => a.length;\n",
+        "src/server/orders.test.ts": "const server = app.listen(4001);\n"
+                                     "test('t', () => expect(total([1])).toBe(1));\n",
+        "src/server/__tests__/auth.spec.ts": "process.env.JWT_SECRET = 'test-secret-value-123';\n",
+        "src/api/tests/test_orders.py": "import uvicorn\n"
+                                        "CFG = uvicorn.Config('x:app', port=8765)\n"})
+    data = check(repo, "--base", "main")
+    assert data["findings"] == []
+    # a change with no test beside it still gets CONV008
+    repo.commit("feat: refunds", {"src/server/refunds.ts": "export const refund = 1;\n"})
+    data = check(repo, "--base", "HEAD~1")
+    assert got(data) == Counter({("CONV008", "src/server/refunds.ts", None): 1})
+
+
 def test_staged_mode_reads_the_index(tmp_path):
     repo = backend_project(str(tmp_path / "p"))
     repo.write("src/server/main.ts", "app.listen(3000);\n")

@@ -403,6 +403,8 @@ def placer(server, jobs, tests):
     plain = all(m._prefixes is not None for m in (server, jobs, tests))
 
     def place(path: str) -> tuple[bool, bool, object]:
+        if rules.is_test_file(path):     # a test beside the code: a test, not server code
+            return True, False, None
         if plain:
             # a folder pattern `a/b/` is a prefix of `a/b/c/x.py` exactly when it is a
             # prefix of `a/b/c/`

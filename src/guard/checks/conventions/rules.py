@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Iterator
 
 from guard.checks.conventions.facts import FACETS, has_facet
@@ -34,14 +35,25 @@ def env_files_committed(live, env_files) -> Iterator[Finding]:
 
 
 # -- tests alongside ----------------------------------------------------------------------
+# a test file by its name, wherever it lives: Jest/Vitest `orders.test.ts`, `__tests__/`,
+# pytest `test_orders.py`, `orders_test.py`, `conftest.py`, a `tests/` folder inside src/
+_TEST_FILE = re.compile(r"(?:^|/)(?:__tests__|tests?)/|(?:^|/)(?:test_[^/]*\.py|[^/]*_test\.py|"
+                        r"conftest\.py|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?)$")
+
+
+def is_test_file(path: str) -> bool:
+    return _TEST_FILE.search(path) is not None
+
+
 def tests_alongside(changes, server, tests, exts) -> Iterator[Finding]:
-    decide = tests.decide                # every path the change touches: both ends of a rename
+    def decide(path):                    # every path the change touches: both ends of a rename
+        return tests.decide(path) or is_test_file(path)
     touched_tests = any(decide(c.path) or (c.status == "R" and c.old_path is not None
                                            and decide(c.old_path)) for c in changes)
     if touched_tests:
         return
     code = [c.path for c in changes if c.status != "D" and c.kind == "file"
-            and c.path.endswith(exts) and server.decide(c.path) and not tests.decide(c.path)]
+            and c.path.endswith(exts) and server.decide(c.path) and not decide(c.path)]
     if not code:
         return
     where = ", ".join(s.pattern for s in tests.sources)
