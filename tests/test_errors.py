@@ -194,3 +194,22 @@ def test_scope_file_missing_from_base(repo):
     repo.write("tasks/scope.yaml", "allowed: [src/api/]\n")
     assert_clean_error(run_guard("check", "--base", "main", "--scope", "tasks/scope.yaml",
                                  cwd=repo.path), "tasks/scope.yaml", "not in the trusted policy")
+
+
+@pytest.mark.parametrize("content, needles", [
+    ('<testsuite tests="abc"><testcase name="a"/></testsuite>', ["tests='abc'", "not a count"]),
+    ('<testsuite tests="-3" failures="0"></testsuite>', ["tests='-3'"]),
+    ('<testsuites><testsuite failures="1.5"/></testsuites>', ["failures='1.5'"]),
+])
+def test_junit_file_with_a_count_that_is_not_a_number(repo, tmp_path, content, needles):
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    bad = tmp_path / "junit.xml"
+    bad.write_text(content)
+    assert_clean_error(run_guard("report", "--base", "main", "--tests-junit", str(bad),
+                                 cwd=repo.path), "junit.xml", "not a JUnit XML file", *needles)
+
+
+def test_junit_path_that_is_a_folder(repo, tmp_path):
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    assert_clean_error(run_guard("report", "--base", "main", "--tests-junit", str(tmp_path),
+                                 cwd=repo.path), str(tmp_path), "cannot read the JUnit file")

@@ -19,9 +19,13 @@ def from_junit(path: str) -> TestsResult:
     except FileNotFoundError:
         raise GuardError("JUnit file not found", path=path,
                          hint="run the tests with --junitxml first, or drop --tests-junit") from None
+    except OSError as exc:      # a folder, no permission
+        raise GuardError(f"cannot read the JUnit file: {exc.strerror}", path=path,
+                         hint="pass the JUnit XML file the test run wrote") from None
     except ET.ParseError as exc:
         raise GuardError(f"not a JUnit XML file: {exc}", path=path,
-                         line=exc.position[0] if exc.position else None) from None
+                         line=exc.position[0] if exc.position else None,
+                         hint="pass the JUnit XML file the test run wrote") from None
     suites = [root] if root.tag == "testsuite" else root.findall(".//testsuite")
     if root.tag not in ("testsuite", "testsuites"):
         raise GuardError(f"not a JUnit XML file (root element <{root.tag}>)", path=path)
@@ -30,10 +34,10 @@ def from_junit(path: str) -> TestsResult:
         if suite.find("testsuite") is not None:
             continue  # nested aggregate: count the leaves only
         cases = suite.findall("testcase")
-        totals["tests"] += int(suite.get("tests", len(cases)) or 0)
-        totals["failures"] += int(suite.get("failures", 0) or 0)
-        totals["errors"] += int(suite.get("errors", 0) or 0)
-        totals["skipped"] += int(suite.get("skipped", suite.get("skip", 0)) or 0)
+        totals["tests"] += _count(suite, "tests", len(cases), path)
+        totals["failures"] += _count(suite, "failures", 0, path)
+        totals["errors"] += _count(suite, "errors", 0, path)
+        totals["skipped"] += _count(suite, "skipped", _count(suite, "skip", 0, path), path)
     status = "failed" if totals["failures"] or totals["errors"] else "passed"
     if totals["tests"] == 0:
         status = "failed"
@@ -41,6 +45,23 @@ def from_junit(path: str) -> TestsResult:
     else:
         detail = ""
     return TestsResult(status, os.path.basename(path), detail=detail, **totals)
+
+
+def _count(suite, attr: str, default: int, path: str) -> int:
+    """A <testsuite> count attribute; a value that is not a whole number >= 0 is not a
+    result guard can report (never read as 0, never a crash)."""
+    value = suite.get(attr)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise GuardError(f"not a JUnit XML file: a <testsuite> has {attr}={value!r}, "
+                         "not a count", path=path,
+                         hint="pass the JUnit XML file the test run wrote")
+    return number
 
 
 def run_command(command: tuple[str, ...], cwd: str, timeout: int,
