@@ -277,7 +277,9 @@ def _answer_for(loaded: Loaded, verdicts: list[Verdict], action: str) -> Answer:
     policy = loaded.policy
     blocking = [v for v in verdicts if v.severity == "error"]
     if blocking:
-        lines = [f"guard: blocked — {action} would break the contract of "
+        # the target comes from the event: a newline or terminal escape in it is shown
+        # escaped, as in the finding lines, so the block stays one headline per event
+        lines = [f"guard: blocked — {safe_path(action)} would break the contract of "
                  f"{_title(policy)} (role {policy.role.name}, from {policy.role_origin}; "
                  f"policy from {policy.source_label}):"]
         seen = set()
