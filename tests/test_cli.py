@@ -178,7 +178,8 @@ def test_plain_check_runs_without_click_and_answers_as_click_does(repo, argv):
     ["--output", "sarif"], ["--output", "xml=a"], ["--output", "json="], ["--staged", "--base",
     "main"], ["--staged", "--head=HEAD"], ["-Cdir"], ["-C=dir"], ["--debug"], ["extra"],
     ["--staged=1"], ["--policy", "head"], ["--fail-on", "info"], ["--if-no-role", "warn"],
-    ["--", "--base"], ["--run-tests"], ["-x"]], ids=lambda a: " ".join(a))
+    ["--", "--base"], ["--run-tests"], ["-x"], ["--output", "json=a", "--output=sarif=./a"]],
+    ids=lambda a: " ".join(a))
 def test_every_other_check_line_goes_to_click(argv):
     from guard.checkcmd import check_args
     assert check_args(argv) is None
@@ -245,7 +246,7 @@ def test_check_args_reads_command_lines_exactly_as_click(tmp_path):
             clicks = dict(ctx.params)
             if clicks["staged"] and (clicks["base"] or clicks["head"]):
                 clicks = None            # guard.cli refuses it after parsing
-            elif any(checkcmd.output_problem(v) for v in clicks["outputs"]):
+            elif checkcmd.outputs_problem(clicks["outputs"]):
                 clicks = None
         except (click.exceptions.Exit, click.UsageError):
             clicks = None

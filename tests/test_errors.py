@@ -213,3 +213,15 @@ def test_junit_path_that_is_a_folder(repo, tmp_path):
     repo.commit("feat: x", {"src/api/x.py": "x\n"})
     assert_clean_error(run_guard("report", "--base", "main", "--tests-junit", str(tmp_path),
                                  cwd=repo.path), str(tmp_path), "cannot read the JUnit file")
+
+
+@pytest.mark.parametrize("command", ["check", "report", "verify-report"])
+def test_two_reports_to_one_file_is_a_usage_error(repo, tmp_path, command):
+    # the second report silently replaced the first: CI uploaded a "SARIF" file holding JSON
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    out = tmp_path / "guard.out"
+    args = ["REPORT.md"] if command == "verify-report" else []
+    res = run_guard(command, *args, "--base", "main", "--output", f"sarif={out}",
+                    "--output", f"json={tmp_path}/./guard.out", cwd=repo.path)
+    assert_clean_error(res, "--output", "write the same file")
+    assert not out.exists()

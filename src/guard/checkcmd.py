@@ -40,6 +40,22 @@ def output_problem(value: str) -> str | None:
     return None
 
 
+def outputs_problem(values) -> str | None:
+    """Why a set of `--output` values cannot all be written (None: they can): one is not
+    FORMAT=FILE, or two name the same file (the second would silently replace the first)."""
+    seen: dict[str, str] = {}
+    for value in values:
+        problem = output_problem(value)
+        if problem:
+            return problem
+        key = os.path.realpath(value.partition("=")[2])
+        if key in seen:
+            return (f"{seen[key]!r} and {value!r} write the same file; give each report "
+                    "its own FILE")
+        seen[key] = value
+    return None
+
+
 def colour() -> bool:
     # no-color.org: NO_COLOR set to a non-empty value turns colour off
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and \
@@ -161,7 +177,7 @@ def check_args(args: list[str]) -> dict | None:
             params[param] = value
     if params["staged"] and (params["base"] or params["head"]):
         return None
-    if any(output_problem(v) for v in multi["outputs"]):
+    if outputs_problem(multi["outputs"]):
         return None
     for name, values in multi.items():
         params[name] = tuple(values)

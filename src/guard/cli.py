@@ -12,10 +12,9 @@ from guard.checkcmd import FORMATS, colour as _colour
 
 
 def _outputs(values: tuple[str, ...]) -> tuple[str, ...]:
-    for value in values:
-        problem = checkcmd.output_problem(value)
-        if problem:
-            raise click.BadParameter(problem, param_hint="--output")
+    problem = checkcmd.outputs_problem(values)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--output")
     return values
 
 
