@@ -225,3 +225,18 @@ def test_two_reports_to_one_file_is_a_usage_error(repo, tmp_path, command):
                     "--output", f"json={tmp_path}/./guard.out", cwd=repo.path)
     assert_clean_error(res, "--output", "write the same file")
     assert not out.exists()
+
+
+def test_unwritable_step_summary_is_a_clean_error(repo, tmp_path):
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    missing = str(tmp_path / "no-such-folder" / "summary.md")
+    res = run_guard("check", "--base", "main", "--format", "github", cwd=repo.path,
+                    env={"GITHUB_STEP_SUMMARY": missing})
+    assert_clean_error(res, missing, "$GITHUB_STEP_SUMMARY", "No such file or directory")
+
+
+def test_unwritable_output_says_what_to_do(repo, tmp_path):
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    missing = str(tmp_path / "no-such-folder" / "guard.sarif")
+    res = run_guard("check", "--base", "main", "--output", f"sarif={missing}", cwd=repo.path)
+    assert_clean_error(res, missing, "cannot write the sarif report", "pick a writable FILE")

@@ -91,8 +91,14 @@ def execute(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, s
     write_outputs(report, out_pairs)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and (fmt == "github" or any(f == "github" for f, _ in out_pairs)):
-        with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(render("markdown", report))
+        try:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(render("markdown", report))
+        except OSError as exc:
+            raise GuardError(f"cannot append the job summary named by $GITHUB_STEP_SUMMARY: "
+                             f"{exc.strerror}", path=summary,
+                             hint="unset GITHUB_STEP_SUMMARY outside GitHub Actions, or point "
+                                  "it at a writable file") from None
     return 1 if report.failed else 0
 
 
@@ -121,7 +127,8 @@ def write_outputs(report, pairs) -> None:
                 fh.write(render(out_fmt, report))
         except OSError as exc:
             raise GuardError(f"cannot write the {out_fmt} report: {exc.strerror}",
-                             path=path) from None
+                             path=path, hint="create its folder or pick a writable FILE for "
+                                             f"--output {out_fmt}=FILE") from None
 
 
 # `guard check`'s options: name -> (parameter, choices or None); flags apart. Must match
