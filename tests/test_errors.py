@@ -240,3 +240,11 @@ def test_unwritable_output_says_what_to_do(repo, tmp_path):
     missing = str(tmp_path / "no-such-folder" / "guard.sarif")
     res = run_guard("check", "--base", "main", "--output", f"sarif={missing}", cwd=repo.path)
     assert_clean_error(res, missing, "cannot write the sarif report", "pick a writable FILE")
+
+
+def test_explain_with_a_base_that_does_not_exist(repo):
+    # the policy was silently read from HEAD instead of the base the user named
+    assert_clean_error(run_guard("explain", "src/api/x.py", "--base", "nosuch", cwd=repo.path),
+                       "base 'nosuch' does not name a commit")
+    res = run_guard("explain", "src/api/x.py", cwd=repo.path)
+    assert res.code == 0 and "policy from base main" in res.out, res

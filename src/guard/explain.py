@@ -41,6 +41,8 @@ def explain_path(path: str, *, repo: str, role, scope, policy, base) -> str:
             rev = git.resolve(ref, what="base")
             label = f"base {ref} {rev[:8]}"
         except GuardError:
+            if base:        # asked for by name: a base that does not resolve is an error
+                raise
             rev, label = git.resolve("HEAD"), "HEAD"
         reader, trusted = pol.RevReader(git, rev, label), rev
     p = context.load_policy(git, reader, opts, branch, range_spec=None, trusted_rev=trusted)
