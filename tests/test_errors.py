@@ -248,3 +248,17 @@ def test_explain_with_a_base_that_does_not_exist(repo):
                        "base 'nosuch' does not name a commit")
     res = run_guard("explain", "src/api/x.py", cwd=repo.path)
     assert res.code == 0 and "policy from base main" in res.out, res
+
+
+@pytest.mark.parametrize("what", ["", "../outside.py", "/", "src/../../x"])
+def test_explain_a_path_outside_the_repository(repo, what):
+    # each used to print a verdict (SCOPE003 error) for a path no change can ever touch
+    assert_clean_error(run_guard("explain", what, cwd=repo.path),
+                       "not a path inside the repository")
+
+
+def test_explain_a_new_path_up_from_a_sub_folder(repo):
+    os.makedirs(os.path.join(repo.path, "src/api"), exist_ok=True)
+    res = run_guard("explain", "../components/New.tsx", cwd=os.path.join(repo.path, "src/api"))
+    assert res.code == 0 and res.out.startswith("src/components/New.tsx:"), res
+    assert "SCOPE001" in res.out

@@ -4,6 +4,7 @@ which file and line, decides that path for the role."""
 from __future__ import annotations
 
 import os
+import posixpath
 
 from guard.errors import GuardError
 from guard.registry import RULES_BY_ID
@@ -49,6 +50,14 @@ def explain_path(path: str, *, repo: str, role, scope, policy, base) -> str:
     rel = path
     if os.path.isabs(path) or os.path.exists(path):
         rel = os.path.relpath(os.path.abspath(path), git.root).replace(os.sep, "/")
+    elif path:
+        rel = posixpath.normpath(path.replace(os.sep, "/"))
+        if rel == ".." or rel.startswith("../"):     # up from a sub-folder of the repository
+            rel = os.path.relpath(os.path.abspath(path), git.root).replace(os.sep, "/")
+    if not path or rel == "." or rel == ".." or rel.startswith("../"):
+        raise GuardError(f"{path!r} is not a path inside the repository {git.root}",
+                         hint="give a rule id (guard rules) or a path in the repository, "
+                              "e.g. src/api/orders.py")
     decision = p.decide(rel)
     src = decision.source
     lines = [f"{rel}: for role {p.role.name} ({p.role.title}, from {p.role_origin}); "
