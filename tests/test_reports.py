@@ -909,3 +909,18 @@ def test_output_unwritable_file_is_a_one_line_error(mixed, tmp_path):
     assert "Traceback" not in res.err
     assert res.err.count("\n") == 1 and res.err.startswith("guard: error: ")
     assert "cannot write the json report" in res.err and str(target) in res.err
+
+
+def test_markdown_findings_table_shows_paths_as_code(tmp_path):
+    # `src/server/__init__.py` rendered as src/server/**init**.py, a `|` split the row and
+    # `<b>` was HTML: the Where column holds the path as a code span
+    repo = backend_project(str(tmp_path / "md"))
+    repo.commit("feat: odd names", {"src/components/__init__.py": "x\n",
+                                    "src/components/a|b <b>.tsx": "x\n"})
+    out = guard(repo, "--format", "markdown", *CORE).out
+    rows = [line for line in out.splitlines() if line.startswith("| error | SCOPE001 |")]
+    assert len(rows) == 2, out
+    cells = sorted(row.split(" | ")[2] for row in rows)
+    assert cells == ["`src/components/__init__.py`", "`src/components/a\\|b <b>.tsx`"]
+    for row in rows:        # five cells: the `|` in the name is escaped
+        assert len(re.split(r"(?<!\\)\|", row)) == 7, row

@@ -185,7 +185,11 @@ def render(report) -> str:
     if report.findings:
         lines += ["| Severity | Rule | Where | What | Next step |", "|---|---|---|---|---|"]
         for f in report.findings:
-            lines.append(f"| {f.severity} | {f.rule} | {_cell(location(f) or '-')} | "
+            # a path as code: `__init__.py` is not bold, `<x>` is not HTML; in a table a
+            # `|` needs its backslash even inside a code span
+            where = _code(location(f)).replace("|", "\\|") if f.path else \
+                _cell(location(f) or "-")
+            lines.append(f"| {f.severity} | {f.rule} | {where} | "
                          f"{_cell(f.message)} | {_cell(f.hint)} |")
         lines.append("")
     checks = ", ".join(f"{r.name}: {r.status}" for r in report.checks)
