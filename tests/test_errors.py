@@ -262,3 +262,13 @@ def test_explain_a_new_path_up_from_a_sub_folder(repo):
     res = run_guard("explain", "../components/New.tsx", cwd=os.path.join(repo.path, "src/api"))
     assert res.code == 0 and res.out.startswith("src/components/New.tsx:"), res
     assert "SCOPE001" in res.out
+
+
+def test_text_task_scope_with_only_a_forbidden_list(repo, tmp_path):
+    # the YAML form refuses a scope without allowed paths; the text form took it and then
+    # called every changed path "outside the task's file scope" (SCOPE004)
+    repo.commit("feat: x", {"src/api/x.py": "x\n"})
+    scope = tmp_path / "task.txt"
+    scope.write_text("Task: orders\n\nFORBIDDEN:\n- src/api/legacy.py\n")
+    assert_clean_error(run_guard("check", "--base", "main", "--scope", str(scope),
+                                 cwd=repo.path), "task.txt:4:", "no allowed paths", "ALLOWED:")

@@ -113,6 +113,10 @@ def parse_task_scope(raw: bytes, file: str) -> TaskScope:
         raise GuardError("no ALLOWED: or FORBIDDEN: list found in the task scope file",
                          path=file, hint="write `ALLOWED:` then `- path` lines (or use YAML "
                                          "with allowed: and forbidden: lists)")
+    if not allowed:     # as in the YAML form: with no allowed path every change is SCOPE004
+        raise GuardError("the task scope lists no allowed paths (a FORBIDDEN: list alone)",
+                         path=file, line=forbidden[0].line,
+                         hint="add an `ALLOWED:` list of the paths the task may modify")
     return TaskScope(file, None, tuple(allowed), tuple(forbidden))
 
 
