@@ -205,6 +205,42 @@ def test_bad_input_is_exit_2_with_the_file(work):
     assert res.code == 2 and "the report is empty" in res.err
 
 
+@pytest.mark.parametrize("content, needle", [
+    (bytes(range(256)) * 8, "not valid UTF-8"),
+    (b"# report\n\x00\x00\x00\n", "a NUL byte at byte 9"),
+], ids=["binary", "nul"])
+def test_binary_report_is_exit_2(work, content, needle):
+    # a binary file was read as a markdown report missing its five sections (exit 1)
+    repo, _api, _db, _ok, _bad, tmp = work
+    (tmp / "R.md").write_bytes(content)
+    res = run_guard("verify-report", str(tmp / "R.md"), "--base", "main", cwd=repo.path)
+    assert res.code == 2 and res.out == "", res
+    assert len(res.err.splitlines()) == 1 and "R.md: not a text report" in res.err, res.err
+    assert needle in res.err
+
+
+def test_report_with_a_bom_reads_as_without(work):
+    # Windows editors save UTF-8 with a BOM; JSON refused it ("Unexpected UTF-8 BOM")
+    repo, api, db, junit_ok, _bad, tmp = work
+    report = {"title": "Casey (Backend Engineer)",
+              "summary_of_changes": {"files_created": ["src/api/orders.py"]},
+              "test_results": "2 passed", "api_deviations": [], "migration_notes": [],
+              "commit_references": [api, db]}
+    for name, text in (("r.json", json.dumps(report)), ("r.md", honest(api, db))):
+        plain = tmp / name
+        plain.write_text(text)
+        bom = tmp / ("bom-" + name)
+        bom.write_bytes(b"\xef\xbb\xbf" + text.encode())
+        fmt = "json" if name.endswith(".json") else "markdown"
+        runs = [run_guard("verify-report", str(p), "--report-format", fmt, "--tests-junit",
+                          junit_ok, "--base", "main", "--format", "json", cwd=repo.path)
+                for p in (plain, bom)]
+        assert [r.code for r in runs] == [runs[0].code] * 2 and runs[0].code in (0, 1), runs
+        found = [[(f["rule"], f["message"]) for f in json.loads(r.out)["findings"]]
+                 for r in runs]
+        assert found[0] == found[1]
+
+
 def test_agent_format_for_the_report(work):
     repo, api, db, junit_ok, _bad, tmp = work
     (tmp / "R.md").write_text(honest(api, db).replace("   - `tests/api/test_orders.py`\n", ""))

@@ -163,7 +163,15 @@ def read(path: str, fmt: str) -> Written:
                          hint="pass the agent's hand-off report (markdown or JSON)") from None
     except OSError as exc:
         raise GuardError(f"cannot read the report: {exc.strerror}", path=path) from None
-    text = raw.decode("utf-8", "replace")
+    try:
+        text = raw.decode("utf-8-sig")     # a BOM (Windows editors write one) is not content
+    except UnicodeDecodeError as exc:
+        raise GuardError(f"not a text report: not valid UTF-8 ({exc.reason} at byte "
+                         f"{exc.start})", path=path,
+                         hint="pass the agent's hand-off report, saved as UTF-8") from None
+    if "\0" in text:
+        raise GuardError(f"not a text report: a NUL byte at byte {text.index(chr(0))}",
+                         path=path, hint="pass the agent's hand-off report (markdown or JSON)")
     if not text.strip():
         raise GuardError("the report is empty", path=path,
                          hint="pass the agent's hand-off report")
