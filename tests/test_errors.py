@@ -37,6 +37,8 @@ def assert_clean_error(res, *needles):
      ["company.config.yaml:3:", "regular expression"]),
     ("- just\n- a list\n", ["company.config.yaml:1:", "mapping"]),
     ("guard:\n  role: backend\n  role: frontend\n", ["company.config.yaml:3:", "duplicate key"]),
+    ("guard:\n  role: backend\n  forbidden:\n    - {paths: [src/api/legacy/], owner: frontnd}\n",
+     ["company.config.yaml:4:", "owner 'frontnd'", "is not a role", "did you mean 'frontend'"]),
 ])
 def test_bad_configuration(tmp_path, config, needles):
     repo = backend_project(str(tmp_path / "p"), config=config)

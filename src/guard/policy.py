@@ -18,7 +18,7 @@ from guard.errors import GuardError
 from guard.git import Git
 from guard.patterns import PatternSet, Source, validate_pattern
 from guard.roles import Role, find_role, load_roles, parse_groups
-from guard.schema import check_keys, expect
+from guard.schema import check_keys, did_you_mean, expect
 from guard.yamlfile import line_of
 
 ALWAYS_POLICY_FILES = (config_mod.CONFIG_FILE, ".pre-commit-config.yaml", ".guard/",
@@ -154,6 +154,13 @@ class Policy:
         self.owned = PatternSet(role.owned + cfg.owned)
         self.task_allowed = PatternSet(task.allowed) if task else None
         self.unowned_severity = cfg.unowned or role.unowned
+        for src in self.forbidden.sources + self.shared.sources:
+            if src.owner is not None and src.owner not in self.roles:
+                # a misspelt owner silently lost "owned by Riley (Frontend Engineer)"
+                raise GuardError(f"owner {src.owner!r} of pattern {src.pattern!r} is not a "
+                                 "role", path=src.file, line=src.line,
+                                 hint=did_you_mean(src.owner, self.roles) or
+                                 f"known roles: {', '.join(sorted(self.roles))}")
         policy_sources = [Source(p, "built-in", None, "policy") for p in ALWAYS_POLICY_FILES]
         policy_sources.append(Source(cfg.roles_dir.rstrip("/") + "/", "built-in", None,
                                      "policy"))
