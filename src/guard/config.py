@@ -225,17 +225,31 @@ def parse(data: Any, file: str, present: bool = True) -> Config:
             import shlex
             value = tests["command"]
             if isinstance(value, str):
-                command = tuple(shlex.split(value))
+                try:
+                    command = tuple(shlex.split(value))
+                except ValueError as exc:
+                    raise GuardError(f"guard.tests.command cannot be split into words: {exc}",
+                                     path=file, line=line_of(tests, "command"),
+                                     hint="close the quote, or write the command as a list"
+                                     ) from None
             else:
                 command = tuple(c for c, _ in str_list(value, file=file,
                                                        line=line_of(tests, "command"),
                                                        what="guard.tests.command"))
+            if not command:
+                raise GuardError("guard.tests.command is empty", path=file,
+                                 line=line_of(tests, "command"),
+                                 hint="give the command that runs the tests, or remove the key")
         junit = tests.get("junit")
         if junit is not None:
             expect(junit, str, file=file, line=line_of(tests, "junit"), what="guard.tests.junit")
         timeout = tests.get("timeout", 900)
         expect(timeout, int, file=file, line=line_of(tests, "timeout"),
                what="guard.tests.timeout")
+        if timeout < 1:
+            raise GuardError(f"guard.tests.timeout is {timeout}; it must be at least 1 (seconds)",
+                             path=file, line=line_of(tests, "timeout"),
+                             hint="the default is 900")
         kw["tests"] = TestsSettings(command, junit, timeout)
     reserved = []
     settings = {}

@@ -244,7 +244,11 @@ def _framework_word(word: Any) -> str | None:
 def _command(value, *, file, line, what) -> tuple[str, ...]:
     if isinstance(value, str):
         import shlex
-        return tuple(shlex.split(value))
+        try:
+            return tuple(shlex.split(value))
+        except ValueError as exc:
+            raise GuardError(f"{what} cannot be split into words: {exc}", path=file, line=line,
+                             hint="close the quote, or write the command as a list") from None
     return tuple(c for c, _ in str_list(value, file=file, line=line, what=what))
 
 
