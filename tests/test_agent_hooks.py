@@ -469,6 +469,14 @@ def test_init_claude_merges_without_clobbering_and_is_idempotent(repo):
      ".claude/settings.json:3: not valid JSON"),
     ('[]\n', ".claude/settings.json:1: the settings file is a JSON list"),
     ('{"hooks": {"Stop": {"hooks": []}}}', "hooks.Stop is a JSON dict, not a list"),
+    # kept as they were, these made Claude Code refuse the file and run no hook at all,
+    # while guard said it had added its hooks
+    ('{"hooks": {"PreToolUse": [5]}}', "hooks.PreToolUse[0] is a JSON int, not an object"),
+    ('{"hooks": {"Stop": [{"hooks": []}, {"hooks": "guard hook claude"}]}}',
+     "hooks.Stop[1].hooks is a JSON str, not a list"),
+    ('{"hooks": {"Stop": [{"command": "x"}]}}', "hooks.Stop[0].hooks is a JSON NoneType"),
+    ('{"hooks": {"PreToolUse": [{"matcher": {"tools": ["Write"]}, "hooks": []}]}}',
+     "hooks.PreToolUse[0].matcher is a JSON dict, not a string"),
 ])
 def test_init_claude_refuses_broken_settings(repo, content, where):
     repo.write(".claude/settings.json", content)

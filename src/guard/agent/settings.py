@@ -52,6 +52,24 @@ def merge(existing: dict, *, file: str = SETTINGS) -> tuple[dict, list[str], lis
         if not isinstance(groups, list):
             raise GuardError(f"hooks.{event} is a JSON {type(groups).__name__}, not a list",
                              path=file, hint="make it a list of {matcher, hooks} groups")
+        for i, group in enumerate(groups):
+            # Claude Code refuses a settings file whose groups have the wrong shape, and
+            # then runs none of its hooks: guard's included
+            if not isinstance(group, dict):
+                raise GuardError(f"hooks.{event}[{i}] is a JSON {type(group).__name__}, "
+                                 "not an object", path=file,
+                                 hint="make each entry a {matcher, hooks} group, then run "
+                                      "`guard init --claude` again")
+            if not isinstance(group.get("hooks"), list):
+                raise GuardError(f"hooks.{event}[{i}].hooks is a JSON "
+                                 f"{type(group.get('hooks')).__name__}, not a list", path=file,
+                                 hint="make it a list of {type, command} entries, then run "
+                                      "`guard init --claude` again")
+            if not isinstance(group.get("matcher", ""), str):
+                raise GuardError(f"hooks.{event}[{i}].matcher is a JSON "
+                                 f"{type(group['matcher']).__name__}, not a string", path=file,
+                                 hint='write the tool names as one string, e.g. "Write|Edit", '
+                                      "then run `guard init --claude` again")
         if _has_guard(groups):
             present.append(event)
             continue
