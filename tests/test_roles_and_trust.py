@@ -322,3 +322,29 @@ def test_worktree_mode_sees_uncommitted_and_untracked(repo):
     assert ("SCOPE001", "deploy/new.conf") in got
     assert ("SCOPE005", "src/server/ui") in got
     assert report.mode == "worktree"
+
+
+def test_replace_objects_and_grafts_do_not_change_what_guard_reads(repo):
+    # `git replace` is an ordinary command an agent can run: swapping the base's policy blob
+    # (or the branch's commit) for another must not change the policy or the change checked
+    repo.commit("feat(ui): mine now", {"src/components/Button.tsx": "mine\n"})
+    loose = repo.git("show", "main:company.config.yaml").replace("role: backend",
+                                                                  "role: frontend")
+    fake = repo.git("hash-object", "-w", "--stdin", input=loose.encode())
+    repo.git("replace", repo.git("rev-parse", "main:company.config.yaml"), fake)
+    data = run_json(repo, "--base", "main")
+    assert data["role"] == "backend"
+    assert ("SCOPE001", "src/components/Button.tsx") in found(data)
+    res = run_guard("hook", "claude", cwd=repo.path, input=json.dumps({
+        "hook_event_name": "PreToolUse", "tool_name": "Edit", "cwd": repo.path,
+        "tool_input": {"file_path": os.path.join(repo.path, "src/components/Button.tsx")}}))
+    assert res.code == 2 and "SCOPE001" in res.err, res
+    repo.git("replace", "-d", repo.git("rev-parse", "main:company.config.yaml"))
+    # the branch's commit replaced by the base's: the diff would be empty
+    repo.git("replace", "-f", "HEAD", "main")
+    assert ("SCOPE001", "src/components/Button.tsx") in found(run_json(repo, "--base", "main"))
+    repo.git("replace", "-d", repo.git("rev-parse", "HEAD"))
+    # a graft that makes the base a child of the branch's head: an empty range
+    with open(os.path.join(repo.path, ".git", "info", "grafts"), "w") as fh:
+        fh.write(f"{repo.git('rev-parse', 'main')} {repo.git('rev-parse', 'HEAD')}\n")
+    assert ("SCOPE001", "src/components/Button.tsx") in found(run_json(repo, "--base", "main"))

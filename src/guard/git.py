@@ -877,6 +877,11 @@ def _git_env(foreign: bool = False) -> dict[str, str]:
         env.pop(name, None)         # guard's pathspecs mean what guard wrote
     env["LC_ALL"] = "C"             # stable messages to match on
     env["GIT_OPTIONAL_LOCKS"] = "0"  # never take the index lock from a hook
+    # the objects as committed: `git replace` (an ordinary command) and .git/info/grafts
+    # could otherwise swap the base's policy or the branch's commits for others
+    env["GIT_NO_REPLACE_OBJECTS"] = "1"
+    env["GIT_GRAFT_FILE"] = os.path.join(os.devnull, "no-grafts")
+    env.pop("GIT_REPLACE_REF_BASE", None)
     env.pop("GIT_EXTERNAL_DIFF", None)
     return env
 
