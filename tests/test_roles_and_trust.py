@@ -348,3 +348,33 @@ def test_replace_objects_and_grafts_do_not_change_what_guard_reads(repo):
     with open(os.path.join(repo.path, ".git", "info", "grafts"), "w") as fh:
         fh.write(f"{repo.git('rev-parse', 'main')} {repo.git('rev-parse', 'HEAD')}\n")
     assert ("SCOPE001", "src/components/Button.tsx") in found(run_json(repo, "--base", "main"))
+
+
+def test_a_ref_named_merge_head_is_not_a_merge_in_progress(repo, tmp_path):
+    # `--staged` holds a merge's commit to what differs from both parents. Without a merge
+    # going on, a tag or branch named MERGE_HEAD (ordinary commands) whose tree is the
+    # staged one used to make every staged change look like the other side's: a pass
+    repo.write("src/components/Button.tsx", "mine\n")
+    repo.git("add", "-A")
+    fake = repo.git("commit-tree", repo.git("write-tree"), "-p", "HEAD", "-m", "x")
+    for kind in ("tag", "branch"):
+        repo.git(kind, "MERGE_HEAD", fake)
+        res = run_guard("check", "--staged", "--format", "json", "--only", "scope,policy",
+                        cwd=repo.path)
+        assert res.code == 1 and ("SCOPE001", "src/components/Button.tsx") in found(
+            json.loads(res.out)), (kind, res)
+        msg = tmp_path / "MSG"
+        msg.write_text("Merge branch 'x' into whatever\n")     # not conventional
+        res = run_guard("hook", "commit-msg", str(msg), cwd=repo.path)
+        assert res.code == 1, (kind, res)
+        repo.git(kind, "-D" if kind == "branch" else "-d", "MERGE_HEAD")
+    # a real merge in progress is still recognised: the other side's files are not held
+    repo.git("stash", "-q")
+    repo.git("checkout", "-q", "-b", "ui", "main")
+    repo.commit("feat(ui): theirs", {"src/components/Button.tsx": "theirs\n"})
+    repo.checkout("agent/backend/task")
+    repo.commit("feat(api): x", {"src/api/x.py": "x\n"})
+    repo.git("merge", "-q", "--no-ff", "--no-commit", "ui")
+    res = run_guard("check", "--staged", "--format", "json", "--only", "scope,policy",
+                    cwd=repo.path)
+    assert res.code == 0, res

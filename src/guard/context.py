@@ -212,10 +212,11 @@ def build(options: Options, env: dict | None = None) -> Context:
 
     if mode == "staged":
         changes = pending()
-        if git.try_resolve("MERGE_HEAD"):
+        merging = git.merge_head()
+        if merging:
             # concluding a merge: the other side's changes were reviewed on their own branch;
             # hold the commit to what differs from both parents (the resolution itself)
-            theirs = {p for c in git.diff("MERGE_HEAD", None, cached=True) for p in c.paths}
+            theirs = {p for c in git.diff(merging, None, cached=True) for p in c.paths}
             changes = [c for c in changes if any(p in theirs for p in c.paths)]
     elif mode == "worktree":
         changes = pending() + git.untracked_as_changes()

@@ -272,6 +272,21 @@ class Git:
         value = values.get(key.lower())
         return (0, value) if value is not None else (1, None)
 
+    def merge_head(self) -> str | None:
+        """The commit a merge in progress brings in: the first id in the MERGE_HEAD file
+        (`rev-parse --git-path` finds it, in a linked work tree too); None when no merge is
+        in progress. Not git's name lookup, which a tag or branch named MERGE_HEAD answers
+        when there is no such file."""
+        path = self.out(["rev-parse", "--git-path", "MERGE_HEAD"])
+        try:
+            with open(os.path.join(self.root, path), encoding="ascii") as fh:
+                first = fh.readline().strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if len(first) in (40, 64) and not first.strip("0123456789abcdef"):
+            return first
+        return None
+
     def is_shallow(self) -> bool:
         return self.out(["rev-parse", "--is-shallow-repository"]) == "true"
 

@@ -628,7 +628,7 @@ def commit_msg_hook(file: str, *, repo: str = ".") -> tuple[int, list[str]]:
         cfg = config_mod.load(None)
         where = "defaults (no commit yet)"
     s: CommitSettings = cfg.settings.get(CHECK) or CommitSettings()
-    merging = git.run(["rev-parse", "-q", "--verify", "MERGE_HEAD"], check=False).returncode == 0
+    merging = git.merge_head() is not None
     message = clean_for_hook(git, text)
     problems = lint_message(message, s, hook=True, is_merge=merging)
     levels = {c.rule: c.level for c in cfg.severity}
