@@ -82,33 +82,41 @@ def branch_off_main(repo: Repo, name: str, policy: str) -> str:
 
 
 # -- the default branch, tags named like branches ------------------------------------------
-def test_tag_named_like_the_default_branch_wins_as_git_resolves_it(tmp_path):
-    """`main` is a branch and a tag: git resolves the name to the tag (refs/tags comes first),
-    and so do both hooks, for the base and for the trusted policy."""
+def test_tag_named_like_the_default_branch_does_not_stand_in_for_it(tmp_path):
+    """`main` is a branch and a tag. git's lookup reads the tag (refs/tags comes first), and
+    an agent can create one (`git tag main <its commit>`): the hooks take the base and the
+    trusted policy from the branch they found (refs/heads/main), and a `--base main` given
+    by hand is refused as ambiguous, never read as the tag."""
     repo = project(tmp_path)
-    first = sha(repo, "main")
-    repo.checkout("main")
-    repo.commit("chore: policy v2", {"company.config.yaml": FRONTEND})
-    repo.git("tag", "-a", "-m", "old policy", "main", first)
-    repo.checkout("agent/backend/task")
-    assert sha(repo, "main") == first != sha(repo, "refs/heads/main")
+    main = sha(repo, "main")
+    # the agent's own commit with a looser policy (the role becomes frontend), tagged `main`
+    loose = repo.commit("chore: my policy", {"company.config.yaml": FRONTEND})
+    repo.commit("feat(ui): more", {"src/components/Button.tsx": "mine\n"})
+    repo.git("tag", "main", loose)
+    assert sha(repo, "main") == loose != sha(repo, "refs/heads/main") == main
     res = hook(repo.path, stop_event(repo.path))
-    assert (res.code, res.err) == expected_stop(repo, "main")
-    assert f"· base main {first[:8]}, merge-base" in res.err
+    assert res.code == 2 and f"· base main {main[:8]}, merge-base {main[:8]}" in res.err, res
+    assert "POLICY001" in res.err and "SCOPE001" in res.err
     res = hook(repo.path, edit_event(repo.path))
-    assert blocked_by(res, f"the default branch main {first[:8]}"), res
+    assert blocked_by(res, f"the default branch main {main[:8]}"), res
+    res = run_guard("check", "--base", "main", cwd=repo.path)
+    assert res.code == 2 and res.err.startswith("guard: error: 'main' is ambiguous"), res
+    res = run_guard("check", "--base", "refs/heads/main", "--only", "scope,policy",
+                    cwd=repo.path)
+    assert res.code == 1 and "SCOPE001" in res.out, res
 
 
-def test_tag_that_names_no_commit_is_the_same_error_as_before(tmp_path):
+def test_tag_named_like_the_default_branch_that_names_no_commit_is_ignored(tmp_path):
+    """A tag `main` naming a blob used to make the Stop hook answer "stop not checked" (and
+    let the agent stop) and the PreToolUse hook fall back to the policy at HEAD: the hooks
+    read the branch, so the tag changes nothing."""
     repo = project(tmp_path)
     repo.git("tag", "main", repo.git("rev-parse", "main:README.md"))      # a blob
+    main = sha(repo, "refs/heads/main")
     res = hook(repo.path, stop_event(repo.path))
-    assert (res.code, res.out) == (0, "")
-    assert res.err == ("guard: notice: stop not checked — base 'main' does not name a commit "
-                       "in this repository — fetch it first (e.g. `git fetch origin main`) or "
-                       "pass an existing branch, tag or commit with --base\n")
+    assert res.code == 2 and f"· base main {main[:8]}" in res.err and "SCOPE001" in res.err, res
     res = hook(repo.path, edit_event(repo.path))
-    assert blocked_by(res, f"HEAD {sha(repo, 'HEAD')[:8]} (no base branch found)"), res
+    assert blocked_by(res, f"the default branch main {main[:8]}"), res
 
 
 def test_tag_named_like_the_checked_out_branch(tmp_path):

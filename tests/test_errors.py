@@ -7,6 +7,8 @@ import pytest
 
 from gitrepo import Repo, backend_project, run_guard
 
+from guard.errors import GuardError
+
 
 def assert_clean_error(res, *needles):
     assert res.code == 2, (res.code, res.out, res.err)
@@ -137,15 +139,20 @@ def test_one_git_call_opens_as_the_single_questions_do(repo, tmp_path):
     # the one call and in the single one, since roles are read from it
     for plain in (True, False):
         single = gitmod.open_repo(repo.path)
-        git, shas, branch = gitmod.open_resolved(repo.path, ["HEAD", "main", "HEAD~1"])
+        revs = ("HEAD", "main", "HEAD~1") if plain else ("HEAD", "HEAD~1")
+        git, shas, branch = gitmod.open_resolved(repo.path, list(revs))
         assert git.root == single.root
         assert branch == single.current_branch()
-        assert shas == {r: single.resolve(r) for r in ("HEAD", "main", "HEAD~1")}
+        assert shas == {r: single.resolve(r) for r in revs}
         if plain:
             assert branch == "agent/backend/task"
             repo.git("tag", "agent/backend/task", "main")
             repo.git("tag", "main", "HEAD")
     assert branch == "agent/backend/task"
+    # `main`, now a branch and a tag, is left to the single call, which refuses it
+    assert gitmod.open_resolved(repo.path, ["HEAD", "main"]) is None
+    with pytest.raises(GuardError, match="'main' is ambiguous"):
+        gitmod.open_repo(repo.path).resolve("main")
     assert repo.git("symbolic-ref", "--short", "HEAD") == "heads/agent/backend/task"
     repo.git("checkout", "-q", "--detach")
     assert gitmod.open_resolved(repo.path, ["HEAD"])[2] is None

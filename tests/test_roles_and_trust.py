@@ -378,3 +378,30 @@ def test_a_ref_named_merge_head_is_not_a_merge_in_progress(repo, tmp_path):
     res = run_guard("check", "--staged", "--format", "json", "--only", "scope,policy",
                     cwd=repo.path)
     assert res.code == 0, res
+
+
+def test_tag_pushed_as_origin_main_is_not_the_ci_base(tmp_path):
+    # An agent that can push its branch can push a tag `origin/main` too; a CI clone fetches
+    # tags, and git's lookup reads refs/tags/origin/main before refs/remotes/origin/main.
+    # Pointed at the agent's own looser policy, it was the base: the check passed.
+    remote = str(tmp_path / "remote.git")
+    agent = backend_project(str(tmp_path / "agent"))
+    agent.git("init", "-q", "--bare", remote)
+    agent.git("push", "-q", remote, "main")
+    cfg = agent.git("show", "main:company.config.yaml")
+    loose = agent.commit("chore: my policy",
+                         {"company.config.yaml": cfg.replace("role: backend", "role: frontend")})
+    agent.commit("feat(ui): button", {"src/components/Button.tsx": "mine\n"})
+    agent.git("tag", "origin/main", loose)
+    agent.git("push", "-q", remote, "agent/backend/task", "refs/tags/origin/main")
+    ci = Repo(str(tmp_path / "ci"))
+    subprocess.run(["git", "clone", "-q", remote, ci.path], env=ci.env, check=True,
+                   capture_output=True)
+    ci.git("checkout", "-q", "agent/backend/task")
+    assert ci.git("rev-parse", "origin/main") == loose            # git's own lookup
+    data = run_json(ci, env={"GITHUB_ACTIONS": "true", "GITHUB_BASE_REF": "main"})
+    assert data["role"] == "backend"
+    assert {("SCOPE001", "src/components/Button.tsx"), ("POLICY001", "company.config.yaml")} \
+        <= found(data)
+    res = run_guard("check", "--base", "origin/main", cwd=ci.path)
+    assert res.code == 2 and "'origin/main' is ambiguous" in res.err, res

@@ -103,10 +103,13 @@ def ci_target(env: dict) -> tuple[str, str, str] | None:
 
 
 def _remote_first(git: Git, name: str) -> str:
-    for candidate in (f"origin/{name}", name):
-        if git.try_resolve(candidate):
+    """origin's branch ``name``, else the local branch: pinned to their full refs, so a tag
+    named `origin/main` (one an agent can push) is never read for the CI's target."""
+    for candidate, full in ((f"origin/{name}", f"refs/remotes/origin/{name}"),
+                            (name, f"refs/heads/{name}")):
+        if git.try_resolve(git.pin(candidate, full)):
             return candidate
-    return f"origin/{name}"
+    return git.pin(f"origin/{name}", f"refs/remotes/origin/{name}")
 
 
 def choose_base(git: Git, options: Options, branch: str | None, env: dict) -> tuple[str, str]:

@@ -140,9 +140,25 @@ class Git:
         known = self.__dict__.get("_resolved", {})
         if ref in known:                 # answered by read_at in this run
             return known[ref]
-        proc = self.run(["rev-parse", "--verify", "--quiet", "--end-of-options",
-                         f"{ref}^{{commit}}"], check=False)
-        return _decode(proc.stdout).strip() if proc.returncode == 0 else None
+        # no --quiet: it would also silence git's warning that the name is ambiguous
+        proc = self.run(["rev-parse", "--verify", "--end-of-options",
+                         f"{self.full_ref(ref)}^{{commit}}"], check=False)
+        if proc.returncode != 0:
+            return None
+        _refuse_ambiguous(ref, proc.stderr)
+        return _decode(proc.stdout).strip()
+
+    def pin(self, name: str, full: str) -> str:
+        """Remember that ``name``, a short name guard worked out for a branch (`origin/main`,
+        `main`), means the ref ``full``: try_resolve and read_at then ask git for ``full``,
+        so a tag of the same name (which git's lookup would pick first) cannot stand in
+        for the branch. Returns ``name``."""
+        self.__dict__.setdefault("_pinned", {})[name] = full
+        return name
+
+    def full_ref(self, name: str) -> str:
+        """What git is asked for ``name``: its pinned full ref, else the name itself."""
+        return self.__dict__.get("_pinned", {}).get(name, name)
 
     def current_branch(self) -> str | None:
         if "_branch" in self.__dict__:   # answered by probe
@@ -162,12 +178,14 @@ class Git:
                 return None          # no upstream: @{upstream} names nothing either
             if short.split("/", 1)[-1] == unless_named:
                 return None          # the same name, whether or not it was fetched
-        proc = self.run(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"],
-                        check=False)
-        found = _decode(proc.stdout).strip() or None if proc.returncode == 0 else None
-        if found and unless_named and found.split("/", 1)[-1] == unless_named:
+        proc = self.run(["rev-parse", "--symbolic-full-name", "@{upstream}"], check=False)
+        full = _decode(proc.stdout).strip() if proc.returncode == 0 else ""
+        found = _short_branch(full)
+        if found is None:
             return None
-        return found
+        if unless_named and found.split("/", 1)[-1] == unless_named:
+            return None
+        return self.pin(found, full)
 
     def default_branch(self) -> str | None:
         """origin/HEAD if the clone knows it, else the first of init.defaultBranch, main,
@@ -180,12 +198,12 @@ class Git:
         target = found.get("refs/remotes/origin/HEAD")
         target = target[0] if target else None
         if target and target.startswith("refs/remotes/"):
-            return target[len("refs/remotes/"):]
+            return self.pin(target[len("refs/remotes/"):], target)
         for name in names:
             for ref, short in ((f"refs/remotes/origin/{name}", f"origin/{name}"),
                                (f"refs/heads/{name}", name)):
                 if ref in found and found[ref][1] == "commit":
-                    return short
+                    return self.pin(short, ref)
         return None
 
     # what the hooks ask first, in as few git processes as the answers allow: a listing of
@@ -311,17 +329,20 @@ class Git:
         read_blob answers at that commit for ``files``, what ls_files answers there for
         ``folders`` (when a folder holds no sub-folder), try_resolve for each of ``also`` and
         read_blob for each (rev, path) of ``blobs``: all remembered for this run, so those
-        calls start no git later. git resolves each name as rev-parse does (a tag named like
-        a branch wins, as there). A name the batch cannot carry: the single calls instead."""
-        names = [f"{ref}^{{commit}}"] + [f"{ref}^{{commit}}:{f}" for f in files]
+        calls start no git later. git resolves each name as rev-parse does (a pinned name by
+        its full ref); a name git finds ambiguous, or the batch cannot carry: the single
+        calls instead."""
+        asked = self.full_ref(ref)
+        names = [f"{asked}^{{commit}}"] + [f"{asked}^{{commit}}:{f}" for f in files]
         plain = [d.rstrip("/") for d in folders]
         if any(not d or d.startswith(":") or {"", ".", ".."} & set(d.split("/"))
                for d in plain):
             plain = []
         for folder in plain:
-            names += [f"{ref}^{{commit}}:{folder.rpartition('/')[0]}",
-                      f"{ref}^{{commit}}:{folder}"]
-        names += [f"{a}^{{commit}}" for a in also] + [f"{r}:{p}" for r, p in blobs]
+            names += [f"{asked}^{{commit}}:{folder.rpartition('/')[0]}",
+                      f"{asked}^{{commit}}:{folder}"]
+        names += [f"{self.full_ref(a)}^{{commit}}" for a in also] + \
+            [f"{r}:{p}" for r, p in blobs]
         resolved = self.__dict__.setdefault("_resolved", {})
         got = None
         if not any(n.startswith("-") or "\n" in n or "\r" in n or "\0" in n for n in names):
@@ -329,8 +350,9 @@ class Git:
                             stdin="".join(n + "\n" for n in names)
                             .encode("utf-8", "surrogateescape"))
             try:
+                # an ambiguous name: the single calls, which refuse it
                 got = iter(_parse_batch_records(proc.stdout, len(names))) \
-                    if proc.returncode == 0 else None
+                    if proc.returncode == 0 and _AMBIGUOUS not in proc.stderr else None
             except ValueError:
                 got = None
         if got is None:
@@ -974,7 +996,8 @@ def open_resolved(path: str, revs: Sequence[str]) -> tuple[Git, dict[str, str], 
     proc = run_git(["rev-parse", "--show-toplevel", *(f"{r}^{{commit}}" for r in revs),
                     "--symbolic-full-name", "HEAD"], cwd=path, check=False)
     lines = _decode(proc.stdout).split("\n")
-    if proc.returncode != 0 or len(lines) != len(revs) + 3 or lines[-1] != "":
+    if proc.returncode != 0 or len(lines) != len(revs) + 3 or lines[-1] != "" \
+            or _AMBIGUOUS in proc.stderr:
         return None
     root, shas, branch = lines[0], lines[1:-2], lines[-2]
     if not root or root != root.strip() or not branch:
@@ -987,6 +1010,30 @@ def open_resolved(path: str, revs: Sequence[str]) -> tuple[Git, dict[str, str], 
         if branch is None:
             return None
     return git, dict(zip(revs, shas)), (git.current_branch() if branch == "HEAD" else branch)
+
+
+# git's warning when a name matches more than one ref (`main` a branch and a tag): it then
+# reads the first in its order, tags before branches and remote-tracking branches
+_AMBIGUOUS = b"' is ambiguous"
+
+
+def _refuse_ambiguous(name: str, stderr: bytes) -> None:
+    """A GuardError when git warned that ``name`` is ambiguous. HEAD is exempt: git reads
+    .git/HEAD before any ref, so a tag named HEAD changes nothing."""
+    if name != "HEAD" and _AMBIGUOUS in stderr:
+        raise GuardError(
+            f"{name!r} is ambiguous: more than one ref has that name (a tag named like a "
+            "branch?), and git would read the tag",
+            hint=f"pass the full ref you mean (refs/remotes/..., refs/heads/..., "
+                 f"refs/tags/{name}), or delete the ref that should not exist")
+
+
+def _short_branch(full: str) -> str | None:
+    """`refs/remotes/origin/main` -> `origin/main`, `refs/heads/x` -> `x`; None otherwise."""
+    for prefix in ("refs/remotes/", "refs/heads/"):
+        if full.startswith(prefix) and full[len(prefix):]:
+            return full[len(prefix):]
+    return None
 
 
 def _branch_name(ref: str) -> str | None:
