@@ -113,6 +113,29 @@ def test_submodule_pointer_change(tmp_path):
     assert any(c["kind"] == "submodule" for c in data["changes"])
 
 
+def test_symlink_or_submodule_named_like_a_forbidden_folder(tmp_path):
+    # `infrastructure -> src/server/gh` serves an owned folder's files as a do-not-touch
+    # folder's; a submodule at `k8s` fills one. The entry's own path (`k8s`, not
+    # `k8s/...`) matched no folder pattern: only an unowned warning under
+    # `unowned: warning`, and `.claude -> ...` (hook settings) was no POLICY001 either
+    sub = Repo.init(str(tmp_path / "sub"))
+    sub.commit("init", {"a": "1"})
+    repo = backend_project(str(tmp_path / "p"), config=(
+        "guard:\n  role: backend\n  unowned: warning\n"))
+    repo.write("src/server/gh/workflows/x.yml", "on: push\n")
+    repo.write("src/server/cl/settings.json", "{}\n")
+    os.symlink("src/server/gh", os.path.join(repo.path, "infrastructure"))
+    os.symlink("src/server/cl", os.path.join(repo.path, ".claude"))
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.path, "k8s")
+    repo.commit("feat: links")
+    _, data = check_json(repo)
+    found = rules_by_path(data)
+    assert ("SCOPE001", "infrastructure") in found
+    assert ("SCOPE001", "k8s") in found
+    assert ("POLICY001", ".claude") in found
+    assert not {p for r, p in found if r == "SCOPE001"} - {"infrastructure", "k8s"}, found
+
+
 def test_symlink_into_forbidden_path(repo):
     os.symlink("../components", os.path.join(repo.path, "src/server/ui"))
     repo.commit("feat: link")

@@ -7,14 +7,31 @@ from typing import Iterator
 from guard.finding import Finding
 
 
+def _policy_inside(policy, path: str):
+    """The policy pattern a symlink or submodule at ``path`` would hold files of: one
+    naming the folder (`.guard/`) or a literal file under it (`.claude/settings.json`)."""
+    src = policy.policy_files.decide(path + "/\0")
+    if src is not None:
+        return src
+    prefix = path + "/"
+    return next((s for s in policy.policy_files.sources
+                 if not s.pattern.startswith("!") and s.pattern.lstrip("/").startswith(prefix)),
+                None)
+
+
 def run(ctx) -> Iterator[Finding]:
+    from guard.checks.scope import entry_decision
+
     policy = ctx.policy
     for change in ctx.changes:
         for path in change.paths:
             src = policy.policy_files.decide(path)
+            if src is None and change.kind != "file":
+                src = _policy_inside(policy, path)
             if src is None:
                 continue
-            decision = policy.decide(path)
+            decision = policy.decide(path) if change.kind == "file" else \
+                entry_decision(policy, path)
             if decision.verdict == "owned" and decision.owned_by_role:
                 continue
             yield Finding(

@@ -120,6 +120,19 @@ def _symlink_findings(ctx, policy: Policy) -> Iterator[Finding]:
                 break
 
 
+_WORSE = {"owned": 0, "shared": 1, "unowned": 2, "outside-task": 3, "forbidden": 4}
+
+
+def entry_decision(policy: Policy, path: str) -> Decision:
+    """The verdict for a symlink or submodule at ``path``. Either stands where a folder's
+    files would be (`.github -> src/server/gh` serves an owned folder's files as
+    `.github/...`; a submodule at `k8s` fills that folder), so it gets the worse of its
+    own verdict and that of a file inside it: folder patterns (`.github/`) reach it too."""
+    own = policy.decide(path)
+    inside = policy.decide(path + "/\0")     # a name no file has and no pattern singles out
+    return inside if _WORSE[inside.verdict] > _WORSE[own.verdict] else own
+
+
 def run(ctx) -> Iterator[Finding]:
     policy: Policy = ctx.policy
     decide = policy.decide
@@ -127,7 +140,10 @@ def run(ctx) -> Iterator[Finding]:
     memo: dict = {}
     for change in ctx.changes:
         paths = change.paths
-        decisions = [decide(path) for path in paths]
+        if change.kind == "file":
+            decisions = [decide(path) for path in paths]
+        else:
+            decisions = [entry_decision(policy, path) for path in paths]
         if all(d.verdict == "owned" for d in decisions):
             continue    # the common case on a clean branch: no words to build
         word = change.describe
