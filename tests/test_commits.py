@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -530,3 +531,30 @@ def test_agent_stop_hook_blocks_until_all_work_is_committed(tmp_path):
     repo.commit("fix(api): orders start at two")
     res = run_guard("hook", "claude", cwd=repo.path, input=payload)
     assert (res.code, res.err) == (0, ""), res
+
+
+@pytest.mark.skipif(not shutil.which("ssh-keygen"), reason="needs ssh-keygen to sign")
+def test_log_show_signature_does_not_garble_the_commits(tmp_path):
+    # log.showSignature (a repository or global setting) makes `git log` print each
+    # signature's check before the commit: it became part of the commit's id, and of the
+    # Agent-Role trailer's value
+    repo = Repo.init(str(tmp_path / "p"))
+    repo.commit("chore: base", {"company.config.yaml": CONFIG.format(
+        style="conventional", extra="").replace("  role: backend\n", "")})
+    repo.branch("feature/x")
+    key = str(tmp_path / "key")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+    with open(key + ".pub", encoding="utf-8") as fh:
+        (tmp_path / "allowed").write_text("agent@example.invalid " + fh.read())
+    for name, value in (("gpg.format", "ssh"), ("user.signingkey", key + ".pub"),
+                        ("gpg.ssh.allowedSignersFile", str(tmp_path / "allowed")),
+                        ("commit.gpgsign", "true"), ("log.showSignature", "true")):
+        repo.git("config", name, value)
+    repo.commit("feat(api): signed\n\nAgent-Role: backend", {"src/api/x.py": "x = 1\n"})
+    repo.commit("WIP signed too", {"src/api/y.py": "y = 1\n"})
+    assert "signature" in repo.git("log", "-1", "--format=%H")
+    data = check(repo, only="commits,scope")
+    assert data["role"] == "backend"
+    shas = repo.git("log", "--no-show-signature", "--format=%H", "main..").split()
+    assert [c["sha"] for c in data["commits"]] == shas
+    assert per_commit(data) == {"feat(api): signed": set(), "WIP signed too": {"COMMIT008"}}

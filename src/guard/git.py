@@ -614,7 +614,7 @@ class Git:
 
     def last_commit_touching(self, rev_range: str, path: str) -> str | None:
         """The newest commit of ``rev_range`` that changed ``path`` (None if none did)."""
-        proc = self.run(["log", "-1", "--format=%H", rev_range, "--", path], check=False)
+        proc = self.run(["log", "--no-show-signature", "-1", "--format=%H", rev_range, "--", path], check=False)
         sha = _decode(proc.stdout).strip()
         return sha or None
 
@@ -700,7 +700,7 @@ class Git:
             # --diff-merges=first-parent (git 2.31+): merges diffed against their first
             # parent, without -m --first-parent's limiting of the walk to that chain
             memo[rev_range] = subprocess.Popen(
-                ["git", "log", "-z", "--format=%x01%H", "--name-only",
+                ["git", "log", "--no-show-signature", "-z", "--format=%x01%H", "--name-only",
                  "--diff-merges=first-parent", "--no-renames", rev_range, "--"],
                 cwd=self.root, env=_git_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 stdin=subprocess.DEVNULL)
@@ -722,7 +722,8 @@ class Git:
             return set()
 
     def trailers(self, rev_range: str, key: str) -> list[str]:
-        proc = self.run(["log", "-z", f"--format=%(trailers:key={key},valueonly,separator=%x01)",
+        proc = self.run(["log", "--no-show-signature", "-z",
+                         f"--format=%(trailers:key={key},valueonly,separator=%x01)",
                          rev_range, "--"], check=False)
         values = []
         for rec in proc.stdout.split(b"\0"):
@@ -1143,7 +1144,8 @@ def _one_level(folder: str, parent, listed, id_len: int) -> list[str] | None:
 
 
 def _log_args(rev_range: str, first_parent: bool) -> list[str]:
-    args = ["log", "-z", "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"]
+    # --no-show-signature: log.showSignature would print each signature's check first
+    args = ["log", "--no-show-signature", "-z", "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"]
     if first_parent:
         args.append("--first-parent")
     return args + [rev_range, "--"]
