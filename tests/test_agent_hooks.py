@@ -144,6 +144,20 @@ def test_policy_file_write_is_blocked(repo):
     assert res.code == 2 and "POLICY001" in res.err
 
 
+def test_edit_inside_the_git_folder_is_blocked_whatever_unowned_says(tmp_path):
+    # .git/ never reaches a diff: at `unowned: warning` a Write to .git/hooks/pre-commit or
+    # .git/config (turning the pre-commit check off, or git's output) was only a warning
+    repo = backend_project(str(tmp_path / "p"),
+                           config="guard:\n  role: backend\n  unowned: warning\n")
+    for rel in (".git/hooks/pre-commit", ".git/config", ".git/info/attributes"):
+        res = hook(repo.path, event("pre_tool_use_write", repo.path,
+                                    file_path=os.path.join(repo.path, rel)))
+        assert res.code == 2 and f"{rel} is in git's own folder" in res.err, (rel, res)
+    res = hook(repo.path, event("pre_tool_use_bash", repo.path,
+                                command="echo '[core]' >> .git/config"))
+    assert res.code == 2 and "POLICY001" in res.err, res
+
+
 def test_ignored_policy_file_is_still_held(repo):
     # settings.local.json is usually git-ignored, and `disableAllHooks` there would switch
     # guard off: ignored or not, it is policy

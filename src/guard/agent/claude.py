@@ -118,8 +118,15 @@ def _pattern_words(decision) -> str:
 def judge(policy, rel: str, exists_dir: bool) -> Verdict:
     """One repository path under the trusted policy: what would `guard check` say?"""
     probe = rel + "/" if exists_dir and not rel.endswith("/") else rel
-    decision = policy.decide(probe)
     role = policy.role
+    if rel.split("/", 1)[0].lower() == ".git":
+        # git's own folder never reaches a diff, so this hook is the only check that sees
+        # an edit there: its hooks, its config and its refs are what guard trusts
+        return Verdict(rel, "POLICY001", "error",
+                       f"{rel} is in git's own folder (the repository's hooks, settings and "
+                       "refs, which guard trusts) (POLICY001 policy-file-changed)",
+                       "leave it as it is; a person changes the repository's set-up")
+    decision = policy.decide(probe)
     src = decision.source
     pattern = _pattern_words(decision)
     if policy.policy_files.decide(probe) and not (decision.verdict == "owned" and
