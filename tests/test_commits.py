@@ -558,3 +558,17 @@ def test_log_show_signature_does_not_garble_the_commits(tmp_path):
     shas = repo.git("log", "--no-show-signature", "--format=%H", "main..").split()
     assert [c["sha"] for c in data["commits"]] == shas
     assert per_commit(data) == {"feat(api): signed": set(), "WIP signed too": {"COMMIT008"}}
+
+
+def test_log_output_encoding_does_not_garble_the_commits(tmp_path):
+    # i18n.logOutputEncoding re-encodes what `git log` prints: UTF-16 turned each commit
+    # into dozens of junk ones, Latin-1 mangled every non-ASCII message and trailer
+    repo = project(tmp_path)
+    repo.commit("feat(api): add the café menu\n\nAgent-Role: backend",
+                {"src/api/x.py": "x = 1\n"})
+    repo.commit("WIP menu", {"src/api/y.py": "y = 1\n"})
+    for encoding in ("UTF-16", "ISO-8859-1"):
+        repo.git("config", "i18n.logOutputEncoding", encoding)
+        data = check(repo)
+        assert per_commit(data) == {"feat(api): add the café menu": set(),
+                                    "WIP menu": {"COMMIT008"}}, encoding

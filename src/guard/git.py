@@ -722,7 +722,7 @@ class Git:
             return set()
 
     def trailers(self, rev_range: str, key: str) -> list[str]:
-        proc = self.run(["log", "--no-show-signature", "-z",
+        proc = self.run(["log", "--no-show-signature", "--encoding=UTF-8", "-z",
                          f"--format=%(trailers:key={key},valueonly,separator=%x01)",
                          rev_range, "--"], check=False)
         values = []
@@ -1144,8 +1144,10 @@ def _one_level(folder: str, parent, listed, id_len: int) -> list[str] | None:
 
 
 def _log_args(rev_range: str, first_parent: bool) -> list[str]:
-    # --no-show-signature: log.showSignature would print each signature's check first
-    args = ["log", "--no-show-signature", "-z", "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"]
+    # --no-show-signature: log.showSignature would print each signature's check first;
+    # --encoding: i18n.logOutputEncoding (UTF-16, Latin-1...) would re-encode the messages
+    args = ["log", "--no-show-signature", "--encoding=UTF-8", "-z",
+            "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"]
     if first_parent:
         args.append("--first-parent")
     return args + [rev_range, "--"]
