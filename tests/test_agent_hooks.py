@@ -258,6 +258,18 @@ def test_bash_obvious_writes_are_blocked(repo, command, blocked):
     assert res.err.startswith("guard: blocked — Bash `")
 
 
+def test_bash_link_named_like_a_forbidden_folder_is_blocked(tmp_path):
+    # `ln -s src/server/gh k8s` makes an owned folder's files a do-not-touch folder's; the
+    # link's own path matched no folder pattern: only an unowned warning at `unowned: warning`
+    repo = backend_project(str(tmp_path / "p"),
+                           config="guard:\n  role: backend\n  unowned: warning\n")
+    res = hook(repo.path, event("pre_tool_use_bash", repo.path, command="ln -s src/server k8s"))
+    assert res.code == 2 and "k8s is on the do-not-touch list" in res.err, res
+    res = hook(repo.path, event("pre_tool_use_bash", repo.path,
+                                command="ln -s app.py src/server/main.py"))
+    assert (res.code, res.err) == (0, ""), res
+
+
 @pytest.mark.parametrize("command", [
     "pytest -q > /tmp/out.txt",
     "echo done >&2",

@@ -255,11 +255,13 @@ def hold(loaded: Loaded, cwd: str, targets: list[tuple[str, str]]) -> list[Verdi
     """(target as given, what happens to it) → the verdicts that matter (blocking or shared)."""
     policy, root = loaded.policy, loaded.git.root
     out: list[Verdict] = []
-    for target, _verb in targets:
+    for target, verb in targets:
         abs_target = os.path.normpath(os.path.join(cwd, target))
         is_dir = os.path.isdir(abs_target)
-        verdicts = [_apply_trusted_levels(policy, judge(policy, rel, is_dir))
-                    for rel in repo_paths(root, cwd, target)]
+        # a link stands where a folder could (`ln -s src/server/gh k8s`): held as both
+        as_dir = (is_dir, True) if verb == "link" and not is_dir else (is_dir,)
+        verdicts = [_apply_trusted_levels(policy, judge(policy, rel, d))
+                    for rel in repo_paths(root, cwd, target) for d in as_dir]
         verdicts = [v for v in verdicts if v.rule]
         out += verdicts
     blocking = [v for v in out if v.severity == "error" and v.rule != "POLICY001"]
