@@ -273,6 +273,19 @@ def test_verify_with_nothing_new_says_so(tmp_path):
     assert data["facts"]["migrations"]["verification"]["status"] == "nothing to verify"
 
 
+def test_last_commit_touching_reads_a_path_as_a_name_not_a_pattern(tmp_path):
+    from gitrepo import Repo
+
+    from guard.git import Git
+    repo = Repo.init(str(tmp_path / "r"))
+    base = repo.commit("feat: base", {"m/a[1].sql": "SELECT 1;\n", "m/a1.sql": "SELECT 1;\n"})
+    first = repo.commit("fix: bracket file", {"m/a[1].sql": "SELECT 2;\n"})
+    repo.commit("fix: plain file", {"m/a1.sql": "SELECT 2;\n"})
+    git = Git(repo.path)
+    assert git.last_commit_touching(f"{base}..HEAD", "m/a[1].sql") == first
+    assert git.last_commit_touching(f"{base}..HEAD", "m/*.sql") is None
+
+
 def test_loose_blobs_read_from_the_work_tree_only_when_they_hash_to_the_blob(tmp_path):
     from gitrepo import Repo
 

@@ -614,7 +614,10 @@ class Git:
 
     def last_commit_touching(self, rev_range: str, path: str) -> str | None:
         """The newest commit of ``rev_range`` that changed ``path`` (None if none did)."""
-        proc = self.run(["log", "--no-show-signature", "-1", "--format=%H", rev_range, "--", path], check=False)
+        # `:(literal)`: a path is a file name here, not a pattern (`a[1].sql` would match
+        # `a1.sql`, and the finding would name another file's commit)
+        proc = self.run(["log", "--no-show-signature", "-1", "--format=%H", rev_range, "--",
+                         f":(literal){path}"], check=False)
         sha = _decode(proc.stdout).strip()
         return sha or None
 
