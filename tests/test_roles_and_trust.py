@@ -107,6 +107,39 @@ def test_staff_owns_policy(tmp_path):
     assert data["findings"] == []
 
 
+def test_a_role_the_branch_declares_never_owns_the_policy(tmp_path):
+    """An agent that names its branch agent/staff/... (or writes `Agent-Role: staff`) picks
+    the role that owns company.config.yaml; that must not let it change the policy."""
+    repo = Repo.init(str(tmp_path / "p"))
+    repo.commit("chore: base", {"company.config.yaml": NO_ROLE})
+    repo.branch("agent/staff/loosen")
+    repo.commit("chore: policy", {"company.config.yaml": NO_ROLE + "guard:\n  unowned: warning\n",
+                                  "tasks/t1.md": "x\n"})
+    data = run_json(repo, "--base", "main")
+    assert data["role"] == "staff"
+    assert found(data) == {("POLICY001", "company.config.yaml")}
+    finding = data["findings"][0]
+    assert "branch name" in finding["message"] and "--role" in finding["hint"]
+    # named by the run, the same role owns it
+    assert run_json(repo, "--base", "main", "--role", "staff")["findings"] == []
+
+    repo.checkout("main")
+    repo.branch("feature/loosen")
+    repo.commit("chore: policy\n\nAgent-Role: staff",
+                {"company.config.yaml": NO_ROLE + "guard:\n  unowned: warning\n"})
+    data = run_json(repo, "--base", "main")
+    assert data["role_origin"] == "Agent-Role commit trailer"
+    assert found(data) == {("POLICY001", "company.config.yaml")}
+
+    # the PreToolUse hook, on the branch-named role, blocks the write too
+    repo.checkout("agent/staff/loosen")
+    event = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Edit", "cwd": repo.path,
+                        "tool_input": {"file_path": os.path.join(repo.path,
+                                                                 "company.config.yaml")}})
+    res = run_guard("hook", "claude", cwd=repo.path, input=event)
+    assert res.code == 2 and "POLICY001" in res.err
+
+
 def test_task_scope_yaml_from_base(tmp_path):
     repo = backend_project(str(tmp_path / "p"), extra={
         "tasks/orders.yaml": "task: orders API\nallowed: [src/api/orders/, tests/api/]\n"

@@ -240,6 +240,7 @@ def load_policy(git: Git, reader, options: Options, branch: str | None, *,
     cfg = pol.load_config(reader)
     roles = load_roles(pol.project_role_files(reader, cfg.roles_dir))
     wanted, origin = options.role, "--role"
+    declared = False     # read from what the branch's author wrote: its name, its trailers
     if not wanted and cfg.role:
         wanted, origin = cfg.role, f"guard.role in {cfg.file}"
     if not wanted and options.agent_name and any(
@@ -249,14 +250,14 @@ def load_policy(git: Git, reader, options: Options, branch: str | None, *,
     if not wanted:
         from_branch = pol.role_from_branch(branch, cfg.branch_pattern)
         if from_branch:
-            wanted, origin = from_branch, f"branch name {branch!r}"
+            wanted, origin, declared = from_branch, f"branch name {branch!r}", True
     if not wanted and range_spec:
         values = sorted(set(git.trailers(range_spec, "Agent-Role")))
         if len(values) > 1:
             raise GuardError(f"the commits disagree on their Agent-Role trailer: {', '.join(values)}",
                              hint="pass --role to say which role this branch is held to")
         if values:
-            wanted, origin = values[0], "Agent-Role commit trailer"
+            wanted, origin, declared = values[0], "Agent-Role commit trailer", True
     if not wanted:
         raise NoRoleError("no role: guard cannot tell which role's contract this branch is held to",
                          hint=f"pass --role (one of: {', '.join(sorted(roles))}), set guard.role "
@@ -264,4 +265,5 @@ def load_policy(git: Git, reader, options: Options, branch: str | None, *,
     role = find_role(roles, wanted, origin=origin)
     task = pol.load_task_scope(reader, git.root, cfg.scope_file, cfg.scope_inline, cfg.file,
                                options.scope)
-    return pol.Policy(cfg, roles, role, origin, task, reader.label, trusted_rev)
+    return pol.Policy(cfg, roles, role, origin, task, reader.label, trusted_rev,
+                      role_self_declared=declared)

@@ -145,6 +145,9 @@ class Policy:
     task: TaskScope | None
     source_label: str
     trusted_rev: str | None
+    # the role came from the branch itself (its name, an Agent-Role trailer), which the agent
+    # writes: such a role never owns guard's policy files (see owns_policy_file)
+    role_self_declared: bool = False
 
     def __post_init__(self) -> None:
         cfg, role, task = self.config, self.role, self.task
@@ -250,6 +253,14 @@ class Policy:
         if owned:
             return Decision("owned", owned, owned_by_role=True)
         return Decision("unowned", None)
+
+    def owns_policy_file(self, decision: Decision) -> bool:
+        """May the role change a policy file with this decision? Only a role it owns, and
+        only when the role was not chosen by the branch: an agent naming its branch
+        agent/staff/... (or writing `Agent-Role: staff`) must not thereby own the policy
+        that holds it."""
+        return (decision.verdict == "owned" and decision.owned_by_role
+                and not self.role_self_declared)
 
     def owner_title(self, owner: str | None) -> str | None:
         if owner and owner in self.roles:

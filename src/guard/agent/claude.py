@@ -129,8 +129,7 @@ def judge(policy, rel: str, exists_dir: bool) -> Verdict:
     decision = policy.decide(probe)
     src = decision.source
     pattern = _pattern_words(decision)
-    if policy.policy_files.decide(probe) and not (decision.verdict == "owned" and
-                                                  decision.owned_by_role):
+    if policy.policy_files.decide(probe) and not policy.owns_policy_file(decision):
         return Verdict(rel, "POLICY001", "error",
                        f"{rel} is guard policy, which the {role.title} does not own "
                        f"(POLICY001 policy-file-changed)",

@@ -32,13 +32,19 @@ def run(ctx) -> Iterator[Finding]:
                 continue
             decision = policy.decide(path) if change.kind == "file" else \
                 entry_decision(policy, path)
-            if decision.verdict == "owned" and decision.owned_by_role:
+            if policy.owns_policy_file(decision):
                 continue
+            why = ""
+            if decision.verdict == "owned" and decision.owned_by_role:
+                why = (f"; the {policy.role.title} owns it, but the role was read from the "
+                       f"{policy.role_origin}, which the branch chose")
             yield Finding(
                 "POLICY001", "policy", "error",
                 f"{path} is guard policy and was {change.describe} on the branch; guard read "
-                f"the policy from {policy.source_label}, so the edit does not apply here",
-                f"revert {path}; ask the Staff Engineer to change the policy on the base branch",
+                f"the policy from {policy.source_label}, so the edit does not apply here{why}",
+                f"revert {path}; ask the Staff Engineer to change the policy on the base branch"
+                + ("; a run that names the role itself (--role, or guard.role in the trusted "
+                   "company.config.yaml) lets the owning role change it" if why else ""),
                 path)
     for key, line in policy.config.reserved:
         yield Finding(
