@@ -322,6 +322,24 @@ def test_staged_merge_resolution_counts_only_the_resolution(repo):
     assert [c["path"] for c in data["changes"]] == ["src/api/shared.py"]
 
 
+def test_staged_merge_of_unreviewed_work_counts_in_full(repo):
+    """Only a merge of the target branch's own work is held to its resolution: an agent
+    that builds a commit with the forbidden edit (git commit-tree) and merges it in gets
+    the edit checked."""
+    repo.checkout("agent/backend/task")
+    repo.write("src/components/Button.tsx", "sneaked in\n")
+    repo.git("add", "-A")
+    tree = repo.git("write-tree")
+    sneaky = repo.git("commit-tree", tree, "-p", "HEAD", "-m", "x")
+    repo.git("reset", "-q", "--hard")
+    repo.git("merge", "--no-ff", "--no-commit", sneaky)
+    res = run_guard("check", "--staged", "--format", "json", "--only", "scope,policy",
+                    cwd=repo.path)
+    data = json.loads(res.out)
+    assert res.code == 1
+    assert ("SCOPE001", "src/components/Button.tsx") in found(data)
+
+
 def test_if_no_role_skip_is_visible(tmp_path):
     repo = Repo.init(str(tmp_path / "p"))
     repo.commit("chore: base", {"README.md": "x\n"})

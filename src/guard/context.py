@@ -216,9 +216,9 @@ def build(options: Options, env: dict | None = None) -> Context:
     if mode == "staged":
         changes = pending()
         merging = git.merge_head()
-        if merging:
-            # concluding a merge: the other side's changes were reviewed on their own branch;
-            # hold the commit to what differs from both parents (the resolution itself)
+        if merging and _reviewed(git, merging, env):
+            # concluding a merge of reviewed work (the branch this work merges into): hold
+            # the commit to what differs from both parents (the resolution itself)
             theirs = {p for c in git.diff(merging, None, cached=True) for p in c.paths}
             changes = [c for c in changes if any(p in theirs for p in c.paths)]
     elif mode == "worktree":
@@ -230,6 +230,17 @@ def build(options: Options, env: dict | None = None) -> Context:
     if commits_later is not None:      # a range: its range_spec is what the log was asked
         ctx._cache["commits"] = commits_later
     return ctx
+
+
+def _reviewed(git: Git, commit: str, env: dict) -> bool:
+    """Is ``commit`` (a merge's other side) work the trusted target branch already holds?
+    Anything else — a commit the agent made with `git commit-tree` and merges in — is held
+    to the role like the rest of the staged change."""
+    target = trusted_target(git, env)
+    if target is None:
+        return False
+    sha = git.try_resolve(target[0])
+    return sha is not None and git.is_ancestor(commit, sha)
 
 
 def load_policy(git: Git, reader, options: Options, branch: str | None, *,
