@@ -13,11 +13,11 @@ from guard.roles import load_roles
 PATTERNS = ["src/server/", "src/api/", "!src/api/x/", "src/lib/server/", "Dockerfile",
             "docker-compose.yml", ".github/", "*.log", "src/**/gen/", "/root.txt", "a/*/b",
             "**/deep/", "Dockerfile.*", "!src/app/api/", "src/app/", "docs", "!docs/keep.md",
-            "src/comp*/", "\\#hash", "foo/bar", "x/y/z/", "!*.keep", "api", "knexfile.*", "!m.*", "v[0-9]*", "?.log"]
+            "src/comp*/", "build*/", "!*.egg-info/", "\\#hash", "foo/bar", "x/y/z/", "!*.keep", "api", "knexfile.*", "!m.*", "v[0-9]*", "?.log"]
 SEGMENTS = ["src", "server", "api", "x", "lib", "app", "docs", "keep.md", "Dockerfile",
             "Dockerfile.prod", ".github", "deep", "gen", "a", "b", "q", "root.txt", "comp1",
             "#hash", "foo", "bar", "y", "z", "m.log", "n.keep", "docker-compose.yml", "knexfile.js",
-            "v[1].txt"]
+            "v[1].txt", "build1", "x.egg-info"]
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -216,6 +216,16 @@ def test_negation_in_project_patterns(tmp_path):
     assert not any(p == "src/server/legacy/README.md" for _, p in found)
 
 
+def test_folder_only_glob_in_project_patterns(tmp_path):
+    cfg = ("guard:\n  role: backend\n  forbidden:\n"
+           "    - paths: [generated*/]\n      note: generated code is rebuilt, not edited\n")
+    repo = backend_project(str(tmp_path / "p"), config=cfg)
+    repo.commit("feat: edit", {"src/api/generated_v2/client.py": "x\n",
+                               "src/api/generated.py": "x\n"})
+    _, data = check_json(repo)
+    assert rules_by_path(data) == {("SCOPE001", "src/api/generated_v2/client.py")}
+
+
 def test_next_api_routes_are_shared_not_forbidden(repo):
     repo.commit("feat: route", {"src/app/api/orders/route.ts": "export {}\n",
                                 "src/app/page.tsx": "export {}\n"})

@@ -206,7 +206,9 @@ class PatternSet:
             if hit:
                 found.update(hit)
             for index, compiled in globs:
-                if compiled.match_file(part) is not None:
+                # asked as the folder it is (`part/`): a folder-only glob (`build*/`)
+                # matches no bare name, so it was never a candidate inside its folders
+                if compiled.match_file(part + "/") is not None:
                     found.add(index)
         for depth in range(1, min(self._depth, len(parts)) + 1):
             hit = self._anchored.get(tuple(parts[:depth]))
