@@ -419,13 +419,14 @@ def test_a_ref_named_merge_head_is_not_a_merge_in_progress(repo, tmp_path):
         res = run_guard("hook", "commit-msg", str(msg), cwd=repo.path)
         assert res.code == 1, (kind, res)
         repo.git(kind, "-D" if kind == "branch" else "-d", "MERGE_HEAD")
-    # a real merge in progress is still recognised: the other side's files are not held
+    # a real merge of the target branch in progress is still recognised: the other side's
+    # files are not held
     repo.git("stash", "-q")
-    repo.git("checkout", "-q", "-b", "ui", "main")
+    repo.checkout("main")
     repo.commit("feat(ui): theirs", {"src/components/Button.tsx": "theirs\n"})
     repo.checkout("agent/backend/task")
     repo.commit("feat(api): x", {"src/api/x.py": "x\n"})
-    repo.git("merge", "-q", "--no-ff", "--no-commit", "ui")
+    repo.git("merge", "-q", "--no-ff", "--no-commit", "main")
     res = run_guard("check", "--staged", "--format", "json", "--only", "scope,policy",
                     cwd=repo.path)
     assert res.code == 0, res
