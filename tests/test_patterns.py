@@ -152,3 +152,87 @@ def test_policy_folder_answers_on_the_builtin_packs():
         for _ in range(5000):
             path = "/".join(rng.choice(segments) for _ in range(rng.randint(1, 5)))
             assert policy.decide(path) == fresh.decide_path(path), (role.name, path)
+
+
+# plain shapes (literal paths and folders, single-segment * and ? globs), negated and not,
+# and shapes that must go to pathspec; names with newlines, spaces, dots and a trailing newline
+PLAIN_POOL = ["src/api/", "src/api", "/root.txt", "/docs/", "docs", "docs/", "Dockerfile",
+              "!docs/keep.md", "!src/api/x/", "a b/c", "x.y", "knexfile.*", "?.log", "*.md",
+              "!*.keep", "de*ploy/", "a\nb", "keep.md", "src", "!src/", "b/", "/x/y/"]
+NOT_PLAIN = ["src/**/gen/", "a/*/b", "\\#hash", "v[0-9]*", "**/deep/", "a//b", "/", "src/*", "*",
+             "**", "!*"]
+PLAIN_SEGMENTS = ["src", "api", "x", "y", "docs", "keep.md", "Dockerfile", "root.txt", "a b",
+                  "c", "x.y", "knexfile.js", "a.log", "ab.log", "r.md", "n.keep", "deploy",
+                  "deXploy", "a\nb", "b", "docs\n", "a\nb\n", ".", ""]
+
+
+def test_plain_patterns_compile_to_pathspecs_regex_semantics():
+    """Each plain pattern matches exactly the paths pathspec's compiled pattern matches, with
+    the same dir mark; the other shapes are left to pathspec."""
+    from guard.patterns import _plain
+    rng = random.Random(3)
+    for text in NOT_PLAIN:
+        assert _plain(text) is None, text
+    for text in PLAIN_POOL:
+        ours = _plain(text)
+        assert ours is not None, text
+        theirs = pathspec.GitIgnoreSpec.from_lines([text]).patterns[0]
+        assert ours.include == theirs.include, text
+        for _ in range(3000):
+            path = "/".join(rng.choice(PLAIN_SEGMENTS) for _ in range(rng.randint(1, 4)))
+            if rng.random() < 0.1:
+                path += "/"
+            a, b = ours.match_file(path), theirs.match_file(path)
+            assert (a is None) == (b is None), (text, path)
+            if a is not None:
+                assert bool(a.group("ps_d")) == bool(b.match.groupdict().get("ps_d")), \
+                    (text, path)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_plain_pattern_lists_answer_as_gitignorespec(seed):
+    """Lists of plain patterns, decided without pathspec, give GitIgnoreSpec.check_file's
+    answer (which pattern, or none) on random paths: its priorities between a match of
+    the path and a match through a folder, negations, last match wins."""
+    import guard.patterns as pm
+    rng = random.Random(seed)
+    # (as guard's patterns can be: no newline in a pattern; and paths as git gives them)
+    pool = [p for p in PLAIN_POOL if "\n" not in p]
+    segments = [s for s in PLAIN_SEGMENTS if not s.endswith("\n") and s not in (".", "")]
+    patterns = rng.sample(pool, k=rng.randint(2, len(pool)))
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    ours = PatternSet([Source(p, "t.yaml", i, "owned") for i, p in enumerate(patterns)])
+    for _ in range(6000):
+        path = "/".join(rng.choice(segments) for _ in range(rng.randint(1, 5)))
+        if rng.random() < 0.05:
+            path += "/"    # a folder probe
+        expected = spec.check_file(path)
+        expected = patterns[expected.index] if expected.include else None
+        got = ours.decide(path)
+        assert (got.pattern if got else None) == expected, (patterns, path)
+    assert all(isinstance(spec, list) for spec in ours._specs.values())   # none via pathspec
+    assert pm._gitignore_answer([pm._plain("src/"), pm._plain("!src/api/")],
+                                "src/api/x.py") is None
+
+
+def test_a_write_hook_under_plain_patterns_does_not_import_pathspec(tmp_path):
+    """The built-in packs and a project's plain patterns are decided without pathspec: the
+    PreToolUse hook (every tool call) does not pay its import."""
+    import json
+    import subprocess
+    import sys
+
+    from gitrepo import backend_project, git_env
+    cfg = ("guard:\n  role: backend\n  forbidden:\n    - paths: [src/api/legacy/, '!src/api/"
+           "legacy/README.md', knexfile.*]\n")
+    repo = backend_project(str(tmp_path / "p"), config=cfg)
+    code = ("import sys\nfrom guard.console import main\nrc = main(['hook', 'claude'])\n"
+            "print('PATHSPEC', 'pathspec' in sys.modules, 'RC', rc, file=sys.stderr)\n")
+    for target, rc in (("src/api/orders.py", 0), ("src/components/B.tsx", 2),
+                       ("src/api/legacy/x.py", 2), ("src/api/legacy/README.md", 0)):
+        payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Write",
+                              "cwd": repo.path, "tool_input": {
+                                  "file_path": f"{repo.path}/{target}", "content": "x"}})
+        proc = subprocess.run([sys.executable, "-c", code], input=payload,
+                              capture_output=True, text=True, cwd=repo.path, env=git_env())
+        assert proc.stderr.endswith(f"PATHSPEC False RC {rc}\n"), (target, proc.stderr)
