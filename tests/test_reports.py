@@ -637,6 +637,48 @@ def test_empty_no_color_keeps_colour(monkeypatch, capsys):
     assert cli._colour() is True
 
 
+def runner_parse(line: str) -> dict | None:
+    """actions/runner ActionCommand.TryParseV2, step by step: the command info up to the
+    second "::", properties split on "," then on the first "=", the runner's own unescape
+    (in its order) per property value."""
+    line = line.lstrip()
+    if not line.startswith("::") or line.find("::", 2) < 0:
+        return None
+    end = line.find("::", 2)
+    info = line[2:end]
+    name, _, props = info.partition(" ")
+    out = {"command": name}
+    for prop in (p for p in props.strip().split(",") if p):
+        key, sep, value = prop.partition("=")
+        if sep and key and value:
+            for token, escaped in (("\r", "%0D"), ("\n", "%0A"), (":", "%3A"), (",", "%2C"),
+                                   ("%", "%25")):
+                value = value.replace(escaped, token)
+            out[key.lower()] = value
+    return out
+
+
+def test_github_file_property_names_a_file_with_a_tab(tmp_path):
+    # A tab went into file= as the two characters "\t" (the printable form): the runner
+    # decodes only %25 %0D %0A %3A %2C, so the annotation pointed at no file. A tab is now
+    # sent as itself; ESC, which would drive the terminal, keeps its printable form.
+    tab = "src/components/t\tab, x:y%.tsx"
+    esc = "src/components/esc\x1b[31mred.tsx"
+    repo = backend_project(str(tmp_path / "tab"))
+    repo.commit("feat: odd names", {tab: "x\n", esc: "x\n"})
+    res = guard(repo, "--format", "github", *CORE)
+    parsed = [runner_parse(line) for line in res.out.splitlines()]
+    files = {p["file"] for p in parsed if p}
+    assert tab in files, res.out
+    assert "src/components/esc\\x1b[31mred.tsx" in files
+    assert "\x1b" not in res.out
+    for p in parsed:
+        if p:
+            assert p["title"] == "SCOPE001"
+    # the message still shows the tab as an escape, like every other format
+    assert "src/components/t\\tab, x:y%25.tsx (added)" in res.out
+
+
 # --- markdown (guard report) ------------------------------------------------------------------
 
 SECTIONS = ["## 1. Summary of changes", "## 2. Test results", "## 3. API deviations",

@@ -20,11 +20,18 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+# The runner (actions/runner ActionCommand.cs) decodes only %25 %0D %0A %3A %2C in a
+# property, so any other character reaches it as itself: a tab must go into file= as a tab,
+# not as the two characters "\t", or the annotation names a file that does not exist.
+_RAW = "\r\n\t"
+
+
 def _file(path: str) -> str:
     """The real path as a property value, so the runner decodes it back to the file's name
-    (a newline in a name travels as %0A); only what no annotation can name (bytes that are
-    not UTF-8, other control characters) is shown in its printable form."""
-    return "".join(ch if ch in "\r\n" else safe_path(ch) for ch in path)
+    (a newline in a name travels as %0A, a tab as itself); only what no annotation can name
+    (bytes that are not UTF-8) or what would drive the terminal that shows the log (ESC,
+    other control characters) is shown in its printable form."""
+    return "".join(ch if ch in _RAW else safe_path(ch) for ch in path)
 
 
 def render(report) -> str:
