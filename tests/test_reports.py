@@ -966,3 +966,138 @@ def test_markdown_findings_table_shows_paths_as_code(tmp_path):
     assert cells == ["`src/components/__init__.py`", "`src/components/a\\|b <b>.tsx`"]
     for row in rows:        # five cells: the `|` in the name is escaped
         assert len(re.split(r"(?<!\\)\|", row)) == 7, row
+
+
+# Names and commit texts that are Markdown: each must render as itself, in a table cell, a
+# list item or a key decision (a file `__init__.py` was bold "init", a header with <details>
+# opened an HTML element that swallowed the rest of the GitHub job summary).
+HOSTILE_FILES = ["src/components/__init__.py", "src/components/<details>.tsx",
+                 "src/components/a|b.tsx", "src/components/t`ick.tsx",
+                 "src/components/``two`` |x.tsx", "src/components/s*t*ar_.tsx",
+                 "src/components/[x](y).tsx", "src/components/new\nline.tsx",
+                 "src/components/~s~ $m$ &amp; \\*.tsx"]
+HOSTILE_HEADER = "fix: handle <details> tags"
+HOSTILE_BODY = "Keep *all* of `x` & [y](z) | __init__ &amp; $a$ ~b~ \\* <b>"
+HOSTILE_HEADER_2 = "feat(api): `code` *em* [l](u) a|b ~s~ \\| snake_case_name"
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    repo = backend_project(str(tmp_path / "hostile"))
+    repo.commit(f"{HOSTILE_HEADER}\n\n{HOSTILE_BODY}\nsecond line",
+                {**{name: "x\n" for name in HOSTILE_FILES}, OWNED: "x = 1\n"})
+    repo.commit(HOSTILE_HEADER_2, {"src/api/more_orders.py": "x = 2\n"})
+    return repo
+
+
+def unescaped_pipes(row: str) -> int:
+    """Cell separators of a GFM table row: a `|` with no backslash right before it (GFM and
+    markdown-it both read `\\|` as part of the cell, inside code spans too)."""
+    return len(re.findall(r"(?<!\\)\|", row))
+
+
+def test_markdown_hostile_names_and_headers_stay_text(hostile):
+    md = guard(hostile, command="report").out
+    # no HTML is opened: outside code spans every < from the repository carries its backslash
+    prose = re.sub(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", "", md)
+    assert not re.search(r"(?<!\\)<(?!br>)", prose), prose
+    assert "\\<details>" in md
+    # every table row has as many cells as its header
+    for block in re.findall(r"(?:^\|.*\n)+", md, re.M):
+        rows = block.splitlines()
+        assert rows[1].startswith("|---")
+        assert {unescaped_pipes(row) for row in rows} == {unescaped_pipes(rows[0])}, block
+    findings = [line for line in md.splitlines() if line.startswith("| error | SCOPE001 |")]
+    assert len(findings) == len(HOSTILE_FILES)
+    where = {row.split(" | ")[2] for row in findings}
+    assert "`src/components/__init__.py`" in where
+    assert "``src/components/t`ick.tsx``" in where
+    assert "```src/components/``two`` \\|x.tsx```" in where   # fence longer than ``
+    assert "`src/components/new\\nline.tsx`" in where          # one line, the row holds
+    # the summary lists each path as a code span; outside a table `|` needs no backslash
+    block = section(md, SECTIONS[0])
+    assert "- `src/components/a|b.tsx`" in block
+    assert "- ```src/components/``two`` |x.tsx```" in block
+    # prose is escaped where Markdown would act on it, and only there
+    sha = hostile.git("log", "-1", "--format=%h", "--abbrev=8", "HEAD~1")
+    assert (f"- {sha} fix: handle \\<details> tags: Keep \\*all\\* of \\`x\\` & \\[y\\](z) \\| "
+            "\\_\\_init\\_\\_ \\&amp; \\$a\\$ \\~b\\~ \\\\\\* \\<b> second line") in block
+    commits = section(md, SECTIONS[4])
+    assert ("| feat(api): \\`code\\` \\*em\\* \\[l\\](u) a\\|b \\~s\\~ \\\\\\| snake_case_name |"
+            in commits)
+
+
+def test_markdown_hostile_report_parses_to_the_literal_text(hostile):
+    """The report parsed as CommonMark + GFM tables (markdown-it-py, when it is installed):
+    each piece of repository text comes back as exactly its text, with no emphasis, link,
+    HTML or strikethrough made of it."""
+    markdown_it = pytest.importorskip("markdown_it")
+    from guard.report.common import safe_path
+    md = guard(hostile, command="report").out
+    data = json.loads(guard(hostile, "--format", "json", command="report").out)
+    tokens = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(md)
+
+    def text_of(inline) -> tuple[str, set[str]]:
+        parts, markup = [], set()
+        for child in inline.children or []:
+            if child.type in ("text", "code_inline"):
+                parts.append(child.content)
+            elif child.type == "softbreak":
+                parts.append("\n")
+            else:
+                markup.add(child.type)
+        return "".join(parts), markup
+
+    assert not [t for t in tokens if t.type == "html_block"]
+    inlines = [t for t in tokens if t.type == "inline"]
+    assert not [t for t in inlines for c in t.children or []
+                if c.type in ("html_inline", "link_open", "em_open", "s_open", "image")]
+    # the findings table: one row per finding, five cells each, the texts as they are
+    rows, row = [], None
+    for t in tokens:
+        if t.type == "tr_open":
+            row = []
+        elif t.type == "inline" and row is not None:
+            row.append(t)
+        elif t.type == "tr_close":
+            rows.append(row)
+            row = None
+    findings_rows = [r for r in rows if len(r) == 5][1:]           # without the header
+    assert len(findings_rows) == len(data["findings"])
+    for cells, finding in zip(findings_rows, data["findings"]):
+        where, what, hint = (text_of(c)[0] for c in cells[2:])
+        if finding["path"]:
+            loc = finding["path"] + (f":{finding['line']}" if finding["line"] else "")
+            assert [c.type for c in cells[2].children] == ["code_inline"]
+            assert where == safe_path(loc)
+        assert what == safe_path(finding["message"])
+        assert hint == safe_path(finding["hint"])
+    # the commit table: the headers as git has them
+    commit_rows = [r for r in rows if len(r) == 4][1:]
+    headers = [text_of(r[1])[0] for r in commit_rows]
+    assert headers == [HOSTILE_HEADER_2, HOSTILE_HEADER]
+    # the summary: each file a code span of its printable name
+    listed_items = {text_of(t)[0] for t in inlines
+                    if [c.type for c in t.children] == ["code_inline"]}
+    assert {safe_path(name) for name in HOSTILE_FILES} <= listed_items
+    # the key decision: header and body's first paragraph, literally
+    decision = next(text_of(t)[0] for t in inlines if text_of(t)[0].endswith("second line"))
+    assert decision.split(" ", 1)[1] == f"{HOSTILE_HEADER}: {HOSTILE_BODY} second line"
+
+
+def test_markdown_plain_text_is_not_escaped(handoff):
+    # ordinary prose keeps its punctuation as written: snake_case, dots, dashes, colons,
+    # parentheses and an & outside an entity are not Markdown where they stand
+    from guard.report.markdown import _cell, _code
+    for text in ("feat(api): add the orders endpoint", "migrations/0001_orders.up.sql",
+                 "drop table orders; 2-3 rows & more - see docs/notes.md (v1.2)",
+                 "Casey (Backend Engineer) — a → b", "x == y != z + 1 # not a heading"):
+        assert _cell(text) == text
+    assert _cell("_x") == "\\_x" and _cell("a_") == "a\\_" and _cell("# x") == "\\# x"
+    assert _cell("a\\b") == "a\\b" and _cell("a\\.") == "a\\\\." and _cell("a\\") == "a\\\\"
+    assert _cell("&copy; &#169; &x") == "\\&copy; \\&#169; &x"
+    assert _code("a") == "`a`" and _code("`a") == "`` `a ``" and _code("a``b") == "```a``b```"
+    assert _code("a|b") == "`a|b`" and _code("a|b", table=True) == "`a\\|b`"
+    assert _code("") == "-"
+    md = guard(handoff, command="report").out
+    assert "| feat(api): add the orders endpoint |" in md

@@ -2,18 +2,55 @@
 
 from __future__ import annotations
 
+import re
+import string
+
 from guard.report.common import location, range_line, safe_path, short
+
+# Text from the repository (paths, commit headers and bodies, messages that embed them) must
+# render literally in GitHub-flavoured Markdown, in a table cell or a list item alike. Every
+# such text goes through _cell (prose) or _code (a path standing alone); nothing else escapes.
+_PUNCT = frozenset(string.punctuation)          # CommonMark: any of these may be \-escaped
+_ALWAYS = frozenset("`*[]<|~$")                 # code, emphasis, links, HTML, cells, GFM
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
 
 
 def _cell(text: str) -> str:
-    return safe_path(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _code(text: str) -> str:
+    """``text`` as Markdown that renders as exactly that text, on one line, in a table cell
+    or after other text on a line. Only what can change the rendering where it stands is
+    escaped, so ordinary prose stays readable as plain text: ` * [ ] < | ~ $ always (code,
+    emphasis, links and images, HTML and autolinks, table cells, strikethrough, math); _
+    unless it stands between two letters or digits (snake_case cannot open emphasis); a
+    backslash before punctuation or at the end; & only where it begins an entity; # and >
+    only at the start. Control characters (a newline) are shown as escapes by safe_path, so
+    a cell never breaks its row."""
     text = safe_path(text)
-    fence = "``" if "`" in text else "`"
-    pad = " " if "`" in text else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    out = []
+    for i, ch in enumerate(text):
+        prev, nxt = text[i - 1:i], text[i + 1:i + 2]
+        if ch in _ALWAYS or (ch == "\\" and (not nxt or nxt in _PUNCT)) or \
+                (ch == "_" and not (prev.isalnum() and nxt.isalnum())) or \
+                (ch == "&" and _ENTITY.match(text, i)) or (ch in "#>" and i == 0):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _code(text: str, *, table: bool = False) -> str:
+    """``text`` (a path) as a code span: nothing inside is Markdown. The fence is one
+    backtick longer than the longest run of backticks in the text, padded with a space when
+    the text starts or ends with a backtick or a space (CommonMark strips one from each
+    side). In a table cell (``table``) a ``|`` needs its backslash even inside a code span:
+    GFM splits the row before it parses the cell."""
+    text = safe_path(text)
+    if not text:
+        return "-"
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.strip() and (text[0] in "` " or text[-1] in "` ") else ""
+    span = f"{fence}{pad}{text}{pad}{fence}"
+    return span.replace("|", "\\|") if table else span
 
 
 def _summary(report) -> list[str]:
@@ -56,11 +93,11 @@ def _tests(report) -> list[str]:
         detail = t.detail if t and t.detail else (
             "no test command is configured (guard.tests.command) and no JUnit file was given "
             "(--tests-junit)")
-        out.append(f"**Not run** — {detail}.")
+        out.append(f"**Not run** — {_cell(detail)}.")
     else:
         out.append(f"**{t.status.upper()}** — {t.tests} tests, {t.failures} failures, "
-                   f"{t.errors} errors, {t.skipped} skipped (from {t.source})"
-                   + (f". {t.detail}" if t.detail else ""))
+                   f"{t.errors} errors, {t.skipped} skipped (from {_cell(t.source)})"
+                   + (f". {_cell(t.detail)}" if t.detail else ""))
     return out + [""]
 
 
@@ -98,12 +135,14 @@ def _api_deviations(report) -> list[str]:
     out = ["## 3. API deviations", ""]
     what = f"Contract {_code(facts.get('path') or '-')}"
     if facts.get("version"):
-        what += f" (OpenAPI {facts['version']}, agreed version: {facts.get('agreed', '-')})"
+        what += (f" (OpenAPI {_cell(str(facts['version']))}, agreed version: "
+                 f"{_cell(str(facts.get('agreed', '-')))})")
     if facts.get("target"):
         what += f" against {_code(facts['target'])}"
         if "tested" in facts:
-            what += f": {facts['tested']} operation(s) tested"
-        what += (f", seed {facts.get('seed')}, at most {facts.get('max_examples')} examples "
+            what += f": {_cell(str(facts['tested']))} operation(s) tested"
+        what += (f", seed {_cell(str(facts.get('seed')))}, at most "
+                 f"{_cell(str(facts.get('max_examples')))} examples "
                  "per operation and phase (the same seed replays the run)")
     out += [what + ".", ""]
     findings = [f for f in report.findings if f.check == "contract"]
@@ -130,16 +169,16 @@ def _migration_notes(report) -> list[str]:
         return _pending(report, "migrations", "## 4. Migration notes",
                         "migrations and their rollback steps")
     out = ["## 4. Migration notes", ""]
-    folders = ", ".join(f"{_code(s['folder'])} ({s['framework']}, {s['dialect']})"
-                        for s in facts.get("sets", [])) or \
-        f"none found (searched {facts.get('searched', 'the repository')})"
+    folders = ", ".join(f"{_code(s['folder'])} ({_cell(s['framework'])}, "
+                        f"{_cell(s['dialect'])})" for s in facts.get("sets", [])) or \
+        f"none found (searched {_cell(str(facts.get('searched', 'the repository')))})"
     out.append(f"Migration folders: {folders}.")
     out.append("")
     ver = facts.get("verification")
     if not facts.get("migrations"):
         out.append("No new migrations on this branch.")
     for note in facts.get("migrations", []):
-        out.append(f"- **{_code(note['file'])}** ({note['framework']}) — "
+        out.append(f"- **{_code(note['file'])}** ({_cell(note['framework'])}) — "
                    f"{_cell(note['summary'])}")
         rb = note.get("rollback") or {}
         out.append(f"  - Rollback: {_cell(rb.get('text') or 'none')}")
@@ -156,7 +195,7 @@ def _migration_notes(report) -> list[str]:
         elif ver is None:
             out.append("  - Verification: not run (`guard check --verify-migrations`)")
     if ver is not None and ver.get("detail"):
-        out.append(f"\nVerification {ver.get('status')}: {_cell(ver['detail'])}")
+        out.append(f"\nVerification {_cell(str(ver.get('status')))}: {_cell(ver['detail'])}")
     history = [f for f in report.findings if f.check == "migrations"
                and f.rule in ("MIG001", "MIG002", "MIG012", "MIG020")]
     if history:
@@ -168,11 +207,11 @@ def _migration_notes(report) -> list[str]:
 
 def render(report) -> str:
     counts = report.counts
-    lines = [f"# Hand-off report — {report.title}", "",
-             f"> guard {report.tool_version} · role `{report.role}` (from {report.role_origin}) · "
-             f"{range_line(report)} · {report.commit_label()} · policy from "
-             f"{report.policy_source}" + (f" · task scope {_code(report.task)}"
-                                          if report.task else ""),
+    lines = [f"# Hand-off report — {_cell(report.title)}", "",
+             f"> guard {report.tool_version} · role {_code(report.role)} (from "
+             f"{_cell(report.role_origin)}) · {_cell(range_line(report))} · "
+             f"{report.commit_label()} · policy from {_cell(report.policy_source)}"
+             + (f" · task scope {_code(report.task)}" if report.task else ""),
              "", "## guard findings", ""]
     if report.fail_on == "never":   # no gate: say what was found, not pass/fail
         verdict = ("ERRORS FOUND" if counts["error"] else
@@ -185,10 +224,8 @@ def render(report) -> str:
     if report.findings:
         lines += ["| Severity | Rule | Where | What | Next step |", "|---|---|---|---|---|"]
         for f in report.findings:
-            # a path as code: `__init__.py` is not bold, `<x>` is not HTML; in a table a
-            # `|` needs its backslash even inside a code span
-            where = _code(location(f)).replace("|", "\\|") if f.path else \
-                _cell(location(f) or "-")
+            # a path as code: `__init__.py` is not bold, `<x>` is not HTML
+            where = _code(location(f), table=True) if f.path else _cell(location(f) or "-")
             lines.append(f"| {f.severity} | {f.rule} | {where} | "
                          f"{_cell(f.message)} | {_cell(f.hint)} |")
         lines.append("")
