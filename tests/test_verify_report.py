@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from gitrepo import backend_project, run_guard
+from gitrepo import BACKEND_CONFIG, backend_project, run_guard
 from guard import registry
 from guard.verify_report import file_claims, parse_markdown
 from guard.verify_report import tests_claim as claim_of_tests
@@ -361,3 +361,47 @@ def test_guard_reports_own_hand_off_report_verifies(work):
     assert res.code == 0, res.err
     code, data, found = verify(repo, tmp, res.out, "--tests-junit", junit_ok)
     assert code == 0 and found <= {("REPORT010", None)}, data["findings"]
+
+
+HOSTILE_FILES = ["src/components/__init__.py", "src/api/<details>.py", "src/api/a|b.py",
+                 "src/api/t`ick.py", "src/api/``two`` |x.py", "src/api/s*t*ar_.py",
+                 "src/api/[x](y).py", "src/api/new\nline.py", "src/api/sp ace.py",
+                 "migrations/0002_a`b|c.up.sql", "migrations/0002_a`b|c.down.sql"]
+
+
+def test_guard_report_with_hostile_names_verifies(tmp_path):
+    """guard's own report escapes Markdown in names, headers and the persona (code spans
+    with longer fences, \\| in table cells, \\[ \\* \\_ \\< in prose); verify-report reads it
+    back as the same paths and title, so it finds nothing, as for ordinary names."""
+    config = BACKEND_CONFIG.replace("engineering_backend: Casey",
+                                    'engineering_backend: "Casey [bot] *x*"')
+    repo = backend_project(str(tmp_path / "project"), config=config,
+                           extra={"src/api/old_x.py": "old = 1\n"})
+    repo.commit("fix: handle <details> tags\n\nKeep *all* of `x` | [y](z) in "
+                "src/api/__init__.py.", {name: "x\n" for name in HOSTILE_FILES})
+    repo.git("mv", "src/api/old_x.py", "src/api/ne`w|_.py")
+    repo.commit("refactor(api): rename `old_x` to [new]")
+    res = run_guard("report", "--base", "main", cwd=repo.path)
+    assert res.code == 0, res.err
+    assert res.out.startswith("# Hand-off report — Casey \\[bot\\] \\*x\\* (Backend Engineer)")
+    assert "- `src/api/old_x.py` → ``src/api/ne`w|_.py``" in res.out
+    code, data, found = verify(repo, tmp_path, res.out)
+    assert code == 0 and found <= {("REPORT010", None)}, data["findings"]
+    # and the claims are the real paths: drop two from the summary, they are missed by name
+    text = "\n".join(line for line in res.out.splitlines()
+                     if line not in ("- `src/api/a|b.py`", "- ```src/api/``two`` |x.py```"))
+    code, data, found = verify(repo, tmp_path, text)
+    assert {(rule, path) for rule, path in found if rule != "REPORT010"} == {
+        ("REPORT003", "src/api/a|b.py"), ("REPORT003", "src/api/``two`` |x.py")}
+
+
+def test_claims_read_markdown_escapes():
+    # a code span with a longer fence, `\|` in a table row (inside a code span too) and an
+    # escaped bare path are the paths they render as
+    written = parse_markdown("## Summary of changes\n"
+                             "- ``src/a`b.py`` created\n"
+                             "| `src/c\\|d.py` | created |\n"
+                             "- created src/api/\\_\\_init\\_\\_.py\n"
+                             "- created \\`quoted `src/e.py`\n", "R.md")
+    paths = [c.path for c in file_claims(written.sections["summary"])]
+    assert paths == ["src/a`b.py", "src/c|d.py", "src/api/__init__.py", "src/e.py"]

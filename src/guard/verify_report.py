@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import string
 from dataclasses import dataclass, field, replace
 
 from guard.errors import GuardError
@@ -192,7 +193,8 @@ def read(path: str, fmt: str) -> Written:
 
 
 # -- claims ---------------------------------------------------------------------------------
-_BACKTICK = re.compile(r"`([^`\n]+)`")
+_PUNCT = frozenset(string.punctuation)
+_BACKTICKS = re.compile(r"`+")
 _BARE_PATH = re.compile(r"(?<![\w/.@`-])((?:[\w@.+-]+/)+[\w@.+*-]*|[\w+-]+\.[A-Za-z][\w]{0,7})"
                         r"(?![\w/`])")
 _SHA = re.compile(r"(?<![0-9a-fA-F])([0-9a-f]{7,40})(?![0-9a-zA-Z])")
@@ -207,9 +209,57 @@ def _looks_like_path(token: str) -> bool:
     return "/" in token or bool(re.search(r"\.[A-Za-z][\w]{0,7}$", token))
 
 
-def _paths_in(line: str) -> list[str]:
-    found = [t.strip() for t in _BACKTICK.findall(line) if _looks_like_path(t)]
-    rest = _BACKTICK.sub(" ", line)
+def _inline(line: str, keep_code: bool = False) -> tuple[list[str], str]:
+    """The code spans of a Markdown line (their text, as CommonMark reads it) and the rest of
+    the line with backslash escapes resolved (`\\_` is `_`, `\\<` is `<`), each span replaced
+    by a space, or by its text with ``keep_code``. A span closes at the next backtick run
+    of its opening's length, so ``a`b.py`` is one span; an escaped backtick opens none. In
+    a table row a `\\|` is a `|` everywhere, code spans included: GFM removes that
+    backslash before it parses a cell."""
+    if line.lstrip().startswith("|"):
+        line = line.replace("\\|", "|")
+    codes: list[str] = []
+    rest: list[str] = []
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "\\" and i + 1 < n and line[i + 1] in _PUNCT:
+            rest.append(line[i + 1])
+            i += 2
+            continue
+        if ch != "`":
+            rest.append(ch)
+            i += 1
+            continue
+        opening = _BACKTICKS.match(line, i)
+        fence = opening.group()
+        close = next((m for m in _BACKTICKS.finditer(line, opening.end())
+                      if len(m.group()) == len(fence)), None)
+        if close is None:               # no closing run: the backticks are text
+            rest.append(fence)
+            i = opening.end()
+            continue
+        text = line[opening.end():close.start()]
+        if len(text) > 1 and text[0] == " " and text[-1] == " " and text.strip():
+            text = text[1:-1]
+        codes.append(text)
+        rest.append(text if keep_code else " ")
+        i = close.end()
+    return codes, "".join(rest)
+
+
+def _plain(line: str) -> str:
+    """A Markdown line as the text it renders: escapes resolved, code spans as their text."""
+    return _inline(line, keep_code=True)[1]
+
+
+def _paths_in(line: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """The paths a line names: code spans that look like paths (or that name exactly a path
+    in ``known``, spaces and all, as guard's own report writes them) and bare paths in the
+    text around them."""
+    codes, rest = _inline(line)
+    found = [t if t in known else t.strip() for t in codes
+             if t in known or _looks_like_path(t)]
     for token in _BARE_PATH.findall(rest):
         token = token.rstrip(".,;:)")
         last = token.rstrip("/").rsplit("/", 1)[-1]
@@ -218,9 +268,13 @@ def _paths_in(line: str) -> list[str]:
             found.append(token)
     out = []
     for token in found:
-        token = token.strip().strip("'\"").lstrip("./") if token.startswith("./") else \
-            token.strip().strip("'\"")
-        for part in re.split(r"\s*(?:→|->|=>)\s*", token):
+        if token in known:
+            parts = [token]
+        else:
+            token = token.strip().strip("'\"").lstrip("./") if token.startswith("./") else \
+                token.strip().strip("'\"")
+            parts = re.split(r"\s*(?:→|->|=>)\s*", token)
+        for part in parts:
             if part and part not in out:
                 out.append(part)
     return out
@@ -244,7 +298,7 @@ class FileClaim:
     line: int | None
 
 
-def file_claims(section: Section) -> list[FileClaim]:
+def file_claims(section: Section, known: frozenset[str] = frozenset()) -> list[FileClaim]:
     claims: list[FileClaim] = []
     current_kind: str | None = None
     for number, line in section.lines:
@@ -257,7 +311,7 @@ def file_claims(section: Section) -> list[FileClaim]:
                 (stripped.endswith(":") or stripped.startswith(("#", "**", "__")) or
                  stripped.endswith(("**", "__", ":**"))):
             break                               # key decisions: prose, not file claims
-        paths = _paths_in(stripped)
+        paths = _paths_in(stripped, known)
         if not paths:
             kind = _kind_of(stripped)
             if kind and not is_item:
@@ -373,10 +427,10 @@ def _persona(written: Written, report) -> list[Finding]:
         return []
     expected = f"{report.persona} ({report.role_title})"
     head = [(n, t) for n, t in written.head if t.strip()]
-    if any(expected.lower() in t.lower() for _, t in head):
+    if any(expected.lower() in _plain(t).lower() for _, t in head):
         return []
     first = head[0] if head else (1 if written.head and written.head[0][0] else None, "")
-    shown = first[1].strip().lstrip("# ").strip() or "(no title)"
+    shown = _plain(first[1]).strip().lstrip("# ").strip() or "(no title)"
     return [_f("REPORT014", "warning",
                f"the report's title is {shown!r}; the persona is configured "
                f"(personas.{report_persona_key(report)}), so it should introduce "
@@ -388,9 +442,38 @@ def report_persona_key(report) -> str:
     return report.facts.get("_persona_key", "") if isinstance(report.facts, dict) else ""
 
 
+def _shown(report) -> dict[str, str]:
+    """Each path the range changes, by the names a report can give it: itself and its
+    printable form (guard's own report shows a newline in a name as \\n, like every format)."""
+    from guard.report.common import safe_path
+    out: dict[str, str] = {}
+    for c in report.changes:
+        for path in (c.path, c.old_path):
+            if path:
+                out.setdefault(safe_path(path), path)
+                out[path] = path
+    return out
+
+
+def _known(report) -> frozenset[str]:
+    return frozenset(_shown(report))
+
+
+def _as_named(claims, report):
+    """Claims made relative to the checkout, a printable name read as the path it shows."""
+    shown = _shown(report)
+    out = []
+    for claim in _relative(claims, report.root):
+        if isinstance(claim, FileClaim):
+            out.append(replace(claim, path=shown.get(claim.path, claim.path)))
+        else:
+            out.append(shown.get(claim, claim))
+    return out
+
+
 def _summary(written: Written, section: Section, report) -> list[Finding]:
     file = written.file
-    claims = _relative(file_claims(section), report.root)
+    claims = _as_named(file_claims(section, _known(report)), report)
     changes = {}
     for c in report.changes:
         changes[c.path] = c
@@ -537,8 +620,11 @@ def _migrations(written: Written, section: Section, report) -> list[Finding]:
     file = written.file
     facts = report.facts.get("migrations") if isinstance(report.facts, dict) else None
     status = {r.name: r for r in report.checks}.get("migrations")
+    new_files = facts.get("migrations", []) if isinstance(facts, dict) else []
+    known = _known(report) | {m.get("file") for m in new_files
+                              if isinstance(m, dict) and isinstance(m.get("file"), str)}
     claim_lines = {p: n for n, t in section.lines
-                   for p in _relative(_paths_in(t), report.root)}
+                   for p in _as_named(_paths_in(t, frozenset(known)), report)}
     claims = list(claim_lines)
     if not isinstance(facts, dict) or status is None or status.status == "error":
         if _says_none(section) and not claims:
