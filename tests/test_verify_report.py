@@ -192,6 +192,41 @@ def test_json_report(work):
     assert all(f["line"] is None for f in data["findings"])
 
 
+def test_an_empty_or_null_section_is_an_error_not_a_none_claim(work):
+    # an empty "API deviations" section (a null api_deviations in JSON) read as "no
+    # deviations": a warning at most, exit 0
+    repo, api, db, junit_ok, _bad, tmp = work
+    text = honest(api, db).replace("3. **API deviations** — None\n",
+                                   "3. **API deviations**\n\n---\n")
+    code, data, _found = verify(repo, tmp, text, "--tests-junit", junit_ok)
+    assert code == 1, data["findings"]
+    empty = [f for f in data["findings"] if f["rule"] == "REPORT001"]
+    assert [(f["severity"], f["message"], f["line"]) for f in empty] == [
+        ("error", "the report's 'API deviations' section is empty", 12)]
+    assert 'write "None" under \'API deviations\'' in empty[0]["hint"]
+    assert not [f for f in data["findings"] if "API deviations" in f["message"] and
+                f["rule"] != "REPORT001"]
+    report = {"title": "Casey (Backend Engineer)",
+              "summary_of_changes": {"files_created": ["src/api/orders.py",
+                                                      "tests/api/test_orders.py",
+                                                      "migrations/0001_orders.up.sql",
+                                                      "migrations/0001_orders.down.sql"]},
+              "test_results": "2 passed, 0 failed", "api_deviations": None,
+              "migration_notes": [{"file": "migrations/0001_orders.up.sql",
+                                   "rollback": "run migrations/0001_orders.down.sql"}],
+              "commit_references": [api, db]}
+    code, data, found = verify(repo, tmp, json.dumps(report), "--report-format", "json",
+                               "--tests-junit", junit_ok, name="report.json")
+    assert code == 1 and ("REPORT001", None) in found, data["findings"]
+    f = next(f for f in data["findings"] if f["rule"] == "REPORT001")
+    assert f["message"] == "the report's 'API deviations' (api_deviations) is null or empty"
+    # "None" (or an empty list in JSON) is the answer when there is nothing to report
+    report["api_deviations"] = []
+    code, data, found = verify(repo, tmp, json.dumps(report), "--report-format", "json",
+                               "--tests-junit", junit_ok, name="report.json")
+    assert code == 0 and ("REPORT001", None) not in found, data["findings"]
+
+
 def test_bad_input_is_exit_2_with_the_file(work):
     repo, _api, _db, _ok, _bad, tmp = work
     res = run_guard("verify-report", str(tmp / "missing.md"), "--base", "main", cwd=repo.path)

@@ -49,12 +49,22 @@ class Section:
     def text(self) -> str:
         return "\n".join(t for _, t in self.lines)
 
+    @property
+    def empty(self) -> bool:
+        """Nothing written under the heading: blank lines, rules (`---`) and comments are
+        layout, not an answer ("None" is one)."""
+        return not any(t.strip() and not _LAYOUT.match(t) for _, t in self.lines)
+
+
+_LAYOUT = re.compile(r"^\s*(?:(?:[-*_]\s*){3,}|<!--.*-->)\s*$")
+
 
 @dataclass
 class Written:
     file: str
     head: list[tuple[int | None, str]]          # lines before the first section (title)
     sections: dict[str, Section]
+    source_format: str = "markdown"             # markdown | json: how the agent wrote it
 
 
 _DECOR = re.compile(r"^\s*(?:#{1,6}\s*)?(?:[-*+]\s+)?(?:\*\*|__)?\s*"
@@ -111,6 +121,11 @@ def parse_markdown(text: str, file: str) -> Written:
 
 def _norm_key(key: str) -> str:
     return re.sub(r"[^a-z]", "", key.lower())
+
+
+def json_field(key: str) -> str:
+    """A section's key in a JSON report: "api" -> "api_deviations"."""
+    return next(names[0] for k, _t, names in SECTIONS if k == key).replace(" ", "_")
 
 
 def json_to_markdown(data, file: str) -> str:
@@ -188,6 +203,7 @@ def read(path: str, fmt: str) -> Written:
             sec.line = None
             sec.lines = [(None, t) for _, t in sec.lines]
         written.head = [(None, t) for _, t in written.head]
+        written.source_format = "json"
         return written
     return parse_markdown(text, path)
 
@@ -407,8 +423,12 @@ def verify(written: Written, report, *, contract_available: bool) -> list[Findin
             out.append(_f("REPORT001", "error", f"the report has no '{title}' section",
                           f"add a '{title}' section (\"None\" is an answer)", file, None,
                           section=title))
+        elif written.sections[key].empty:
+            out.append(_empty(written, written.sections[key]))
     out += _persona(written, report)
-    sec = written.sections
+    # an empty section claims nothing: it is not read as "none" (no deviations, no
+    # migrations), nor checked as a list that leaves every file or commit out
+    sec = {k: s for k, s in written.sections.items() if not s.empty}
     if "summary" in sec:
         out += _summary(written, sec["summary"], report)
     if "commits" in sec:
@@ -420,6 +440,18 @@ def verify(written: Written, report, *, contract_available: bool) -> list[Findin
     if "migrations" in sec:
         out += _migrations(written, sec["migrations"], report)
     return out
+
+
+def _empty(written: Written, section: Section) -> Finding:
+    if written.source_format == "json":
+        field_name = json_field(section.key)
+        return _f("REPORT001", "error",
+                  f"the report's '{section.title}' ({field_name}) is null or empty",
+                  f'write "None" (or []) for {field_name} when there is nothing to report',
+                  written.file, None, section=section.title)
+    return _f("REPORT001", "error", f"the report's '{section.title}' section is empty",
+              f'write "None" under \'{section.title}\' when there is nothing to report',
+              written.file, section.line, section=section.title)
 
 
 def _persona(written: Written, report) -> list[Finding]:

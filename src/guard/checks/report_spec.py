@@ -11,10 +11,12 @@ CHECK = "report"
 
 RULES = (
     Rule("REPORT001", "missing-section", CHECK, "error",
-         "The hand-off report lacks one of the five sections the contract asks for.",
+         "The hand-off report lacks one of the five sections the contract asks for, or "
+         "leaves one empty (null in a JSON report).",
          "The Staff Engineer reads the report in a fixed shape; a missing section hides either "
          "work or its absence.",
-         "a report with Summary of changes, Test results and Commit references only",
+         "a report with Summary of changes, Test results and Commit references only; "
+         "`## API deviations` with nothing under it",
          "write all five: Summary of changes, Test results, API deviations, Migration notes, "
          "Commit references (\"None\" is an answer)"),
     Rule("REPORT002", "claimed-file-untouched", CHECK, "error",
