@@ -240,6 +240,33 @@ def test_bad_input_is_exit_2_with_the_file(work):
     assert res.code == 2 and "the report is empty" in res.err
 
 
+@pytest.mark.parametrize("field, value, needles", [
+    ("commit_references", "abc", ["report.json:9:", "field 'commit_references' is a string "
+                                  "('abc')", "must be a list of commits"]),
+    ("migration_notes", 5, ["report.json:8:", "field 'migration_notes' is a number (5)"]),
+    ("api_deviations", True, ["report.json:7:", "field 'api_deviations' is true or false"]),
+    ("commit_references", [1234567], ["report.json:9:", "field 'commit_references' item 0 "
+                                      "is a number (1234567)"]),
+    ("title", ["Casey"], ["report.json:2:", "field 'title' is a list"]),
+], ids=["commits-string", "migrations-number", "api-bool", "commit-item-number", "title-list"])
+def test_json_field_of_the_wrong_type_is_exit_2(work, field, value, needles):
+    # a field of the wrong type was read as text: warnings at most ("abc" lists no commit,
+    # so each commit was "not listed") and exit 0 — a report guard could not read, passed
+    repo, api, db, junit_ok, _bad, tmp = work
+    report = {"title": "Casey (Backend Engineer)",
+              "summary_of_changes": ["src/api/orders.py"], "test_results": "2 passed",
+              "api_deviations": [], "migration_notes": [], "commit_references": [api, db]}
+    report[field] = value
+    (tmp / "report.json").write_text(json.dumps(report, indent=1))
+    res = run_guard("verify-report", str(tmp / "report.json"), "--report-format", "json",
+                    "--tests-junit", junit_ok, "--base", "main", cwd=repo.path)
+    assert res.code == 2 and res.out == "", res
+    assert len(res.err.splitlines()) == 1 and "Traceback" not in res.err, res.err
+    for needle in needles:
+        assert needle in res.err, res.err
+    assert "report cannot be verified" in res.err and f"fix {field} in the report" in res.err
+
+
 @pytest.mark.parametrize("content, needle", [
     (bytes(range(256)) * 8, "not valid UTF-8"),
     (b"# report\n\x00\x00\x00\n", "a NUL byte at byte 9"),

@@ -128,6 +128,56 @@ def json_field(key: str) -> str:
     return next(names[0] for k, _t, names in SECTIONS if k == key).replace(" ", "_")
 
 
+_JSON_TYPES = {str: "a string", int: "a number", float: "a number", bool: "true or false",
+               list: "a list", dict: "an object"}
+
+
+def _json_type(value) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _json_key_line(text: str, key: str) -> int | None:
+    """The line of ``"key":`` in the JSON text, when the key is written there just once."""
+    found = list(re.finditer(re.escape(json.dumps(key)) + r"\s*:", text))
+    if len(found) != 1:
+        found = list(re.finditer(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:",
+                                 text))
+    return text.count("\n", 0, found[0].start()) + 1 if len(found) == 1 else None
+
+
+def check_json_fields(data: dict, file: str, text: str) -> None:
+    """Each field of a JSON report has a type its section can be read from; a field of the
+    wrong type is a GuardError naming it (the report cannot be verified). null is left to
+    verify(), which reports it as an empty section."""
+    sections = {_norm_key(n): key for key, _t, names in SECTIONS for n in names}
+    for name, value in data.items():
+        norm = _norm_key(name)
+        if value is None or (norm != "title" and norm not in sections):
+            continue
+        key = sections.get(norm)
+        if norm == "title":
+            ok, want = isinstance(value, str), "a string"
+        elif key == "commits":
+            ok, want = (isinstance(value, list),
+                        "a list of commits (shas, or {sha, message} objects)")
+        else:
+            ok, want = isinstance(value, (str, list, dict)), "a string, a list or an object"
+        bad_item = None
+        if ok and isinstance(value, list):
+            bad_item = next((i for i, item in enumerate(value)
+                             if not isinstance(item, (str, dict))), None)
+        if ok and bad_item is None:
+            continue
+        got = (f"item {bad_item} is {_json_type(value[bad_item])} ({value[bad_item]!r:.40})"
+               if bad_item is not None else f"is {_json_type(value)} ({value!r:.40})")
+        raise GuardError(f"the JSON report's field {name!r} {got}; it must be {want}, so "
+                         "the report cannot be verified", path=file,
+                         line=_json_key_line(text, name),
+                         hint=f"fix {name} in the report"
+                              + ("" if norm == "title" else
+                                 ' ("None" or [] when there is nothing to report)'))
+
+
 def json_to_markdown(data, file: str) -> str:
     """A JSON report ({title, summary_of_changes, test_results, api_deviations,
     migration_notes, commit_references}) as the equivalent markdown."""
@@ -136,7 +186,7 @@ def json_to_markdown(data, file: str) -> str:
                          hint="write an object with title, summary_of_changes, test_results, "
                               "api_deviations, migration_notes, commit_references")
     keys = {_norm_key(k): v for k, v in data.items()}
-    out = [f"# {keys.get('title', '')}"]
+    out = [f"# {keys.get('title') or ''}"]
 
     def emit(value, indent=""):
         if value is None:
@@ -197,6 +247,8 @@ def read(path: str, fmt: str) -> Written:
         except json.JSONDecodeError as exc:
             raise GuardError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno,
                              hint="fix the file, or pass --report-format markdown") from None
+        if isinstance(data, dict):
+            check_json_fields(data, path, text)
         written = parse_markdown(json_to_markdown(data, path), path)
         # line numbers of generated markdown mean nothing in the JSON file
         for sec in written.sections.values():
