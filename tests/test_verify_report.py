@@ -313,6 +313,25 @@ def test_agent_format_for_the_report(work):
                for line in res.out.splitlines()), res.out
 
 
+@pytest.mark.parametrize("args", [("--format", "github"),
+                                  ("--format", "json", "--output", "github={out}")],
+                         ids=["stdout", "output"])
+def test_github_format_appends_the_job_summary(work, args):
+    # guard check and guard report append the markdown report to $GITHUB_STEP_SUMMARY;
+    # verify-report with the github format did not, so its result never reached the summary
+    repo, api, db, junit_ok, _bad, tmp = work
+    (tmp / "R.md").write_text(honest(api, db).replace("3. **API deviations** — None\n", ""))
+    summary = tmp / "step_summary.md"
+    summary.write_text("## earlier step\n\nbuilt.\n", encoding="utf-8")
+    common = ("verify-report", str(tmp / "R.md"), "--base", "main", "--tests-junit", junit_ok)
+    res = run_guard(*common, *(a.format(out=tmp / "gh.txt") for a in args), cwd=repo.path,
+                    env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert res.code == 1, res.err
+    markdown = run_guard(*common, "--format", "markdown", cwd=repo.path).out
+    assert "the report has no 'API deviations' section" in markdown
+    assert summary.read_text(encoding="utf-8") == "## earlier step\n\nbuilt.\n" + markdown
+
+
 # -- the reading of the report (pure text, no repository needed) -----------------------
 @pytest.mark.parametrize("heading", [
     "## 1. Summary of changes", "1. **Summary of changes** — files created/modified",

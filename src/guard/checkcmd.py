@@ -89,17 +89,27 @@ def execute(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, s
     sys.stdout.write(render(fmt, report, **kwargs))
     sys.stdout.flush()
     write_outputs(report, out_pairs)
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary and (fmt == "github" or any(f == "github" for f, _ in out_pairs)):
-        try:
-            with open(summary, "a", encoding="utf-8") as fh:
-                fh.write(render("markdown", report))
-        except OSError as exc:
-            raise GuardError(f"cannot append the job summary named by $GITHUB_STEP_SUMMARY: "
-                             f"{exc.strerror}", path=summary,
-                             hint="unset GITHUB_STEP_SUMMARY outside GitHub Actions, or point "
-                                  "it at a writable file") from None
+    append_step_summary(report, fmt, out_pairs)
     return 1 if report.failed else 0
+
+
+def append_step_summary(report, fmt: str, pairs) -> None:
+    """On GitHub Actions ($GITHUB_STEP_SUMMARY set), a run with the github format (on stdout
+    or as an --output) appends the markdown report to the job summary; a file that cannot
+    be appended to is a GuardError naming it."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary or not (fmt == "github" or any(f == "github" for f, _ in pairs)):
+        return
+    from guard.report import render
+
+    try:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(render("markdown", report))
+    except OSError as exc:
+        raise GuardError(f"cannot append the job summary named by $GITHUB_STEP_SUMMARY: "
+                         f"{exc.strerror}", path=summary,
+                         hint="unset GITHUB_STEP_SUMMARY outside GitHub Actions, or point "
+                              "it at a writable file") from None
 
 
 def build_context(opts, if_no_role: str, skipped: str):

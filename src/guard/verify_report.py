@@ -791,6 +791,7 @@ def run(report_file: str, *, report_format: str, fmt: str, repo, base, head, rol
                             f"{', '.join(checks)}"),) + facts_report.checks,
         notes=facts_report.notes + (f"verified report: {written.file}",))
     text = render(fmt, result)
-    from guard.checkcmd import write_outputs
+    from guard.checkcmd import append_step_summary, write_outputs
     write_outputs(result, outputs)
+    append_step_summary(result, fmt, outputs)
     return text, 1 if result.failed else 0
