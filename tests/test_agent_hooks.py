@@ -583,6 +583,7 @@ def test_typo_in_the_hook_command_line_does_not_block(tmp_path):
     (["hook", "claude"], None), (["hook", "claude", "--role", "frontend"], "frontend"),
     (["hook", "claude", "--role=frontend"], "frontend"),
     (["hook", "claude", "--role"], False), (["hook", "claude", "--role="], False),
+    (["hook", "claude", "--role", ""], False), (["hook", "claude", "--role= "], False),
     (["hook", "claude", "--role", "-x"], False), (["hook", "claude", "--rol", "x"], False),
     (["hook", "claude", "--help"], False), (["--debug", "hook", "claude"], False),
     (["hook", "commit-msg", "f"], False), (["check"], False), ([], False)])

@@ -178,7 +178,9 @@ def test_plain_check_runs_without_click_and_answers_as_click_does(repo, argv):
     ["--output", "sarif"], ["--output", "xml=a"], ["--output", "json="], ["--staged", "--base",
     "main"], ["--staged", "--head=HEAD"], ["-Cdir"], ["-C=dir"], ["--debug"], ["extra"],
     ["--staged=1"], ["--policy", "head"], ["--fail-on", "info"], ["--if-no-role", "warn"],
-    ["--", "--base"], ["--run-tests"], ["-x"], ["--output", "json=a", "--output=sarif=./a"]],
+    ["--", "--base"], ["--run-tests"], ["-x"], ["--output", "json=a", "--output=sarif=./a"],
+    ["--only", ""], ["--only=,"], ["--skip", " "], ["--role="], ["--role", ""],
+    ["--base", ""], ["--head= "], ["--scope", ""], ["--tests-junit="], ["-C", ""]],
     ids=lambda a: " ".join(a))
 def test_every_other_check_line_goes_to_click(argv):
     from guard.checkcmd import check_args

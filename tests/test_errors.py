@@ -185,6 +185,31 @@ def test_unknown_check(repo):
                        "unknown check 'nope'")
 
 
+@pytest.mark.parametrize("command", ["check", "report", "verify-report"])
+@pytest.mark.parametrize("option, value, needle", [
+    ("--only", "", "'' names no check"), ("--only", ",", "',' names no check"),
+    ("--skip", "", "'' names no check"), ("--role", "", "the value is empty"),
+    ("--base", "", "the value is empty"), ("--scope", " ", "the value is empty"),
+])
+def test_empty_option_value_is_a_usage_error(repo, tmp_path, command, option, value, needle):
+    # `--only ''` ran every check and `--role ''` fell back to guard.role: an empty value
+    # read as the option left out
+    repo.commit("feat(ui): x", {"src/components/Button.tsx": "x\n"})
+    report = ["R.md"] if command == "verify-report" else []
+    if report:
+        repo.write("R.md", "# report\n")
+    line = assert_clean_error(run_guard(command, *report, option, value, cwd=repo.path),
+                              f"Invalid value for '{option}'", needle)
+    assert line.endswith(f"see `guard {command} --help`"), line
+
+
+def test_empty_option_value_of_explain_and_init(repo):
+    assert_clean_error(run_guard("explain", "src/api/x.py", "--role", "", cwd=repo.path),
+                       "Invalid value for '--role': the value is empty")
+    assert_clean_error(run_guard("init", "--print", "--role", "", cwd=repo.path),
+                       "Invalid value for '--role': the value is empty")
+
+
 def test_staged_with_base_is_usage_error(repo):
     res = run_guard("check", "--staged", "--base", "main", cwd=repo.path)
     assert res.code == 2 and "Traceback" not in res.err

@@ -30,6 +30,18 @@ def split(values) -> list[str]:
     return out
 
 
+def value_problem(param: str, value: str) -> str | None:
+    """Why ``value`` cannot be given to the option of parameter ``param`` (None: it can).
+    An empty value would read as the option left out: `--only ''` would run every check,
+    `--role ''` would fall back to guard.role, `--base ''` to the default branch."""
+    if param in ("only", "skip"):
+        if not split([value]):
+            return f"{value!r} names no check; give one or more, e.g. scope,policy"
+    elif not value.strip():
+        return "the value is empty; give one, or leave the option out"
+    return None
+
+
 def output_problem(value: str) -> str | None:
     """Why `--output VALUE` is not FORMAT=FILE with a known format (None: it is)."""
     fmt, sep, path = value.partition("=")
@@ -188,6 +200,8 @@ def check_args(args: list[str]) -> dict | None:
         param, choices = VALUED[name]
         if choices is not None and value not in choices:
             return None
+        if value_problem(param, value):
+            return None                 # click refuses it, and says why
         if param in multi:
             multi[param].append(value)
         else:

@@ -18,6 +18,16 @@ def _outputs(values: tuple[str, ...]) -> tuple[str, ...]:
     return values
 
 
+def _given(ctx: click.Context, param: click.Parameter, value):
+    """An option's value, refused when it is empty (checkcmd.value_problem): an empty value
+    must not read as the option left out."""
+    for item in (value if isinstance(value, tuple) else (value,)):
+        problem = item is not None and checkcmd.value_problem(param.name, item)
+        if problem:
+            raise click.BadParameter(problem, ctx=ctx, param=param)
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="guard")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
@@ -34,28 +44,30 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def range_options(func):
     opts = [
         click.option("-C", "--repo", default=".", show_default=True, metavar="DIR",
-                     help="Repository to check."),
-        click.option("--base", metavar="REF",
+                     callback=_given, help="Repository to check."),
+        click.option("--base", metavar="REF", callback=_given,
                      help="Base branch or commit (default: CI target branch, upstream or "
                           "default branch)."),
-        click.option("--head", metavar="REF", help="Head commit (default HEAD)."),
+        click.option("--head", metavar="REF", callback=_given,
+                     help="Head commit (default HEAD)."),
         click.option("--staged", is_flag=True,
                      help="Check the staged change against HEAD (the pre-commit hook)."),
-        click.option("--role", metavar="NAME", help="Role whose contract applies."),
-        click.option("--scope", "scope_file", metavar="FILE",
+        click.option("--role", metavar="NAME", callback=_given,
+                     help="Role whose contract applies."),
+        click.option("--scope", "scope_file", metavar="FILE", callback=_given,
                      help="The task's own file scope (YAML, or ALLOWED:/FORBIDDEN: lists)."),
         click.option("--policy", type=click.Choice(["base", "worktree"]), default="base",
                      show_default=True,
                      help="Read policy from the trusted base (default) or the working tree."),
-        click.option("--only", multiple=True, metavar="CHECK[,CHECK]",
+        click.option("--only", multiple=True, metavar="CHECK[,CHECK]", callback=_given,
                      help="Run only these checks."),
-        click.option("--skip", multiple=True, metavar="CHECK[,CHECK]",
+        click.option("--skip", multiple=True, metavar="CHECK[,CHECK]", callback=_given,
                      help="Skip these checks."),
         click.option("--output", "outputs", multiple=True, metavar="FORMAT=FILE",
                      help="Also write a report in FORMAT to FILE (repeatable)."),
         click.option("--fail-on", type=click.Choice(["error", "warning", "never"]),
                      help="Lowest severity that makes the exit code 1 (default error)."),
-        click.option("--tests-junit", metavar="FILE",
+        click.option("--tests-junit", metavar="FILE", callback=_given,
                      help="JUnit XML with the project's test results, for the report."),
         click.option("--if-no-role", type=click.Choice(["error", "skip"]), default="error",
                      show_default=True,
@@ -138,11 +150,11 @@ def rules(fmt: str) -> None:
 
 @cli.command()
 @click.argument("what")
-@click.option("-C", "--repo", default=".", metavar="DIR")
-@click.option("--role", metavar="NAME")
-@click.option("--scope", "scope_file", metavar="FILE")
+@click.option("-C", "--repo", default=".", metavar="DIR", callback=_given)
+@click.option("--role", metavar="NAME", callback=_given)
+@click.option("--scope", "scope_file", metavar="FILE", callback=_given)
 @click.option("--policy", type=click.Choice(["base", "worktree"]), default="base")
-@click.option("--base", metavar="REF")
+@click.option("--base", metavar="REF", callback=_given)
 def explain(what: str, repo: str, role, scope_file, policy, base) -> None:
     """Explain a rule (SCOPE001) or which pattern decides a path."""
     from guard import explain as explain_mod
@@ -165,7 +177,7 @@ def hook_commit_msg(file: str, repo: str) -> None:
 
 
 @hook.command("claude")
-@click.option("--role", metavar="NAME",
+@click.option("--role", metavar="NAME", callback=_given,
               help="Role whose contract applies (else guard.role, the hook's agent_type, the "
                    "branch name).")
 def hook_claude(role) -> None:
@@ -185,7 +197,8 @@ def demo(keep: bool, fmt: str) -> None:
 
 @cli.command()
 @click.option("-C", "--repo", default=".", metavar="DIR")
-@click.option("--role", metavar="NAME", help="Default role to write into guard.role.")
+@click.option("--role", metavar="NAME", callback=_given,
+              help="Default role to write into guard.role.")
 @click.option("--print", "to_stdout", is_flag=True, help="Print the section instead of writing.")
 @click.option("--claude", is_flag=True,
               help="Instead: write or merge guard's hooks into .claude/settings.json.")

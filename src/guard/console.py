@@ -45,9 +45,11 @@ def hook_role(args: list[str]) -> str | None | bool:
     rest = args[2:]
     if not rest:
         return None
-    if len(rest) == 2 and rest[0] == "--role" and rest[1] and not rest[1].startswith("-"):
+    # an empty (or blank) role is click's to refuse
+    if len(rest) == 2 and rest[0] == "--role" and rest[1].strip() and \
+            not rest[1].startswith("-"):
         return rest[1]
-    if len(rest) == 1 and rest[0].startswith("--role=") and len(rest[0]) > len("--role="):
+    if len(rest) == 1 and rest[0].startswith("--role=") and rest[0][len("--role="):].strip():
         return rest[0][len("--role="):]
     return False
 
