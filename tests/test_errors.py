@@ -232,6 +232,23 @@ def test_unknown_rule_explain(repo):
     assert_clean_error(run_guard("explain", "SCOPE999", cwd=repo.path), "no rule 'SCOPE999'")
 
 
+def test_explain_a_typo_of_a_rule_id(repo):
+    # SCOP001 (no rule prefix SCOP) was explained as a new path at the repository's top
+    assert_clean_error(run_guard("explain", "SCOP001", cwd=repo.path), "no rule 'SCOP001'",
+                       "did you mean 'SCOPE001'?", "write ./SCOP001")
+    assert_clean_error(run_guard("explain", "Xyz12", cwd=repo.path), "no rule 'Xyz12'",
+                       "see `guard rules`")
+    # written as a path, or a real path of that name: explained as a path
+    res = run_guard("explain", "./SCOP001", cwd=repo.path)
+    assert res.code == 0 and res.out.startswith("SCOP001: for role backend"), res
+    repo.write("SCOP001", "x\n")
+    repo.write("src/SCOPE999/a.py", "x\n")
+    for what, cwd in (("SCOP001", repo.path), ("SCOP001", os.path.join(repo.path, "src")),
+                      ("SCOPE999", os.path.join(repo.path, "src"))):
+        res = run_guard("explain", what, cwd=cwd)
+        assert res.code == 0 and "for role backend" in res.out, (what, cwd, res)
+
+
 def test_scope_file_missing_from_base(repo):
     repo.write("tasks/scope.yaml", "allowed: [src/api/]\n")
     assert_clean_error(run_guard("check", "--base", "main", "--scope", "tasks/scope.yaml",

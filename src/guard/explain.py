@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 
 from guard.errors import GuardError
 from guard.registry import RULES_BY_ID
@@ -16,11 +17,30 @@ def explain(what: str, *, repo: str, role: str | None, scope: str | None, policy
     key = what.upper()
     if key in RULES_BY_ID:
         return RULES_BY_ID[key].doc()
-    if key.rstrip("0123456789") in {r.rstrip("0123456789") for r in RULES_BY_ID} and \
-            key[-1:].isdigit():
-        raise GuardError(f"no rule {what!r}", hint=did_you_mean(key, RULES_BY_ID) or
-                         "see `guard rules`")
+    if _looks_like_rule(what) and not _path_exists(what, repo):
+        # a rule id that is not one (SCOPE999, or the typo SCOP001), not a new file
+        hint = did_you_mean(key, RULES_BY_ID) or "see `guard rules`"
+        raise GuardError(f"no rule {what!r}",
+                         hint=f"{hint} (for a path of that name, write ./{what})")
     return explain_path(what, repo=repo, role=role, scope=scope, policy=policy, base=base)
+
+
+def _looks_like_rule(what: str) -> bool:
+    """Letters then digits, like SCOPE001 (no `/` or `.`, so not written as a path)."""
+    return bool(re.fullmatch(r"[A-Za-z]+[0-9]+", what))
+
+
+def _path_exists(what: str, repo: str) -> bool:
+    """``what`` names a file or folder here, or at the top of the repository's work tree."""
+    from guard import git as gitmod
+
+    if os.path.lexists(what):
+        return True
+    try:
+        root = gitmod.open_repo(repo).root
+    except GuardError:
+        return False
+    return os.path.lexists(os.path.join(root, what))
 
 
 def explain_path(path: str, *, repo: str, role, scope, policy, base) -> str:
