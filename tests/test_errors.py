@@ -86,6 +86,24 @@ def test_not_a_repository(tmp_path):
     assert_clean_error(run_guard("check", cwd=str(tmp_path)), "not a git repository")
 
 
+@pytest.mark.parametrize("where", [".git", ".git/refs/heads"])
+def test_inside_the_git_directory(repo, where):
+    # it said "a bare repository has no work tree to check — run guard in a clone"
+    git_dir = os.path.join(os.path.realpath(repo.path), ".git")
+    for args in (["check", "--base", "main"], ["explain", "src/api/x.py"]):
+        line = assert_clean_error(run_guard(*args, cwd=os.path.join(repo.path, where)),
+                                  f"inside the git directory {git_dir}, not the work tree",
+                                  f"run guard from the work tree ({os.path.realpath(repo.path)})")
+        assert "bare" not in line
+
+
+def test_bare_repository(repo, tmp_path):
+    bare = str(tmp_path / "bare.git")
+    subprocess.run(["git", "clone", "-q", "--bare", repo.path, bare], check=True, env=repo.env)
+    assert_clean_error(run_guard("check", "--base", "main", cwd=bare),
+                       "a bare repository has no work tree to check", "run guard in a clone")
+
+
 def test_empty_repository(tmp_repo):
     assert_clean_error(run_guard("check", cwd=tmp_repo.path), "empty repository")
     assert_clean_error(run_guard("check", "--staged", cwd=tmp_repo.path), "empty repository")

@@ -1062,11 +1062,27 @@ def open_repo(path: str) -> Git:
                              path=os.path.abspath(path),
                              hint="mark it safe: git config --global --add safe.directory <path>")
         if "must be run in a work tree" in msg:
-            raise GuardError("a bare repository has no work tree to check",
-                             path=os.path.abspath(path), hint="run guard in a clone")
+            raise _no_work_tree(path)
         raise GuardError(f"git cannot open this folder: {msg.strip()}",
                          path=os.path.abspath(path))
     return Git(_decode(proc.stdout).strip())
+
+
+def _no_work_tree(path: str) -> GuardError:
+    """Why git has no work tree at ``path``: a bare repository, or the `.git` folder of a
+    repository (or a folder inside it)."""
+    proc = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], cwd=path,
+                   check=False)
+    answer = _decode(proc.stdout).split("\n")
+    if proc.returncode == 0 and answer[0] == "false" and len(answer) > 1 and answer[1]:
+        git_dir = answer[1]
+        top = os.path.dirname(git_dir) if os.path.basename(git_dir) == ".git" else None
+        return GuardError(f"inside the git directory {git_dir}, not the work tree",
+                          path=os.path.abspath(path),
+                          hint=f"run guard from the work tree ({top})" if top else
+                          "run guard from the repository's work tree")
+    return GuardError("a bare repository has no work tree to check",
+                      path=os.path.abspath(path), hint="run guard in a clone")
 
 
 def parse_batch(shas: Sequence[str], data: bytes) -> dict[str, bytes]:
