@@ -512,6 +512,31 @@ def test_init_claude_refuses_broken_settings(repo, content, where):
     assert open(os.path.join(repo.path, ".claude", "settings.json")).read() == content
 
 
+@pytest.mark.parametrize("kind, needles", [
+    # it printed the raw exception: "cannot read the Claude Code settings: [Errno 21] Is a
+    # directory: '/…/.claude/settings.json'", and no next step
+    ("settings-folder", [".claude/settings.json: is a folder, not a settings file",
+                         "move the folder away"]),
+    # a file where the folder should be was an internal error (FileExistsError)
+    ("claude-file", [".claude: .claude is a file, not a folder", "move the file away"]),
+    ("not-utf8", [".claude/settings.json: the Claude Code settings are not valid UTF-8",
+                  "save it as UTF-8 JSON"]),
+])
+def test_init_claude_settings_it_cannot_read(repo, kind, needles):
+    settings = os.path.join(repo.path, ".claude", "settings.json")
+    if kind == "settings-folder":
+        os.makedirs(settings)
+    elif kind == "claude-file":
+        repo.write(".claude", "not a folder\n")
+    else:
+        repo.write(".claude/settings.json", b"\xff{}")
+    res = run_guard("init", "--claude", cwd=repo.path)
+    assert res.code == 2 and res.out == "" and "Traceback" not in res.err, res
+    assert len(res.err.strip().splitlines()) == 1 and "Errno" not in res.err, res.err
+    for needle in needles + ["run `guard init --claude` again"]:
+        assert needle in res.err, res.err
+
+
 def test_readme_shows_the_block_init_writes():
     from guard.agent.settings import block
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -82,6 +82,44 @@ def merge(existing: dict, *, file: str = SETTINGS) -> tuple[dict, list[str], lis
     return merged, added, present
 
 
+def _read(path: str) -> str:
+    """The settings file's text; a GuardError naming it when it cannot be read."""
+    if os.path.isdir(path):
+        raise GuardError("is a folder, not a settings file", path=SETTINGS,
+                         hint="Claude Code reads it as a JSON file: move the folder away, then "
+                              "run `guard init --claude` again")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise GuardError(f"cannot read the Claude Code settings: {exc.strerror}",
+                         path=SETTINGS, hint="make it a readable JSON file, then run "
+                                             "`guard init --claude` again") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise GuardError(f"the Claude Code settings are not valid UTF-8 ({exc.reason} at "
+                         f"byte {exc.start})", path=SETTINGS,
+                         hint="save it as UTF-8 JSON, then run `guard init --claude` "
+                              "again") from None
+
+
+def _write(path: str, text: str) -> None:
+    """Write the settings file whole (through a temporary file); a GuardError naming it when
+    it cannot be written."""
+    tmp = path + ".guard-tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise GuardError(f"cannot write the Claude Code settings: {exc.strerror}",
+                         path=SETTINGS, hint=f"make {os.path.dirname(SETTINGS)} a writable "
+                                             "folder, then run `guard init --claude` "
+                                             "again") from None
+
+
 def run(repo: str) -> str:
     from guard.git import open_repo
 
@@ -89,13 +127,13 @@ def run(repo: str) -> str:
     root = git.root
     path = os.path.join(root, SETTINGS)
     existing: dict = {}
+    folder = os.path.dirname(SETTINGS)
+    if os.path.exists(os.path.dirname(path)) and not os.path.isdir(os.path.dirname(path)):
+        raise GuardError(f"{folder} is a file, not a folder", path=folder,
+                         hint=f"Claude Code reads its settings from the folder {folder}: move "
+                              "the file away, then run `guard init --claude` again")
     if os.path.exists(path):
-        try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise GuardError(f"cannot read the Claude Code settings: {exc}", path=SETTINGS) \
-                from None
+        text = _read(path)
         if text.strip():
             try:
                 existing = json.loads(text)
@@ -110,11 +148,7 @@ def run(repo: str) -> str:
                                  hint="fix the file, then run `guard init --claude` again")
     merged, added, present = merge(existing)
     if added:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = path + ".guard-tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
+        _write(path, json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
     lines = []
     if added:
         lines.append(f"added `{COMMAND}` to {', '.join(added)} in {path}")
