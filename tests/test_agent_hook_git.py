@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from gitrepo import Repo, backend_project, git_env, run_guard
+from gitrepo import BACKEND_CONFIG, Repo, backend_project, git_env, run_guard
 
 from guard import context, engine, registry
 from guard.agent import stop
@@ -382,12 +382,38 @@ def test_project_role_files_come_from_the_base(tmp_path, files, config):
     assert (res.code, res.out, res.err) == (0, "", "")          # tools/ is the role's
     res = hook(repo.path, stop_event(repo.path))
     assert (res.code, res.err) == (0, "")
-    # the same files committed on the agent branch only are not trusted
-    plain = backend_project(str(tmp_path / "q"), **kwargs)
+    # the same files committed on the agent branch only are not trusted (a roles_dir the
+    # configuration names exists on the base: a missing one is a configuration error, below)
+    plain = backend_project(str(tmp_path / "q"), **kwargs,
+                            extra={"policy/roles/README.md": "roles\n"} if config else None)
     plain.commit("feat(api): a tool", {"tools/a.py": "x = 1\n", **files})
     res = hook(plain.path, edit_event(plain.path, "tools/b.py"))
     assert res.code == 2 and "tools/b.py is not among the paths the Backend Engineer " \
         "owns" in res.err, res
+
+
+def test_roles_dir_set_to_a_folder_the_base_does_not_have(tmp_path):
+    # guard.roles_dir: policy/roles with no such folder on the base was read as no project
+    # roles: a project's override of a built-in role was dropped without a word
+    config = BACKEND_CONFIG + "  roles_dir: policy/roles\n"
+    repo = backend_project(str(tmp_path / "p"), config=config)
+    repo.commit("feat(api): a tool", {"tools/a.py": "x = 1\n",
+                                      "policy/roles/backend.yaml": BACKEND_TOOLS})
+    line = ("company.config.yaml:8: guard.roles_dir names 'policy/roles', but the trusted "
+            "policy (base main {sha}) has no files under it — create policy/roles/ with the "
+            "project's role files (and commit it on the base branch), or remove "
+            "guard.roles_dir").format(sha=sha(repo, "main")[:8])
+    res = run_guard("check", "--base", "main", cwd=repo.path)
+    assert (res.code, res.out, res.err) == (2, "", f"guard: error: {line}\n")
+    # the hooks cannot answer with a broken trusted configuration: a visible hook error
+    for payload in (edit_event(repo.path, "tools/b.py"), stop_event(repo.path)):
+        res = hook(repo.path, payload)
+        assert res.code == 1 and "company.config.yaml:8: guard.roles_dir names" in res.err, res
+    # the default folder (.guard/roles, not set) may be absent: nothing to say
+    plain = backend_project(str(tmp_path / "q"))
+    plain.commit("feat(api): x", {"src/api/x.py": "x = 1\n"})
+    res = run_guard("check", "--base", "main", cwd=plain.path)
+    assert (res.code, res.err) == (0, ""), res
 
 
 @pytest.mark.parametrize("files", [

@@ -86,6 +86,9 @@ def test_init_writes_valid_section_and_refuses_twice(repo):
     text = open(os.path.join(repo.path, "company.config.yaml")).read()
     assert text.startswith("personas:") and "guard:\n  # Default role" not in text[:10]
     assert "role: backend" in text and "# Paths neither owned nor shared" in text
+    # an explicit roles_dir must exist; the project has no .guard/roles, so init writes the
+    # key commented out (written, it made this check exit 2)
+    assert "\n  # roles_dir: .guard/roles\n" in text and "\n  roles_dir:" not in text
     res = run_guard("check", "--base", "main", "--policy", "worktree", cwd=repo.path)
     assert res.code in (0, 1), res.err
     res = run_guard("init", cwd=repo.path)

@@ -61,6 +61,7 @@ class Config:
     commit_style: str | None = None
     role: str | None = None
     roles_dir: str = DEFAULT_ROLES_DIR
+    roles_dir_line: int | None = None       # guard.roles_dir's line when set (None: default)
     owned: tuple[Source, ...] = ()
     forbidden: tuple[Source, ...] = ()
     shared: tuple[Source, ...] = ()
@@ -140,6 +141,7 @@ def parse(data: Any, file: str, present: bool = True) -> Config:
     if "roles_dir" in kw:
         kw["roles_dir"] = validate_pattern(kw["roles_dir"], file=file,
                                            line=sline("roles_dir")).rstrip("/")
+        kw["roles_dir_line"] = sline("roles_dir") or 1
     for kind in ("owned", "forbidden", "shared"):
         if kind in g:
             kw[kind] = tuple(parse_groups(g[kind], kind=kind, file=file, line=sline(kind)))

@@ -249,7 +249,7 @@ def load_policy(git: Git, reader, options: Options, branch: str | None, *,
     from guard.roles import find_role, load_roles
 
     cfg = pol.load_config(reader)
-    roles = load_roles(pol.project_role_files(reader, cfg.roles_dir))
+    roles = load_roles(pol.project_role_files(reader, cfg))
     wanted, origin = options.role, "--role"
     declared = False     # read from what the branch's author wrote: its name, its trailers
     if not wanted and cfg.role:

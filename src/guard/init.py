@@ -18,8 +18,10 @@ guard:
   # frontend, devops, staff.
   role: {role}
   # Folder with project role files (YAML: name, title, persona, owned, forbidden, shared,
-  # optionally `extends: backend`). A file named like a built-in role replaces it.
-  roles_dir: .guard/roles
+  # optionally `extends: backend`). A file named like a built-in role replaces it. guard
+  # reads .guard/roles when it exists; set roles_dir for another folder, which must then
+  # exist on the base branch (a missing one is an error, so no override is lost unseen).
+  # roles_dir: .guard/roles
   # Extra patterns on top of the role's own lists (.gitignore syntax, ! negates).
   owned: []
   forbidden: []

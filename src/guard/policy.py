@@ -290,8 +290,17 @@ def load_config(reader) -> config_mod.Config:
     return cfg
 
 
-def project_role_files(reader, roles_dir: str) -> list[tuple[str, bytes]]:
-    paths = [path for path in reader.list(roles_dir) if path.endswith((".yaml", ".yml"))]
+def project_role_files(reader, cfg: config_mod.Config) -> list[tuple[str, bytes]]:
+    """The project's role files in cfg.roles_dir. The default folder may be absent; a folder
+    guard.roles_dir names must exist, or the project's roles would be dropped unseen."""
+    listed = reader.list(cfg.roles_dir)
+    if not listed and cfg.roles_dir_line is not None:
+        raise GuardError(f"guard.roles_dir names {cfg.roles_dir!r}, but the trusted policy "
+                         f"({reader.label}) has no files under it", path=cfg.file,
+                         line=cfg.roles_dir_line,
+                         hint=f"create {cfg.roles_dir}/ with the project's role files (and "
+                              "commit it on the base branch), or remove guard.roles_dir")
+    paths = [path for path in listed if path.endswith((".yaml", ".yml"))]
     contents = reader.read_many(paths) if paths else {}
     return [(path, contents[path]) for path in paths if contents.get(path) is not None]
 
