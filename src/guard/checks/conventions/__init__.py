@@ -8,7 +8,10 @@ code are limited to the lines the branch changed (every line of an added file), 
 is held to what it wrote, not to what it found. A file is parsed only when it holds one of
 the words a rule looks for (a byte search first), which keeps a 20,000-file change fast. On
 a change of BULK_MIN files or more, git itself searches the changed files for those words
-and for credentials (bulk.py), and only the files it names are read into Python.
+and for credentials (bulk.py), and only the files it names are read into Python. The
+other modules a rule looks into — the module a listen call's port constant is imported
+from, the app a job file's tasks come from — are read at the head revision in one more
+batched `git cat-file`, only for the sites on changed lines that name one.
 """
 
 from __future__ import annotations
@@ -375,12 +378,20 @@ def _run(ctx) -> Iterator[Finding]:
     env_change = next((c for c in ctx.changes if c.path == settings.env_example
                        and c.status != "D"), None)
 
+    # the other modules the rules look into (a port constant's module, a job's app), read
+    # at the head revision in one batch
+    wanted = _port_modules(analysed)
+    jobs_wanted = _app_modules_wanted(analysed)
+    modules = _read_modules(git, head_rev, [c for cands in (*wanted.values(),
+                                                            *jobs_wanted.values())
+                                            for c in cands])
+    _resolve_ports(analysed, wanted, modules)
+
     yield from rules.parse_errors(analysed)
     reported: set[str] = set()
     yield from rules.ports(analysed, settings, env, env_change, reported)
     yield from rules.env_vars(analysed, settings, env, reported)
-    app_evidence = _app_modules(git, head_rev, analysed)
-    yield from rules.jobs(analysed, app_evidence)
+    yield from rules.jobs(analysed, _app_evidence(jobs_wanted, modules))
     for src, hits in secret_hits:
         added = None
         # a line whose text the old file never had is added in any diff; only a hit on a
@@ -541,21 +552,105 @@ def _module_candidates(path: str, module: str) -> list[str]:
             "src/" + rest + "/__init__.py"]
 
 
-def _app_modules(git, head_rev: str, analysed) -> dict[str, set[str]]:
-    """path of a job file -> setting words of the modules its jobs' app/base come from (read
-    at the head revision, changed or not: retries configured on the app count)."""
-    from guard.checks.conventions.pyfacts import module_evidence
+def _read_modules(git, head_rev: str, paths) -> dict[str, bytes]:
+    """path -> content at the head revision (the index in --staged mode) of those of
+    ``paths`` that are files there: one batched `git cat-file` for all."""
+    specs = sorted({p for p in paths if "\n" not in p and " " not in p})
+    prefix = ":" if head_rev == ":" else f"{head_rev}:"
+    found = git.read_blobs([prefix + p for p in specs]) if specs else {}
+    return {spec[len(prefix):]: data for spec, data in found.items()}
 
+
+def _port_modules(analysed) -> dict[tuple[str, str], list[str]]:
+    """(path of a changed file, module) -> the files that module may be, for each port
+    taken from another module's constant on a changed line."""
+    wanted: dict[tuple[str, str], list[str]] = {}
+    for src, facts in analysed:
+        for site in facts.ports:
+            if site.source == "import" and src.changed(site.line):
+                key = (src.path, site.ref[0])
+                if key not in wanted:
+                    wanted[key] = (_module_candidates(src.path, site.ref[0])
+                                   if src.path.endswith(PY_EXT)
+                                   else _js_module_candidates(src.path, site.ref[0]))
+    return wanted
+
+
+def _resolve_ports(analysed, wanted, modules: dict[str, bytes]) -> None:
+    """Each port taken from another module's constant, classified in that module: a literal
+    there is a literal here (named where it is defined), an env read an env read; a module
+    that is no file of the repository, or a constant it does not plainly assign, leaves
+    the port unknown. Each module is parsed once, however many sites name it."""
+    from dataclasses import replace
+
+    from guard.checks.conventions import jsfacts, pyfacts
+
+    constants: dict[tuple[str, str], object] = {}
+    for src, facts in analysed:
+        if not any(site.source == "import" for site in facts.ports):
+            continue
+        ports = []
+        for site in facts.ports:
+            if site.source == "import":
+                path = next((c for c in wanted.get((src.path, site.ref[0]), ())
+                             if c in modules), None)
+                site = replace(site, source="unknown")
+                if path is not None:
+                    key = (path, site.ref[1])
+                    if key not in constants:
+                        text = modules[path].decode("utf-8", "replace")
+                        reader = pyfacts if path.endswith(PY_EXT) else jsfacts
+                        constants[key] = reader.module_constant(text, path, site.ref[1])
+                    found = constants[key]
+                    if found is not None:
+                        source, value, line, env_vars = found
+                        site = replace(site, source=source, value=value, vars=env_vars,
+                                       defined_at=f"{path}:{line}",
+                                       via=f"{site.ref[1]} = {value} at {path}:{line}"
+                                       if source == "literal" else "")
+            ports.append(site)
+        facts.ports = ports
+
+
+def _js_module_candidates(path: str, spec: str) -> list[str]:
+    """The files a relative JS/TS import specifier may be (`./config` -> config.ts, ...,
+    config/index.ts, ...; `./config.js` written for config.ts). A package or a path alias
+    is not followed."""
+    if not spec.startswith(("./", "../")):
+        return []
+    stem = posixpath.normpath(posixpath.join(posixpath.dirname(path), spec))
+    if stem.startswith("../"):
+        return []
+    out = []
+    if stem.endswith(JS_EXT):
+        out.append(stem)
+        base, ext = posixpath.splitext(stem)
+        swap = {".js": ".ts", ".jsx": ".tsx", ".mjs": ".mts", ".cjs": ".cts"}
+        if ext in swap:
+            out.append(base + swap[ext])
+    out += [stem + ext for ext in JS_EXT] + [stem + "/index" + ext for ext in JS_EXT]
+    return out
+
+
+def _app_modules_wanted(analysed) -> dict[str, list[str]]:
+    """path of a job file -> the files the modules its jobs' app/base come from may be."""
     wanted: dict[str, list[str]] = {}
     for src, facts in analysed:
         if facts.jobs and facts.app_modules:
             wanted[src.path] = [c for m in sorted(facts.app_modules)
                                 for c in _module_candidates(src.path, m)]
-    specs = sorted({c for cands in wanted.values() for c in cands
-                    if "\n" not in c and " " not in c})
-    prefix = ":" if head_rev == ":" else f"{head_rev}:"
-    found = git.read_blobs([prefix + c for c in specs]) if specs else {}
-    words = {spec: module_evidence(data.decode("utf-8", "replace"))
-             for spec, data in found.items()}
-    return {path: set().union(*(words.get(prefix + c, set()) for c in cands))
+    return wanted
+
+
+def _app_evidence(wanted, modules: dict[str, bytes]) -> dict[str, set[str]]:
+    """path of a job file -> setting words of the modules its jobs' app/base come from (read
+    at the head revision, changed or not: retries configured on the app count)."""
+    from guard.checks.conventions.pyfacts import module_evidence
+
+    words: dict[str, set[str]] = {}
+    for cands in wanted.values():
+        for c in cands:
+            if c in modules and c not in words:
+                words[c] = module_evidence(modules[c].decode("utf-8", "replace"))
+    return {path: set().union(*(words.get(c, set()) for c in cands))
             for path, cands in wanted.items()}

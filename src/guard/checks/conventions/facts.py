@@ -18,10 +18,15 @@ class PortSite:
 
     line: int
     call: str                     # uvicorn.run, app.listen, --port in a start script
-    source: str                   # literal | env | unknown
+    source: str                   # literal | env | import | unknown
     value: str = ""               # the literal (source == literal)
     via: str = ""                 # "PORT = 8000 at line 3" when the literal came via a name
     vars: tuple[str, ...] = ()    # env variables the port is read from (source == env)
+    # source == import: the port is the constant `name` of another module, (module, name):
+    # a Python module name (`.settings`, `api.settings`) or a JS import specifier
+    # (`./config`); the check reads that module and classifies the constant there
+    ref: tuple[str, str] = ()
+    defined_at: str = ""          # path:line of that constant, once resolved
 
 
 @dataclass(frozen=True)

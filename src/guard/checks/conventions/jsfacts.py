@@ -27,6 +27,8 @@ class _Analyzer:
         self.job_file = job_file
         self.env_at: dict[int, str] = {}      # token index -> env var read there
         self.decls: dict[str, int] = {}       # const/let/var name -> index of its initializer
+        self.imported: dict[str, tuple[str, str]] = {}   # local name -> (specifier, name)
+        self.namespaces: dict[str, str] = {}  # `import * as m` / `m = require(...)` -> specifier
 
     def tok(self, i: int) -> Token | None:
         return self.toks[i] if 0 <= i < len(self.toks) else None
@@ -76,6 +78,20 @@ class _Analyzer:
             if tok.value in ("const", "let", "var") and _is(self.tok(i + 1), ID) and _is(
                     self.tok(i + 2), PUNCT, "="):
                 self.decls.setdefault(t[i + 1].value, i + 3)
+                spec = self._required(i + 3)
+                if spec is not None:
+                    self.namespaces.setdefault(t[i + 1].value, spec)
+                continue
+            if tok.value in ("const", "let", "var") and _is(self.tok(i + 1), PUNCT, "{"):
+                close = self.match_close(i + 1)         # const { PORT } = require('./config')
+                spec = self._required(close + 2) if _is(self.tok(close + 1), PUNCT, "=") \
+                    else None
+                if spec is not None:
+                    self._named(i + 1, spec, ":")
+                continue
+            if tok.value == "import" and not _is(self.tok(i - 1), PUNCT, ".") and not _is(
+                    self.tok(i + 1), PUNCT, "(") and not _is(self.tok(i + 1), PUNCT, "."):
+                self._import(i)
                 continue
             base = None
             if tok.value == "process" and _is(self.tok(i + 1), PUNCT, ".") and _is(
@@ -104,6 +120,47 @@ class _Analyzer:
             elif _is(self.tok(i - 1), PUNCT, "=") and _is(self.tok(i - 2), PUNCT, "}"):
                 self._destructure(i - 2, how)
 
+    def _required(self, i: int) -> str | None:
+        """The specifier of `require('<spec>')` at token i, else None."""
+        if _is(self.tok(i), ID, "require") and _is(self.tok(i + 1), PUNCT, "(") and _is(
+                self.tok(i + 2), STR) and _is(self.tok(i + 3), PUNCT, ")"):
+            return self.toks[i + 2].value
+        return None
+
+    def _import(self, i: int) -> None:
+        """`import { A, B as C } from '<spec>'`, `import * as m from '<spec>'` (a default
+        import names no constant: not followed)."""
+        t, n = self.toks, len(self.toks)
+        j = i + 1
+        while j < n and j < i + 400 and not _is(t[j], PUNCT, ";") and not (
+                _is(t[j], ID, "from") and _is(self.tok(j + 1), STR)):
+            j += 1
+        if not (j < n and _is(t[j], ID, "from") and _is(self.tok(j + 1), STR)):
+            return
+        spec = t[j + 1].value
+        for k in range(i + 1, j):
+            if _is(t[k], PUNCT, "*") and _is(self.tok(k + 1), ID, "as") and _is(
+                    self.tok(k + 2), ID):
+                self.namespaces.setdefault(t[k + 2].value, spec)
+            elif _is(t[k], PUNCT, "{"):
+                self._named(k, spec, "as")
+                break
+
+    def _named(self, open_i: int, spec: str, rename: str) -> None:
+        """The names of `{ A, B as C }` (`{ A, B: C }` in a destructuring) bound from
+        ``spec``: local name -> (spec, exported name)."""
+        for start, end in self.split_args(open_i):
+            if _is(self.tok(start), ID, "type") and end - start > 1:
+                continue                          # `import { type T }`: a type, no port
+            first = self.tok(start)
+            if not _is(first, ID):
+                continue
+            if end - start == 1:
+                self.imported.setdefault(first.value, (spec, first.value))
+            elif end - start == 3 and _is(self.tok(start + 1), PUNCT if rename == ":" else ID,
+                                          rename) and _is(self.tok(start + 2), ID):
+                self.imported.setdefault(self.toks[start + 2].value, (spec, first.value))
+
     def _assigned(self, i: int) -> bool:
         return _is(self.tok(i), PUNCT, "=")
 
@@ -131,6 +188,8 @@ class _Analyzer:
 
     # -- ports -----------------------------------------------------------------------------
     def classify(self, start: int, end: int, depth: int = 0):
+        """(source, literal value, via, env vars) of a port expression. Source "import": a
+        constant of another module, and the last item is (specifier, name) instead."""
         toks = self.toks[start:end]
         env_vars = [self.env_at[k] for k in range(start, end) if k in self.env_at]
         if env_vars:
@@ -142,6 +201,10 @@ class _Analyzer:
                 return self.classify(*inner[0], depth)
         if len(toks) >= 2 and _is(toks[0], PUNCT, "+"):
             return self.classify(start + 1, end, depth)
+        if (len(toks) == 3 and toks[0].kind == ID and _is(toks[1], PUNCT, ".")
+                and toks[2].kind == ID and toks[0].value in self.namespaces):
+            # import * as config from './config'; app.listen(config.PORT)
+            return "import", "", "", (self.namespaces[toks[0].value], toks[2].value)
         if (len(toks) == 3 and toks[0].kind == ID and _is(toks[1], PUNCT, ".")
                 and toks[2].kind == ID and depth < 3 and toks[0].value in self.decls
                 and _is(self.tok(self.decls[toks[0].value]), PUNCT, "{")):
@@ -172,6 +235,9 @@ class _Analyzer:
                 if source == "literal":
                     return source, value, f"{tok.value} = {value} at line {self.line(init)}", ()
                 return source, value, "", env_vars
+            if tok.kind == ID and tok.value in self.imported:
+                # import { PORT } from './config'; app.listen(PORT)
+                return "import", "", "", self.imported[tok.value]
         return "unknown", "", "", ()
 
     def _expr_end(self, i: int) -> int:
@@ -223,6 +289,9 @@ class _Analyzer:
         if start >= end:
             return
         source, value, via, env_vars = self.classify(start, end)
+        if source == "import":
+            self.facts.ports.append(PortSite(self.line(start), call, source, ref=env_vars))
+            return
         self.facts.ports.append(PortSite(self.line(start), call, source, value, via, env_vars))
 
     # -- jobs ------------------------------------------------------------------------------
@@ -267,3 +336,18 @@ def analyze(text: str, path: str, *, job_file: bool) -> FileFacts:
     analyzer.scan_ports()
     analyzer.scan_jobs()
     return analyzer.facts
+
+
+def module_constant(text: str, path: str, name: str):
+    """(source, literal value, line, env vars) of the constant ``name`` a JS/TS module
+    declares (`export const PORT = 4000`, `const PORT = Number(process.env.API_PORT ??
+    4000)`), as classify reads a port expression; None when it declares no such name."""
+    analyzer = _Analyzer(text, path, False)
+    analyzer.scan_env()
+    init = analyzer.decls.get(name)
+    if init is None or init >= len(analyzer.toks):
+        return None
+    source, value, _via, env_vars = analyzer.classify(init, analyzer._expr_end(init), 1)
+    if source in ("literal", "env"):
+        return source, value, analyzer.line(init), env_vars
+    return None

@@ -65,7 +65,7 @@ def walk(root, lines: list[int] | None = None) -> list:
     return out
 
 
-_KEEP = (ast.Assign, ast.AnnAssign, ast.ImportFrom)
+_KEEP = (ast.Assign, ast.AnnAssign, ast.ImportFrom, ast.Import)
 
 
 def _touches(node, lines: list[int]) -> bool:
@@ -114,6 +114,8 @@ class _Analyzer:
         self.job_file = job_file
         self.assigns: dict[str, list[ast.AST]] = {}
         self.imports: dict[str, str] = {}            # local name -> module (with dots for level)
+        self.imported: dict[str, tuple[str, str]] = {}   # from-imported name -> (module, name)
+        self.modules: dict[str, str] = {}            # `import a.b as m`: m -> a.b; `import a.b`: a -> a
         self.decouple: set[str] = set()              # names bound to decouple's config
         self.from_os: set[str] = set()               # environ / getenv imported from os
         self.shadowed: list[tuple[int, int]] = []    # functions taking an `environ` argument
@@ -138,11 +140,19 @@ class _Analyzer:
                 for alias in node.names:
                     local = alias.asname or alias.name
                     self.imports[local] = module
+                    self.imported[local] = (module, alias.name)
                     if node.module == "decouple" and alias.name == "config":
                         self.decouple.add(local)
                     if node.module == "os" and alias.name in ("environ", "getenv") and (
                             alias.asname is None):
                         self.from_os.add(alias.name)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.modules[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.modules[top] = top
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 args = node.args
                 if any(a.arg == "environ" for a in args.posonlyargs + args.args
@@ -223,15 +233,17 @@ class _Analyzer:
         return (name == ("environ",) and "environ" in self.from_os
                 and not any(a <= node.lineno <= b for a, b in self.shadowed))
 
-    def scan(self) -> None:
-        nodes = self.nodes
+    def scan_env(self) -> None:
         _env_types = (ast.Call, ast.Subscript, ast.Compare)
-        for node in nodes:          # env reads first: a port expression may contain one
+        for node in self.nodes:
             found = self.env_var_of(node) if isinstance(node, _env_types) else None
             if found:
                 self.facts.env_reads.append(EnvRead(found[0], node.lineno, found[1]))
                 self.env_nodes[id(node)] = [found[0]]
-        for node in nodes:
+
+    def scan(self) -> None:
+        self.scan_env()             # env reads first: a port expression may contain one
+        for node in self.nodes:
             if isinstance(node, ast.Call):
                 self._listen(node)
             elif isinstance(node, (ast.List, ast.Tuple)):
@@ -246,7 +258,8 @@ class _Analyzer:
                     self._bind_value(node.value, node.lineno, "config.bind =")
 
     def classify(self, node, depth: int = 0) -> tuple[str, str, str, tuple[str, ...]]:
-        """(source, literal value, via, env vars) of a port expression."""
+        """(source, literal value, via, env vars) of a port expression. Source "import": a
+        constant of another module, and the last item is (module, constant name) instead."""
         literal = _port_literal(node)
         if literal:
             return "literal", literal, "", ()
@@ -271,12 +284,42 @@ class _Analyzer:
                 value = self.assigns[node.id][0]
                 return "literal", results[0][1], f"{node.id} = {results[0][1]} at line " \
                                                  f"{value.lineno}", ()
+            if len(results) == 1 and results[0][0] == "import":
+                return results[0]             # PORT = settings.PORT; run(port=PORT)
+        ref = self._imported_constant(node)
+        if ref is not None:
+            return "import", "", "", ref
         return "unknown", "", "", ()
+
+    def _imported_constant(self, node) -> tuple[str, str] | None:
+        """(module, name) when ``node`` names a constant of another module: `PORT` after
+        `from .settings import PORT`, `settings.PORT` after `from . import settings` or
+        `import api.settings as settings`, `api.settings.PORT` after `import api.settings`.
+        The module may not be a file of the repository: the check finds out."""
+        if isinstance(node, ast.Name):
+            if node.id in self.assigns or node.id not in self.imported:
+                return None
+            return self.imported[node.id]
+        name = dotted(node) if isinstance(node, ast.Attribute) else ()
+        if len(name) < 2 or name[0] in self.assigns:
+            return None
+        if name[0] in self.imported:
+            module = _submodule(*self.imported[name[0]])
+        elif name[0] in self.modules:
+            module = self.modules[name[0]]
+        else:
+            return None
+        for part in name[1:-1]:
+            module = _submodule(module, part)
+        return module, name[-1]
 
     def _site(self, node: ast.Call, value, call: str) -> None:
         source, literal, via, env_vars = self.classify(value)
         if source == "literal" and call.endswith("listen") and not via and int(literal) <= 1024:
             return  # socket.listen(128): a backlog, not a port
+        if source == "import":
+            self.facts.ports.append(PortSite(value.lineno, call, source, ref=env_vars))
+            return
         self.facts.ports.append(PortSite(value.lineno, call, source, literal, via, env_vars))
 
     def _listen(self, node: ast.Call) -> None:
@@ -409,6 +452,11 @@ class _Analyzer:
                     self.facts.file_evidence.update(norm(k.arg) for k in item.keywords if k.arg)
 
 
+def _submodule(module: str, name: str) -> str:
+    """`from <module> import <name>` as a module name: `.` + `settings` -> `.settings`."""
+    return module + name if not module or module.endswith(".") else f"{module}.{name}"
+
+
 def _local_bases(node, classes: dict) -> list[str]:
     """Names of this file's job classes that a job takes as its base."""
     refs = [b for b in getattr(node, "bases", [])]
@@ -475,6 +523,36 @@ def analyze(text: str, path: str, *, job_file: bool,
     analyzer.scan()
     analyzer.jobs()
     return analyzer.facts
+
+
+def module_constant(text: str, path: str, name: str):
+    """(source, literal value, line, env vars) of the module-level constant ``name`` of a
+    Python module (`PORT = 8000`, `PORT = int(os.environ.get("API_PORT", "8000"))`), as
+    classify reads a port expression; None when the module does not assign it."""
+    try:
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError):
+        return None
+    values = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+            values.append(stmt.value)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(
+                stmt.target, ast.Name) and stmt.target.id == name:
+            values.append(stmt.value)
+    if not values:
+        return None
+    analyzer = _Analyzer(tree, path, False)
+    analyzer.collect()
+    analyzer.scan_env()
+    results = [analyzer.classify(v, 1) for v in values]
+    envs = [r for r in results if r[0] == "env"]
+    if envs:
+        return "env", "", values[0].lineno, tuple(dict.fromkeys(v for r in envs for v in r[3]))
+    if all(r[0] == "literal" for r in results):
+        return "literal", results[0][1], values[0].lineno, ()
+    return None
 
 
 def module_evidence(text: str) -> set[str]:

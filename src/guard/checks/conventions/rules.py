@@ -100,11 +100,14 @@ def ports(analysed, settings, env, env_change, reported: set[str]) -> Iterator[F
                 continue
             if site.source == "literal":
                 via = f" (via {site.via})" if site.via else ""
+                fix = _port_fix(src.path, site.value)
+                if site.defined_at:          # the constant of another module
+                    fix = f"in {site.defined_at}, {fix}"
                 yield Finding(
                     "CONV001", CHECK, "error",
                     f"{_where(src.path, site.line)}: {site.call} uses the hard-coded port "
                     f"{site.value}{via}",
-                    _port_fix(src.path, site.value), src.path, site.line)
+                    fix, src.path, site.line)
             elif site.source == "env":
                 for var in site.vars:
                     listen_vars.setdefault(var, (src.path, site.line))
