@@ -34,15 +34,18 @@ PY_MARK = re.compile(r"environ|getenv|HTTPServer|TCPServer|\bport\b|--port|--bin
                      r"\b(?:run|listen|serve|run_app|run_simple|make_server|start_server|"
                      r"create_server|Config)\s*\(")
 JS_MARK = re.compile(r"process|import\.meta|Bun\.|Deno\.|\bport\b|\b(?:listen|serve|"
-                     r"createServer|WebSocketServer|startServer|startStandaloneServer)\s*\(")
+                     r"createServer|WebSocketServer|startServer|startStandaloneServer|"
+                     r"set)\s*\(")
 # Candidate lines are found by these substrings (C speed); a line without any of them
-# cannot hold a match of PY_MARK / JS_MARK on a line that a finding can point at.
+# cannot hold a match of PY_MARK / JS_MARK on a line that a finding can point at. The one
+# exception is deliberate: JS_MARK's `set(` is a candidate only as Express's
+# `set('port'` / `set("port"` (Map.set, headers.set, ... are common and hold no port).
 WORDS = {"py": ("environ", "getenv", "Server(", "Server (", "port=", "port =", "--port",
                 "--bind", "bind", "run(", "run (", "run_", "listen(", "listen (", "serve(",
                 "serve (", "server(", "server (", "Config(", "Config ("),
          "js": ("process", "import.meta", "Bun.", "Deno.", "port:", "port :", "port,",
                 "port }", "port}", "listen(", "listen (", "serve(", "serve (", "Server(",
-                "Server (")}
+                "Server (", "set('port'", 'set("port"')}
 # files where a finding's line need not hold a marker word: parsed whenever they change
 PY_ALWAYS = ("BaseSettings", "decouple", "environs", "Env(")
 JS_ALWAYS = re.compile(r"\}\s*=\s*(?:process|Bun)\.env\b")

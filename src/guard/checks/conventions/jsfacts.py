@@ -262,7 +262,12 @@ class _Analyzer:
     def scan_ports(self) -> None:
         t = self.toks
         for i, tok in enumerate(t):
-            if tok.kind != ID or tok.value not in LISTEN_CALLS or not _is(self.tok(i + 1), PUNCT, "("):
+            if tok.kind != ID or not _is(self.tok(i + 1), PUNCT, "("):
+                continue
+            if tok.value == "set":
+                self._port_setting(i)
+                continue
+            if tok.value not in LISTEN_CALLS:
                 continue
             prev = self.tok(i - 1)
             call = tok.value
@@ -274,6 +279,16 @@ class _Analyzer:
             for start, end in args:
                 if _is(self.tok(start), PUNCT, "{"):
                     self._object_port(call, start)
+
+    def _port_setting(self, i: int) -> None:
+        """Express `app.set('port', 5050)` ... `app.listen(app.get('port'))`: the port is
+        the value set, so that is where it is classified."""
+        if not (_is(self.tok(i - 1), PUNCT, ".") and _is(self.tok(i - 2), ID)):
+            return
+        args = self.split_args(i + 1)
+        if len(args) == 2 and args[0][1] - args[0][0] == 1 and _is(
+                self.tok(args[0][0]), STR, "port"):
+            self._site(f"{self.toks[i - 2].value}.set('port')", *args[1])
 
     def _object_port(self, call: str, open_i: int) -> None:
         for start, end in self.split_args(open_i):
