@@ -332,11 +332,16 @@ class _Analyzer:
             return
         pos, is_tuple, port_kws, bind_kws = LISTEN[name[-1]]
         call = ".".join(name)
-        for kw in node.keywords:
-            if kw.arg in port_kws:
-                self._site(node, kw.value, call)
-            elif kw.arg in bind_kws:
-                self._bind_value(kw.value, node.lineno, call)
+        keywords = [(kw.arg, kw.value) for kw in node.keywords if kw.arg is not None]
+        for kw in node.keywords:             # run(**{"port": 8000}): a dict literal splatted
+            if kw.arg is None and isinstance(kw.value, ast.Dict):
+                keywords += [(_str(k), v) for k, v in zip(kw.value.keys, kw.value.values)
+                             if k is not None]
+        for arg, value in keywords:
+            if arg in port_kws:
+                self._site(node, value, call)
+            elif arg in bind_kws:
+                self._bind_value(value, node.lineno, call)
         if pos is not None and len(node.args) > pos:
             arg = node.args[pos]
             if is_tuple:
