@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -89,6 +90,30 @@ def test_conventional_style(tmp_path):
     assert "`feat(api): add the orders filter`" in about("feat(api):add")["hint"]
     assert "`fix(api): reject empty carts`" in about("fix(api) :")["hint"]
     assert data["failed"] is True
+
+
+@pytest.mark.parametrize("style, header, fixed", [
+    ("conventional", "Added the post endpoint.", "feat: add the post endpoint"),
+    ("conventional", "feature(api): add the orders list.", "feat(api): add the orders list"),
+    ("angular", "Feature(api): Add the list.", "feat(api): add the list"),
+    ("plain", "added the post endpoint.", "Add the post endpoint"),
+    ("gitmoji", "fix: paging is off by one.", ":bug: paging is off by one"),
+])
+def test_the_hints_propose_one_header(tmp_path, style, header, fixed):
+    """Each finding on the header proposes the same whole header, one that fixes them all:
+    not COMMIT001's `feat: add the post endpoint` beside COMMIT013's `Added the post
+    endpoint` (which still fails COMMIT001)."""
+    repo = project(tmp_path, style=style)
+    repo.commit(header)
+    data = check(repo)
+    hints = {f["rule"]: f["hint"] for f in data["findings"]}
+    assert len(hints) >= 2 and "COMMIT013" in hints, hints
+    for rule, hint in hints.items():
+        proposed = re.findall(r"`([^`]*)`", hint)
+        assert proposed == [fixed], (rule, hint)
+    again = project(tmp_path, style=style, name="q")       # and that header passes
+    again.commit(fixed)
+    assert check(again)["findings"] == []
 
 
 def test_default_style_is_conventional_and_scopes(tmp_path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from guard import commitmsg, gitmoji
@@ -27,6 +27,7 @@ class Problem:
     what: str
     hint: str
     line: int | None = None        # line of the message, when it is not the header
+    header: str | None = None      # the whole header the hint proposes (in backticks in it)
 
 
 # -- hygiene: WIP / fixup! / squash! / amend! / tmp ------------------------------------------
@@ -175,7 +176,7 @@ def _typed(header: str, s: CommitSettings, out: list[Problem]) -> str | None:
         else:
             fixed = f"{_guess_type(subject, s.types)}: {_lower_first(_imperative(subject))}"
         out.append(Problem("COMMIT001", f"header is not `type(scope): subject` ({s.style} style)",
-                           f"rewrite the header, e.g. `{fixed}`"))
+                           f"rewrite the header, e.g. `{fixed}`", header=fixed))
         return None
     typ, scope, bang, subject = m.group("type"), m.group("scope"), m.group("bang"), \
         m.group("subject")
@@ -188,41 +189,44 @@ def _typed(header: str, s: CommitSettings, out: list[Problem]) -> str | None:
                 else "the colon must be followed by exactly one space")
         out.append(Problem("COMMIT001", f"header is not `type(scope): subject`: {what}",
                            f"rewrite the header as `{fixed}`" if fixed else
-                           "rewrite the header as `type(scope): subject`"))
+                           "rewrite the header as `type(scope): subject`", header=fixed))
     if typ.lower() not in s.types:
         alias = _TYPE_ALIASES.get(typ.lower())
         if alias is None:
             import difflib
             close = difflib.get_close_matches(typ.lower(), s.types, n=1, cutoff=0.6)
             alias = close[0] if close else None
-        fix = ""
+        fix, proposed = "", None
         if alias and alias in s.types:
-            fix = f"use `{''.join([alias] + fixed_parts[1:])}`; "
+            proposed = "".join([alias] + fixed_parts[1:])
+            fix = f"use `{proposed}`; "
         extra = "guard.commits.extra_types" if s.style == "conventional" else None
         out.append(Problem("COMMIT002", f"type `{typ}` is not one of the {s.style} types "
                                         f"({', '.join(s.types)})",
                            fix + (f"or add it to {extra} in the trusted policy" if extra else
-                                  "Angular's type set is fixed")))
+                                  "Angular's type set is fixed"), header=proposed))
     if scope is not None and scope.strip() and s.scopes:
         allowed = {x.lower() for x in s.scopes}
         bad = [p.strip() for p in re.split(r"[,/]", scope) if p.strip().lower() not in allowed]
         if bad:
             import difflib
             close = difflib.get_close_matches(bad[0], s.scopes, n=1, cutoff=0.6)
-            fix = (f"use `{typ}({close[0]}){bang or ''}: {subject.strip()}`; " if close
-                   and len(bad) == 1 else "")
+            proposed = (f"{typ}({close[0]}){bang or ''}: {subject.strip()}" if close
+                        and len(bad) == 1 else None)
+            fix = f"use `{proposed}`; " if proposed else ""
             out.append(Problem("COMMIT003", f"scope `{', '.join(bad)}` is not allowed "
                                             f"(allowed: {', '.join(s.scopes)})",
                                fix + "or ask for the scope to be added to "
-                                     "conventions.commit_scopes"))
+                                     "conventions.commit_scopes", header=proposed))
     elif s.scope_required and not (scope and scope.strip()):
         out.append(Problem("COMMIT003", "the header has no scope and guard.commits."
                                         "scope_required is on",
                            f"add one: `{typ}(<scope>){bang or ''}: {subject.strip()}`" +
                            (f" with a scope from: {', '.join(s.scopes)}" if s.scopes else "")))
     if s.style == "angular" and subject.strip()[:1].isupper():
+        proposed = f"{''.join(fixed_parts[:4])}{_lower_first(subject.strip())}"
         out.append(Problem("COMMIT016", "Angular subjects start in lower case",
-                           f"use `{''.join(fixed_parts[:4])}{_lower_first(subject.strip())}`"))
+                           f"use `{proposed}`", header=proposed))
     return subject
 
 
@@ -235,15 +239,18 @@ def _gitmoji(header: str, s: CommitSettings, out: list[Problem]) -> str | None:
         emoji = emoji or _GITMOJI_BY_TYPE.get(_guess_type(word, ()), ":sparkles:")
         if header.startswith(":") and header.find(":", 1) > 1:
             bad = header[:header.find(":", 1) + 1]
+            proposed = f"{emoji}{header[len(bad):]}"
             out.append(Problem("COMMIT002", f"{bad} is not a gitmoji",
-                               f"pick one from gitmoji.dev, e.g. `{emoji}{header[len(bad):]}`"))
+                               f"pick one from gitmoji.dev, e.g. `{proposed}`", header=proposed))
             return None
+        proposed = f"{emoji} {word.strip()}"
         out.append(Problem("COMMIT001", "header does not start with a gitmoji (gitmoji style)",
-                           f"rewrite the header, e.g. `{emoji} {word.strip()}`"))
+                           f"rewrite the header, e.g. `{proposed}`", header=proposed))
         return None
     if rest and not rest.startswith(" "):
+        proposed = f"{code} {rest.strip()}"
         out.append(Problem("COMMIT001", "the gitmoji must be followed by a space",
-                           f"rewrite the header as `{code} {rest.strip()}`"))
+                           f"rewrite the header as `{proposed}`", header=proposed))
     subject = rest.strip()
     scoped = re.match(r"^\((?P<scope>[^()]*)\):?\s*(?P<subject>.*)$", subject)
     if scoped:
@@ -264,15 +271,17 @@ def _plain(header: str, s: CommitSettings, out: list[Problem]) -> str:
     subject = header.strip()
     first = subject.split(" ", 1)[0]
     if first and first[0].isalpha() and not first[0].isupper():
+        proposed = f"{subject[0].upper()}{subject[1:].rstrip('.')}"
         out.append(Problem("COMMIT016", "the subject must start with a capital letter "
                                         "(plain style)",
-                           f"use `{subject[0].upper()}{subject[1:].rstrip('.')}`"))
+                           f"use `{proposed}`", header=proposed))
     base = _base_verb(first.strip(":,"))
     if first and base != first.lower().strip(":,"):
         fixed = _imperative(subject).rstrip(".")
+        proposed = f"{fixed[0].upper()}{fixed[1:]}"
         out.append(Problem("COMMIT017", f"`{first}` is not imperative: say what the commit does "
                                         "(\"If applied, this commit will ...\")",
-                           f"use `{fixed[0].upper()}{fixed[1:]}`"))
+                           f"use `{proposed}`", header=proposed))
     return subject
 
 
@@ -303,14 +312,7 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
     if problem:
         return [problem]
     style_out: list[Problem] = []
-    if s.style in ("conventional", "angular"):
-        subject = _typed(inner, s, style_out)
-    elif s.style == "gitmoji":
-        subject = _gitmoji(inner, s, style_out)
-    elif s.style == "plain":
-        subject = _plain(inner, s, style_out)
-    else:
-        subject = _custom(inner, s, style_out)
+    subject = _STYLES[s.style](inner, s, style_out)
     if subject is not None and not revert and subject != header:
         problem = hygiene(header, subject, hook=hook)
         if problem:
@@ -327,10 +329,9 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
         out.append(Problem("COMMIT004", f"header is {len(header)} characters (limit "
                                         f"{s.header_max})",
                            "shorten the header and move the detail into the body"))
-    if header.rstrip().endswith(".") and not header.rstrip().endswith("..") and \
-            s.style != "custom":
-        out.append(Problem("COMMIT013", "the header ends with a period",
-                           f"use `{header.rstrip()[:-1]}`"))
+    period = _period(header, s)
+    if period:
+        out.append(period)
     if len(msg.lines) > 1 and msg.lines[1].strip():
         out.append(Problem("COMMIT006", "no blank line between the header and the body",
                            "insert an empty line after the header", 2))
@@ -362,7 +363,68 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
                                f"add a `{key}: ...` line in the last paragraph of the message "
                                "(e.g. git commit --trailer "
                                f"'{key}: ...'{' or -s' if key.lower() == 'signed-off-by' else ''})"))
+    return out if revert else _one_header(header, s, out)
+
+
+_STYLES = {"conventional": _typed, "angular": _typed, "gitmoji": _gitmoji, "plain": _plain,
+           "custom": _custom}
+
+
+def _period(header: str, s: CommitSettings) -> Problem | None:
+    if header.rstrip().endswith(".") and not header.rstrip().endswith("..") and \
+            s.style != "custom":
+        proposed = header.rstrip()[:-1]
+        return Problem("COMMIT013", "the header ends with a period", f"use `{proposed}`",
+                       header=proposed)
+    return None
+
+
+def _header_problems(header: str, s: CommitSettings) -> list[Problem]:
+    """The problems of a header on its own: the style's and the final period."""
+    out: list[Problem] = []
+    _STYLES[s.style](header, s, out)
+    period = _period(header, s)
+    return out + [period] if period else out
+
+
+def _one_header(header: str, s: CommitSettings, problems: list[Problem]) -> list[Problem]:
+    """Each hint that proposes a whole header proposes the same one, which fixes them all.
+    Each proposal fixes its own problem only (`Added the post endpoint.`: COMMIT001 says
+    `feat: add the post endpoint`, COMMIT013 `Added the post endpoint`); the proposals are
+    applied one after the other until the header has no problem a proposal fixes. When no
+    such header is found, a hint whose header would still fail COMMIT001 says what to
+    change instead of proposing it."""
+    proposing = [p for p in problems if p.header]
+    if len(proposing) < 2 and not (proposing and any(p.rule == "COMMIT001" for p in problems)):
+        return problems
+    candidate, seen, current = header, {header}, problems
+    whole = None
+    for _ in range(8):
+        proposals = [p.header for p in current if p.header]
+        if not proposals:
+            if candidate != header and not any(p.rule == "COMMIT001" for p in current):
+                whole = candidate
+            break
+        candidate = proposals[0]
+        if candidate in seen:
+            break
+        seen.add(candidate)
+        current = _header_problems(candidate, s)
+    out = []
+    for p in problems:
+        if p.header and whole is not None:
+            p = replace(p, hint=p.hint.replace(f"`{p.header}`", f"`{whole}`"), header=whole)
+        elif p.header and p.rule != "COMMIT001" and any(
+                q.rule == "COMMIT001" for q in _header_problems(p.header, s)):
+            p = replace(p, hint=f"fix it with the COMMIT001 rewrite of the header "
+                                f"({_FIX[p.rule]})", header=None)
+        out.append(p)
     return out
+
+
+_FIX = {"COMMIT002": "a known type", "COMMIT003": "an allowed scope",
+        "COMMIT013": "no period at the end", "COMMIT016": "the case of the subject's first letter",
+        "COMMIT017": "an imperative verb first"}
 
 
 # -- the check -------------------------------------------------------------------------------
