@@ -135,6 +135,22 @@ def test_paths_outside_the_repository_and_ignored_paths_are_allowed(repo, tmp_pa
     assert (res.code, res.out) == (0, ""), res
 
 
+def test_a_tracked_file_the_ignore_rules_match_is_still_held(repo):
+    """git ignores no tracked file: a forbidden file added with `git add -f` under an
+    ignored folder reaches every diff, so a write to it is blocked; a new file beside it
+    is ignored and allowed."""
+    repo.commit("chore: ignore generated ui", {".gitignore": "src/components/gen/\n"})
+    repo.write("src/components/gen/Kept.tsx", "x\n")
+    repo.git("add", "-f", "src/components/gen/Kept.tsx")
+    repo.commit("chore: keep one generated file", add_all=False)
+    res = hook(repo.path, event("pre_tool_use_write", repo.path, file_path=os.path.join(
+        repo.path, "src/components/gen/Kept.tsx")))
+    assert res.code == 2 and "SCOPE001" in res.err, res
+    res = hook(repo.path, event("pre_tool_use_write", repo.path, file_path=os.path.join(
+        repo.path, "src/components/gen/New.tsx")))
+    assert (res.code, res.out) == (0, ""), res
+
+
 def test_policy_file_write_is_blocked(repo):
     res = hook(repo.path, event("pre_tool_use_write", repo.path,
                                 file_path=os.path.join(repo.path, "company.config.yaml")))

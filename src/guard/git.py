@@ -305,6 +305,25 @@ class Git:
             return first
         return None
 
+    def ignored(self, paths: Sequence[str]) -> set[str]:
+        """Those of ``paths`` git ignores (a tracked path is never ignored). First asked
+        without the index, which a 100,000-file repository takes ~25 ms to read: a path
+        the ignore rules alone do not match is not ignored, whatever the index holds;
+        only the paths they do match are asked again with the index. An error answers
+        "none ignored" (the caller then holds the path)."""
+        def ask(args: list[str], names: Sequence[str]) -> set[str]:
+            if not names:
+                return set()
+            proc = self.run(["check-ignore", *args, "-z", "--stdin"], check=False,
+                            ok_codes=(0, 1),
+                            stdin=b"".join(encode_path(p) + b"\0" for p in names))
+            if proc.returncode not in (0, 1):
+                return set()
+            return {_decode(p) for p in proc.stdout.split(b"\0") if p}
+
+        by_rules = ask(["--no-index"], paths)
+        return ask([], sorted(by_rules))
+
     def is_shallow(self) -> bool:
         return self.out(["rev-parse", "--is-shallow-repository"]) == "true"
 

@@ -242,14 +242,6 @@ def load(located, role: str | None, agent_type: str | None) -> Loaded | Answer:
     return Loaded(git, policy)
 
 
-def _ignored(git, paths: list[str]) -> set[str]:
-    if not paths:
-        return set()
-    proc = git.run(["check-ignore", "-z", "--stdin"], check=False,
-                   stdin=b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths))
-    return {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}
-
-
 def hold(loaded: Loaded, cwd: str, targets: list[tuple[str, str]]) -> list[Verdict]:
     """(target as given, what happens to it) → the verdicts that matter (blocking or shared)."""
     policy, root = loaded.policy, loaded.git.root
@@ -268,7 +260,7 @@ def hold(loaded: Loaded, cwd: str, targets: list[tuple[str, str]]) -> list[Verdi
         # a git-ignored path never reaches a diff; the hook holds writes to what the diff
         # check would see (ignored paths: build output, .env, caches). Policy files stay
         # held even when ignored: .claude/settings.local.json can switch hooks off.
-        ignored = _ignored(loaded.git, sorted({v.path for v in blocking}))
+        ignored = loaded.git.ignored(sorted({v.path for v in blocking}))
         out = [v for v in out if v.path not in ignored or v.rule == "POLICY001"]
     return out
 
