@@ -285,3 +285,18 @@ def test_two_processes_find_what_one_finds(tmp_path):
     finally:
         conv.PARALLEL_MIN.update(saved)
     assert one == two and len(one) > 20
+
+
+@pytest.mark.parametrize("path, is_test", [
+    ("tests/api/test_orders.py", True), ("src/server/tests/helpers.py", True),
+    ("src/test/x.ts", True), ("src/__tests__/orders.ts", True), ("test_a.py", True),
+    ("src/api/orders_test.py", True), ("src/conftest.py", True),
+    ("src/server/orders.test.ts", True), ("src/server/orders.spec.mjs", True),
+    ("src/a.test.ctsx", True), ("src/.test.js", True),
+    ("src/server/orders.py", False), ("src/testing/x.py", False), ("src/mytests/x.ts", False),
+    ("src/tests.py", False), ("src/x.test.py", False), ("src/x.tests.ts", False),
+    ("src/x.test.tsxx", False), ("src/test.ts", False), ("src/x.spec.", False),
+    ("src/contest.py", False), ("tests", False)])
+def test_test_file_names(path, is_test):
+    from guard.checks.conventions.rules import is_test_file
+    assert is_test_file(path) is is_test

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Iterable, Iterator
 
 from guard.checks.conventions.facts import FACETS, has_facet
@@ -36,13 +35,24 @@ def env_files_committed(live, env_files) -> Iterator[Finding]:
 
 # -- tests alongside ----------------------------------------------------------------------
 # a test file by its name, wherever it lives: Jest/Vitest `orders.test.ts`, `__tests__/`,
-# pytest `test_orders.py`, `orders_test.py`, `conftest.py`, a `tests/` folder inside src/
-_TEST_FILE = re.compile(r"(?:^|/)(?:__tests__|tests?)/|(?:^|/)(?:test_[^/]*\.py|[^/]*_test\.py|"
-                        r"conftest\.py|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?)$")
+# pytest `test_orders.py`, `orders_test.py`, `conftest.py`, a `tests/` folder inside src/.
+# String tests, not a regular expression: it is asked for every changed path (a regex
+# search cost ~40 ms on a 20,000-file change)
+_JS_TEST_EXTS = frozenset(f"{cm}{jt}s{x}" for cm in ("", "c", "m") for jt in "jt"
+                          for x in ("", "x"))
 
 
 def is_test_file(path: str) -> bool:
-    return _TEST_FILE.search(path) is not None
+    slashed = "/" + path         # (a name holds no `/`: these marks can only be folders)
+    if "/tests/" in slashed or "/test/" in slashed or "/__tests__/" in slashed:
+        return True
+    name = path[path.rfind("/") + 1:]
+    if name.endswith(".py"):
+        return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+    if ".test." not in name and ".spec." not in name:
+        return False
+    parts = name.rsplit(".", 2)
+    return len(parts) == 3 and parts[1] in ("test", "spec") and parts[2] in _JS_TEST_EXTS
 
 
 def tests_alongside(changes, server, tests, exts) -> Iterator[Finding]:
