@@ -217,7 +217,7 @@ def test_plain_pattern_lists_answer_as_gitignorespec(seed):
 
 def test_a_write_hook_under_plain_patterns_does_not_import_pathspec(tmp_path):
     """The built-in packs and a project's plain patterns are decided without pathspec: the
-    PreToolUse hook (every tool call) does not pay its import."""
+    PreToolUse hook (every tool call) does not pay its import, nor that of dataclasses."""
     import json
     import subprocess
     import sys
@@ -227,7 +227,8 @@ def test_a_write_hook_under_plain_patterns_does_not_import_pathspec(tmp_path):
            "legacy/README.md', knexfile.*]\n")
     repo = backend_project(str(tmp_path / "p"), config=cfg)
     code = ("import sys\nfrom guard.console import main\nrc = main(['hook', 'claude'])\n"
-            "print('PATHSPEC', 'pathspec' in sys.modules, 'RC', rc, file=sys.stderr)\n")
+            "print('PATHSPEC', 'pathspec' in sys.modules, 'DATACLASSES', "
+            "'dataclasses' in sys.modules, 'RC', rc, file=sys.stderr)\n")
     for target, rc in (("src/api/orders.py", 0), ("src/components/B.tsx", 2),
                        ("src/api/legacy/x.py", 2), ("src/api/legacy/README.md", 0)):
         payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Write",
@@ -235,4 +236,5 @@ def test_a_write_hook_under_plain_patterns_does_not_import_pathspec(tmp_path):
                                   "file_path": f"{repo.path}/{target}", "content": "x"}})
         proc = subprocess.run([sys.executable, "-c", code], input=payload,
                               capture_output=True, text=True, cwd=repo.path, env=git_env())
-        assert proc.stderr.endswith(f"PATHSPEC False RC {rc}\n"), (target, proc.stderr)
+        assert proc.stderr.endswith(f"PATHSPEC False DATACLASSES False RC {rc}\n"), \
+            (target, proc.stderr)

@@ -7,7 +7,7 @@ guard reads are type-checked, and the `guard:` section is guard's own and strict
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from guard import yamlfile
@@ -52,12 +52,17 @@ class TestsSettings(NamedTuple):
     timeout: int = 900
 
 
-@dataclass(frozen=True)
-class Config:
+# NamedTuples, not dataclasses, on the path every hook call takes: the dataclasses module
+# (and the inspect module it loads) cost ~15 ms of each process. parse() passes every dict;
+# the defaults are read-only empty mappings, never a dict shared between instances.
+_EMPTY: dict = MappingProxyType({})     # type: ignore[assignment]
+
+
+class Config(NamedTuple):
     file: str                               # display name, e.g. company.config.yaml
     present: bool
-    raw: dict = field(default_factory=dict)
-    personas: dict = field(default_factory=dict)
+    raw: dict = _EMPTY
+    personas: dict = _EMPTY
     commit_style: str | None = None
     role: str | None = None
     roles_dir: str = DEFAULT_ROLES_DIR
@@ -75,7 +80,7 @@ class Config:
     tests: TestsSettings = TestsSettings()
     fail_on: str | None = None
     reserved: tuple[tuple[str, int | None], ...] = ()   # sections for checks not available yet
-    settings: dict = field(default_factory=dict)        # check name -> parsed guard.<check>
+    settings: dict = _EMPTY                 # check name -> parsed guard.<check>
 
     def persona_name(self, key: str | None) -> str | None:
         if not key:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from guard import git as gitmod
@@ -29,22 +28,22 @@ class Options(NamedTuple):
     extra: tuple[tuple[str, object], ...] = ()   # check-specific command-line settings
 
 
-@dataclass
 class Context:
-    git: Git
-    options: Options
-    mode: str                       # range | staged | worktree
-    base_ref: str | None
-    base: str | None
-    merge_base: str | None
-    head_ref: str
-    head: str                       # a commit id, or "INDEX" for --staged
-    policy: pol.Policy
-    changes: list[Change]
-    branch: str | None
-    _cache: dict = field(default_factory=dict)
-    facts: dict = field(default_factory=dict)      # check name -> data for the report
-    statuses: dict = field(default_factory=dict)   # check name -> (status, note) override
+    """What every check reads: the repository, the range and its changes, the policy.
+    (A plain class: see config.Config on dataclasses.)"""
+
+    def __init__(self, git: Git, options: Options, mode: str, base_ref: str | None,
+                 base: str | None, merge_base: str | None, head_ref: str, head: str,
+                 policy: pol.Policy, changes: list[Change], branch: str | None) -> None:
+        self.git, self.options = git, options
+        self.mode = mode                    # range | staged | worktree
+        self.base_ref, self.base, self.merge_base = base_ref, base, merge_base
+        self.head_ref = head_ref
+        self.head = head                    # a commit id, or "INDEX" for --staged
+        self.policy, self.changes, self.branch = policy, changes, branch
+        self._cache: dict = {}
+        self.facts: dict = {}               # check name -> data for the report
+        self.statuses: dict = {}            # check name -> (status, note) override
 
     def publish(self, check: str, data) -> None:
         """A check hands structured facts to the reporters (e.g. migration notes)."""

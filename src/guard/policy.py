@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from guard import config as config_mod
@@ -136,21 +135,19 @@ def task_scope_from_mapping(data, file: str) -> TaskScope:
     return TaskScope(file, str(name) if name else None, tuple(allowed), tuple(forbidden))
 
 
-@dataclass
 class Policy:
-    config: config_mod.Config
-    roles: dict
-    role: Role
-    role_origin: str
-    task: TaskScope | None
-    source_label: str
-    trusted_rev: str | None
-    # the role came from the branch itself (its name, an Agent-Role trailer), which the agent
-    # writes: such a role never owns guard's policy files (see owns_policy_file)
-    role_self_declared: bool = False
+    """The role, the trusted configuration and the task scope, compiled into the pattern
+    sets that decide paths. (A plain class: see config.Config on dataclasses.)"""
 
-    def __post_init__(self) -> None:
-        cfg, role, task = self.config, self.role, self.task
+    def __init__(self, config: config_mod.Config, roles: dict, role: Role, role_origin: str,
+                 task: TaskScope | None, source_label: str, trusted_rev: str | None, *,
+                 role_self_declared: bool = False) -> None:
+        self.config, self.roles, self.role, self.role_origin = config, roles, role, role_origin
+        self.task, self.source_label, self.trusted_rev = task, source_label, trusted_rev
+        # the role came from the branch itself (its name, an Agent-Role trailer), which the
+        # agent writes: such a role never owns guard's policy files (see owns_policy_file)
+        self.role_self_declared = role_self_declared
+        cfg = config
         self.forbidden = PatternSet(role.forbidden + cfg.forbidden +
                                     (task.forbidden if task else ()))
         self.shared = PatternSet(role.shared + cfg.shared)

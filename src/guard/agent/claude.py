@@ -29,22 +29,20 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
 STOP_EVENTS = ("Stop", "SubagentStop")
 ALLOW, ERROR, BLOCK = 0, 1, 2
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     code: int
     stdout: str = ""
     stderr: str = ""
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """One target path held to the policy."""
     path: str                 # repository-relative
     rule: str | None          # None: owned, or not guard's business
@@ -188,8 +186,7 @@ def _apply_trusted_levels(policy, verdict: Verdict) -> Verdict:
     return verdict
 
 
-@dataclass
-class Loaded:
+class Loaded(NamedTuple):
     git: object
     policy: object
 
