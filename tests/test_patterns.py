@@ -230,10 +230,14 @@ def test_a_write_hook_under_plain_patterns_does_not_import_pathspec(tmp_path):
             "print('PATHSPEC', 'pathspec' in sys.modules, 'DATACLASSES', "
             "'dataclasses' in sys.modules, 'RC', rc, file=sys.stderr)\n")
     for target, rc in (("src/api/orders.py", 0), ("src/components/B.tsx", 2),
-                       ("src/api/legacy/x.py", 2), ("src/api/legacy/README.md", 0)):
-        payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Write",
-                              "cwd": repo.path, "tool_input": {
-                                  "file_path": f"{repo.path}/{target}", "content": "x"}})
+                       ("src/api/legacy/x.py", 2), ("src/api/legacy/README.md", 0),
+                       ("> src/components/B.tsx", 2)):
+        tool = {"file_path": f"{repo.path}/{target}", "content": "x"}
+        if target.startswith(">"):          # a Bash redirection
+            tool = {"command": f"echo x {target}"}
+        payload = json.dumps({"hook_event_name": "PreToolUse", "cwd": repo.path,
+                              "tool_name": "Bash" if "command" in tool else "Write",
+                              "tool_input": tool})
         proc = subprocess.run([sys.executable, "-c", code], input=payload,
                               capture_output=True, text=True, cwd=repo.path, env=git_env())
         assert proc.stderr.endswith(f"PATHSPEC False DATACLASSES False RC {rc}\n"), \

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import dataclass
+from typing import NamedTuple
 
 PUNCT = ";&|()<>\n"
 _UNSURE = re.compile(r"[$`]|<<")
@@ -27,15 +27,13 @@ _GLOB = re.compile(r"[*?\[\]{}]")
 PREFIXES = {"sudo", "command", "builtin", "env", "nohup", "time", "exec", "nice", "stdbuf"}
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):     # (NamedTuples: see config.Config on dataclasses)
     path: str        # as it will be written, made absolute against the command's cwd
     verb: str        # "write", "delete", "move", "link" ...
     command: str     # the program or operator that writes it (`rm`, `>`)
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     targets: tuple[Target, ...]
     skipped: str | None = None     # why (part of) the command was not read, for the notice
 
