@@ -317,6 +317,8 @@ def test_bash_shared_write_gets_reminder(repo):
     ("{not json", "is not JSON at line 1"),
     ("[1, 2]", "a JSON list, not an object"),
     ('{"tool_name": "Write"}', "no hook_event_name"),
+    ('{"hook_event_name": "PreToolUse", "tool_input": {"file_path": "x"}}', "no tool_name"),
+    ('{"hook_event_name": "PreToolUse", "tool_name": ["Write"]}', "no tool_name"),
     ('{"hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {}}',
      "no tool_input.file_path"),
 ])

@@ -309,6 +309,9 @@ def _tool_targets(tool: str, tool_input: dict) -> list[tuple[str, str]] | None:
 def pre_tool_use(event: dict, role: str | None) -> Answer:
     tool = event.get("tool_name")
     tool_input = event.get("tool_input")
+    if not isinstance(tool, str) or not tool:
+        # not "some other tool, allowed": an event guard cannot read is said, not passed
+        raise HookInputError("the PreToolUse event has no tool_name string")
     if tool not in WRITE_TOOLS and tool != "Bash":
         return Answer(ALLOW)
     if not isinstance(tool_input, dict):
