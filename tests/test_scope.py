@@ -153,6 +153,35 @@ def test_symlink_outside_repository(repo):
     assert ("SCOPE005", "src/server/passwd") in found
 
 
+def test_symlink_through_a_linked_folder_is_followed(repo):
+    """A new link whose target passes through a link already on the base (an owned-looking
+    `src/server/assets` that points into deploy/) is held to where it really lands, as the
+    operating system resolves it; so is a link to a link, and a loop of links."""
+    repo.checkout("main")
+    os.makedirs(os.path.join(repo.path, "deploy"), exist_ok=True)
+    repo.write("deploy/prod.yaml", "x\n")
+    os.symlink("../../deploy", os.path.join(repo.path, "src/server/assets"))
+    repo.commit("chore: assets live with the deployment")
+    repo.checkout("agent/backend/task")
+    repo.git("merge", "-q", "main")
+    os.symlink("assets/prod.yaml", os.path.join(repo.path, "src/server/conf.yaml"))
+    os.symlink("conf.yaml", os.path.join(repo.path, "src/server/conf2.yaml"))
+    os.symlink("loop-b", os.path.join(repo.path, "src/server/loop-a"))
+    os.symlink("loop-a", os.path.join(repo.path, "src/server/loop-b"))
+    os.symlink("assets/../app.py", os.path.join(repo.path, "src/server/up.py"))
+    repo.commit("feat: links")
+    _, data = check_json(repo)
+    by_path = {f["path"]: f["message"] for f in data["findings"] if f["rule"] == "SCOPE005"}
+    assert "resolves to deploy/prod.yaml" in by_path["src/server/conf.yaml"]
+    assert "resolves to deploy/prod.yaml" in by_path["src/server/conf2.yaml"]
+    assert "loop of links" in by_path["src/server/loop-a"]
+    # `assets/..` is the parent of deploy/, the repository root: app.py there, unowned but
+    # not forbidden (a lexical reading would have said src/server/app.py)
+    assert "src/server/up.py" not in by_path
+    assert set(by_path) == {"src/server/conf.yaml", "src/server/conf2.yaml",
+                            "src/server/loop-a", "src/server/loop-b"}
+
+
 def test_symlink_inside_owned_is_fine(repo):
     os.symlink("app.py", os.path.join(repo.path, "src/server/main.py"))
     repo.commit("feat: alias")

@@ -517,6 +517,22 @@ class Git:
                 out[_decode(path)] = sha.decode()
         return out
 
+    def symlinks_at(self, rev: str) -> dict[str, str]:
+        """path → blob id (the link's target text) of every symlink at ``rev`` (``"INDEX"``:
+        the staged tree). One listing of the whole tree, NUL-separated."""
+        proc = self.run(self._tree_args(rev, (), ()), check=False)
+        out: dict[str, str] = {}
+        if proc.returncode != 0:
+            return out
+        mode_bytes = MODE_SYMLINK.encode()
+        for rec in proc.stdout.split(b"\0"):
+            if not rec.startswith(mode_bytes):
+                continue
+            meta, _, path = rec.partition(b"\t")
+            fields = meta.split()
+            out[_decode(path)] = (fields[1] if rev == "INDEX" else fields[2]).decode()
+        return out
+
     def blobs_at(self, files: dict[str, str]) -> dict[str, bytes]:
         """Contents of ``files`` (path → blob id), keyed by path.
 

@@ -7,7 +7,7 @@ import posixpath
 from typing import Iterator
 
 from guard.finding import Finding
-from guard.git import MODE_SYMLINK, ZERO_SHA, encode_path
+from guard.git import MODE_SYMLINK, encode_path
 from guard.policy import Decision, Policy
 
 
@@ -78,27 +78,77 @@ def finding_for(policy: Policy, path: str, decision: Decision, *, change_word: s
                    _SHARED_HINT if hint is None else _fix(path, status, old) + hint, path)
 
 
+_LOOP = "\0loop"     # what _follow answers for links that never reach a file (ELOOP)
+
+
+def _link_reader(ctx):
+    """path → target text of the symlink there in the tree being checked (None: no link):
+    the working tree in worktree mode, else the head commit or the index (one listing)."""
+    if ctx.mode == "worktree":
+        root = os.fsencode(ctx.root)
+
+        def read(path: str) -> str | None:
+            try:
+                return os.readlink(os.path.join(root, encode_path(path))).decode(
+                    "utf-8", "surrogateescape")
+            except OSError:
+                return None
+        return read
+    links = ctx.git.symlinks_at(ctx.head)
+    texts = ctx.git.read_blobs(list(dict.fromkeys(links.values()))) if links else {}
+    table = {path: texts[sha].decode("utf-8", "surrogateescape")
+             for path, sha in links.items() if sha in texts}
+    return table.get
+
+
+def _follow(folder: str, target: str, read_link) -> str | None:
+    """The repository path a link in ``folder`` pointing at ``target`` reaches, resolved as
+    the operating system does: component by component, through every symlink on the way
+    (a link into a linked folder lands where that folder's link points). None when it
+    leaves the repository; _LOOP after 40 links (the kernel's limit)."""
+    if target.startswith("/"):
+        return None
+    current = [p for p in folder.split("/") if p]
+    todo = [p for p in reversed(target.split("/"))]
+    hops = 0
+    while todo:
+        part = todo.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not current:
+                return None
+            current.pop()
+            continue
+        link = read_link("/".join(current + [part]))
+        if link is None:
+            current.append(part)
+            continue
+        hops += 1
+        if hops > 40:
+            return _LOOP
+        if link.startswith("/"):
+            return None
+        todo.extend(reversed(link.split("/")))
+    return "/".join(current)
+
+
 def _symlink_findings(ctx, policy: Policy) -> Iterator[Finding]:
     links = [c for c in ctx.changes if c.new_mode == MODE_SYMLINK and c.status != "D"]
     if not links:
         return
-    targets = ctx.git.read_blobs([c.new_sha for c in links if c.new_sha != ZERO_SHA])
+    read_link = _link_reader(ctx)
     for change in links:
-        raw = targets.get(change.new_sha)
-        if change.new_sha == ZERO_SHA:   # working tree (not hashed by git): read the link
-            try:
-                raw = os.readlink(os.path.join(os.fsencode(ctx.root), encode_path(change.path)))
-            except OSError:
-                raw = None
-        if raw is None:
+        target = read_link(change.path)
+        if target is None:
             continue
-        target = raw.decode("utf-8", "surrogateescape")
-        if posixpath.isabs(target):
-            resolved = None
-        else:
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(change.path), target))
-            if resolved == ".." or resolved.startswith("../"):
-                resolved = None
+        resolved = _follow(posixpath.dirname(change.path), target, read_link)
+        if resolved == _LOOP:
+            yield Finding("SCOPE005", "scope", "error",
+                          f"symlink {change.path} -> {target} never reaches a file: it runs "
+                          "into a loop of links",
+                          f"remove the link {change.path}", change.path)
+            continue
         if resolved is None:
             yield Finding("SCOPE005", "scope", "error",
                           f"symlink {change.path} -> {target} points outside the repository",
