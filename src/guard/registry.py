@@ -77,7 +77,8 @@ CORE_RULES: tuple[Rule, ...] = (
          "revert the change, or ask the Staff Engineer to widen the task's file scope"),
     Rule("SCOPE005", "symlink-escape", "scope", "error",
          "A symlink added or changed on the branch points into a forbidden path or out of "
-         "the repository.",
+         "the repository (followed through every link on its way, as the OS resolves it; "
+         "a loop of links counts too).",
          "A link under an owned folder that resolves into someone else's domain (or outside "
          "the checkout) lets later writes through the link bypass scope checks.",
          "src/server/ui -> ../components (a do-not-touch folder)",
