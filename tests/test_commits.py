@@ -597,3 +597,17 @@ def test_log_output_encoding_does_not_garble_the_commits(tmp_path):
         data = check(repo)
         assert per_commit(data) == {"feat(api): add the café menu": set(),
                                     "WIP menu": {"COMMIT008"}}, encoding
+
+
+def test_git_setting_overrides_keep_the_callers_own(monkeypatch):
+    """guard overrides log.showSignature and i18n.logOutputEncoding the way `git -c` does,
+    through GIT_CONFIG_COUNT; settings the caller already passes that way (CI sets
+    safe.directory so) stay, and git sees them all."""
+    from guard import git as gitmod
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "guard.test")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "kept")
+    proc = gitmod.run_git(["config", "--get-regexp", r"^(guard\.test|log\.showsignature|"
+                           r"i18n\.logoutputencoding)$"], cwd=os.getcwd())
+    assert proc.stdout.decode().splitlines() == [
+        "guard.test kept", "log.showsignature false", "i18n.logoutputencoding UTF-8"]

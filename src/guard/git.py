@@ -651,8 +651,8 @@ class Git:
         """The newest commit of ``rev_range`` that changed ``path`` (None if none did)."""
         # `:(literal)`: a path is a file name here, not a pattern (`a[1].sql` would match
         # `a1.sql`, and the finding would name another file's commit)
-        proc = self.run(["log", "--no-show-signature", "-1", "--format=%H", rev_range, "--",
-                         f":(literal){path}"], check=False)
+        proc = self.run(["log", "-1", "--format=%H", rev_range, "--", f":(literal){path}"],
+                        check=False)
         sha = _decode(proc.stdout).strip()
         return sha or None
 
@@ -738,7 +738,7 @@ class Git:
             # --diff-merges=first-parent (git 2.31+): merges diffed against their first
             # parent, without -m --first-parent's limiting of the walk to that chain
             memo[rev_range] = subprocess.Popen(
-                ["git", "log", "--no-show-signature", "-z", "--format=%x01%H", "--name-only",
+                ["git", "log", "-z", "--format=%x01%H", "--name-only",
                  "--diff-merges=first-parent", "--no-renames", rev_range, "--"],
                 cwd=self.root, env=_git_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 stdin=subprocess.DEVNULL)
@@ -760,8 +760,7 @@ class Git:
             return set()
 
     def trailers(self, rev_range: str, key: str) -> list[str]:
-        proc = self.run(["log", "--no-show-signature", "--encoding=UTF-8", "-z",
-                         f"--format=%(trailers:key={key},valueonly,separator=%x01)",
+        proc = self.run(["log", "-z", f"--format=%(trailers:key={key},valueonly,separator=%x01)",
                          rev_range, "--"], check=False)
         values = []
         for rec in proc.stdout.split(b"\0"):
@@ -959,7 +958,22 @@ def _git_env(foreign: bool = False) -> dict[str, str]:
     env["GIT_GRAFT_FILE"] = os.path.join(os.devnull, "no-grafts")
     env.pop("GIT_REPLACE_REF_BASE", None)
     env.pop("GIT_EXTERNAL_DIFF", None)
+    # settings of the repository (which the agent can write) that change what git prints,
+    # overridden for every git call as `git -c` would, after any the caller's environment
+    # already passes this way (CI sets safe.directory so): log.showSignature prints each
+    # signature's check into git log; i18n.logOutputEncoding re-encodes the messages
+    try:
+        count = int(env.get("GIT_CONFIG_COUNT", "0"))
+    except ValueError:
+        count = 0
+    for key, value in _OVERRIDES:
+        env[f"GIT_CONFIG_KEY_{count}"], env[f"GIT_CONFIG_VALUE_{count}"] = key, value
+        count += 1
+    env["GIT_CONFIG_COUNT"] = str(count)
     return env
+
+
+_OVERRIDES = (("log.showSignature", "false"), ("i18n.logOutputEncoding", "UTF-8"))
 
 
 def _blob_id(data: bytes, hex_len: int) -> str:
@@ -1198,10 +1212,7 @@ def _one_level(folder: str, parent, listed, id_len: int) -> list[str] | None:
 
 
 def _log_args(rev_range: str, first_parent: bool) -> list[str]:
-    # --no-show-signature: log.showSignature would print each signature's check first;
-    # --encoding: i18n.logOutputEncoding (UTF-16, Latin-1...) would re-encode the messages
-    args = ["log", "--no-show-signature", "--encoding=UTF-8", "-z",
-            "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"]
+    args = ["log", "-z", "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"]
     if first_parent:
         args.append("--first-parent")
     return args + [rev_range, "--"]
