@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def short(sha: str | None) -> str:
     if not sha:
@@ -31,9 +33,9 @@ def range_line(report) -> str:
     return text
 
 
-def _unsafe(ch: str) -> bool:
-    code = ord(ch)
-    return code < 32 or 127 <= code <= 159 or 0xDC80 <= code <= 0xDCFF
+# control characters (C0, DEL, C1) and the lone surrogates that stand for bytes that are
+# not UTF-8 (surrogateescape): one regex, as every finding of every report passes here
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\udc80-\udcff]")
 
 
 def _escape(ch: str) -> str:
@@ -47,6 +49,6 @@ def safe_path(path: str) -> str:
     """Printable form of a path or message: control characters (a newline in a file name, a
     terminal escape) and bytes that are not UTF-8 are shown as escapes, one character at a
     time; every other character, non-ASCII letters and punctuation included, is kept."""
-    if not any(_unsafe(ch) for ch in path):
+    if _UNSAFE.search(path) is None:
         return path
-    return "".join(_escape(ch) if _unsafe(ch) else ch for ch in path)
+    return _UNSAFE.sub(lambda m: _escape(m.group()), path)

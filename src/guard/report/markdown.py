@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-import string
 
 from guard.report.common import location, range_line, safe_path, short
 
 # Text from the repository (paths, commit headers and bodies, messages that embed them) must
 # render literally in GitHub-flavoured Markdown, in a table cell or a list item alike. Every
 # such text goes through _cell (prose) or _code (a path standing alone); nothing else escapes.
-_PUNCT = frozenset(string.punctuation)          # CommonMark: any of these may be \-escaped
-_ALWAYS = frozenset("`*[]<|~$")                 # code, emphasis, links, HTML, cells, GFM
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
+# what _cell escapes, each where it can change the rendering (see there): ` * [ ] < | ~ $
+# anywhere; a backslash before ASCII punctuation (CommonMark's escapable set) or at the end;
+# _ unless between two letters or digits; & where it begins an entity; # or > at the start
+_ESCAPE = re.compile(r"[`*\[\]<|~$]|\\(?=[!-/:-@\[-`{-~]|\Z)|(?<![^\W_])_|_(?![^\W_])"
+                     r"|&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)"
+                     r"|\A[#>]")
 
 
 def _cell(text: str) -> str:
@@ -24,17 +26,7 @@ def _cell(text: str) -> str:
     backslash before punctuation or at the end; & only where it begins an entity; # and >
     only at the start. Control characters (a newline) are shown as escapes by safe_path, so
     a cell never breaks its row."""
-    text = safe_path(text)
-    out = []
-    for i, ch in enumerate(text):
-        prev, nxt = text[i - 1:i], text[i + 1:i + 2]
-        if ch in _ALWAYS or (ch == "\\" and (not nxt or nxt in _PUNCT)) or \
-                (ch == "_" and not (prev.isalnum() and nxt.isalnum())) or \
-                (ch == "&" and _ENTITY.match(text, i)) or (ch in "#>" and i == 0):
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _ESCAPE.sub(r"\\\g<0>", safe_path(text))
 
 
 def _code(text: str, *, table: bool = False) -> str:
