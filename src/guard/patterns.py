@@ -12,6 +12,7 @@ the tests instead of on every run.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple, Sequence
 
 from guard.errors import GuardError
@@ -84,7 +85,6 @@ class _Plain:
     __slots__ = ("include", "regex")
 
     def __init__(self, include: bool, regex: str) -> None:
-        import re
         self.include = include
         self.regex = re.compile(regex)
 
@@ -99,7 +99,6 @@ def _plain(text: str) -> "_Plain | None":
         return _PLAIN[text]
     except KeyError:
         pass
-    import re
     found = None
     body = text[1:] if text.startswith("!") else text
     dir_only = body.endswith("/")
