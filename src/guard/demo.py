@@ -108,7 +108,8 @@ BRANCH_COMMITS = [
       "src/server/app.py": "import os\n\nimport uvicorn\n\n"
                            "PORT = int(os.environ.get('API_PORT', '8000'))\n\n\n"
                            "def main():\n"
-                           "    uvicorn.run('src.server.app:app', host='0.0.0.0', port=8000)\n"},
+                           "    uvicorn.run('src.api.http:app', interface='wsgi', "
+                           "host='0.0.0.0', port=8000)\n"},
      []),
     ("feat(api): serve GET /orders/{order_id}", {"src/api/http.py": DEMO_API}, []),
     ("fix(ui): align the buy button while I was there",
