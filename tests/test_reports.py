@@ -138,7 +138,7 @@ def test_json_documented_shape(mixed):
     checks = {c["name"]: c for c in data["checks"]}
     for check in data["checks"]:
         assert set(check) <= {"name", "status", "duration", "note"}
-        assert check["status"] in ("passed", "failed", "skipped", "error")
+        assert check["status"] in ("passed", "warnings", "failed", "skipped", "error")
         assert isinstance(check["duration"], (int, float)) and check["duration"] >= 0
     assert checks["scope"]["status"] == "failed"
     assert checks["policy"]["status"] == "passed"
@@ -160,7 +160,7 @@ def test_json_every_check_reports_a_status(with_policy_findings):
     data = as_json(with_policy_findings)
     from guard.registry import CHECKS
     assert set(CHECKS) <= {c["name"] for c in data["checks"]}
-    assert all(c["status"] in ("passed", "failed", "skipped", "error") for c in data["checks"])
+    assert all(c["status"] in ("passed", "warnings", "failed", "skipped", "error") for c in data["checks"])
     counted = Counter(f["severity"] for f in data["findings"])
     assert all(data["summary"][s] == counted[s] for s in ("error", "warning", "info"))
     assert POLICY_EXPECTED <= found(data["findings"])
@@ -176,6 +176,22 @@ def test_json_clean_branch(tmp_path):
     assert {c["name"]: c["status"] for c in data["checks"]}["scope"] == "passed"
     assert data["summary"]["error"] == data["summary"]["warning"] == data["summary"]["info"] == 0
 
+
+
+@pytest.mark.parametrize("fail_on, want, code", [("error", "warnings", 0),
+                                                 ("warning", "failed", 1),
+                                                 ("never", "warnings", 0)])
+def test_check_status_word_follows_fail_on(tmp_path, fail_on, want, code):
+    """A check whose only findings are warnings is "failed" only when --fail-on says so."""
+    repo = backend_project(str(tmp_path / "warn"))
+    repo.commit("feat(types): order status", {SHARED: "export type Order = {s: string}\n"})
+    res = guard(repo, "--format", "json", "--fail-on", fail_on, *CORE)
+    data = json.loads(res.out)
+    assert found(data["findings"]) == {("SCOPE002", SHARED, "warning")}
+    assert {c["name"]: c["status"] for c in data["checks"]}["scope"] == want
+    assert res.code == code and data["failed"] is (code == 1)
+    text = guard(repo, "--fail-on", fail_on, *CORE).out
+    assert f"scope {want}" in text
 
 # --- sarif ------------------------------------------------------------------------------------
 

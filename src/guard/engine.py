@@ -9,7 +9,7 @@ from typing import Iterable
 
 from guard import __version__
 from guard.errors import GuardError
-from guard.finding import Finding
+from guard.finding import Finding, at_or_above
 from guard.registry import CHECKS, PLANNED_CHECKS, load_check
 
 TYPE_CHECKING = False
@@ -73,6 +73,18 @@ def decide(findings: list[Finding], policy) -> list[Finding]:
     return sorted(out, key=Finding.sort_key)
 
 
+def _status(found: list[Finding], kept: set[Finding], fail_on: str) -> str:
+    """"failed" only when a kept finding is at or above --fail-on (what the exit code says);
+    "warnings" when it kept warnings (or, under --fail-on never, errors) that do not fail the
+    run; else "passed"."""
+    mine = [f for f in found if f in kept]
+    if fail_on != "never" and any(at_or_above(f.severity, fail_on) for f in mine):
+        return "failed"
+    if any(f.severity in ("error", "warning") for f in mine):
+        return "warnings"
+    return "passed"
+
+
 def run(ctx, checks: list[str], *, fail_on: str, tests: TestsResult | None = None,
         with_commits: bool = True) -> Report:
     from guard.report.model import CheckResult, CommitInfo, FileChange, Report
@@ -87,8 +99,7 @@ def run(ctx, checks: list[str], *, fail_on: str, tests: TestsResult | None = Non
     kept = set(final)
     results = []
     for name, duration, found in raw_status:
-        bad = [f for f in found if f in kept and f.severity in ("error", "warning")]
-        status, note = ctx.statuses.get(name, ("failed" if bad else "passed", ""))
+        status, note = ctx.statuses.get(name, (_status(found, kept, fail_on), ""))
         results.append(CheckResult(name, status, round(duration, 4), note))
     for name in list(CHECKS) + list(PLANNED_CHECKS):
         if name not in checks:

@@ -15,7 +15,7 @@ SCHEMA_VERSION = 1
 # derive reports from it with dataclasses.replace.
 class CheckResult(NamedTuple):
     name: str
-    status: str          # passed | failed | skipped | error
+    status: str          # passed | warnings | failed | skipped | error
     duration: float
     note: str = ""
 
