@@ -107,9 +107,11 @@ def check(fmt: str, **kwargs) -> None:
 def report(fmt: str, fail_on, run_tests: bool, **kwargs) -> None:
     """Write the hand-off report in the seed's "How You Report Back" format.
 
-    Exits 0 once the report is written unless --fail-on is given.
+    Exits 0 once the report is written unless --fail-on is given (guard.fail_on in the
+    configuration applies to `guard check` only).
     """
-    raise SystemExit(_run(fmt, "never", fail_on=fail_on, run_tests=run_tests, **kwargs))
+    raise SystemExit(_run(fmt, "never", fail_on=fail_on, run_tests=run_tests,
+                          config_fail_on=False, **kwargs))
 
 
 @cli.command("verify-report")
