@@ -24,6 +24,39 @@ def team_repo(tmp_path) -> Repo:
     return repo
 
 
+def test_init_does_not_pin_a_role(team_repo):
+    text = open(os.path.join(team_repo.path, "company.config.yaml")).read()
+    assert "\n  # role: backend\n" in text and "\n  role:" not in text
+    assert "agent/<role>/" in text and "Agent-Role:" in text
+
+
+def test_init_role_flag_still_pins_it(tmp_repo):
+    tmp_repo.commit("chore: start", {"README.md": "x\n"})
+    assert run_guard("init", "--role", "devops", cwd=tmp_repo.path).code == 0
+    assert "\n  role: devops\n" in open(os.path.join(tmp_repo.path, "company.config.yaml")).read()
+
+
+def test_init_prints_the_next_three_steps(tmp_repo):
+    tmp_repo.commit("chore: start", {"README.md": "x\n"})
+    res = run_guard("init", cwd=tmp_repo.path)
+    assert res.code == 0, res.err
+    assert "1. commit company.config.yaml on the base branch" in res.out
+    assert "2. add guard's hooks to .pre-commit-config.yaml" in res.out
+    assert "3. run `guard check --base <base branch>` in CI" in res.out
+
+
+def test_branch_name_gives_the_role_after_init(team_repo):
+    """The issue's case: on agent/frontend/card the frontend's own component is in scope."""
+    team_repo.branch("agent/frontend/card")
+    team_repo.commit("feat(card): show the total", {"src/components/Card.tsx": "export 1\n"})
+    res = run_guard("check", "--base", "main", "--format", "json", cwd=team_repo.path)
+    assert res.code == 0, res.out + res.err
+    import json
+    data = json.loads(res.out)
+    assert data["role"] == "frontend"
+    assert not [f for f in data["findings"] if f["rule"] == "SCOPE001"]
+
+
 def _violating_branch(repo: Repo) -> None:
     repo.branch("agent/frontend/card")
     repo.commit("feat(card): touch the workflow", {".github/workflows/ci.yml": "name: x\n"})

@@ -200,7 +200,7 @@ def demo(keep: bool, fmt: str) -> None:
 @cli.command()
 @click.option("-C", "--repo", default=".", metavar="DIR")
 @click.option("--role", metavar="NAME", callback=_given,
-              help="Default role to write into guard.role.")
+              help="Pin this role in guard.role (by default the key is left commented out).")
 @click.option("--print", "to_stdout", is_flag=True, help="Print the section instead of writing.")
 @click.option("--claude", is_flag=True,
               help="Instead: write or merge guard's hooks into .claude/settings.json.")
