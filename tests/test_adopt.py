@@ -2,10 +2,14 @@
 read it behave (the role comes from the branch, exit codes as documented)."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 
-from gitrepo import Repo, run_guard
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "contract"))
+
+from gitrepo import Repo, backend_project, run_guard  # noqa: E402
 
 
 @pytest.fixture
@@ -82,3 +86,71 @@ def test_report_fails_with_explicit_fail_on(team_repo):
     res = run_guard("report", "--base", "main", "--no-run-tests", "--fail-on", "error",
                     cwd=team_repo.path)
     assert res.code == 1, res.out + res.err
+
+
+# --- the contract extra ---------------------------------------------------------------------
+
+BLOCKER = '''\
+import sys
+
+class _Blocked:
+    """Makes `import {names}` fail as it does where the contract extra is not installed."""
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {names!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+sys.meta_path.insert(0, _Blocked())
+'''
+
+
+def _without(tmp_path, *names: str) -> dict:
+    """An environment whose Python cannot import `names` (a sitecustomize on PYTHONPATH)."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(BLOCKER.format(names=set(names)))
+    return {"PYTHONPATH": str(shim)}
+
+
+def _contract_repo(tmp_path) -> Repo:
+    from contract_fixture import CONTRACT, contract_config, fixture_text
+    repo = backend_project(str(tmp_path / "p"), config=contract_config(""),
+                           extra={CONTRACT: fixture_text("openapi.yaml")})
+    repo.commit("feat(api): x", {"src/api/x.py": "x = 1\n"})
+    return repo
+
+
+@pytest.mark.parametrize("blocked, named", [
+    (("schemathesis",), "needs schemathesis, which is not installed"),
+    (("schemathesis", "openapi_spec_validator"),
+     "needs schemathesis and openapi_spec_validator, which are not installed"),
+    (("openapi_spec_validator",), "needs openapi_spec_validator, which is not installed"),
+])
+def test_contract_without_its_extra_is_exit_2(tmp_path, blocked, named):
+    repo = _contract_repo(tmp_path)
+    env = _without(tmp_path, *blocked)
+    probe = subprocess.run([sys.executable, "-c", f"import {blocked[0]}"],
+                           env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    assert "ModuleNotFoundError" in probe.stderr   # the shim really blocks the import
+    res = run_guard("check", "--base", "main", cwd=repo.path, env=env)
+    assert res.code == 2, res.out + res.err
+    [line] = res.err.strip().splitlines()
+    assert named in line and "pip install 'agent-branch-guard[contract]'" in line
+    assert "company.config.yaml" in line and "Traceback" not in res.err
+
+
+def test_contract_extra_missing_but_skipped_or_unconfigured_passes(tmp_path):
+    env = _without(tmp_path, "schemathesis", "openapi_spec_validator")
+    repo = _contract_repo(tmp_path)
+    res = run_guard("check", "--base", "main", "--skip", "contract", cwd=repo.path, env=env)
+    assert res.code == 0, res.out + res.err
+    plain = backend_project(str(tmp_path / "plain"))
+    plain.commit("feat(api): y", {"src/api/y.py": "y = 1\n"})
+    res = run_guard("check", "--base", "main", cwd=plain.path, env=env)
+    assert res.code == 0, res.out + res.err     # CONTRACT001 (info): nothing configured
+
+
+def test_contract_with_its_extra_runs(tmp_path):
+    repo = _contract_repo(tmp_path)
+    res = run_guard("check", "--base", "main", "--only", "contract", cwd=repo.path)
+    assert res.code == 0, res.out + res.err
