@@ -107,9 +107,11 @@ def check(fmt: str, **kwargs) -> None:
 def report(fmt: str, fail_on, run_tests: bool, **kwargs) -> None:
     """Write the hand-off report in the seed's "How You Report Back" format.
 
-    Exits 0 once the report is written unless --fail-on is given.
+    Exits 0 once the report is written unless --fail-on is given (guard.fail_on in the
+    configuration applies to `guard check` only).
     """
-    raise SystemExit(_run(fmt, "never", fail_on=fail_on, run_tests=run_tests, **kwargs))
+    raise SystemExit(_run(fmt, "never", fail_on=fail_on, run_tests=run_tests,
+                          config_fail_on=False, **kwargs))
 
 
 @cli.command("verify-report")
@@ -198,7 +200,7 @@ def demo(keep: bool, fmt: str) -> None:
 @cli.command()
 @click.option("-C", "--repo", default=".", metavar="DIR")
 @click.option("--role", metavar="NAME", callback=_given,
-              help="Default role to write into guard.role.")
+              help="Pin this role in guard.role (by default the key is left commented out).")
 @click.option("--print", "to_stdout", is_flag=True, help="Print the section instead of writing.")
 @click.option("--claude", is_flag=True,
               help="Instead: write or merge guard's hooks into .claude/settings.json.")

@@ -13,10 +13,11 @@ TEMPLATE = """\
 # guard — policy for agent branches. guard reads this section from the trusted base
 # commit (HEAD for --staged), never from the branch it checks.
 guard:
-  # Default role when --role is not given. Otherwise guard infers it from the branch name
-  # (agent/<role>/...) or an `Agent-Role:` commit trailer. Built-in roles: backend,
-  # frontend, devops, staff.
-  role: {role}
+  # The role comes from the branch name (agent/<role>/...), else an `Agent-Role:` commit
+  # trailer, else `guard check --role`. A role set here overrides all of them, for every
+  # branch: leave it commented out in a team repository. Built-in roles: backend, frontend,
+  # devops, staff.
+  {role_line}
   # Folder with project role files (YAML: name, title, persona, owned, forbidden, shared,
   # optionally `extends: backend`). A file named like a built-in role replaces it. guard
   # reads .guard/roles when it exists; set roles_dir for another folder, which must then
@@ -42,13 +43,15 @@ guard:
   # Test results for the hand-off report: a command guard runs (`guard report`) and/or the
   # JUnit file it writes.
   # tests: {{command: "pytest -q --junitxml=.guard-junit.xml", junit: .guard-junit.xml}}
-  # Lowest severity that fails `guard check` (error, warning, never).
+  # Lowest severity that makes `guard check` exit 1 (error, warning, never). `guard report`
+  # ignores it: the report exits 0 unless `guard report --fail-on` is given.
   fail_on: error
 """
 
 
 def run(*, repo: str, role: str | None, to_stdout: bool) -> str:
-    text = TEMPLATE.format(role=role or "backend")
+    # an explicit `guard init --role` pins that role; by default the line stays a comment
+    text = TEMPLATE.format(role_line=f"role: {role}" if role else "# role: backend")
     if to_stdout:
         return text
     git = open_repo(repo)
@@ -69,5 +72,10 @@ def run(*, repo: str, role: str | None, to_stdout: bool) -> str:
     with open(path, "wb") as fh:
         fh.write(merged)
     return (f"wrote a guard section to {path}\n"
-            "commit it on the base branch: guard reads policy from there, not from agent "
-            "branches\n")
+            "next steps:\n"
+            "  1. commit company.config.yaml on the base branch (guard reads policy from "
+            "there, never from agent branches)\n"
+            "  2. add guard's hooks to .pre-commit-config.yaml (guard-scope, "
+            "guard-commit-msg, guard-check; they skip branches with no agent role) and run "
+            "`pre-commit install -t pre-commit -t commit-msg -t pre-push`\n"
+            "  3. run `guard check --base <base branch>` in CI on every agent branch\n")

@@ -27,6 +27,9 @@ from guard.finding import Finding
 CHECK = "contract"
 _IN_PROCESS = re.compile(r"(?:--insecure )?http://(?:testserver|localhost)(?=[/'\"\s]|$)")
 STOP_HINT = "stop and report to the Staff Engineer; do not improvise"
+# the libraries the check drives, and the extra that installs them
+NEEDS = ("schemathesis", "openapi_spec_validator")
+INSTALL = "pip install 'agent-branch-guard[contract]'"
 
 
 def _f(rule: str, severity: str, message: str, hint: str, path=None, line=None,
@@ -123,7 +126,29 @@ def run(ctx) -> Iterator[Finding]:
                  "set guard.contract.path (or api.spec) and app:, url: or start: in "
                  "company.config.yaml", cfg_file)
         return
+    _require_extra(s)
     yield from _Run(ctx, s).run()
+
+
+def _require_extra(s: ContractSettings) -> None:
+    """A configured contract check without its libraries is a set-up error (exit 2), never a
+    pass. Looks the modules up without importing them: the run imports them later, some in
+    a helper process."""
+    import importlib.util
+
+    missing = []
+    for name in NEEDS:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(name)
+    if missing:
+        raise GuardError(f"the contract check needs {' and '.join(missing)}, which "
+                         f"{'is' if len(missing) == 1 else 'are'} not installed",
+                         path=s.file, line=s.path_line,
+                         hint=f"{INSTALL} (or skip it: guard check --skip contract)")
 
 
 class _Run:

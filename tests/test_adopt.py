@@ -1,0 +1,156 @@
+"""Adopting guard in a fresh repository: what `guard init` writes and how the commands that
+read it behave (the role comes from the branch, exit codes as documented)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "contract"))
+
+from gitrepo import Repo, backend_project, run_guard  # noqa: E402
+
+
+@pytest.fixture
+def team_repo(tmp_path) -> Repo:
+    """A small project set up the way a new user does: `guard init`, committed on main."""
+    repo = Repo.init(str(tmp_path / "team"))
+    repo.commit("chore: start", {
+        "README.md": "# team\n",
+        "src/components/Card.tsx": "export {}\n",
+        "src/api/orders.py": "x = 1\n",
+        ".github/workflows/ci.yml": "name: ci\n",
+    })
+    res = run_guard("init", cwd=repo.path)
+    assert res.code == 0, res.err
+    repo.commit("chore: add guard policy", add_all=True)
+    return repo
+
+
+def test_init_does_not_pin_a_role(team_repo):
+    text = open(os.path.join(team_repo.path, "company.config.yaml")).read()
+    assert "\n  # role: backend\n" in text and "\n  role:" not in text
+    assert "agent/<role>/" in text and "Agent-Role:" in text
+
+
+def test_init_role_flag_still_pins_it(tmp_repo):
+    tmp_repo.commit("chore: start", {"README.md": "x\n"})
+    assert run_guard("init", "--role", "devops", cwd=tmp_repo.path).code == 0
+    assert "\n  role: devops\n" in open(os.path.join(tmp_repo.path, "company.config.yaml")).read()
+
+
+def test_init_prints_the_next_three_steps(tmp_repo):
+    tmp_repo.commit("chore: start", {"README.md": "x\n"})
+    res = run_guard("init", cwd=tmp_repo.path)
+    assert res.code == 0, res.err
+    assert "1. commit company.config.yaml on the base branch" in res.out
+    assert "2. add guard's hooks to .pre-commit-config.yaml" in res.out
+    assert "3. run `guard check --base <base branch>` in CI" in res.out
+
+
+def test_branch_name_gives_the_role_after_init(team_repo):
+    """The issue's case: on agent/frontend/card the frontend's own component is in scope."""
+    team_repo.branch("agent/frontend/card")
+    team_repo.commit("feat(card): show the total", {"src/components/Card.tsx": "export 1\n"})
+    res = run_guard("check", "--base", "main", "--format", "json", cwd=team_repo.path)
+    assert res.code == 0, res.out + res.err
+    import json
+    data = json.loads(res.out)
+    assert data["role"] == "frontend"
+    assert not [f for f in data["findings"] if f["rule"] == "SCOPE001"]
+
+
+def _violating_branch(repo: Repo) -> None:
+    repo.branch("agent/frontend/card")
+    repo.commit("feat(card): touch the workflow", {".github/workflows/ci.yml": "name: x\n"})
+
+
+def test_check_honours_init_fail_on(team_repo):
+    _violating_branch(team_repo)
+    res = run_guard("check", "--base", "main", cwd=team_repo.path)
+    assert res.code == 1, res.out + res.err
+    assert "SCOPE001" in res.out
+
+
+def test_report_exits_0_whatever_init_wrote(team_repo):
+    """init writes `fail_on: error`; that is for `guard check`, the report still exits 0."""
+    _violating_branch(team_repo)
+    res = run_guard("report", "--base", "main", "--no-run-tests", cwd=team_repo.path)
+    assert res.code == 0, res.out + res.err
+    assert "SCOPE001" in res.out
+
+
+def test_report_fails_with_explicit_fail_on(team_repo):
+    _violating_branch(team_repo)
+    res = run_guard("report", "--base", "main", "--no-run-tests", "--fail-on", "error",
+                    cwd=team_repo.path)
+    assert res.code == 1, res.out + res.err
+
+
+# --- the contract extra ---------------------------------------------------------------------
+
+BLOCKER = '''\
+import sys
+
+class _Blocked:
+    """Makes `import {names}` fail as it does where the contract extra is not installed."""
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {names!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+sys.meta_path.insert(0, _Blocked())
+'''
+
+
+def _without(tmp_path, *names: str) -> dict:
+    """An environment whose Python cannot import `names` (a sitecustomize on PYTHONPATH)."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(BLOCKER.format(names=set(names)))
+    return {"PYTHONPATH": str(shim)}
+
+
+def _contract_repo(tmp_path) -> Repo:
+    from contract_fixture import CONTRACT, contract_config, fixture_text
+    repo = backend_project(str(tmp_path / "p"), config=contract_config(""),
+                           extra={CONTRACT: fixture_text("openapi.yaml")})
+    repo.commit("feat(api): x", {"src/api/x.py": "x = 1\n"})
+    return repo
+
+
+@pytest.mark.parametrize("blocked, named", [
+    (("schemathesis",), "needs schemathesis, which is not installed"),
+    (("schemathesis", "openapi_spec_validator"),
+     "needs schemathesis and openapi_spec_validator, which are not installed"),
+    (("openapi_spec_validator",), "needs openapi_spec_validator, which is not installed"),
+])
+def test_contract_without_its_extra_is_exit_2(tmp_path, blocked, named):
+    repo = _contract_repo(tmp_path)
+    env = _without(tmp_path, *blocked)
+    probe = subprocess.run([sys.executable, "-c", f"import {blocked[0]}"],
+                           env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    assert "ModuleNotFoundError" in probe.stderr   # the shim really blocks the import
+    res = run_guard("check", "--base", "main", cwd=repo.path, env=env)
+    assert res.code == 2, res.out + res.err
+    [line] = res.err.strip().splitlines()
+    assert named in line and "pip install 'agent-branch-guard[contract]'" in line
+    assert "company.config.yaml" in line and "Traceback" not in res.err
+
+
+def test_contract_extra_missing_but_skipped_or_unconfigured_passes(tmp_path):
+    env = _without(tmp_path, "schemathesis", "openapi_spec_validator")
+    repo = _contract_repo(tmp_path)
+    res = run_guard("check", "--base", "main", "--skip", "contract", cwd=repo.path, env=env)
+    assert res.code == 0, res.out + res.err
+    plain = backend_project(str(tmp_path / "plain"))
+    plain.commit("feat(api): y", {"src/api/y.py": "y = 1\n"})
+    res = run_guard("check", "--base", "main", cwd=plain.path, env=env)
+    assert res.code == 0, res.out + res.err     # CONTRACT001 (info): nothing configured
+
+
+def test_contract_with_its_extra_runs(tmp_path):
+    repo = _contract_repo(tmp_path)
+    res = run_guard("check", "--base", "main", "--only", "contract", cwd=repo.path)
+    assert res.code == 0, res.out + res.err
