@@ -154,15 +154,18 @@ def _run(ctx) -> list[Finding]:
     notes = []
     base_files = {f: m for s in sets for m in s.base for f in m.files}
     findings += list(history.immutable(ctx, base_files))
-    django_apps = {m.app for s in sets if s.framework == "django" for m in s.head}
+    django_sets = [s for s in sets if s.framework == "django"]
+    django_apps = {m.app for s in django_sets for m in s.head + s.base}
+    if django_sets:
+        from guard.checks.migrations.django import app_of
+        django_apps |= {app_of(s.folder) for s in django_sets}
+    django_known = {k for s in django_sets for m in s.head for k in (m.key,) + m.replaces}
     for mset in sets:
         if mset.framework == "alembic":
             findings += list(history.graph(mset.head, mset.new))
         elif mset.framework == "django":
-            findings += list(history.graph(mset.head, mset.new, known_scopes=django_apps,
-                                           scope_of=lambda key: key.split(".", 1)[0],
-                                           what="migration"))
-            findings += list(history.ordered(mset.base, mset.head, mset.new))
+            findings += list(history.django_graph(mset.base, mset.head, mset.new,
+                                                  django_apps, django_known))
         else:
             findings += list(history.ordered(mset.base, mset.head, mset.new))
         fresh = [m for m in mset.head if m.path in mset.new]

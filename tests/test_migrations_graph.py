@@ -1,0 +1,86 @@
+"""Django migrations judged by the dependency graph, as Django's loader reads it."""
+
+from test_migrations_frameworks import DJANGO_BASE, django_mig
+from test_migrations_sql import check, project, rules
+
+ADD = "migrations.AddField(model_name='order', name='{0}', field=models.TextField(null=True))"
+
+
+def squash_mig(replaces, deps, ops):
+    text = django_mig(deps, ops)
+    return text.replace("    dependencies", f"    replaces = {replaces!r}\n    dependencies", 1)
+
+
+def test_two_same_numbered_migrations_and_a_merge_pass(tmp_path):
+    repo = project(tmp_path, DJANGO_BASE)
+    repo.commit("feat(shop): merge", {
+        "shop/migrations/0003_a.py": django_mig([("shop", "0002_total")], [ADD.format("a")]),
+        "shop/migrations/0003_b.py": django_mig([("shop", "0002_total")], [ADD.format("b")]),
+        "shop/migrations/0004_merge_20260714_1040.py": django_mig(
+            [("shop", "0003_a"), ("shop", "0003_b")], [])})
+    assert check(repo)["findings"] == []
+
+
+def test_cross_app_contrib_swappable_and_first_dependencies_pass(tmp_path):
+    files = dict(DJANGO_BASE)
+    files["account/__init__.py"] = ""
+    files["account/migrations/__init__.py"] = ""
+    files["account/migrations/0001_initial.py"] = django_mig([], [])
+    repo = project(tmp_path, files)
+    text = django_mig(
+        [("shop", "0002_total"), ("account", "0001_initial"),
+         ("auth", "0006_require_contenttypes_0002"), ("contenttypes", "__first__"),
+         ("account", "__latest__")], [ADD.format("n")])
+    text = text.replace("    dependencies = [",
+                        "    dependencies = [migrations.swappable_dependency("
+                        "settings.AUTH_USER_MODEL), ", 1)
+    repo.commit("feat(shop): deps", {"shop/migrations/0003_n.py": text})
+    assert check(repo)["findings"] == []
+
+
+def test_dependency_on_a_missing_migration_of_a_repo_app_fails(tmp_path):
+    files = dict(DJANGO_BASE)
+    files["account/migrations/__init__.py"] = ""
+    files["account/migrations/0001_initial.py"] = django_mig([], [])
+    repo = project(tmp_path, files)
+    repo.commit("feat(shop): deps", {"shop/migrations/0003_n.py": django_mig(
+        [("shop", "0002_total"), ("account", "0101_user_customer_type")], [ADD.format("n")])})
+    assert rules(check(repo)) == [("MIG007", "shop/migrations/0003_n.py")]
+
+
+def test_squashed_migration_with_replaces_is_one_node(tmp_path):
+    files = dict(DJANGO_BASE)
+    files["shop/migrations/0001_squashed_0002_total.py"] = squash_mig(
+        [("shop", "0001_initial"), ("shop", "0002_total")], [], [])
+    repo = project(tmp_path, files)
+    # depends on a replaced migration; the squash's own leaf and 0002's are one node
+    repo.commit("feat(shop): after squash", {"shop/migrations/0003_n.py": django_mig(
+        [("shop", "0002_total")], [ADD.format("n")])})
+    assert check(repo)["findings"] == []
+
+
+def test_squash_whose_replaced_files_were_deleted_is_still_known(tmp_path):
+    files = {k: v for k, v in DJANGO_BASE.items() if "000" not in k}
+    files["shop/migrations/0001_squashed_0002_total.py"] = squash_mig(
+        [("shop", "0001_initial"), ("shop", "0002_total")], [], [])
+    repo = project(tmp_path, files)
+    repo.commit("feat(shop): n", {"shop/migrations/0003_n.py": django_mig(
+        [("shop", "0002_total")], [ADD.format("n")])})
+    assert check(repo)["findings"] == []
+
+
+def test_run_before_makes_no_second_leaf(tmp_path):
+    repo = project(tmp_path, DJANGO_BASE)
+    text = django_mig([("shop", "0001_initial")], [ADD.format("r")]).replace(
+        "    dependencies", "    run_before = [('shop', '0002_total')]\n    dependencies", 1)
+    repo.commit("feat(shop): r", {"shop/migrations/0003_r.py": text})
+    assert check(repo)["findings"] == []
+
+
+def test_a_real_second_leaf_fails(tmp_path):
+    repo = project(tmp_path, DJANGO_BASE)
+    repo.commit("feat(shop): leaf", {"shop/migrations/0003_x.py": django_mig(
+        [("shop", "0001_initial")], [ADD.format("x")])})
+    got = check(repo)
+    assert rules(got) == [("MIG006", "shop/migrations/0003_x.py")]
+    assert "Conflicting migrations detected" in got["findings"][0]["message"]
