@@ -84,3 +84,25 @@ def test_a_real_second_leaf_fails(tmp_path):
     got = check(repo)
     assert rules(got) == [("MIG006", "shop/migrations/0003_x.py")]
     assert "Conflicting migrations detected" in got["findings"][0]["message"]
+
+
+def test_comment_docstring_and_import_order_edit_of_applied_migration_is_info(tmp_path):
+    repo = project(tmp_path, DJANGO_BASE)
+    text = DJANGO_BASE["shop/migrations/0002_total.py"]
+    edited = ('"""Adds the total."""\n# fix a typo\n'
+              + text.replace("from django.db import migrations, models",
+                             "from django.db import models, migrations")
+              .replace("class Migration(migrations.Migration):\n",
+                       "class Migration(migrations.Migration):\n    \"\"\"Doc.\"\"\"\n\n"))
+    edited = edited.replace("from django.db import models, migrations",
+                            "from django.db import models\nfrom django.db import migrations")
+    repo.commit("docs(shop): typo", {"shop/migrations/0002_total.py": edited})
+    got = check(repo)
+    assert [(f["rule"], f["severity"]) for f in got["findings"]] == [("MIG014", "info")]
+
+
+def test_executable_edit_of_applied_migration_stays_mig001(tmp_path):
+    repo = project(tmp_path, DJANGO_BASE)
+    text = DJANGO_BASE["shop/migrations/0002_total.py"].replace("default=0", "default=1")
+    repo.commit("fix(shop): default", {"shop/migrations/0002_total.py": text})
+    assert rules(check(repo)) == [("MIG001", "shop/migrations/0002_total.py")]

@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Iterator
 
 from guard.checks.migrations.model import Migration
+from guard.errors import GuardError
 from guard.finding import Finding
 
 SEQUENTIAL_MAX = 10 ** 6   # versions below this are sequence numbers, not timestamps
@@ -26,6 +27,12 @@ def immutable(ctx, base_files: dict[str, Migration]) -> Iterator[Finding]:
             continue
         commit = _commit(ctx, old)
         if change.status in ("M", "T"):
+            if old.endswith(".py") and _same_code(ctx, change):
+                yield _f("MIG014", "info",
+                         f"applied migration {old} was edited on the branch ({commit}), but "
+                         "only in comments, docstrings, formatting or import order",
+                         "nothing to do: the code the database runs is unchanged", old)
+                continue
             yield _f("MIG001", "error",
                      f"applied migration {old} was modified on the branch ({commit}); "
                      "databases that already ran it will never see the edit",
@@ -39,6 +46,42 @@ def immutable(ctx, base_files: dict[str, Migration]) -> Iterator[Finding]:
                      f"applied migration {old} was renamed to {change.path} on the branch "
                      f"({commit})",
                      f"move it back to {old}; add a new migration instead", old)
+
+
+def _code(raw: bytes | None) -> str | None:
+    """The module's executable shape: its ast with docstrings dropped and the leading
+    imports sorted, so comments, docstrings, layout and import order do not count."""
+    import ast
+    if raw is None:
+        return None
+    try:
+        tree = ast.parse(raw)
+    except (SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and body and isinstance(body[0], ast.Expr) and \
+                isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    head = 0
+    while head < len(tree.body) and isinstance(tree.body[head], (ast.Import, ast.ImportFrom)):
+        head += 1
+    imports = sorted(f"{getattr(n, 'module', '')}:{getattr(n, 'level', 0)}:{a.name}:{a.asname}"
+                     for n in tree.body[:head] for a in n.names)
+    return "\n".join(imports + [ast.dump(n) for n in tree.body[head:]])
+
+
+def _same_code(ctx, change) -> bool:
+    shas = [change.old_sha, change.new_sha]
+    if any(not s or set(s) == {"0"} for s in shas):
+        return False
+    try:
+        blobs = ctx.git.read_blobs(shas)
+    except GuardError:   # unreadable blob: judge the edit as executable
+        return False
+    old, new = _code(blobs.get(change.old_sha)), _code(blobs.get(change.new_sha))
+    return old is not None and old == new
 
 
 def _commit(ctx, path: str) -> str:
