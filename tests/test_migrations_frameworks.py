@@ -170,7 +170,9 @@ def test_django_two_leaves_missing_dependency_irreversible_and_destructive(tmp_p
 
 def test_django_model_changed_without_migration(tmp_path):
     repo = project(tmp_path, DJANGO_BASE)
-    repo.commit("feat(shop): field", {"shop/models.py": "from django.db import models\n# x\n"})
+    repo.commit("feat(shop): field", {"shop/models.py": "from django.db import models\n\n\n"
+                                      "class Order(models.Model):\n"
+                                      "    note = models.TextField()\n"})
     assert rules(check(repo)) == [("MIG020", "shop/models.py")]
 
 

@@ -106,3 +106,38 @@ def test_executable_edit_of_applied_migration_stays_mig001(tmp_path):
     text = DJANGO_BASE["shop/migrations/0002_total.py"].replace("default=0", "default=1")
     repo.commit("fix(shop): default", {"shop/migrations/0002_total.py": text})
     assert rules(check(repo)) == [("MIG001", "shop/migrations/0002_total.py")]
+
+
+MODELS = ('from django.db import models\n\n\n'
+          'class Order(models.Model):\n'
+          '    total = models.IntegerField(default=0)\n\n'
+          '    class Meta:\n        db_table = "orders"\n\n'
+          '    def __str__(self):\n        return str(self.total)\n')
+
+
+def test_docstring_comment_and_method_edit_of_models_gives_no_mig020(tmp_path):
+    files = dict(DJANGO_BASE, **{"shop/models.py": MODELS})
+    repo = project(tmp_path, files)
+    edited = MODELS.replace("class Order(models.Model):\n",
+                            'class Order(models.Model):\n    """An order."""\n    # the sum\n') \
+        .replace("return str(self.total)", "return f'{self.total}'")
+    repo.commit("docs(shop): doc", {"shop/models.py": edited})
+    assert check(repo)["findings"] == []
+
+
+def test_new_field_or_meta_change_without_migration_warns(tmp_path):
+    files = dict(DJANGO_BASE, **{"shop/models.py": MODELS})
+    repo = project(tmp_path, files)
+    repo.commit("feat(shop): table", {"shop/models.py": MODELS.replace('"orders"', '"order"')})
+    assert rules(check(repo)) == [("MIG020", "shop/models.py")]
+
+
+def test_sqlalchemy_column_change_warns_and_comment_does_not(tmp_path):
+    sa_models = ("import sqlalchemy as sa\n\n\nclass User(Base):\n"
+                 "    __tablename__ = 'users'\n    id = sa.Column(sa.Integer, primary_key=True)\n")
+    files = dict(DJANGO_BASE, **{"shop/models.py": sa_models})
+    repo = project(tmp_path, files)
+    repo.commit("docs: c", {"shop/models.py": "# users\n" + sa_models})
+    assert check(repo)["findings"] == []
+    repo.commit("feat: col", {"shop/models.py": sa_models + "    name = sa.Column(sa.Text)\n"})
+    assert rules(check(repo)) == [("MIG020", "shop/models.py")]
