@@ -141,3 +141,23 @@ def test_sqlalchemy_column_change_warns_and_comment_does_not(tmp_path):
     assert check(repo)["findings"] == []
     repo.commit("feat: col", {"shop/models.py": sa_models + "    name = sa.Column(sa.Text)\n"})
     assert rules(check(repo)) == [("MIG020", "shop/models.py")]
+
+
+def test_identical_base_and_head_blobs_are_parsed_once():
+    from guard.checks.migrations import _index
+    from guard.checks.migrations.detect import Place
+    files = {p: v.encode() for p, v in DJANGO_BASE.items() if p.endswith(".py")}
+    asked: list[str] = []
+
+    def blobs_of(paths):
+        asked.extend(paths)
+        return {p: files[p] for p in paths if p in files}
+    base_tree = {p: f"sha-{p}" for p in files}
+    head_tree = dict(base_tree, **{"shop/migrations/0002_total.py": "sha-changed"})
+    place = Place("django", "shop/migrations")
+    memo: dict = {}
+    base, _ = _index(place, base_tree, blobs_of, "postgres", memo)
+    asked.clear()
+    head, _ = _index(place, head_tree, blobs_of, "postgres", memo)
+    assert asked == ["shop/migrations/0002_total.py"]
+    assert [m.key for m in head] == [m.key for m in base]
