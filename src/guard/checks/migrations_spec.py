@@ -99,6 +99,13 @@ RULES: tuple[Rule, ...] = (
        "trusted policy sets guard.migrations.allow_inline_ignores: true.",
        "-- guard:ignore drop it anyway",
        "-- guard:ignore MIG101 reason: table replaced by orders_v2 in 0005"),
+    _R("MIG014", "applied-migration-edited-without-effect", "migrations", "info",
+       "A Python migration on the base was edited on the branch, but its code is unchanged: "
+       "only comments, docstrings, formatting or import order differ.",
+       "Databases that ran it see nothing new, and neither will fresh installs: the edit is "
+       "harmless, yet a reviewer should know applied history was touched.",
+       "a typo fixed in a comment of versions/1f2e_add_orders.py",
+       "nothing to do; keep such edits out of applied migrations where you can"),
     _R("MIG020", "model-changed-without-migration", "migrations", "warning",
        "Model files changed on the branch but no migration was added.",
        "A model change that needs a schema change ships without it: the code and the "

@@ -42,12 +42,20 @@ def _dialect_name(word: str | None) -> str | None:
     return _dialect_word(word)
 
 
-def _index(place, tree: dict[str, str], blobs_of, dialect: str) -> tuple[list[Migration], list]:
+def _reuse(migs: list[Migration], tree: dict[str, str], memo: dict) -> list[Migration]:
+    """The base's parsed migration in place of a head one with the same path and blob id:
+    identical blobs are parsed once (most of a large project's history is unchanged)."""
+    return [memo.get((m.path, tree.get(m.path)), m) for m in migs]
+
+
+def _index(place, tree: dict[str, str], blobs_of, dialect: str,
+           memo: dict | None = None) -> tuple[list[Migration], list]:
     # each framework's module is imported only for its own folders
     prefix = place.folder + "/"
     paths = [p for p in tree if p.startswith(prefix)] if place.folder else list(tree)
     fw = place.framework
     journal = None
+    memo = {} if memo is None else memo
     if fw == "sql":
         from guard.checks.migrations import sqlfiles
         migs = sqlfiles.index(place.folder, paths)
@@ -61,16 +69,20 @@ def _index(place, tree: dict[str, str], blobs_of, dialect: str) -> tuple[list[Mi
         migs = drizzle.index(place.folder, paths, journal[0])
     elif fw == "alembic":
         from guard.checks.migrations import alembic
-        migs = alembic.index(place.folder, paths)
-        blobs = blobs_of([m.path for m in migs])
-        for m in migs:
+        migs = _reuse(alembic.index(place.folder, paths), tree, memo)
+        fresh = [m for m in migs if (m.path, tree.get(m.path)) not in memo]
+        blobs = blobs_of([m.path for m in fresh])
+        for m in fresh:
             alembic.load(m, blobs.get(m.path), dialect)
+            memo[(m.path, tree.get(m.path))] = m
     else:
         from guard.checks.migrations import django
-        migs = django.index(place.folder, paths)
-        blobs = blobs_of([m.path for m in migs])
-        for m in migs:
+        migs = _reuse(django.index(place.folder, paths), tree, memo)
+        fresh = [m for m in migs if (m.path, tree.get(m.path)) not in memo]
+        blobs = blobs_of([m.path for m in fresh])
+        for m in fresh:
             django.load(m, blobs.get(m.path), dialect)
+            memo[(m.path, tree.get(m.path))] = m
     return migs, journal
 
 
@@ -140,8 +152,9 @@ def _run(ctx) -> list[Finding]:
                 [f"{place.folder}/migration_lock.toml"]), place.folder))
         dialect = dialect or settings.hinted_dialect
         mset = MigSet(place, dialect or FRAMEWORK_DIALECT[place.framework])
-        mset.base, _ = _index(place, base_tree, base_read, mset.dialect)
-        mset.head, journal = _index(place, head_tree, head_read, mset.dialect)
+        memo: dict = {}     # (path, blob id) -> parsed Python migration, base then head
+        mset.base, _ = _index(place, base_tree, base_read, mset.dialect, memo)
+        mset.head, journal = _index(place, head_tree, head_read, mset.dialect, memo)
         if place.framework == "drizzle" and journal is not None:
             if not settings.dialect and journal[1]:
                 mset.dialect = _dialect_name(journal[1]) or mset.dialect
@@ -154,15 +167,18 @@ def _run(ctx) -> list[Finding]:
     notes = []
     base_files = {f: m for s in sets for m in s.base for f in m.files}
     findings += list(history.immutable(ctx, base_files))
-    django_apps = {m.app for s in sets if s.framework == "django" for m in s.head}
+    django_sets = [s for s in sets if s.framework == "django"]
+    django_apps = {m.app for s in django_sets for m in s.head + s.base}
+    if django_sets:
+        from guard.checks.migrations.django import app_of
+        django_apps |= {app_of(s.folder) for s in django_sets}
+    django_known = {k for s in django_sets for m in s.head for k in (m.key,) + m.replaces}
     for mset in sets:
         if mset.framework == "alembic":
             findings += list(history.graph(mset.head, mset.new))
         elif mset.framework == "django":
-            findings += list(history.graph(mset.head, mset.new, known_scopes=django_apps,
-                                           scope_of=lambda key: key.split(".", 1)[0],
-                                           what="migration"))
-            findings += list(history.ordered(mset.base, mset.head, mset.new))
+            findings += list(history.django_graph(mset.base, mset.head, mset.new,
+                                                  django_apps, django_known))
         else:
             findings += list(history.ordered(mset.base, mset.head, mset.new))
         fresh = [m for m in mset.head if m.path in mset.new]

@@ -147,6 +147,21 @@ def _reverse_text(call: ast.Call) -> str:
                            else _kw(call, 1, "new_name"))
 
 
+def _pairs(node, *, skip_special: bool) -> tuple[str, ...]:
+    """("app", "name") items of a dependencies/replaces/run_before list as "app.name".
+    `migrations.swappable_dependency(settings.X)` names a model setting, not a migration
+    of this repository, and `__first__`/`__latest__` an app's ends: neither is a node."""
+    out = []
+    for item in (node.elts if isinstance(node, (ast.List, ast.Tuple)) else []):
+        value = pyast.literal(item)
+        if isinstance(value, (list, tuple)) and len(value) == 2 and all(
+                isinstance(v, str) for v in value):
+            if skip_special and value[1] in ("__first__", "__latest__"):
+                continue
+            out.append(f"{value[0]}.{value[1]}")
+    return tuple(out)
+
+
 def load(mig: Migration, raw: bytes | None, dialect: str) -> None:
     tree = pyast.parse(mig, raw)
     if tree is None:
@@ -157,23 +172,15 @@ def load(mig: Migration, raw: bytes | None, dialect: str) -> None:
         mig.problems.append(("MIG011", None, f"{mig.path} defines no `class Migration`",
                              "a Django migration module defines class Migration"))
         return
-    deps, ops_node = None, None
+    found: dict[str, ast.expr] = {}
     for node in cls.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], ast.Name):
-            if node.targets[0].id == "dependencies":
-                deps = node.value
-            elif node.targets[0].id == "operations":
-                ops_node = node.value
-    parents = []
-    for item in (deps.elts if isinstance(deps, (ast.List, ast.Tuple)) else []):
-        value = pyast.literal(item)
-        if isinstance(value, (list, tuple)) and len(value) == 2 and all(
-                isinstance(v, str) for v in value):
-            if value[1] in ("__first__", "__latest__"):
-                continue
-            parents.append(f"{value[0]}.{value[1]}")
-    mig.parents = tuple(parents)
+            found[node.targets[0].id] = node.value
+    ops_node = found.get("operations")
+    mig.parents = _pairs(found.get("dependencies"), skip_special=True)
+    mig.replaces = _pairs(found.get("replaces"), skip_special=False)
+    mig.run_before = _pairs(found.get("run_before"), skip_special=True)
     calls = [e for e in (ops_node.elts if isinstance(ops_node, (ast.List, ast.Tuple)) else [])
              if isinstance(e, ast.Call)]
     created: set[str] = set()

@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Iterator
 
 from guard.checks.migrations.model import Migration
+from guard.errors import GuardError
 from guard.finding import Finding
 
 SEQUENTIAL_MAX = 10 ** 6   # versions below this are sequence numbers, not timestamps
@@ -26,6 +27,12 @@ def immutable(ctx, base_files: dict[str, Migration]) -> Iterator[Finding]:
             continue
         commit = _commit(ctx, old)
         if change.status in ("M", "T"):
+            if old.endswith(".py") and _same_code(ctx, change):
+                yield _f("MIG014", "info",
+                         f"applied migration {old} was edited on the branch ({commit}), but "
+                         "only in comments, docstrings, formatting or import order",
+                         "nothing to do: the code the database runs is unchanged", old)
+                continue
             yield _f("MIG001", "error",
                      f"applied migration {old} was modified on the branch ({commit}); "
                      "databases that already ran it will never see the edit",
@@ -39,6 +46,42 @@ def immutable(ctx, base_files: dict[str, Migration]) -> Iterator[Finding]:
                      f"applied migration {old} was renamed to {change.path} on the branch "
                      f"({commit})",
                      f"move it back to {old}; add a new migration instead", old)
+
+
+def _code(raw: bytes | None) -> str | None:
+    """The module's executable shape: its ast with docstrings dropped and the leading
+    imports sorted, so comments, docstrings, layout and import order do not count."""
+    import ast
+    if raw is None:
+        return None
+    try:
+        tree = ast.parse(raw)
+    except (SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and body and isinstance(body[0], ast.Expr) and \
+                isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    head = 0
+    while head < len(tree.body) and isinstance(tree.body[head], (ast.Import, ast.ImportFrom)):
+        head += 1
+    imports = sorted(f"{getattr(n, 'module', '')}:{getattr(n, 'level', 0)}:{a.name}:{a.asname}"
+                     for n in tree.body[:head] for a in n.names)
+    return "\n".join(imports + [ast.dump(n) for n in tree.body[head:]])
+
+
+def _same_code(ctx, change) -> bool:
+    shas = [change.old_sha, change.new_sha]
+    if any(not s or set(s) == {"0"} for s in shas):
+        return False
+    try:
+        blobs = ctx.git.read_blobs(shas)
+    except GuardError:   # unreadable blob: judge the edit as executable
+        return False
+    old, new = _code(blobs.get(change.old_sha)), _code(blobs.get(change.new_sha))
+    return old is not None and old == new
 
 
 def _commit(ctx, path: str) -> str:
@@ -130,3 +173,58 @@ def graph(head: list[Migration], new: set[str], *, known_scopes: set[str] | None
                          f"{listed}",
                          "set the new migration's parent to the current head, or add a merge "
                          "migration (alembic merge heads / makemigrations --merge)", paths[h])
+
+
+def _django_leaves(migs: list[Migration]) -> dict[str, list[Migration]]:
+    """Leaf nodes per app as Django's loader finds them: a squash stands for the migrations
+    it replaces (dependencies on them point at it), run_before adds an edge, and a leaf is
+    a node no other node of its own app depends on."""
+    alias = {r: m.key for m in migs for r in m.replaces}
+    nodes = {m.key: m for m in migs if m.key not in alias}
+    has_child: set[str] = set()
+    for m in nodes.values():
+        for parent in m.parents:
+            target = alias.get(parent, parent)
+            if target != m.key and target.split(".", 1)[0] == m.app:
+                has_child.add(target)
+        for later in m.run_before:
+            if later.split(".", 1)[0] == m.app:
+                has_child.add(m.key)
+    leaves: dict[str, list[Migration]] = defaultdict(list)
+    for key, m in sorted(nodes.items()):
+        if key not in has_child:
+            leaves[m.app].append(m)
+    return leaves
+
+
+def django_graph(base: list[Migration], head: list[Migration], new: set[str],
+                 repo_apps: set[str], known: set[str]) -> Iterator[Finding]:
+    """MIG007/MIG006 for Django, judged by the dependency graph and never by the number:
+    a parent is missing only when its app has a migrations folder in this repository and
+    neither holds nor replaces it; an app has a conflict when it has more than one leaf
+    after this change ("Conflicting migrations detected"), where the base had one."""
+    keys = known | {m.key for m in head} | {r for m in head for r in m.replaces}
+    for m in head:
+        if m.path not in new:
+            continue
+        for parent in m.parents:
+            if parent in keys or parent.split(".", 1)[0] not in repo_apps:
+                continue        # another app or package that this repository does not hold
+            yield _f("MIG007", "error",
+                     f"{m.path} depends on {parent}, which does not exist in this repository",
+                     "point it at the app's current leaf (the newest existing migration)",
+                     m.path)
+    before = _django_leaves(base)
+    for app, leaves in _django_leaves(head).items():
+        if len(leaves) < 2 or len(before.get(app, ())) > 1:
+            continue
+        if not any(m.path in new for m in head if m.app == app):
+            continue
+        listed = ", ".join(f"{m.key} ({m.path})" for m in leaves)
+        fresh = [m for m in leaves if m.path in new] or leaves
+        for m in fresh:
+            yield _f("MIG006", "error",
+                     f"app {app} has {len(leaves)} leaf migrations after this change: {listed}; "
+                     "Django reports \"Conflicting migrations detected\"",
+                     "make the new migration depend on the app's current leaf, or add a merge "
+                     "migration (manage.py makemigrations --merge)", m.path)

@@ -163,8 +163,55 @@ def model_changes(ctx, settings, defaults, any_new: bool) -> Iterator[Finding]:
         if "/migrations/" in path or path.endswith(".sql"):
             continue
         if any(_matches(path, p) for p in patterns):
+            if path.endswith(".py") and change.status == "M" and _same_schema(ctx, change):
+                continue
             yield _f("MIG020", f"model file {path} changed ({change.describe}) but the branch "
                      "adds no migration",
                      "generate the migration (alembic revision --autogenerate, manage.py "
                      "makemigrations, prisma migrate dev, drizzle-kit generate), or say in the "
                      "hand-off report why the schema does not change", path)
+
+
+def _schema(raw: bytes | None) -> list[str] | None:
+    """What of a Python models file can reach the schema: per class its bases and its
+    class-level assignments (Django fields, Meta's db_table/indexes/constraints,
+    SQLAlchemy Column/mapped_column, __tablename__, __table_args__), and module-level
+    assignments of calls (Table(...)). Methods, docstrings and comments are left out."""
+    import ast
+    if raw is None:
+        return None
+    try:
+        tree = ast.parse(raw)
+    except (SyntaxError, ValueError):
+        return None
+    out: list[str] = []
+
+    def klass(node: ast.ClassDef, where: str) -> None:
+        out.append(f"class {where}{node.name}({', '.join(ast.dump(b) for b in node.bases)}"
+                   f"{''.join(ast.dump(k) for k in node.keywords)})")
+        for item in node.body:
+            if isinstance(item, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                out.append(f"{where}{node.name}: {ast.dump(item)}")
+            elif isinstance(item, ast.ClassDef):
+                klass(item, f"{where}{node.name}.")
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            klass(node, "")
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+            out.append(ast.dump(node))
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            out.append(ast.dump(node))      # Table(...) or event hooks called bare
+    return out
+
+
+def _same_schema(ctx, change) -> bool:
+    from guard.errors import GuardError
+    shas = [change.old_sha, change.new_sha]
+    if any(not s or set(s) == {"0"} for s in shas):
+        return False
+    try:
+        blobs = ctx.git.read_blobs(shas)
+    except GuardError:      # unreadable: judge the edit as a schema change
+        return False
+    old, new = _schema(blobs.get(change.old_sha)), _schema(blobs.get(change.new_sha))
+    return old is not None and old == new
