@@ -264,6 +264,34 @@ def test_merge_from_base_is_a_warning(tmp_path):
     assert data["failed"] is False
 
 
+def test_merges_are_told_apart_with_one_git_process(tmp_path):
+    """Six merges (two from the base, four of side branches): each is labelled right, and
+    no git process is spawned per merge (GIT_TRACE logs every git command guard runs)."""
+    repo = project(tmp_path)
+    repo.commit("feat(api): add orders", {"src/api/orders.py": "x = 1\n"})
+    for i in range(6):
+        if i % 3 == 0:
+            repo.checkout("main")
+            repo.commit(f"docs: main moves on {i}", {f"docs/{i}.md": "a\n"})
+            repo.checkout("agent/backend/task")
+            repo.git("merge", "--no-edit", "-q", "main")
+        else:
+            repo.branch(f"side{i}")
+            repo.commit(f"feat(api): side {i}", {f"src/api/s{i}.py": "x = 1\n"})
+            repo.checkout("agent/backend/task")
+            repo.git("merge", "--no-ff", "--no-edit", "-q", f"side{i}")
+    trace = tmp_path / "trace.log"
+    res = run_guard("check", "--format", "json", "--base", "main", "--only", "commits",
+                    cwd=repo.path, env={"GIT_TRACE": str(trace)})
+    data = json.loads(res.out)
+    whats = sorted(f["message"].rsplit(": ", 1)[1] for f in data["findings"]
+                   if f["rule"] == "COMMIT009")
+    assert whats == ["is a merge commit"] * 4 + ["merges the base into the branch"] * 2
+    commands = [line for line in trace.read_text().splitlines() if "built-in: git" in line]
+    assert not [c for c in commands if "merge-base --is-ancestor" in c]
+    assert sum(" rev-list " in c for c in commands) <= 1
+
+
 @pytest.mark.parametrize("level,expected", [("error", "error"), ("off", None)])
 def test_merge_severity_configurable(tmp_path, level, expected):
     data = check(_merge_project(tmp_path, extra=f"  commits:\n    merge_commits: {level}\n"))

@@ -578,10 +578,12 @@ def _greedy_cover(cover: list[tuple[str, set[str]]]) -> list[str]:
 def merges(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
     if s.merge_commits == "off":
         return
-    for c in commits:
-        if len(c.parents) < 2:
-            continue
-        from_base = any(ctx.git.is_ancestor(p, ctx.base) for p in c.parents[1:])
+    merged = [c for c in commits if len(c.parents) > 1]
+    # every parent is reachable from head, so it is an ancestor of the base unless it is one
+    # of head's commits the base lacks: one `git rev-list` for all merges, not one per merge
+    branch_only = ctx.git.only_in(ctx.head, ctx.base) if merged else set()
+    for c in merged:
+        from_base = any(p not in branch_only for p in c.parents[1:])
         what = ("merges the base into the branch" if from_base
                 else "is a merge commit")
         yield Finding("COMMIT009", CHECK, s.merge_commits, f"{_label(c.sha, c.header)}: {what}",
