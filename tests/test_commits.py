@@ -264,6 +264,34 @@ def test_merge_from_base_is_a_warning(tmp_path):
     assert data["failed"] is False
 
 
+def test_merges_are_told_apart_with_one_git_process(tmp_path):
+    """Six merges (two from the base, four of side branches): each is labelled right, and
+    no git process is spawned per merge (GIT_TRACE logs every git command guard runs)."""
+    repo = project(tmp_path)
+    repo.commit("feat(api): add orders", {"src/api/orders.py": "x = 1\n"})
+    for i in range(6):
+        if i % 3 == 0:
+            repo.checkout("main")
+            repo.commit(f"docs: main moves on {i}", {f"docs/{i}.md": "a\n"})
+            repo.checkout("agent/backend/task")
+            repo.git("merge", "--no-edit", "-q", "main")
+        else:
+            repo.branch(f"side{i}")
+            repo.commit(f"feat(api): side {i}", {f"src/api/s{i}.py": "x = 1\n"})
+            repo.checkout("agent/backend/task")
+            repo.git("merge", "--no-ff", "--no-edit", "-q", f"side{i}")
+    trace = tmp_path / "trace.log"
+    res = run_guard("check", "--format", "json", "--base", "main", "--only", "commits",
+                    cwd=repo.path, env={"GIT_TRACE": str(trace)})
+    data = json.loads(res.out)
+    whats = sorted(f["message"].rsplit(": ", 1)[1] for f in data["findings"]
+                   if f["rule"] == "COMMIT009")
+    assert whats == ["is a merge commit"] * 4 + ["merges the base into the branch"] * 2
+    commands = [line for line in trace.read_text().splitlines() if "built-in: git" in line]
+    assert not [c for c in commands if "merge-base --is-ancestor" in c]
+    assert sum(" rev-list " in c for c in commands) <= 1
+
+
 @pytest.mark.parametrize("level,expected", [("error", "error"), ("off", None)])
 def test_merge_severity_configurable(tmp_path, level, expected):
     data = check(_merge_project(tmp_path, extra=f"  commits:\n    merge_commits: {level}\n"))
@@ -286,6 +314,50 @@ def test_revert_commits_are_checked(tmp_path):
     assert got['Revert "feat(api): add orders again"'] == {"COMMIT014"}
     assert got['Revert "WIP orders"'] == {"COMMIT001"}         # the reverted header is judged
     assert "COMMIT004" in next(v for k, v in got.items() if "long long" in k)
+
+
+def test_forge_revert_and_merge_forms(tmp_path):
+    """GitHub's and GitLab's reverts (squash-merged with their PR number) and the merge headers
+    git, GitHub and GitLab write: no COMMIT001, and no hint that proposes `feat: revert`."""
+    repo = project(tmp_path)
+    sha = repo.commit("fix(api): reject negative totals (#4671)", {"src/api/o.py": "x = 1\n"})
+    repo.git("revert", "--no-edit", sha)
+    reverted = repo.git("log", "-1", "--format=%B").strip()
+    repo.git("commit", "--amend", "-q", "-m",            # GitHub's squash merge of the revert
+             reverted.replace('totals (#4671)"', 'totals (#4671)" (#4677)', 1))
+    repo.git("revert", "--no-edit", "HEAD")              # git 2.43+ writes `Reapply "..."`
+    repo.commit('Revert "Revert "feat(api): add orders""\n\nThis reverts commit 89abcdef.')
+    repo.commit('Revert "feat(api): add orders" (!12)\n\nThis reverts commit 1234567.')
+    repo.commit('Revert "fix(api): drop the cache" (#88)\n\nReverts vitejs/vite#80')
+    headers = ["Merge pull request #12 from owner/agent-branch", "Merge branch 'x' into 'main'",
+               "Merge remote-tracking branch 'origin/main' into agent",
+               "Merge branch 'main' of github.com:owner/repo"]
+    for header in headers:                               # as rebased or cherry-picked: 1 parent
+        repo.commit(f"{header}\n\nfeat(api): the merged work")
+    repo.commit("Revert the cache change")
+    data = check(repo)
+    got = per_commit(data)
+    assert got['Revert "fix(api): reject negative totals (#4671)" (#4677)'] == set()
+    assert len([h for h in got if h.startswith(("Reapply ", "Revert \"Revert"))]) == 2
+    assert all(not v for k, v in got.items() if k.startswith(("Reapply ", "Revert \"Revert")))
+    assert got['Revert "feat(api): add orders" (!12)'] == set()
+    assert got['Revert "fix(api): drop the cache" (#88)'] == set()
+    for header in headers:
+        assert got[header] == set(), header
+    assert got["Revert the cache change"] == {"COMMIT001"}
+    hints = [f["hint"] for f in data["findings"]]
+    assert not [h for h in hints if "feat: revert" in h]
+    assert any("`revert: the cache change`" in h for h in hints)
+
+
+def test_revert_header_limit_is_the_reverted_header(tmp_path):
+    """git and the forge write `Revert "..." (#N)` around the header; the limit holds for the
+    header it quotes."""
+    repo = project(tmp_path)
+    fits = "fix(api): " + "x" * 50 + " (#4671)"                        # 68 characters
+    repo.commit(f'Revert "{fits}" (#4677)\n\nThis reverts commit 1234567.')
+    data = check(repo)
+    assert per_commit(data)[f'Revert "{fits}" (#4677)'] == set()
 
 
 # -- hygiene: fixup commits in both modes ------------------------------------------------------

@@ -744,6 +744,11 @@ class Git:
                 stdin=subprocess.DEVNULL)
         return memo[rev_range]
 
+    def only_in(self, head: str, base: str) -> set[str]:
+        """The commits reachable from head and not from base (`git rev-list head ^base`): one
+        process answers "is X an ancestor of base?" for every X reachable from head."""
+        return set(self.out(["rev-list", head, f"^{base}", "--"]).split())
+
     def is_ancestor(self, commit: str, of: str) -> bool:
         return self.run(["merge-base", "--is-ancestor", commit, of], check=False,
                         ok_codes=(0, 1)).returncode == 0

@@ -148,8 +148,18 @@ CONVENTIONAL = re.compile(
 # a typed header with stray spaces around the scope, `!` or colon: `feat (api) : add orders`
 _LOOSE_TYPED = re.compile(r"^(?P<type>[A-Za-z][\w-]*)\s*(?:\(\s*(?P<scope>[^()\r\n]*?)\s*\))?"
                           r"\s*(?P<bang>!)?\s*:\s*(?P<subject>\S.*)$")
-REVERT = re.compile(r'^Revert "(?P<inner>.*)"$')
-_REVERT_REF = re.compile(r"This reverts commit [0-9a-f]{7,40}")
+# git's `Revert "<header>"` (and, reverting a revert, git 2.43's `Reapply "<header>"`), with the
+# ` (#123)` GitHub's squash merge appends and GitLab's ` (!123)`
+REVERT = re.compile(r'^(?:Revert|Reapply) "(?P<inner>.*)"(?P<suffix>(?: \((?:#|!)\d+\))*)$')
+# headers git, GitHub and GitLab write for a merge (the forms commitlint ignores by default)
+MERGE_HEADER = re.compile(
+    r"^Merge (?:pull request #\d+ from \S+"
+    r"|(?:remote-tracking )?branch(?:es)? '[^']*'(?:,? (?:and )?'[^']*')*(?: of \S+)?"
+    r"(?: into '?[^' ]+'?)?"
+    r"|tag '[^']*'(?: of \S+)?(?: into '?[^' ]+'?)?"
+    r"|commit '[0-9a-f]{7,40}'(?: into '?[^' ]+'?)?)\s*$")
+_REVERT_REF = re.compile(r"This reverts commit [0-9a-f]{7,40}|^Reverts [\w.-]*/?[\w.-]*#\d+",
+                         re.M)
 _REVERT_TYPE = re.compile(r"(?i)revert(\(|!|:)")
 _SHA = re.compile(r"\b[0-9a-f]{7,40}\b")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
@@ -173,6 +183,9 @@ def _typed(header: str, s: CommitSettings, out: list[Problem]) -> str | None:
             scope = loose.group("scope")
             fixed = (f"{loose.group('type').lower()}{f'({scope})' if scope else ''}"
                      f"{loose.group('bang') or ''}: {loose.group('subject')}")
+        elif subject.split(" ", 1)[0].lower() == "revert" and "revert" in s.types:
+            # `Revert fix x` (not git's quoted form): the spec's suggestion is a `revert:` type
+            fixed = f"revert: {subject.split(' ', 1)[1].strip() if ' ' in subject else ''}"
         else:
             fixed = f"{_guess_type(subject, s.types)}: {_lower_first(_imperative(subject))}"
         out.append(Problem("COMMIT001", f"header is not `type(scope): subject` ({s.style} style)",
@@ -302,12 +315,17 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
     if not header.strip():
         return [Problem("COMMIT005", "the commit message is empty",
                         f"write a header, e.g. `{_example(s)}`")]
-    if is_merge:
-        return out                       # merges are judged by COMMIT009 in run()
+    if is_merge or MERGE_HEADER.match(header):
+        # merges are judged by COMMIT009 in run(); a header git, GitHub or GitLab wrote for a
+        # merge is not the author's to style (commitlint's default ignores skip them too)
+        return out
     if AUTOSQUASH.match(header) and hook:
         return out                       # fine locally; squashed before hand-off
     revert = REVERT.match(header)
-    inner = revert.group("inner") if revert else header
+    inner, nested = header, revert
+    while nested:                        # `Revert "Revert "x""`: the header x is judged
+        inner = nested.group("inner")
+        nested = REVERT.match(inner)
     problem = hygiene(header, None, hook=hook) if not revert else None
     if problem:
         return [problem]
@@ -325,9 +343,12 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
     if subject is not None and s.style != "custom" and not subject.strip():
         out.append(Problem("COMMIT005", "the header has no subject after the type",
                            f"say what the commit does, e.g. `{_example(s)}`"))
-    if len(header) > s.header_max:
-        out.append(Problem("COMMIT004", f"header is {len(header)} characters (limit "
-                                        f"{s.header_max})",
+    # a revert's `Revert "..." (#12)` wrapper is written by git and the forge, not the author:
+    # the limit holds for the reverted header it quotes
+    if len(inner) > s.header_max:
+        what = (f"header is {len(header)} characters (limit {s.header_max})" if not revert
+                else f"the reverted header is {len(inner)} characters (limit {s.header_max})")
+        out.append(Problem("COMMIT004", what,
                            "shorten the header and move the detail into the body"))
     period = _period(header, s)
     if period:
@@ -578,10 +599,12 @@ def _greedy_cover(cover: list[tuple[str, set[str]]]) -> list[str]:
 def merges(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
     if s.merge_commits == "off":
         return
-    for c in commits:
-        if len(c.parents) < 2:
-            continue
-        from_base = any(ctx.git.is_ancestor(p, ctx.base) for p in c.parents[1:])
+    merged = [c for c in commits if len(c.parents) > 1]
+    # every parent is reachable from head, so it is an ancestor of the base unless it is one
+    # of head's commits the base lacks: one `git rev-list` for all merges, not one per merge
+    branch_only = ctx.git.only_in(ctx.head, ctx.base) if merged else set()
+    for c in merged:
+        from_base = any(p not in branch_only for p in c.parents[1:])
         what = ("merges the base into the branch" if from_base
                 else "is a merge commit")
         yield Finding("COMMIT009", CHECK, s.merge_commits, f"{_label(c.sha, c.header)}: {what}",
