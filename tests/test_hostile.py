@@ -95,3 +95,46 @@ def test_contract_alias_bomb_does_not_hide_a_scope_error(tmp_path):
     assert ("CONTRACT003", CONTRACT) in found
     messages = [f["message"] for f in json.loads(res.out)["findings"]]
     assert any("too many YAML nodes" in m for m in messages), messages
+
+
+# -- 6. regular expressions on text the agent writes stay linear ------------------------------
+
+def timed_guard(*args, cwd, limit=10.0):
+    import time
+    start = time.monotonic()
+    res = guard(*args, cwd=cwd, timeout=60)
+    elapsed = time.monotonic() - start
+    assert elapsed < limit, f"took {elapsed:.1f} s"
+    return res
+
+
+def commit_from_stdin(repo, message: str, files: dict) -> None:
+    """A message too long for one command-line argument (128 KB)."""
+    for rel, content in files.items():
+        repo.write(rel, content)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--cleanup=verbatim", "-F", "-", input=message.encode())
+
+
+def test_long_commit_lines_are_checked_in_linear_time(tmp_path):
+    repo = backend_project(str(tmp_path / "p"))
+    commit_from_stdin(repo, "feat(api): add orders\n\n" + "a" * 150_000 + "\n",
+                      {"src/api/a.py": "a = 1\n"})
+    repo.commit("feat (" + " " * 5_000 + "x", {"src/api/b.py": "b = 1\n"})
+    repo.commit("." * 50_000 + "a", {"src/api/c.py": "c = 1\n"})
+    res = timed_guard("check", "--only", "commits", "--format", "json", "--base", "main",
+                      cwd=repo.path)
+    assert res.code == 1, res.err
+    rules = [f["rule"] for f in json.loads(res.out)["findings"]]
+    assert "COMMIT007" in rules and "COMMIT001" in rules
+
+
+def test_long_comment_of_key_words_is_scanned_in_linear_time(tmp_path):
+    repo = backend_project(str(tmp_path / "p"))
+    repo.commit("feat(api): add orders", {
+        "src/server/settings.py": "# " + "token" * 600 + "\n" + "x = 1 # " + "secret" * 10_000 + "\n"
+                                  + 'api_token = "Zq8xV2mN7bLp4RtY9wKc"\n'})
+    res = timed_guard("check", "--only", "conventions", "--format", "json", "--base", "main",
+                      cwd=repo.path)
+    found = [(f["rule"], f["line"]) for f in json.loads(res.out)["findings"]]
+    assert any(line == 3 for _, line in found), found
