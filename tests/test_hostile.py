@@ -138,3 +138,17 @@ def test_long_comment_of_key_words_is_scanned_in_linear_time(tmp_path):
                       cwd=repo.path)
     found = [(f["rule"], f["line"]) for f in json.loads(res.out)["findings"]]
     assert any(line == 3 for _, line in found), found
+
+
+# -- 4. padding a server file past the parse limit ----------------------------------------
+
+def test_padding_a_server_file_past_2_mb_still_fails(tmp_path):
+    repo = backend_project(str(tmp_path / "p"))
+    padded = "# pad\n" * 400_000 + "app.run(port=8080)\n"
+    repo.commit("feat(api): serve", {"src/server/app.py": padded})
+    res = guard("check", "--only", "conventions", "--format", "json", "--base", "main",
+                cwd=repo.path)
+    assert res.code == 1, (res.code, res.err)
+    found = {(f["rule"], f["severity"]) for f in json.loads(res.out)["findings"]
+             if f["path"] == "src/server/app.py"}
+    assert ("CONV011", "error") in found, found
