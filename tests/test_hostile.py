@@ -152,3 +152,25 @@ def test_padding_a_server_file_past_2_mb_still_fails(tmp_path):
     found = {(f["rule"], f["severity"]) for f in json.loads(res.out)["findings"]
              if f["path"] == "src/server/app.py"}
     assert ("CONV011", "error") in found, found
+
+
+# -- 8. no writes through a committed symbolic link -----------------------------------------
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_output_through_a_committed_link_is_refused(tmp_path, dangling):
+    outside = tmp_path / "outside.txt"
+    if not dangling:
+        outside.write_text("keep me\n")
+    repo = backend_project(str(tmp_path / "p"))
+    os.symlink(str(outside), os.path.join(repo.path, "guard.sarif"))
+    os.symlink(str(outside), os.path.join(repo.path, "summary.md"))
+    repo.commit("feat(api): x", {"src/api/x.py": "x = 1\n"})
+    res = guard("check", "--base", "main", "--output", "sarif=guard.sarif", cwd=repo.path)
+    assert_clean_error(res, "guard.sarif", "symbolic link")
+    res = guard("check", "--base", "main", "--format", "github", cwd=repo.path,
+                env={"GITHUB_STEP_SUMMARY": os.path.join(repo.path, "summary.md")})
+    assert_clean_error(res, "summary.md", "symbolic link")
+    if dangling:
+        assert not outside.exists()
+    else:
+        assert outside.read_text() == "keep me\n"
