@@ -174,3 +174,15 @@ def test_output_through_a_committed_link_is_refused(tmp_path, dangling):
         assert not outside.exists()
     else:
         assert outside.read_text() == "keep me\n"
+
+
+# -- 3. a newline in a folder name does not dodge do-not-touch patterns ---------------------
+
+def test_newline_in_an_ancestor_folder_still_matches(tmp_path):
+    repo = backend_project(str(tmp_path / "p"))
+    repo.commit("feat(api): x", {"src/server/a\nb/Dockerfile": "FROM x\n",
+                                 ".github/x\ny/workflows/ci.yml": "name: ci\n"})
+    res = guard("check", "--only", "scope", "--format", "json", "--base", "main", cwd=repo.path)
+    assert res.code == 1, (res.code, res.err)
+    paths = {f["path"] for f in json.loads(res.out)["findings"] if f["severity"] == "error"}
+    assert "src/server/a\nb/Dockerfile" in paths, paths
