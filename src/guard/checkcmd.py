@@ -11,6 +11,7 @@ check_args to click's own reading of the same command lines.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -107,6 +108,22 @@ def execute(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, s
     return 1 if report.failed else 0
 
 
+def write_file(path: str, text: str, *, append: bool = False) -> None:
+    """Every file guard writes goes through here. The path may sit in the checked branch,
+    which can commit a symbolic link there (dangling or not): O_NOFOLLOW refuses to write
+    through it, where open() would overwrite or create the file it points to."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_TRUNC)
+    fd = os.open(path, flags, 0o666)
+    with os.fdopen(fd, "a" if append else "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def _why(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "it is a symbolic link, and guard does not write through links"
+    return exc.strerror or str(exc)
+
+
 def append_step_summary(report, fmt: str, pairs) -> None:
     """On GitHub Actions ($GITHUB_STEP_SUMMARY set), a run with the github format (on stdout
     or as an --output) appends the markdown report to the job summary; a file that cannot
@@ -117,11 +134,10 @@ def append_step_summary(report, fmt: str, pairs) -> None:
     from guard.report import render
 
     try:
-        with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(render("markdown", report))
+        write_file(summary, render("markdown", report), append=True)
     except OSError as exc:
         raise GuardError(f"cannot append the job summary named by $GITHUB_STEP_SUMMARY: "
-                         f"{exc.strerror}", path=summary,
+                         f"{_why(exc)}", path=summary,
                          hint="unset GITHUB_STEP_SUMMARY outside GitHub Actions, or point "
                               "it at a writable file") from None
 
@@ -147,10 +163,9 @@ def write_outputs(report, pairs) -> None:
 
     for out_fmt, path in pairs:
         try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(render(out_fmt, report))
+            write_file(path, render(out_fmt, report))
         except OSError as exc:
-            raise GuardError(f"cannot write the {out_fmt} report: {exc.strerror}",
+            raise GuardError(f"cannot write the {out_fmt} report: {_why(exc)}",
                              path=path, hint="create its folder or pick a writable FILE for "
                                              f"--output {out_fmt}=FILE") from None
 

@@ -17,7 +17,7 @@ from guard import registry
 from guard.registry import CHECKS, PLANNED_CHECKS, RULES_BY_ID
 from guard.roles import parse_groups
 from guard.schema import check_keys, did_you_mean, expect, expect_choice, str_list
-from guard.yamlfile import line_of
+from guard.yamlfile import line_of, short_repr
 
 CONFIG_FILE = "company.config.yaml"
 DEFAULT_ROLES_DIR = ".guard/roles"
@@ -92,7 +92,7 @@ class Config(NamedTuple):
 def _rule_id(value: Any, *, file: str, line: int | None, what: str) -> str:
     expect(value, str, file=file, line=line, what=what)
     if value not in RULES_BY_ID:
-        raise GuardError(f"{what} names unknown rule {value!r}", path=file, line=line,
+        raise GuardError(f"{what} names unknown rule {short_repr(value)}", path=file, line=line,
                          hint=did_you_mean(value, RULES_BY_ID) or "see `guard rules`")
     return value
 

@@ -86,7 +86,8 @@ class _Plain:
 
     def __init__(self, include: bool, regex: str) -> None:
         self.include = include
-        self.regex = re.compile(regex)
+        # DOTALL: a folder name may hold a newline, and `(?:.+/)?` must still cross it
+        self.regex = re.compile(regex, re.DOTALL)
 
     def match_file(self, path: str):
         """As pathspec's pattern.match_file: the match, or None."""
@@ -127,6 +128,10 @@ def _compile(text: str):
     if pattern is None:
         import pathspec
         pattern = pathspec.GitIgnoreSpec.from_lines([text]).patterns[0]
+        if getattr(pattern, "regex", None) is not None:
+            # pathspec compiles without DOTALL: `src/server/a\nb/Dockerfile` would dodge
+            # every unanchored pattern through the newline in a folder name
+            pattern.regex = re.compile(pattern.regex.pattern, pattern.regex.flags | re.DOTALL)
         _COMPILED[text] = pattern
     return pattern
 

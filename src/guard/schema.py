@@ -6,14 +6,14 @@ import difflib
 from typing import Any, Iterable
 
 from guard.errors import GuardError
-from guard.yamlfile import line_of
+from guard.yamlfile import line_of, short_repr
 
 _TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list",
                dict: "a mapping"}
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(word)[:200], list(choices), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
 
 
@@ -22,7 +22,7 @@ def check_keys(mapping: dict, allowed: Iterable[str], *, file: str, where: str) 
     for key in mapping:
         if key not in allowed:
             hint = did_you_mean(key, allowed) or f"known keys: {', '.join(allowed)}"
-            raise GuardError(f"unknown key {key!r} in {where}", path=file,
+            raise GuardError(f"unknown key {short_repr(key)} in {where}", path=file,
                              line=line_of(mapping, key), hint=hint)
 
 
@@ -35,7 +35,7 @@ def expect(value: Any, kind: type | tuple, *, file: str, line: int | None, what:
         ok = isinstance(value, kinds)
     if not ok:
         names = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
-        raise GuardError(f"{what} must be {names}, got {type(value).__name__} {value!r}",
+        raise GuardError(f"{what} must be {names}, got {type(value).__name__} {short_repr(value)}",
                          path=file, line=line, hint=f"set {what} to {names}")
     return value
 
@@ -46,7 +46,7 @@ def expect_choice(value: Any, choices: Iterable[str], *, file: str, line: int | 
     expect(value, str, file=file, line=line, what=what)
     if value not in choices:
         hint = did_you_mean(value, choices) or f"one of: {', '.join(choices)}"
-        raise GuardError(f"{what} is {value!r}, which is not one of {', '.join(choices)}",
+        raise GuardError(f"{what} is {short_repr(value)}, which is not one of {', '.join(choices)}",
                          path=file, line=line, hint=hint)
     return value
 

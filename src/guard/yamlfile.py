@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 import yaml
@@ -32,8 +33,64 @@ class Seq(list):
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Aliases let a few hundred bytes stand for billions of nodes ("billion laughs"): every
+# reader of the loaded data, and every error message that shows a value, would then walk
+# them all. Aliases may add at most this many nodes to what the file spells out.
+MAX_ALIAS_NODES = 100_000
+
+
 class _Loader(_Base):  # type: ignore[misc, valid-type]
-    pass
+    source = "<yaml>"
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        _check_alias_budget(node, self.source)
+        return self.construct_document(node)
+
+
+def _children(node: yaml.Node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    return []
+
+
+def _budget_error(node: yaml.Node, source: str, message: str) -> GuardError:
+    return GuardError(message, path=source, line=node.start_mark.line + 1,
+                      hint="spell the values out instead of repeating aliases")
+
+
+def _check_alias_budget(root: yaml.Node, source: str) -> None:
+    """Count the nodes the document has once every alias is expanded, without expanding it.
+
+    Iterative post-order over the composed graph (an alias is the same node object again),
+    so the cost is linear in what the file spells out, whatever it expands to.
+    """
+    sizes: dict[int, int] = {}
+    ancestors: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            ancestors.discard(key)
+            size = 1 + sum(sizes[id(child)] for child in children)
+            sizes[key] = size
+            if size - len(sizes) > MAX_ALIAS_NODES:
+                raise _budget_error(node, source, "too many YAML nodes once aliases are "
+                                    f"expanded (aliases may add at most {MAX_ALIAS_NODES:,})")
+            continue
+        if key in sizes:
+            continue
+        if key in ancestors:
+            raise _budget_error(node, source, "a YAML alias refers to a node that contains it")
+        ancestors.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> Node:
@@ -73,8 +130,10 @@ def load(text: str | bytes, source: str) -> Any:
         except UnicodeDecodeError as exc:
             raise GuardError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
                              path=source, hint="save the file as UTF-8") from None
+    loader = _Loader(text)
+    loader.source = source
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -84,6 +143,31 @@ def load(text: str | bytes, source: str) -> Any:
     except yaml.YAMLError as exc:
         raise GuardError(f"malformed YAML: {exc}", path=source,
                          hint="fix the YAML syntax") from None
+    finally:
+        loader.dispose()
+
+
+class _ShortRepr(reprlib.Repr):
+    def repr1(self, x: Any, level: int) -> str:
+        # reprlib picks its method by type name; the loader's own dict and list subclasses
+        # would otherwise fall back to a full builtins.repr()
+        if isinstance(x, dict):
+            return self.repr_dict(x, level)
+        if isinstance(x, list):
+            return self.repr_list(x, level)
+        return super().repr1(x, level)
+
+
+_SHORT = _ShortRepr()
+_SHORT.maxlevel = 3
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxdict = _SHORT.maxtuple = _SHORT.maxset = 6
+
+
+def short_repr(value: Any, limit: int = 80) -> str:
+    """repr() for error messages: bounded in time and length whatever the value holds."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def line_of(container: Any, key: Any, default: int | None = None) -> int | None:

@@ -34,8 +34,11 @@ class Problem:
 AUTOSQUASH = re.compile(r"^(fixup|squash|amend)! ")
 _WIP_WORD = re.compile(r"(?<![\w-])(wip|work in progress|do not merge|dnm)(?![\w-])", re.I)
 # placeholders only: a one-word subject such as `test` or `update` is vague but may be honest
+# Every quantifier here meets a class it cannot overlap, so matching is linear in the header
+# (`\W*(\.+)\W*$` was quadratic on a header of dots); the last branch is "only dots and
+# other punctuation".
 _TMP_SUBJECT = re.compile(
-    r"^\W*(tmp|temp|temporary|checkpoint|savepoint|asdf\w*|\.+|wip)\W*$"
+    r"^\W*(tmp|temp|temporary|checkpoint|savepoint|asdf\w*|wip)\W*$|^(?=\W*\.)\W*$"
     r"|^\W*(tmp|temp)\s+(commit|fix|hack|change|changes|workaround|debug|save|stuff)\b",
     re.I)
 
@@ -162,7 +165,22 @@ _REVERT_REF = re.compile(r"This reverts commit [0-9a-f]{7,40}|^Reverts [\w.-]*/?
                          re.M)
 _REVERT_TYPE = re.compile(r"(?i)revert(\(|!|:)")
 _SHA = re.compile(r"\b[0-9a-f]{7,40}\b")
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+
+
+def _has_url(line: str) -> bool:
+    """``scheme://x`` anywhere in ``line``; linear, where a search for
+    ``[A-Za-z][A-Za-z0-9+.-]*://`` restarts at every letter of a long word (quadratic)."""
+    at = line.find("://")
+    while at >= 0:
+        if at + 3 < len(line) and not line[at + 3].isspace():
+            start = at
+            while start > 0 and line[start - 1] in _SCHEME_CHARS:
+                start -= 1
+            if any(ch.isascii() and ch.isalpha() for ch in line[start:at]):
+                return True
+        at = line.find("://", at + 3)
+    return False
 
 
 def _example(s: CommitSettings) -> str:
@@ -178,7 +196,8 @@ def _typed(header: str, s: CommitSettings, out: list[Problem]) -> str | None:
     m = CONVENTIONAL.match(header)
     if not m:
         subject = header.strip().rstrip(".")
-        loose = _LOOSE_TYPED.match(subject)
+        # runs of spaces collapsed first: the pattern's neighbouring `\s*` are cubic on them
+        loose = _LOOSE_TYPED.match(" ".join(subject.split()))
         if loose and loose.group("type").lower() in s.types:   # `feat(api) : add orders`
             scope = loose.group("scope")
             fixed = (f"{loose.group('type').lower()}{f'({scope})' if scope else ''}"
@@ -357,7 +376,7 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
         out.append(Problem("COMMIT006", "no blank line between the header and the body",
                            "insert an empty line after the header", 2))
     for number, line in enumerate(msg.lines[1:], 2):
-        if len(line) > s.body_max and not _URL.search(line):
+        if len(line) > s.body_max and not _has_url(line):
             out.append(Problem("COMMIT007", f"body line {number} is {len(line)} characters "
                                             f"(limit {s.body_max})",
                                f"wrap the body at {min(s.body_max, 72)} columns", number))

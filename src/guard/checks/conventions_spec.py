@@ -84,8 +84,9 @@ RULES: tuple[Rule, ...] = (
          "git rm --cached .env; echo .env >> .gitignore; document the variables in .env.example"),
     Rule("CONV011", "source-not-parsed", "conventions", "warning",
          "A changed server source file could not be parsed, so the conventions rules did not "
-         "check it.",
-         "guard fails closed: a file it cannot read is reported, not silently passed.",
+         "check it. A file over the 2 MB guard parses is reported as an error, not a warning.",
+         "guard fails closed: a file it cannot read is reported, not silently passed; padding a "
+         "file past the size limit must not turn a hard-coded port into a warning.",
          "src/api/orders.py with a syntax error",
          "fix the syntax error (the project's own tests would fail on it too)"),
 )

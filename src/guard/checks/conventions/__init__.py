@@ -444,7 +444,7 @@ def placer(server, jobs, tests):
 
 
 def too_big_facts(src: Source) -> FileFacts:
-    facts = FileFacts(src.path)
+    facts = FileFacts(src.path, too_big=True)
     facts.parse_error = (1, f"{len(src.data) // 1_000_000} MB, larger than the "
                             f"{MAX_BYTES // 1_000_000} MB guard parses")
     return facts

@@ -47,6 +47,7 @@ class FileFacts:
     file_evidence: set[str] = field(default_factory=set)   # module level, outside jobs
     app_modules: set[str] = field(default_factory=set)     # modules the jobs' app/base come from
     parse_error: tuple[int, str] | None = None
+    too_big: bool = False          # not parsed for its size: an error, padding is no way out
 
 
 RETRY_WORDS = ("retry", "retries", "attempts", "backoff", "max_tries", "maxtries")

@@ -81,6 +81,14 @@ def parse_errors(analysed) -> Iterator[Finding]:
     for src, facts in analysed:
         if facts.parse_error:
             line, msg = facts.parse_error
+            if facts.too_big:
+                yield Finding(
+                    "CONV011", CHECK, "error",
+                    f"{src.path} is too large to check ({msg}); a hard-coded port or "
+                    "environment read in it would go unseen",
+                    "split the file, or keep generated and bundled code out of the server "
+                    "paths", src.path, line)
+                continue
             yield Finding(
                 "CONV011", CHECK, "warning",
                 f"{src.path}:{line} could not be parsed ({msg}); the conventions rules did not "

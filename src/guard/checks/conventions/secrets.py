@@ -29,14 +29,14 @@ _TOKEN_WORDS = ("PRIVATE KEY", "AKIA", "ASIA", "ABIA", "ACCA", "ghp_", "gho_", "
 _KEY_WORDS = ("passw", "pwd", "secret", "token", "apikey", "api_key", "accesskey", "access_key",
               "privatekey", "private_key", "credential", "authkey", "auth_key")
 
-_KEY = (r"[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|"
-        r"private_?key|client_?secret|auth_?key|credentials?)[A-Za-z0-9_.\-]*")
 # on the lower-cased text: plain alternation, no case folding in the regex engine
 _KEY_HINT = re.compile(r"passw|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
                        r"credential|auth_?key")
 # KEY = "value", KEY: value, KEY=value, "KEY": "value"  (quoted or bare, depending on the file)
+# The key is the whole run of key characters, checked for a key word afterwards: a pattern
+# with the key word in the middle of two `[...]*` is cubic on a line like `# tokentoken...`.
 _ASSIGN = re.compile(r"""(?ix)
-    (?P<key>""" + _KEY + r""")['"]?\s*(?::=|=>|=|:)\s*
+    (?<![A-Za-z0-9_.\-])(?P<key>[A-Za-z0-9_.\-]+)['"]?\s*(?::=|=>|=|:)\s*
     (?:(?P<q>['"])(?P<qv>[^'"\n]{6,}?)(?P=q)|(?P<bv>[^\s'"`#,;]{6,}))""")
 _PLACEHOLDER = re.compile(r"(?i)change_?me|example|placeholder|your[_\-]|xxx|dummy|sample|"
                           r"redacted|todo|fixme|fake|<|>|\$\{|\{\{|%\(|\*\*\*|\.\.\.|"
@@ -114,7 +114,15 @@ def scan(text: str, path: str, *, generic: bool) -> list[Hit]:
             done = end
             if config is None:
                 config = is_config(path)
-            for m in _ASSIGN.finditer(text, start, end):
+            pos = start
+            while True:
+                m = _ASSIGN.search(text, pos, end)
+                if m is None:
+                    break
+                if not _KEY_HINT.search(m.group("key").lower()):
+                    pos = m.end("key")       # not a secret's key; one may follow it
+                    continue
+                pos = m.end()
                 quoted = m.group("q") is not None
                 key, value = m.group("key"), m.group("qv") if quoted else m.group("bv")
                 if _generic_ok(key, value, quoted, config):
