@@ -143,9 +143,10 @@ def test_no_default_branch(tmp_path):
     repo = project(tmp_path)
     repo.git("branch", "-m", "main", "old-main")
     res = hook(repo.path, stop_event(repo.path))
-    assert (res.code, res.out, res.err) == (
-        0, "", "guard: notice: stop not checked — cannot tell which branch this work started "
-               "from — pass --base (e.g. --base origin/main)\n")
+    # a renamed (or deleted) base is a way past the Stop hook: it holds the stop, saying why
+    assert res.code == 2 and res.out == "" and res.err.startswith(
+        "guard: not done yet — the work could not be checked: cannot tell which branch this "
+        "work started from — pass --base"), res
     res = hook(repo.path, edit_event(repo.path))
     assert blocked_by(res, f"HEAD {sha(repo, 'HEAD')[:8]} (no base branch found)"), res
 
@@ -172,9 +173,11 @@ def test_origin_head_pointing_elsewhere(tmp_path):
     assert f"· base origin/develop {tip[:8]}," in res.err
     res = hook(repo.path, edit_event(repo.path))
     assert (res.code, res.err) == (0, "")    # develop's policy: the frontend owns the button
-    # origin/HEAD pointing at a ref that does not exist is skipped: main
+    # origin/HEAD pointing at a ref that does not exist is skipped: main (origin's branches
+    # come before local ones, so origin/develop goes too: a local branch is the agent's to move)
     repo.git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/gone")
     repo.git("update-ref", "-d", "refs/remotes/origin/main")
+    repo.git("update-ref", "-d", "refs/remotes/origin/develop")
     res = hook(repo.path, stop_event(repo.path))
     assert (res.code, res.err) == expected_stop(repo, "main")
     res = hook(repo.path, edit_event(repo.path))
@@ -192,10 +195,9 @@ def test_detached_head(tmp_path):
     assert blocked_by(res, f"the default branch main {sha(repo, 'main')[:8]}"), res
     repo.git("branch", "-m", "main", "old-main")
     res = hook(repo.path, stop_event(repo.path))
-    assert (res.code, res.out, res.err) == (
-        0, "", "guard: notice: stop not checked — HEAD is detached and no base branch can be "
-               "found — pass the branch this work started from with --base (e.g. --base "
-               "origin/main)\n")
+    assert res.code == 2 and res.err.startswith(
+        "guard: not done yet — the work could not be checked: HEAD is detached and no base "
+        "branch can be found"), res
     res = hook(repo.path, edit_event(repo.path))
     assert blocked_by(res, f"HEAD {sha(repo, 'HEAD')[:8]} (no base branch found)"), res
 
@@ -269,10 +271,9 @@ def test_ci_target_branch_that_is_not_there(tmp_path):
     repo = project(tmp_path)
     variables = {"GITHUB_ACTIONS": "true", "GITHUB_BASE_REF": "nope"}
     res = hook(repo.path, stop_event(repo.path), env=variables)
-    assert (res.code, res.err) == (
-        0, "guard: notice: stop not checked — base 'origin/nope' does not name a commit in "
-           "this repository — fetch it first (e.g. `git fetch origin main`) or pass an "
-           "existing branch, tag or commit with --base\n")
+    assert res.code == 2 and res.err.startswith(
+        "guard: not done yet — the work could not be checked: base 'origin/nope' does not "
+        "name a commit in this repository — fetch it first"), res
     res = hook(repo.path, edit_event(repo.path), env=variables)
     assert blocked_by(res, f"HEAD {sha(repo, 'HEAD')[:8]} (no base branch found)"), res
 
@@ -295,12 +296,10 @@ def test_shallow_clone_without_the_merge_base(tmp_path):
     clone = _shallow_clone(tmp_path, source, 1)
     res = hook(clone.path, stop_event(clone.path))
     main, head = sha(clone, "origin/main"), sha(clone, "HEAD")
-    assert (res.code, res.out, res.err) == (
-        1, "", f"guard: hook error: shallow clone: the merge base of {main[:12]} and "
-               f"{head[:12]} is not in the fetched history, so the changed range cannot be "
-               "computed — fetch the full history (`git fetch --unshallow`, or "
-               "`fetch-depth: 0` in actions/checkout, or GIT_DEPTH: 0 in GitLab CI) (not "
-               "checked; fix it and run `guard check`)\n")
+    assert res.code == 2 and res.out == "" and res.err.startswith(
+        f"guard: not done yet — the work could not be checked: shallow clone: the merge base "
+        f"of {main[:12]} and {head[:12]} is not in the fetched history, so the changed range "
+        "cannot be computed — fetch the full history"), res
     res = hook(clone.path, edit_event(clone.path))
     assert blocked_by(res, f"the default branch origin/main {main[:8]}"), res
 
@@ -320,12 +319,10 @@ def test_shallow_clone_that_cut_a_commit_of_the_range(tmp_path):
         assert cut in fh.read().split()
     res = hook(clone.path, stop_event(clone.path))
     main, head = sha(clone, "origin/main"), sha(clone, "HEAD")
-    assert (res.code, res.out, res.err) == (
-        1, "", f"guard: hook error: shallow clone: the history behind commit {cut[:8]} is not "
-               f"fetched, so some commits of {main[:8]}..{head[:8]} cannot be checked — fetch "
-               "the full history (`git fetch --unshallow`, `fetch-depth: 0` in "
-               "actions/checkout, GIT_DEPTH: 0 in GitLab CI) (not checked; fix it and run "
-               "`guard check`)\n")
+    assert res.code == 2 and res.out == "" and res.err.startswith(
+        f"guard: not done yet — the work could not be checked: shallow clone: the history "
+        f"behind commit {cut[:8]} is not fetched, so some commits of {main[:8]}..{head[:8]} "
+        "cannot be checked — fetch the full history"), res
 
 
 def test_shallow_clone_with_the_whole_range(tmp_path):
@@ -405,10 +402,12 @@ def test_roles_dir_set_to_a_folder_the_base_does_not_have(tmp_path):
             "guard.roles_dir").format(sha=sha(repo, "main")[:8])
     res = run_guard("check", "--base", "main", cwd=repo.path)
     assert (res.code, res.out, res.err) == (2, "", f"guard: error: {line}\n")
-    # the hooks cannot answer with a broken trusted configuration: a visible hook error
-    for payload in (edit_event(repo.path, "tools/b.py"), stop_event(repo.path)):
+    # the hooks cannot answer with a broken trusted configuration: a visible hook error, and
+    # the stop is held (fail closed)
+    for payload, code in ((edit_event(repo.path, "tools/b.py"), 1), (stop_event(repo.path), 2)):
         res = hook(repo.path, payload)
-        assert res.code == 1 and "company.config.yaml:8: guard.roles_dir names" in res.err, res
+        assert res.code == code and "company.config.yaml:8: guard.roles_dir names" in res.err, \
+            res
     # the default folder (.guard/roles, not set) may be absent: nothing to say
     plain = backend_project(str(tmp_path / "q"))
     plain.commit("feat(api): x", {"src/api/x.py": "x = 1\n"})
@@ -527,3 +526,31 @@ def test_pre_tool_use_hook_git_processes(tmp_path):
     assert (res.code, res.err) == (0, ""), res
     assert commands(calls) == ["cat-file", "cat-file", "config", "for-each-ref",
                                "rev-parse"], calls
+
+
+# -- a base the agent moved (issue 20, point 1) --------------------------------------------
+@pytest.mark.parametrize("move", [
+    ["branch", "-f", "main", "HEAD"],
+    ["branch", "-u", "child"],
+    ["config", "init.defaultBranch", "agent/backend/task"],
+])
+def test_stop_holds_a_base_the_agent_moved(tmp_path, move):
+    repo = project(tmp_path)
+    repo.git("add", "-A")
+    repo.commit("chore: quiet", {"company.config.yaml": BACKEND_CONFIG +
+                                 "  severity:\n    SCOPE001: off\n"})
+    repo.git("branch", "child", "HEAD")
+    repo.git("update-ref", "-d", "refs/heads/main") if move[0] == "config" else None
+    repo.git(*move)
+    res = hook(repo.path, stop_event(repo.path))
+    assert res.code == 2 and "could not be checked" in res.err, res
+
+
+def test_stop_holds_an_orphan_branch(tmp_path):
+    repo = project(tmp_path)
+    repo.git("checkout", "-q", "--orphan", "fresh")
+    res = hook(repo.path, stop_event(repo.path))
+    assert res.code == 2 and "orphan" in res.err, res
+    repo.commit("chore: alone", {"x.txt": "x\n"})
+    res = hook(repo.path, stop_event(repo.path))
+    assert res.code == 2 and "share no history" in res.err, res

@@ -399,12 +399,12 @@ def test_subagent_stop_role_from_agent_type(tmp_path):
     assert res.code == 0, res
 
 
-def test_stop_without_base_or_role_is_a_notice(tmp_path):
+def test_stop_without_base_blocks_and_without_role_is_a_notice(tmp_path):
     repo = Repo.init(str(tmp_path / "p"), branch="trunk-less")
     repo.commit("chore: base", {"company.config.yaml": NO_ROLE})
     repo.git("checkout", "-q", "--detach")
-    res = hook(repo.path, event("stop", repo.path))
-    assert res.code == 0 and res.err.startswith("guard: notice: stop not checked")
+    res = hook(repo.path, event("stop", repo.path))       # fail closed: held, with why
+    assert res.code == 2 and "could not be checked: HEAD is detached" in res.err
     repo2 = backend_project(str(tmp_path / "q"), config=NO_ROLE)
     repo2.git("checkout", "-q", "-b", "feature/x")
     res = hook(repo2.path, event("stop", repo2.path, agent_type=None))

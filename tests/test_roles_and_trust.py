@@ -253,8 +253,8 @@ def test_default_branch_used_without_base(repo):
 
 
 def test_default_branch_order_origin_head_then_configured_then_main(tmp_path, repo):
-    """Without --base: origin/HEAD's target, else init.defaultBranch (origin/ first), else
-    main, master, trunk, develop — each looked up among real refs of a real clone."""
+    """Without --base: origin/HEAD's target, else init.defaultBranch, main, master, trunk,
+    develop as origin's branches, then as local ones — among real refs of a real clone."""
     clone = Repo(str(tmp_path / "clone"))
     subprocess.run(["git", "clone", "-q", repo.path, clone.path], env=clone.env, check=True)
     clone.git("config", "core.hooksPath", os.devnull)
@@ -267,8 +267,13 @@ def test_default_branch_order_origin_head_then_configured_then_main(tmp_path, re
     clone.git("branch", "trunk", "main")
     assert run_json(clone)["base"]["ref"] == "origin/main"        # no origin/HEAD: main first
     clone.git("config", "init.defaultBranch", "trunk")
-    assert run_json(clone)["base"]["ref"] == "trunk"              # configured name wins
+    # the configured name wins among origin's branches, but a local branch never outranks
+    # origin's: init.defaultBranch and local branches are the agent's to move
+    assert run_json(clone)["base"]["ref"] == "origin/main"
+    clone.git("update-ref", "refs/remotes/origin/trunk", "main")
+    assert run_json(clone)["base"]["ref"] == "origin/trunk"       # configured name wins
     clone.git("update-ref", "-d", "refs/remotes/origin/main")
+    clone.git("update-ref", "-d", "refs/remotes/origin/trunk")
     clone.git("config", "--unset", "init.defaultBranch")
     assert run_json(clone)["base"]["ref"] == "main"               # the local main
 

@@ -134,6 +134,38 @@ def choose_base(git: Git, options: Options, branch: str | None, env: dict) -> tu
                      hint="pass --base (e.g. --base origin/main)")
 
 
+PICKED = ("the branch's upstream", "the default branch")
+
+
+def refuse_moved_base(git: Git, base_ref: str, base_sha: str, head: str, origin: str,
+                      branch: str | None, merge_base: str) -> None:
+    """A base guard picked itself (the upstream, the default branch) is a local ref the agent
+    can move (`git branch -f main HEAD`, `git branch -u <child>`, init.defaultBranch). When it
+    points at HEAD or past it while HEAD holds commits origin's default branch lacks, the
+    range is empty and the policy is the agent's own: refuse (fail closed). Without origin,
+    HEAD holds such commits when the base is past HEAD or is a commit made on the checked
+    branch (its reflog says so); a fresh branch of an untouched base passes. (HEAD is the
+    merge base exactly when the base is HEAD or past it: no extra git call on the way.)"""
+    if origin not in PICKED or merge_base != head:
+        return
+    anchor = git.default_branch()
+    anchor_sha = git.try_resolve(anchor) if anchor and anchor.startswith("origin/") else None
+    if anchor_sha:
+        if git.is_ancestor(head, anchor_sha):
+            return       # HEAD is already on origin's default branch: nothing new to hide
+        lacks = f"commits {anchor} lacks"
+    else:
+        if base_sha == head and not (branch and base_sha in git.reflog_commits(
+                f"refs/heads/{branch}")):
+            return
+        lacks = "commits of its own (and there is no origin branch to compare with)"
+    raise GuardError(f"the base {base_ref} (from {origin}) is HEAD itself or a later commit "
+                     f"of it while HEAD holds {lacks}: a moved base, whose policy is the "
+                     "branch's own",
+                     hint="pass the branch this work merges into with --base (e.g. --base "
+                          "origin/main), and run guard in CI on a fresh clone")
+
+
 def trusted_target(git: Git, env: dict) -> tuple[str, str] | None:
     """The branch this work will merge into (CI target, else the default branch): where
     policy comes from when the range's own base is not trusted or not known."""
@@ -184,6 +216,7 @@ def build(options: Options, env: dict | None = None) -> Context:
                              "change to check",
                              hint="run guard on the work branch, or pass --base explicitly")
         merge_base = git.merge_base(base_sha, head)
+        refuse_moved_base(git, base_ref, base_sha, head, origin, branch, merge_base)
         trusted_rev, trusted_label = base_sha, f"base {base_ref} {base_sha[:8]}"
         if origin == "PRE_COMMIT_FROM_REF":
             # pre-push: FROM_REF is the remote's previous tip of this same branch, which an

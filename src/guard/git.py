@@ -189,8 +189,8 @@ class Git:
 
     def default_branch(self) -> str | None:
         """origin/HEAD if the clone knows it, else the first of init.defaultBranch, main,
-        master, trunk and develop found (as a remote-tracking branch of origin, else a local
-        branch)."""
+        master, trunk and develop found as a remote-tracking branch of origin, else the first
+        found as a local branch."""
         code, value = self.config_get("init.defaultBranch")
         names = [value.strip()] if code == 0 and value is not None else []
         names = [n for n in dict.fromkeys(names + list(DEFAULT_BRANCHES)) if n]
@@ -199,11 +199,12 @@ class Git:
         target = target[0] if target else None
         if target and target.startswith("refs/remotes/"):
             return self.pin(target[len("refs/remotes/"):], target)
-        for name in names:
-            for ref, short in ((f"refs/remotes/origin/{name}", f"origin/{name}"),
-                               (f"refs/heads/{name}", name)):
-                if ref in found and found[ref][1] == "commit":
-                    return self.pin(short, ref)
+        # origin's branches before any local one: a local branch (and init.defaultBranch)
+        # is what an agent with a shell moves in one command; origin's copy only a fetch moves
+        for ref, short in [(f"refs/remotes/origin/{n}", f"origin/{n}") for n in names] + \
+                [(f"refs/heads/{n}", n) for n in names]:
+            if ref in found and found[ref][1] == "commit":
+                return self.pin(short, ref)
         return None
 
     # what the hooks ask first, in as few git processes as the answers allow: a listing of
@@ -752,6 +753,13 @@ class Git:
     def is_ancestor(self, commit: str, of: str) -> bool:
         return self.run(["merge-base", "--is-ancestor", commit, of], check=False,
                         ok_codes=(0, 1)).returncode == 0
+
+    def reflog_commits(self, ref: str) -> set[str]:
+        """The commits made on ``ref`` (its reflog entries that `git commit` wrote)."""
+        proc = self.run(["log", "-g", "--format=%H%x00%gs", ref, "--"], check=False)
+        return {sha for sha, _, what in (line.partition("\0")
+                                         for line in _decode(proc.stdout).splitlines())
+                if what.startswith("commit")}
 
     def shallow_commits(self) -> set[str]:
         """Commits whose parents a shallow fetch cut off (the grafts in .git/shallow)."""

@@ -15,11 +15,13 @@ error shown to the user. guard's choices:
 - PreToolUse Bash: the same, for the command's obvious write targets (guard.agent.bashparse);
   a command it cannot read for sure is allowed, never blocked.
 - Stop / SubagentStop: the fast checks on the branch plus the working tree; errors block the
-  stop (exit 2, `--format agent` lines on stderr). `stop_hook_active` → allow at once, so the
-  agent is held at most once per stop.
+  stop (exit 2, `--format agent` lines on stderr). So does anything that keeps guard from
+  checking (fail closed): a missing or moved base, an orphan branch, unrelated history, a
+  configuration error, an internal error. `stop_hook_active` → allow at once, so the agent
+  is held at most once per stop.
 - Input guard cannot use (not JSON, not an object) and configuration errors: one line on
   stderr and exit 1 — a hook error the user sees, which neither blocks blindly nor passes
-  silently. No role, no commit yet, or no base branch: a notice on stderr and exit 0 (the
+  silently (for Stop, see above). No role or no commit yet: a notice on stderr and exit 0 (the
   agent is not trapped on a repository guard is not set up for); `guard check` in CI still
   fails closed.
 """
@@ -366,8 +368,14 @@ def stop(event: dict, role: str | None, *, limit: int = 20) -> Answer:
     if event.get("stop_hook_active") is True:
         return Answer(ALLOW)
     from guard.agent import stop as stop_hook    # one scan of the working tree (see there)
+    from guard.errors import GuardError
 
-    return stop_hook.answer(event, role, _agent_type(event), limit=limit)
+    try:
+        return stop_hook.answer(event, role, _agent_type(event), limit=limit)
+    except Exception as exc:  # noqa: BLE001 - a stop guard could not check is held, not passed
+        why = exc.one_line() if isinstance(exc, GuardError) else \
+            f"internal error {type(exc).__name__}: {exc}"
+        return stop_hook._refuse(why)
 
 
 def answer(raw: bytes, role: str | None) -> Answer:

@@ -60,6 +60,14 @@ def _notice(text: str) -> Answer:
     return Answer(ALLOW, stderr=f"guard: notice: {text}\n")
 
 
+def _refuse(text: str) -> Answer:
+    """The stop is held (fail closed) when guard cannot check it: a missing or moved base,
+    unrelated history, an error. Claude Code reads exit 2 with stderr as "do not stop"."""
+    return Answer(BLOCK, stderr=f"guard: not done yet — the work could not be checked: {text}. "
+                                "Put the branch back on the base it started from (a person "
+                                "can run `guard check --base origin/main` to see why).\n")
+
+
 def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
     """(the Context `guard check` would build for the branch plus the working tree, the stop
     checks), or the notice Answer saying why nothing is checked. ``scan`` is the status
@@ -73,9 +81,14 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
             git = gitmod.open_repo(cwd)
         except GuardError as exc:
             return _notice(f"nothing checked — {exc.one_line()}")
-        if not git.has_commits():
+        if not git.has_commits() and not git.run(
+                ["for-each-ref", "--count=1", "--format=x", "refs/heads", "refs/remotes"],
+                check=False).stdout.strip():
             return _notice("nothing checked — the repository has no commit yet")
-        return _notice("nothing checked — git does not resolve HEAD here")
+        # an orphan branch (`git checkout --orphan`) in a repository that has branches, or
+        # a HEAD git cannot read: nothing trusted to compare with, so the stop is held
+        return _refuse("HEAD names no commit (an orphan branch?) while the repository has "
+                       "branches: there is no base to check the work against")
     git, checked_out, _ = located
     from guard import context
     env = dict(os.environ)
@@ -94,7 +107,7 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
     head_ref = (env.get("PRE_COMMIT_TO_REF") if env.get("PRE_COMMIT_FROM_REF") else None) \
         or "HEAD"
     try:
-        base, _origin = context.choose_base(git, context.Options(), branch, env)
+        base, origin = context.choose_base(git, context.Options(), branch, env)
         if not base.startswith("-"):
             # the base's commit, the policy files on it, and what the stop checks ask of
             # HEAD later (the commits check: is HEAD the checked-out commit; conventions:
@@ -104,10 +117,11 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
             git.read_at(base, *pol.FIRST_READS, also=("HEAD",),
                         blobs=[(checked_out, env_example)] if head_ref == "HEAD" else [])
         base_sha = git.resolve(base, what="base")
+        head = checked_out if head_ref == "HEAD" else git.resolve(head_ref, what="head")
+        merge_base = git.merge_base(base_sha, head)     # an orphan branch: no merge base
+        context.refuse_moved_base(git, base, base_sha, head, origin, branch, merge_base)
     except GuardError as exc:
-        return _notice(f"stop not checked — {exc.one_line()}")
-    head = checked_out if head_ref == "HEAD" else git.resolve(head_ref, what="head")
-    merge_base = git.merge_base(base_sha, head)
+        return _refuse(exc.one_line())
     # the branch's own diff (trees only): git computes it while guard reads the policy
     committed = git.diff_later(merge_base, head) if head == checked_out else None
 
