@@ -105,7 +105,7 @@ def check(fmt: str, **kwargs) -> None:
 @click.option("--run-tests/--no-run-tests", default=True, show_default=True,
               help="Run guard.tests.command for the Test results section.")
 def report(fmt: str, fail_on, run_tests: bool, **kwargs) -> None:
-    """Write the hand-off report in the seed's "How You Report Back" format.
+    """Write the hand-off report in the role contract's "How You Report Back" format.
 
     Exits 0 once the report is written unless --fail-on is given (guard.fail_on in the
     configuration applies to `guard check` only).
@@ -125,7 +125,7 @@ def report(fmt: str, fail_on, run_tests: bool, **kwargs) -> None:
               help="Run guard.tests.command to check the report's Test results.")
 def verify_report_cmd(report_file: str, fmt: str, report_format: str, outputs, only, skip,
                       **kwargs) -> None:
-    """Check an agent's hand-off report (the seed's five sections) against the facts."""
+    """Check an agent's hand-off report (the role contract's five sections) against the facts."""
     from guard import verify_report
     text, code = verify_report.run(report_file, report_format=report_format, fmt=fmt,
                                    outputs=[tuple(v.split("=", 1)) for v in _outputs(outputs)],

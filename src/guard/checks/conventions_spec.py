@@ -17,7 +17,7 @@ FAMILY = "CONV"
 RULES: tuple[Rule, ...] = (
     Rule("CONV001", "hard-coded-port", "conventions", "error",
          "Server code or a server start script listens on a literal port number.",
-         "The seed: expose the port as an environment variable (`PORT` or `API_PORT`) in "
+         "The role contract: expose the port as an environment variable (`PORT` or `API_PORT`) in "
          "application code — never hardcode port numbers. A literal port collides with "
          "other services and cannot be changed per environment by DevOps.",
          'uvicorn.run(app, host="0.0.0.0", port=8000)\napp.listen(3000);',
@@ -25,47 +25,47 @@ RULES: tuple[Rule, ...] = (
          "app.listen(Number(process.env.API_PORT ?? 3000));"),
     Rule("CONV002", "port-not-documented", "conventions", "warning",
          "A server port variable is not documented in .env.example as `API_PORT=NNNN  # comment`.",
-         "The seed: document the chosen port in `.env.example` with a comment, so the next "
+         "The role contract: document the chosen port in `.env.example` with a comment, so the next "
          "person (or agent) knows which port the service takes and why.",
          "# .env.example\nAPI_PORT=8000",
          "# .env.example\nAPI_PORT=8000  # FastAPI default — change if port conflicts"),
     Rule("CONV003", "port-variable-name", "conventions", "warning",
          "The variable a server reads its listen port from breaks the SERVICE_PORT convention.",
-         "The seed: use the SERVICE_PORT naming convention (`API_PORT`, `WEB_PORT`, "
+         "The role contract: use the SERVICE_PORT naming convention (`API_PORT`, `WEB_PORT`, "
          "`EXPO_PORT`, `WORKER_PORT`, or `PORT` for fullstack frameworks), so DevOps "
          "configures every service the same way.",
          'port = int(os.environ["SERVER_PORT_NUMBER"])\nuvicorn.run(app, port=port)',
          'port = int(os.environ.get("API_PORT", "8000"))\nuvicorn.run(app, port=port)'),
     Rule("CONV004", "env-var-not-documented", "conventions", "warning",
          "Server code reads an environment variable that .env.example does not list.",
-         "The seed: you define server variables, DevOps configures them per environment. A "
+         "The role contract: you define server variables, DevOps configures them per environment. A "
          "variable missing from .env.example is one DevOps cannot know to set.",
          'STRIPE_KEY = os.environ["STRIPE_KEY"]      # .env.example has no STRIPE_KEY',
          "# .env.example\nSTRIPE_KEY=  # Stripe secret key, from the Stripe dashboard"),
     Rule("CONV005", "job-without-retry", "conventions", "warning",
          "A background job defines no retry policy (on the task, its base class or its app).",
-         "The seed: define retry strategies for background jobs. Without one a transient "
+         "The role contract: define retry strategies for background jobs. Without one a transient "
          "failure loses the job, or the framework's silent default decides.",
          "@app.task\ndef send_receipt(order_id): ...",
          "@app.task(autoretry_for=(SMTPError,), max_retries=5, retry_backoff=True)\n"
          "def send_receipt(order_id, idempotency_key): ..."),
     Rule("CONV006", "job-without-idempotency-key", "conventions", "warning",
          "A background job has no idempotency key.",
-         "The seed: define idempotency keys. Retried or duplicated deliveries must not charge, "
+         "The role contract: define idempotency keys. Retried or duplicated deliveries must not charge, "
          "email or write twice.",
          "@app.task(max_retries=5)\ndef charge(order_id): ...",
          "@app.task(max_retries=5)\ndef charge(order_id, idempotency_key):\n"
          "    if already_done(idempotency_key): return"),
     Rule("CONV007", "job-without-failure-handling", "conventions", "warning",
          "A background job has no dead-letter or failure handling.",
-         "The seed: define dead-letter handling. A job that exhausts its retries must land "
+         "The role contract: define dead-letter handling. A job that exhausts its retries must land "
          "somewhere a person sees it, not vanish.",
          "const worker = new Worker('emails', send);",
          "const worker = new Worker('emails', send);\n"
          "worker.on('failed', (job, err) => deadLetter.add('emails', { job, err }));"),
     Rule("CONV008", "no-tests-alongside", "conventions", "warning",
          "Server source changed on the branch with no change under the test paths.",
-         "The seed: run tests after every significant change. A server change with no test "
+         "The role contract: run tests after every significant change. A server change with no test "
          "change is usually untested.",
          "branch changes src/api/orders.py only",
          "branch changes src/api/orders.py and tests/api/test_orders.py"),

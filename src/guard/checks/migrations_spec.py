@@ -62,7 +62,7 @@ RULES: tuple[Rule, ...] = (
        "point the migration at an existing revision (normally the current head)"),
     _R("MIG008", "migration-without-rollback", "migrations", "error",
        "A new migration has no down step.",
-       "Without a down step a bad deploy cannot be rolled back; the seed asks every migration "
+       "Without a down step a bad deploy cannot be rolled back; the role contract asks every migration "
        "for a rollback strategy.",
        "0007_orders.up.sql without 0007_orders.down.sql; a dbmate file without "
        "`-- migrate:down`; RunPython without reverse_code",

@@ -1,4 +1,4 @@
-"""report: `guard verify-report` holds an agent's hand-off report (the seed's "How You Report
+"""report: `guard verify-report` holds an agent's hand-off report (the role contract's "How You Report
 Back": Summary of changes, Test results, API deviations, Migration notes, Commit references)
 to the facts guard computes for the same range. Pure data; the logic is guard.verify_report.
 """
@@ -88,7 +88,7 @@ RULES = (
     Rule("REPORT014", "persona-title-mismatch", CHECK, "warning",
          "The report does not introduce its author as the configured persona with the role "
          "title.",
-         "The seed asks the agent to introduce itself as \"[Persona] (Backend Engineer)\" when "
+         "The role contract asks the agent to introduce itself as \"[Persona] (Backend Engineer)\" when "
          "personas.* is set.",
          "# Backend report (personas.engineering_backend is Casey)",
          "title the report \"Casey (Backend Engineer)\""),

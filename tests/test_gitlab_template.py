@@ -1,0 +1,70 @@
+"""The GitLab CI template (ci/gitlab-guard.yml): valid YAML, real options, and its script
+line run as a merge-request pipeline runs it, on a real repository."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+
+import yaml
+
+from gitrepo import git_env, run_guard
+from test_github_action import ROOT, _guard_bin, _pull_request
+
+GITLAB = os.path.join(ROOT, "ci", "gitlab-guard.yml")
+
+
+def _guard_lines(script: list[str]) -> list[list[str]]:
+    out = []
+    for line in script:
+        words = shlex.split(line, comments=True)
+        while words and words[0] not in ("guard",):
+            words.pop(0)
+        if words:
+            out.append(words)
+    return out
+
+
+def test_gitlab_template_is_yaml_and_uses_real_options(tmp_path):
+    doc = yaml.safe_load(open(GITLAB, encoding="utf-8"))
+    jobs = {k: v for k, v in doc.items() if isinstance(v, dict) and "script" in v}
+    assert jobs, "no job in the template"
+    help_text = run_guard("check", "--help", cwd=str(tmp_path)).out
+    known = set(re.findall(r"(--[a-z][a-z-]+)", help_text)) | {"-C"}
+    seen = 0
+    for name, job in jobs.items():
+        assert job["variables"]["GIT_DEPTH"] in (0, "0"), name
+        for words in _guard_lines(job["script"]):
+            seen += 1
+            assert words[1] == "check", words
+            for word in words[2:]:
+                if word.startswith("-"):
+                    assert word.split("=", 1)[0] in known, (name, word)
+    assert seen
+
+
+def test_gitlab_template_script_runs(tmp_path):
+    """The template's guard line, run as GitLab's shell would in a merge-request pipeline."""
+    doc = yaml.safe_load(open(GITLAB, encoding="utf-8"))
+    job = doc[".guard"]
+    line = next(line for line in job["script"] if line.lstrip().startswith("guard "))
+    repo = _pull_request(tmp_path)
+    env = git_env()
+    env.update({k: str(v) for k, v in job.get("variables", {}).items()})
+    env.update({
+        "PATH": _guard_bin(tmp_path) + os.pathsep + env.get("PATH", ""),
+        "PYTHONPATH": os.path.join(ROOT, "src"),
+        "GITLAB_CI": "true", "CI": "true",
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        "CI_PROJECT_DIR": repo.path,
+    })
+    proc = subprocess.run(["sh", "-c", line], cwd=repo.path, env=env, capture_output=True,
+                          text=True)
+    assert proc.returncode == 1, proc
+    report = open(os.path.join(repo.path, "guard-junit.xml"), encoding="utf-8").read()
+    assert "SCOPE001" in report and "<testsuite" in report
+    assert os.path.exists(os.path.join(repo.path, "guard-report.md"))
+    assert os.path.exists(os.path.join(repo.path, "guard.sarif"))
