@@ -68,7 +68,12 @@ RULES: tuple[Rule, ...] = (
        "A commit header does not have the shape the project's commit style asks for.",
        "conventions.commit_style is part of the agent's contract (\"Make logical, atomic commits "
        "following the project's conventions.commit_style\"); changelogs, release tooling and "
-       "reviewers read the header.",
+       "reviewers read the header. Headers git, GitHub and GitLab write for merges (`Merge pull "
+       "request #12 from o/b`, `Merge branch 'x' into 'main'`, `Merge remote-tracking branch "
+       "...`) are not judged, as commitlint's default ignores; for a revert (`Revert \"x "
+       "(#1)\" (#2)`, `Reapply \"x\"`, GitLab's ` (!12)`) the quoted header is judged. The "
+       "Conventional Commits spec leaves reverts to tools and suggests a `revert:` type with a "
+       "`Refs: <sha>` footer, which guard also accepts.",
        "Added orders endpoint   (style: conventional)",
        "feat(api): add orders endpoint"),
     _r(2, "unknown-type", "error",
@@ -83,7 +88,8 @@ RULES: tuple[Rule, ...] = (
        "feat(orderz): add orders endpoint",
        "feat(api): add orders endpoint"),
     _r(4, "header-too-long", "error",
-       "The header is longer than guard.commits.header_max (default 72) characters.",
+       "The header is longer than guard.commits.header_max (default 72) characters; for a "
+       "revert, the reverted header it quotes (git and the forge write the wrapper).",
        "Long headers are cut off by git tools, web views and e-mail subjects.",
        "feat(api): add the orders endpoint with cursor paging and filters by status and date",
        "feat(api): add orders endpoint — details go in the body"),
