@@ -154,3 +154,33 @@ def test_contract_with_its_extra_runs(tmp_path):
     repo = _contract_repo(tmp_path)
     res = run_guard("check", "--base", "main", "--only", "contract", cwd=repo.path)
     assert res.code == 0, res.out + res.err
+
+
+# --- pre-push after a rebase and force push -------------------------------------------------
+
+def test_pre_push_range_after_rebase_and_force_push(repo):
+    """FROM_REF (the remote's old tip) is not an ancestor of the rebased head: the range is
+    the branch's own commits on top of main, not the base branch's commits it took in."""
+    repo.commit("feat(api): first", {"src/api/x.py": "x = 1\n"})
+    old_tip = repo.git("rev-parse", "HEAD").strip()
+    repo.checkout("main")
+    repo.commit("ci: main's own workflow change", {".github/workflows/ci.yml": "name: ci2\n"})
+    repo.checkout("agent/backend/task")
+    repo.git("rebase", "main")
+    new_tip = repo.git("rev-parse", "HEAD").strip()
+    env = {"PRE_COMMIT_FROM_REF": old_tip, "PRE_COMMIT_TO_REF": new_tip,
+           "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/agent/backend/task"}
+    res = run_guard("check", "--format", "json", "--skip", "contract", cwd=repo.path, env=env)
+    assert res.code == 0, res.out + res.err
+    import json
+    data = json.loads(res.out)
+    assert not data["findings"] or all(f["path"] != ".github/workflows/ci.yml"
+                                       for f in data["findings"])
+    # a plain (fast-forward) push still checks FROM..TO only
+    repo.commit("feat(api): second", {"src/api/y.py": "y = 1\n"})
+    env = {"PRE_COMMIT_FROM_REF": new_tip,
+           "PRE_COMMIT_TO_REF": repo.git("rev-parse", "HEAD").strip()}
+    res = run_guard("check", "--format", "json", "--skip", "contract", cwd=repo.path, env=env)
+    assert res.code == 0, res.out + res.err
+    commits = json.loads(res.out).get("commits", [])
+    assert [c.get("subject", c.get("header")) for c in commits] in ([], ["feat(api): second"])

@@ -111,11 +111,22 @@ def _remote_first(git: Git, name: str) -> str:
     return git.pin(f"origin/{name}", f"refs/remotes/origin/{name}")
 
 
-def choose_base(git: Git, options: Options, branch: str | None, env: dict) -> tuple[str, str]:
+def choose_base(git: Git, options: Options, branch: str | None, env: dict,
+                head: str | None = None) -> tuple[str, str]:
     if options.base:
         return options.base, "--base"
     if env.get("PRE_COMMIT_FROM_REF") and env.get("PRE_COMMIT_TO_REF"):
-        return env["PRE_COMMIT_FROM_REF"], "PRE_COMMIT_FROM_REF"
+        from_ref = env["PRE_COMMIT_FROM_REF"]
+        if head is None or (git.try_resolve(from_ref) and git.is_ancestor(from_ref, head)):
+            return from_ref, "PRE_COMMIT_FROM_REF"
+        # a force push (after a rebase): the remote's old tip is not in the pushed history,
+        # and its merge base would pull the base branch's own commits into the range. The new
+        # commits are those not on the branch's target.
+        target = trusted_target(git, env)
+        if target:
+            return target[0], f"{target[1]} (force push: PRE_COMMIT_FROM_REF is not an " \
+                              "ancestor of the pushed head)"
+        return from_ref, "PRE_COMMIT_FROM_REF"
     found = ci_base(git, env)
     if found:
         return found
@@ -209,7 +220,7 @@ def build(options: Options, env: dict | None = None) -> Context:
         mode = "staged"
     else:
         head = resolved.get(head_ref) or git.resolve(head_ref, what="head")
-        base_ref, origin = choose_base(git, options, branch, env)
+        base_ref, origin = choose_base(git, options, branch, env, head)
         base_sha = resolved.get(base_ref) or git.resolve(base_ref, what="base")
         if base_sha == head and not options.base:
             raise GuardError(f"HEAD is the base itself ({base_ref}, from {origin}): there is no "
