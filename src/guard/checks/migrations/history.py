@@ -61,7 +61,11 @@ def ordered(base: list[Migration], head: list[Migration], new: set[str]) -> Iter
     for m in versioned:
         by_version[m.version].append(m)
     for version, group in sorted(by_version.items()):
-        if len(group) > 1 and any(m.path in new for m in group):
+        # a runner that applies files in name order tells them apart by the whole name, so
+        # `0000_a_up.sql` and `0000_b_up.sql` sharing a number is by design
+        clash = [m for m in group if m.style != "name-order"]
+        if len(clash) > 1 and any(m.path in new for m in clash):
+            group = clash
             names = ", ".join(m.path for m in group)
             for m in group:
                 if m.path in new:
@@ -99,7 +103,11 @@ def graph(head: list[Migration], new: set[str], *, known_scopes: set[str] | None
     for m in head:
         by_key[m.key].append(m)
     for key, group in by_key.items():
-        if len(group) > 1 and any(m.path in new for m in group):
+        # a runner that applies files in name order tells them apart by the whole name, so
+        # `0000_a_up.sql` and `0000_b_up.sql` sharing a number is by design
+        clash = [m for m in group if m.style != "name-order"]
+        if len(clash) > 1 and any(m.path in new for m in clash):
+            group = clash
             for m in group:
                 if m.path in new:
                     yield _f("MIG004", "error",

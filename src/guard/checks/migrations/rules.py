@@ -40,6 +40,8 @@ def _rollback(m: Migration, settings) -> tuple[list[Finding], dict]:
     if state == "none":
         if m.framework == "sql" and m.style == "golang-migrate":
             hint = f"add {m.path[:-len('.up.sql')]}.down.sql"
+        elif m.framework == "sql" and m.style == "name-order":
+            hint = f"add {m.path[:-len('_up.sql')]}_down.sql"
         elif m.framework == "sql" and m.style == "flyway":
             hint = f"add the undo migration U{m.label}__{m.name}.sql"
         elif m.framework == "sql":

@@ -1,0 +1,60 @@
+"""Plain SQL migrators as they name their files: `X_up.sql`/`X_down.sql` pairs of runners
+that apply files in name order. Real repositories, the real CLI."""
+
+from test_migrations_sql import check, notes, project, rules
+
+NAME_ORDER_BASE = {
+    "migrations/0000_create_extension_a_up.sql": "CREATE TABLE ext_a (id integer);\n",
+    "migrations/0000_create_extension_a_down.sql": "DROP TABLE ext_a;\n",
+    "migrations/0001_users_up.sql": "CREATE TABLE users (id integer PRIMARY KEY, email text);\n",
+    "migrations/0001_users_down.sql": "DROP TABLE users;\n",
+}
+
+
+def test_up_down_pair_in_underscore_style_is_one_migration(tmp_path):
+    repo = project(tmp_path, NAME_ORDER_BASE)
+    repo.commit("feat(db): items", {
+        "migrations/0002_items_up.sql": "CREATE TABLE items (id integer PRIMARY KEY);\n",
+        "migrations/0002_items_down.sql": "DROP TABLE items;\n"})
+    data = check(repo)
+    assert data["findings"] == []
+    [note] = notes(data)
+    assert note["file"] == "migrations/0002_items_up.sql"
+    assert note["rollback"]["steps"] == ["drop table items"]
+
+
+def test_underscore_style_up_without_down_names_the_down_file(tmp_path):
+    repo = project(tmp_path, NAME_ORDER_BASE)
+    repo.commit("feat(db): items", {
+        "migrations/0002_items_up.sql": "CREATE TABLE items (id integer PRIMARY KEY);\n"})
+    data = check(repo)
+    assert rules(data) == [("MIG008", "migrations/0002_items_up.sql")]
+    assert "migrations/0002_items_down.sql" in data["findings"][0]["hint"]
+
+
+def test_name_order_runner_shares_a_number_between_distinct_names(tmp_path):
+    repo = project(tmp_path, NAME_ORDER_BASE)
+    repo.commit("feat(db): second extension", {
+        "migrations/0000_create_extension_b_up.sql": "CREATE TABLE ext_b (id integer);\n",
+        "migrations/0000_create_extension_b_down.sql": "DROP TABLE ext_b;\n"})
+    assert "MIG004" not in {r for r, _ in rules(check(repo))}
+
+
+def test_golang_migrate_duplicate_version_is_still_an_error(tmp_path):
+    repo = project(tmp_path, {
+        "db/migrations/0001_users.up.sql": "CREATE TABLE users (id integer);\n",
+        "db/migrations/0001_users.down.sql": "DROP TABLE users;\n"})
+    repo.commit("feat(db): again", {
+        "db/migrations/0001_again.up.sql": "CREATE TABLE again (id integer);\n",
+        "db/migrations/0001_again.down.sql": "DROP TABLE again;\n"})
+    assert ("MIG004", "db/migrations/0001_again.up.sql") in rules(check(repo))
+
+
+def test_verify_never_runs_a_down_file_as_an_up_step(tmp_path):
+    repo = project(tmp_path, NAME_ORDER_BASE)
+    repo.commit("feat(db): items", {
+        "migrations/0002_items_up.sql": "CREATE TABLE items (id integer PRIMARY KEY);\n",
+        "migrations/0002_items_down.sql": "DROP TABLE items;\n"})
+    data = check(repo, "--verify-migrations")
+    assert [f for f in data["findings"] if f["rule"].startswith("MIG03")] == []
+    assert data["facts"]["migrations"]["verification"]["status"] == "passed"
