@@ -58,3 +58,36 @@ def test_verify_never_runs_a_down_file_as_an_up_step(tmp_path):
     data = check(repo, "--verify-migrations")
     assert [f for f in data["findings"] if f["rule"].startswith("MIG03")] == []
     assert data["facts"]["migrations"]["verification"]["status"] == "passed"
+
+
+def test_each_folder_is_read_in_the_dialect_its_name_gives(tmp_path):
+    repo = project(tmp_path, {
+        "migrations/sqlite/0001_users.up.sql": "CREATE TABLE users (id integer);\n",
+        "migrations/sqlite/0001_users.down.sql": "DROP TABLE users;\n",
+        "migrations/postgres/0001_users.up.sql": "CREATE TABLE users (id integer);\n",
+        "migrations/postgres/0001_users.down.sql": "DROP TABLE users;\n"})
+    repo.commit("feat(db): indexes", {
+        # SQLite's INSERT OR IGNORE does not parse as PostgreSQL
+        "migrations/sqlite/0002_seed.up.sql": "INSERT OR IGNORE INTO users (id) VALUES (1);\n",
+        "migrations/sqlite/0002_seed.down.sql": "DELETE FROM users WHERE id = 1;\n",
+        # MySQL's DROP INDEX ... ON ... is not PostgreSQL
+        "migrations/postgres/0002_idx.up.sql": "DROP INDEX users_id ON users;\n",
+        "migrations/postgres/0002_idx.down.sql": "CREATE INDEX users_id ON users (id);\n"})
+    data = check(repo)
+    sets = {s["folder"]: s["dialect"] for s in data["facts"]["migrations"]["sets"]}
+    assert sets == {"migrations/sqlite": "sqlite", "migrations/postgres": "postgres"}
+    got = rules(data)
+    assert ("MIG011", "migrations/postgres/0002_idx.up.sql") in got
+    assert not [p for r, p in got if r == "MIG011" and "sqlite" in p]
+
+
+def test_drop_index_on_table_is_fine_in_a_mysql_folder(tmp_path):
+    repo = project(tmp_path, {
+        "db/mysql/0001_users.up.sql": "CREATE TABLE users (id integer);\n",
+        "db/mysql/0001_users.down.sql": "DROP TABLE users;\n"})
+    repo.commit("feat(db): drop index", {
+        "db/mysql/0002_idx.up.sql": "DROP INDEX users_id ON users;\n",
+        "db/mysql/0002_idx.down.sql": "CREATE INDEX users_id ON users (id);\n"})
+    data = check(repo)
+    assert data["facts"]["migrations"]["sets"][0]["dialect"] == "mysql"
+    assert "MIG011" not in {r for r, _ in rules(data)}
