@@ -91,3 +91,44 @@ def test_drop_index_on_table_is_fine_in_a_mysql_folder(tmp_path):
     data = check(repo)
     assert data["facts"]["migrations"]["sets"][0]["dialect"] == "mysql"
     assert "MIG011" not in {r for r, _ in rules(data)}
+
+
+GOOSE_BASE = {
+    "db/migrations/00001_users.sql":
+        "-- +goose Up\nCREATE TABLE users (id integer PRIMARY KEY);\n\n"
+        "-- +goose Down\nDROP TABLE users;\n"}
+
+
+def test_goose_single_file_up_and_down(tmp_path):
+    repo = project(tmp_path, GOOSE_BASE)
+    repo.commit("feat(db): items", {
+        "db/migrations/00002_items.sql":
+            "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE items (id integer);\n"
+            "-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE items;\n"})
+    data = check(repo, "--verify-migrations")
+    assert data["findings"] == []
+    [note] = notes(data)
+    assert note["summary"] == "create table items"
+    assert note["rollback"]["steps"] == ["drop table items"]
+    assert data["facts"]["migrations"]["verification"]["status"] == "passed"
+
+
+def test_goose_without_down_names_goose_marker(tmp_path):
+    repo = project(tmp_path, GOOSE_BASE)
+    repo.commit("feat(db): items", {
+        "db/migrations/00002_items.sql": "-- +goose Up\nCREATE TABLE items (id integer);\n"})
+    data = check(repo)
+    assert rules(data) == [("MIG008", "db/migrations/00002_items.sql")]
+    assert "-- +goose Down" in data["findings"][0]["hint"]
+
+
+def test_sql_migrate_sections(tmp_path):
+    repo = project(tmp_path, {
+        "migrations/1_users.sql":
+            "-- +migrate Up\nCREATE TABLE users (id integer);\n-- +migrate Down\nDROP TABLE users;\n"})
+    repo.commit("feat(db): items", {
+        "migrations/2_items.sql":
+            "-- +migrate Up\nCREATE TABLE items (id integer);\n-- +migrate Down\nDROP TABLE items;\n"})
+    data = check(repo)
+    assert data["findings"] == []
+    assert notes(data)[0]["rollback"]["steps"] == ["drop table items"]

@@ -81,7 +81,7 @@ def ordered(base: list[Migration], head: list[Migration], new: set[str]) -> Iter
                      f"renumber it after {top_label}", m.path)
     # gaps: only where numbering is a sequence (golang-migrate -seq, dbmate/Flyway 1, 2, 3)
     styles = {m.style for m in versioned}
-    if fresh and styles <= {"golang-migrate", "dbmate", "flyway"} and all(
+    if fresh and styles <= {"golang-migrate", "dbmate", "flyway", "goose"} and all(
             len(m.version) == 1 and m.version[0] < SEQUENTIAL_MAX for m in versioned):
         expected = (top[0] + 1) if top is not None else min(m.version[0] for m in fresh)
         for m in fresh:

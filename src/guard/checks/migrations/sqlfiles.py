@@ -16,6 +16,11 @@ NUMBERED = re.compile(r"^(?P<v>\d+)_(?P<name>.+)\.sql$")
 NAME_ORDER = re.compile(r"^(?P<v>\d+)_(?P<name>.+)_(?P<dir>up|down)\.sql$")
 DBMATE_UP = re.compile(r"^--\s*migrate:up\b.*$", re.M)
 DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b.*$", re.M)
+# one file, two sections, as goose and sql-migrate mark them
+MARKERS = {"goose": (re.compile(r"^--\s*\+goose\s+up\b.*$", re.M | re.I),
+                     re.compile(r"^--\s*\+goose\s+down\b.*$", re.M | re.I)),
+           "sql-migrate": (re.compile(r"^--\s*\+migrate\s+up\b.*$", re.M | re.I),
+                           re.compile(r"^--\s*\+migrate\s+down\b.*$", re.M | re.I))}
 
 
 def is_sql_migration_name(name: str) -> bool:
@@ -118,6 +123,12 @@ def load(mig: Migration, blobs: dict[str, bytes]) -> None:
     bad: list = []
     if mig.style == "dbmate":
         up_m, down_m = DBMATE_UP.search(text), DBMATE_DOWN.search(text)
+        if up_m is None and down_m is None and "+" in text:
+            for style, (up_re, down_re) in MARKERS.items():
+                up_m, down_m = up_re.search(text), down_re.search(text)
+                if up_m or down_m:
+                    mig.style = style
+                    break
         if up_m is None and down_m is None:
             mig.up = sqltext.split(text, mig.path, 1, bad)
             mig.down_state = "none"
