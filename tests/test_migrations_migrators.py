@@ -132,3 +132,18 @@ def test_sql_migrate_sections(tmp_path):
     data = check(repo)
     assert data["findings"] == []
     assert notes(data)[0]["rollback"]["steps"] == ["drop table items"]
+
+
+def test_flyway_repeatable_edit_is_not_an_applied_edit_but_versioned_is(tmp_path):
+    folder = "src/main/resources/db/migration/"
+    repo = project(tmp_path, {
+        folder + "V1__init.sql": "CREATE TABLE a (id int);\n",
+        folder + "U1__init.sql": "DROP TABLE a;\n",
+        folder + "R__views.sql": "CREATE VIEW v AS SELECT 1;\n"},
+        "  migrations:\n    path: src/main/resources/db/migration\n")
+    repo.commit("feat(db): edit", {
+        folder + "R__views.sql": "CREATE OR REPLACE VIEW v AS SELECT 2;\n",
+        folder + "V1__init.sql": "CREATE TABLE a (id bigint);\n"})
+    got = rules(check(repo))
+    assert ("MIG001", folder + "V1__init.sql") in got
+    assert not [r for r in got if r[1] == folder + "R__views.sql"]
