@@ -150,6 +150,8 @@ def _run(ctx) -> list[Finding]:
             from guard.checks.migrations import prisma
             dialect = _dialect_name(prisma.dialect(head_read(
                 [f"{place.folder}/migration_lock.toml"]), place.folder))
+        if not dialect and place.framework == "sql":
+            dialect = detect.folder_dialect(place.folder)
         dialect = dialect or settings.hinted_dialect
         mset = MigSet(place, dialect or FRAMEWORK_DIALECT[place.framework])
         memo: dict = {}     # (path, blob id) -> parsed Python migration, base then head

@@ -23,6 +23,20 @@ CANDIDATES = ("*.sql", "*env.py", "*script.py.mako", "*versions/*.py", "*migrati
               "*_journal.json", "*migration_lock.toml")
 
 
+# a folder named for its database (`migrations/sqlite/`, `db/postgres/`, `sql/mariadb`)
+FOLDER_DIALECT = {"sqlite": "sqlite", "sqlite3": "sqlite", "postgres": "postgres",
+                  "postgresql": "postgres", "pg": "postgres", "pgsql": "postgres",
+                  "mysql": "mysql", "mariadb": "mysql"}
+
+
+def folder_dialect(folder: str) -> str | None:
+    """The dialect a migrations folder's own path names, innermost folder first."""
+    for part in reversed(folder.lower().split("/")):
+        if part in FOLDER_DIALECT:
+            return FOLDER_DIALECT[part]
+    return None
+
+
 class Place(NamedTuple):
     framework: str
     folder: str

@@ -25,6 +25,8 @@ def immutable(ctx, base_files: dict[str, Migration]) -> Iterator[Finding]:
         mig = base_files.get(old)
         if mig is None or change.status in ("A", "C"):
             continue
+        if mig.style == "flyway-repeatable" and change.status in ("M", "T"):
+            continue            # Flyway re-runs an R__ migration whenever its checksum changes
         commit = _commit(ctx, old)
         if change.status in ("M", "T"):
             if old.endswith(".py") and _same_code(ctx, change):
@@ -104,7 +106,11 @@ def ordered(base: list[Migration], head: list[Migration], new: set[str]) -> Iter
     for m in versioned:
         by_version[m.version].append(m)
     for version, group in sorted(by_version.items()):
-        if len(group) > 1 and any(m.path in new for m in group):
+        # a runner that applies files in name order tells them apart by the whole name, so
+        # `0000_a_up.sql` and `0000_b_up.sql` sharing a number is by design
+        clash = [m for m in group if m.style != "name-order"]
+        if len(clash) > 1 and any(m.path in new for m in clash):
+            group = clash
             names = ", ".join(m.path for m in group)
             for m in group:
                 if m.path in new:
@@ -120,7 +126,7 @@ def ordered(base: list[Migration], head: list[Migration], new: set[str]) -> Iter
                      f"renumber it after {top_label}", m.path)
     # gaps: only where numbering is a sequence (golang-migrate -seq, dbmate/Flyway 1, 2, 3)
     styles = {m.style for m in versioned}
-    if fresh and styles <= {"golang-migrate", "dbmate", "flyway"} and all(
+    if fresh and styles <= {"golang-migrate", "dbmate", "flyway", "goose"} and all(
             len(m.version) == 1 and m.version[0] < SEQUENTIAL_MAX for m in versioned):
         expected = (top[0] + 1) if top is not None else min(m.version[0] for m in fresh)
         for m in fresh:
@@ -142,7 +148,11 @@ def graph(head: list[Migration], new: set[str], *, known_scopes: set[str] | None
     for m in head:
         by_key[m.key].append(m)
     for key, group in by_key.items():
-        if len(group) > 1 and any(m.path in new for m in group):
+        # a runner that applies files in name order tells them apart by the whole name, so
+        # `0000_a_up.sql` and `0000_b_up.sql` sharing a number is by design
+        clash = [m for m in group if m.style != "name-order"]
+        if len(clash) > 1 and any(m.path in new for m in clash):
+            group = clash
             for m in group:
                 if m.path in new:
                     yield _f("MIG004", "error",

@@ -36,7 +36,7 @@ class Migration:
     version: tuple | None      # sort key; None when the tool has no order (repeatable)
     label: str                 # version as written
     name: str = ""
-    style: str = ""            # golang-migrate | flyway | flyway-repeatable | dbmate | ...
+    style: str = ""            # golang-migrate | flyway | flyway-repeatable | dbmate | name-order | ...
     up: list[Stmt] | None = None         # SQL up part (SQL-based tools)
     down: list[Stmt] | None = None       # SQL down part; None = there is none
     down_path: str | None = None

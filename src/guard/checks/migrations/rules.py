@@ -40,8 +40,14 @@ def _rollback(m: Migration, settings) -> tuple[list[Finding], dict]:
     if state == "none":
         if m.framework == "sql" and m.style == "golang-migrate":
             hint = f"add {m.path[:-len('.up.sql')]}.down.sql"
+        elif m.framework == "sql" and m.style == "name-order":
+            hint = f"add {m.path[:-len('_up.sql')]}_down.sql"
         elif m.framework == "sql" and m.style == "flyway":
             hint = f"add the undo migration U{m.label}__{m.name}.sql"
+        elif m.framework == "sql" and m.style == "goose":
+            hint = "add a `-- +goose Down` section that undoes the `-- +goose Up` part"
+        elif m.framework == "sql" and m.style == "sql-migrate":
+            hint = "add a `-- +migrate Down` section that undoes the `-- +migrate Up` part"
         elif m.framework == "sql":
             hint = "add a `-- migrate:down` section that undoes the `-- migrate:up` part"
         elif m.framework == "django":

@@ -691,6 +691,8 @@ class _Parser:
             self.accept("CONCURRENTLY")
         self.exists()
         names = self.names()
+        if kind == "INDEX" and self.u[self.i] == "ON":
+            raise Unsure("DROP INDEX ... ON")     # MySQL's form: sqlrisk reports it elsewhere
         if len(names) > 1 and kind != "TABLE":
             raise Unsure("several names")
         self.accept("CASCADE") or self.accept("RESTRICT")

@@ -11,8 +11,16 @@ GOLANG = re.compile(r"^(?P<v>\d+)_(?P<name>.+)\.(?P<dir>up|down)\.sql$")
 FLYWAY = re.compile(r"^(?P<kind>[VU])(?P<v>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$")
 REPEATABLE = re.compile(r"^R__(?P<name>.+)\.sql$")
 NUMBERED = re.compile(r"^(?P<v>\d+)_(?P<name>.+)\.sql$")
+# `0001_init_up.sql` / `0001_init_down.sql`: one migration and its down step, as runners
+# that apply files in name order (and match `*_up.sql`) read them
+NAME_ORDER = re.compile(r"^(?P<v>\d+)_(?P<name>.+)_(?P<dir>up|down)\.sql$")
 DBMATE_UP = re.compile(r"^--\s*migrate:up\b.*$", re.M)
 DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b.*$", re.M)
+# one file, two sections, as goose and sql-migrate mark them
+MARKERS = {"goose": (re.compile(r"^--\s*\+goose\s+up\b.*$", re.M | re.I),
+                     re.compile(r"^--\s*\+goose\s+down\b.*$", re.M | re.I)),
+           "sql-migrate": (re.compile(r"^--\s*\+migrate\s+up\b.*$", re.M | re.I),
+                           re.compile(r"^--\s*\+migrate\s+down\b.*$", re.M | re.I))}
 
 
 def is_sql_migration_name(name: str) -> bool:
@@ -33,6 +41,7 @@ def index(folder: str, paths: list[str]) -> list[Migration]:
     """Migrations of one folder from file names alone (no content read)."""
     downs: dict[str, str] = {}
     out: list[Migration] = []
+    paired = _name_order_names(folder, paths)
     for path in sorted(paths):
         parent, _, name = path.rpartition("/")     # git paths: dirname and basename
         if parent != folder:
@@ -64,6 +73,16 @@ def index(folder: str, paths: list[str]) -> list[Migration]:
                             "flyway-repeatable")
             out.append(mig)
             continue
+        m = NAME_ORDER.match(name) if name[:-4] in paired else None
+        if m:
+            version, stem, direction = m.groups()
+            key = f"{version}_{stem}"
+            if direction == "down":
+                downs[f"name-order:{key}"] = path
+                continue
+            out.append(Migration("sql", key, path, (path,), _version(version), version, stem,
+                                 "name-order"))
+            continue
         m = NUMBERED.match(name)
         if m:
             mig = Migration("sql", name[:-4], path, (path,), _version(m.group("v")),
@@ -75,9 +94,24 @@ def index(folder: str, paths: list[str]) -> list[Migration]:
             down = downs.get(mig.key)
         elif mig.style == "flyway":
             down = downs.get(f"flyway:{mig.label}")
+        elif mig.style == "name-order":
+            down = downs.get(f"name-order:{mig.key}")
         if down:
             mig.down_path = down
             mig.files = (mig.path, down)
+    return out
+
+
+def _name_order_names(folder: str, paths: list[str]) -> set[str]:
+    """Stems (``0001_init_up``, ``0001_init_down``) read as name-order up/down files: both
+    halves of a pair, and a lone ``_up`` file in a folder that has pairs (``0001_no_down.sql``
+    alone in a dbmate folder is a migration, not a down step)."""
+    names = {p.rpartition("/")[2][:-4] for p in paths
+             if p.rpartition("/")[0] == folder and NAME_ORDER.match(p.rpartition("/")[2])}
+    pairs = {n for n in names if n.endswith("_up") and n[:-3] + "_down" in names}
+    out = pairs | {n[:-3] + "_down" for n in pairs}
+    if pairs:
+        out |= {n for n in names if n.endswith("_up")}
     return out
 
 
@@ -89,6 +123,12 @@ def load(mig: Migration, blobs: dict[str, bytes]) -> None:
     bad: list = []
     if mig.style == "dbmate":
         up_m, down_m = DBMATE_UP.search(text), DBMATE_DOWN.search(text)
+        if up_m is None and down_m is None and "+" in text:
+            for style, (up_re, down_re) in MARKERS.items():
+                up_m, down_m = up_re.search(text), down_re.search(text)
+                if up_m or down_m:
+                    mig.style = style
+                    break
         if up_m is None and down_m is None:
             mig.up = sqltext.split(text, mig.path, 1, bad)
             mig.down_state = "none"

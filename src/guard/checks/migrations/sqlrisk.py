@@ -128,6 +128,13 @@ def _sqlglot_facts(stmt: Stmt, read: str) -> list:
                  f"({type(exc).__name__})")]
     if tree is None:
         return ops
+    if read != "mysql" and isinstance(tree, exp.Drop) and tree.args.get("cluster") is not None \
+            and (tree.args.get("kind") or "").upper() == "INDEX":
+        # sqlglot reads MySQL's `DROP INDEX name ON table` in every dialect; PostgreSQL and
+        # SQLite reject it (an index name is unique per schema there), as squawk does
+        return [("E", stmt.line, f"SQL does not parse as {read}: DROP INDEX ... ON <table> "
+                 "is MySQL syntax; drop the index by its name alone"),
+                ("S", "unparsable statement")]
     if isinstance(tree, exp.Create):
         kind = (tree.args.get("kind") or "").upper()
         if kind == "TABLE":
