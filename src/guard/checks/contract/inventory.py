@@ -198,7 +198,8 @@ def _one(route, prefix: str, docs: set[str]) -> list[Route]:
 
 
 # drf's format_suffix_patterns and DefaultRouter add `\.(?P<format>[a-z0-9]+)/?$` twins
-_FORMAT_SUFFIX = re.compile(r"\\?\.\(\?P<format>[^)]*\)/?$")
+_FORMAT_SUFFIX = re.compile(r"(?:\\?\.\(\?P<format>[^)]*\)|<drf_format_suffix:format>)"
+                            r"(?:/\?|/)?$")
 _FRAMEWORK_VIEWS = ("drf_spectacular.", "rest_framework.schemas", "rest_framework.routers",
                     "django.contrib.", "django.views.static", "django.views.generic.base")
 
@@ -207,6 +208,7 @@ def _regex_text(text: str) -> str:
     text = text.lstrip("^").rstrip("$").replace("\\Z", "")
     if text.endswith("/?"):
         text = text[:-2] + "/"
+    text = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", text)     # (?P<pk>[^/.]+) -> {pk}
     return re.sub(r"\\([./-])", r"\1", text)
 
 
@@ -246,9 +248,9 @@ def _django() -> list[Route]:
     def walk(patterns, prefix: str, framework: bool) -> None:
         for p in patterns:
             text = str(p.pattern)
+            if _FORMAT_SUFFIX.search(text.rstrip("$").replace("\\Z", "")):
+                continue              # the `.json` twin of a route listed anyway
             if type(p.pattern).__name__ == "RegexPattern":
-                if _FORMAT_SUFFIX.search(text.rstrip("$").replace("\\Z", "")):
-                    continue          # the `.json` twin of a route listed anyway
                 text = _regex_text(text)
             if isinstance(p, URLResolver):
                 app_name = getattr(p, "app_name", None) or ""
