@@ -136,39 +136,107 @@ def _flask(app) -> list[Route]:
     for rule in app.url_map.iter_rules():
         methods = tuple(sorted(m for m in (rule.methods or ()) if m not in IGNORED_METHODS))
         framework = rule.endpoint == "static" or rule.endpoint.endswith(".static") or \
-            bool(static and rule.rule.startswith(static + "/"))
+            bool(static and rule.rule.startswith(static + "/")) or \
+            rule.endpoint.startswith("api-docs.")      # flask-smorest's openapi/redoc/...
         out.append(Route(methods, rule.rule, framework,
                          *_source(app.view_functions.get(rule.endpoint))))
     return out
 
 
-def _starlette(app, prefix: str = "") -> list[Route]:
-    out = []
+def _docs_paths(app, prefix: str) -> set[str]:
+    """A FastAPI app's own documentation and schema routes (`/docs`, `/redoc`, ...)."""
     docs = {getattr(app, name, None) for name in ("openapi_url", "docs_url", "redoc_url",
                                                    "swagger_ui_oauth2_redirect_url")}
-    docs.discard(None)
-    for route in getattr(app, "routes", []):
-        path = getattr(route, "path", None)
-        if path is None:
+    return {prefix + d for d in docs if isinstance(d, str)}
+
+
+def _children(route):
+    """The routes under one entry of `app.routes`. FastAPI >= 0.16x keeps an included
+    router as one object without `.path`; its `effective_route_contexts()` lists the
+    routes with their full paths (prefixes of nested includes applied)."""
+    contexts = getattr(route, "effective_route_contexts", None)
+    if getattr(route, "path", None) is None and callable(contexts):
+        return list(contexts())
+    return None
+
+
+def _starlette(app, prefix: str = "", docs: set[str] | None = None) -> list[Route]:
+    out: list[Route] = []
+    docs = set(docs or ()) | _docs_paths(app, prefix)
+    for route in getattr(app, "routes", None) or []:
+        included = _children(route)
+        if included is not None:
+            for ctx in included:
+                out += _one(ctx, prefix, docs)
             continue
-        full = prefix + path
-        sub = getattr(route, "routes", None)
-        if sub is not None and not hasattr(route, "methods"):   # Mount / Router
-            inner = getattr(route, "app", None)
-            if type(inner).__name__ == "StaticFiles":
-                out.append(Route(("GET",), full + "/{path}", True))
-                continue
-            out += _starlette(route, full)
-            continue
-        methods = getattr(route, "methods", None)
-        if methods is None:           # websocket routes, bare endpoints
-            if type(route).__name__ == "WebSocketRoute":
-                continue
-            methods = ("*",)
-        methods = tuple(sorted(m for m in methods if m not in IGNORED_METHODS)) or ("GET",)
-        out.append(Route(methods, full, full in docs,
-                         *_source(getattr(route, "endpoint", None))))
+        out += _one(route, prefix, docs)
     return out
+
+
+def _one(route, prefix: str, docs: set[str]) -> list[Route]:
+    path = getattr(route, "path", None)
+    if path is None:
+        return []
+    full = prefix + path
+    methods = getattr(route, "methods", None)
+    inner = getattr(route, "app", None)
+    if methods is None and (getattr(route, "routes", None) is not None or
+                            hasattr(inner, "routes")):          # Mount / sub-application
+        if type(inner).__name__ == "StaticFiles":
+            return [Route(("GET",), full + "/{path}", True)]
+        target = inner if hasattr(inner, "routes") else route
+        return _starlette(target, full, docs)
+    if methods is None:           # websocket routes, bare endpoints
+        if "WebSocket" in type(route).__name__ or "WebSocket" in type(
+                getattr(route, "original_route", None)).__name__:
+            return []
+        if type(inner).__name__ == "StaticFiles":
+            return [Route(("GET",), full + "/{path}", True)]
+        methods = ("*",)
+    methods = tuple(sorted(m for m in methods if m not in IGNORED_METHODS)) or ("GET",)
+    return [Route(methods, full, full in docs, *_source(getattr(route, "endpoint", None)))]
+
+
+# drf's format_suffix_patterns and DefaultRouter add `\.(?P<format>[a-z0-9]+)/?$` twins
+_FORMAT_SUFFIX = re.compile(r"(?:\\?\.\(\?P<format>[^)]*\)|<drf_format_suffix:format>)"
+                            r"(?:/\?|/)?$")
+_FRAMEWORK_VIEWS = ("drf_spectacular.", "rest_framework.schemas", "rest_framework.routers",
+                    "django.contrib.", "django.views.static", "django.views.generic.base")
+
+
+def _regex_text(text: str) -> str:
+    text = text.lstrip("^").rstrip("$").replace("\\Z", "")
+    if text.endswith("/?"):
+        text = text[:-2] + "/"
+    text = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", text)     # (?P<pk>[^/.]+) -> {pk}
+    return re.sub(r"\\([./-])", r"\1", text)
+
+
+def _django_methods(view, cls) -> tuple[str, ...]:
+    actions = getattr(view, "actions", None)       # a DRF ViewSet bound by a router
+    if isinstance(actions, dict) and actions:
+        return tuple(sorted(m.upper() for m in actions if m.upper() not in IGNORED_METHODS))
+    if cls is not None and hasattr(cls, "http_method_names"):
+        return tuple(sorted(m.upper() for m in cls.http_method_names
+                            if hasattr(cls, m) and m.upper() not in IGNORED_METHODS))
+    allowed = getattr(view, "_guard_methods", None)
+    return tuple(allowed) if allowed else ("*",)
+
+
+def _django_source(view, cls):
+    """The view method that answers (a ViewSet's action, an APIView's get/post, ...)."""
+    if cls is not None:
+        names = list((getattr(view, "actions", None) or {}).values()) + [
+            m for m in getattr(cls, "http_method_names", ()) if m not in ("head", "options")]
+        for name in names:
+            func = cls.__dict__.get(name) or next(
+                (k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), None)
+            if func is not None and not (getattr(func, "__module__", "") or "").startswith(
+                    ("django.", "rest_framework.")):
+                found = _source(func)
+                if found[0]:
+                    return found
+    return _source(view)
 
 
 def _django() -> list[Route]:
@@ -180,27 +248,23 @@ def _django() -> list[Route]:
     def walk(patterns, prefix: str, framework: bool) -> None:
         for p in patterns:
             text = str(p.pattern)
+            if _FORMAT_SUFFIX.search(text.rstrip("$").replace("\\Z", "")):
+                continue              # the `.json` twin of a route listed anyway
             if type(p.pattern).__name__ == "RegexPattern":
-                text = text.lstrip("^").rstrip("$").replace("\\Z", "")
+                text = _regex_text(text)
             if isinstance(p, URLResolver):
                 app_name = getattr(p, "app_name", None) or ""
                 walk(p.url_patterns, prefix + text,
-                     framework or app_name == "admin" or text.startswith("admin/"))
+                     framework or app_name in ("admin", "rest_framework") or
+                     text.startswith("admin/"))
             elif isinstance(p, URLPattern):
-                methods = ("*",)
                 view = p.callback
                 cls = getattr(view, "view_class", None) or getattr(view, "cls", None)
-                if cls is not None and hasattr(cls, "http_method_names"):
-                    methods = tuple(sorted(m.upper() for m in cls.http_method_names
-                                           if hasattr(cls, m) and m.upper() not in
-                                           IGNORED_METHODS))
-                allowed = getattr(view, "_guard_methods", None)
-                if allowed:
-                    methods = tuple(allowed)
-                static = "static" in (getattr(view, "__module__", "") or "") and \
-                    "django" in (getattr(view, "__module__", "") or "")
-                out.append(Route(methods, prefix + text, framework or static,
-                                 *_source(view)))
+                module = (getattr(cls or view, "__module__", "") or "")
+                own = framework or getattr(p, "name", None) == "api-root" or \
+                    module.startswith(_FRAMEWORK_VIEWS)
+                out.append(Route(_django_methods(view, cls), prefix + text, own,
+                                 *_django_source(view, cls)))
 
     walk(get_resolver().url_patterns, "/", False)
     return out
