@@ -154,13 +154,6 @@ _LOOSE_TYPED = re.compile(r"^(?P<type>[A-Za-z][\w-]*)\s*(?:\(\s*(?P<scope>[^()\r
 # git's `Revert "<header>"` (and, reverting a revert, git 2.43's `Reapply "<header>"`), with the
 # ` (#123)` GitHub's squash merge appends and GitLab's ` (!123)`
 REVERT = re.compile(r'^(?:Revert|Reapply) "(?P<inner>.*)"(?P<suffix>(?: \((?:#|!)\d+\))*)$')
-# headers git, GitHub and GitLab write for a merge (the forms commitlint ignores by default)
-MERGE_HEADER = re.compile(
-    r"^Merge (?:pull request #\d+ from \S+"
-    r"|(?:remote-tracking )?branch(?:es)? '[^']*'(?:,? (?:and )?'[^']*')*(?: of \S+)?"
-    r"(?: into '?[^' ]+'?)?"
-    r"|tag '[^']*'(?: of \S+)?(?: into '?[^' ]+'?)?"
-    r"|commit '[0-9a-f]{7,40}'(?: into '?[^' ]+'?)?)\s*$")
 _REVERT_REF = re.compile(r"This reverts commit [0-9a-f]{7,40}|^Reverts [\w.-]*/?[\w.-]*#\d+",
                          re.M)
 _REVERT_TYPE = re.compile(r"(?i)revert(\(|!|:)")
@@ -334,9 +327,10 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
     if not header.strip():
         return [Problem("COMMIT005", "the commit message is empty",
                         f"write a header, e.g. `{_example(s)}`")]
-    if is_merge or MERGE_HEADER.match(header):
-        # merges are judged by COMMIT009 in run(); a header git, GitHub or GitLab wrote for a
-        # merge is not the author's to style (commitlint's default ignores skip them too)
+    if is_merge:
+        # merges are judged by COMMIT009 in run(), whatever header git or the forge wrote.
+        # commitlint also skips a merge-like header on a one-parent commit; guard does not:
+        # rebasing drops merges, so on a branch such a header only dodges the style.
         return out
     if AUTOSQUASH.match(header) and hook:
         return out                       # fine locally; squashed before hand-off
