@@ -3,6 +3,7 @@ option of `guard check` is documented, the README stays a front page."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -109,3 +110,30 @@ def test_tables_are_not_split_by_blank_lines():
                     lines[i + 1].startswith("|") and not lines[i + 1].startswith("| ---") and \
                     not re.match(r"^\|[-| ]+\|$", lines[i + 2] if i + 2 < len(lines) else ""):
                 raise AssertionError(f"{name}:{i + 1}: a blank line splits a table")
+
+
+def test_whole_project_configuration_example_is_valid(tmp_path):
+    """The company.config.yaml of docs/configuration.md, on a real repository: guard reads
+    it (no exit 2), takes the role from the branch name and applies its severity change."""
+    from gitrepo import Repo, run_guard
+    text = _read("docs", "configuration.md")
+    block = text.split("## A whole project")[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    repo = Repo.init(str(tmp_path / "project"))
+    repo.commit("chore: base", {
+        "company.config.yaml": block,
+        "tasks/current.yaml": "task: orders\nallowed: [src/server/]\n",
+        "migrations/versions/.keep": "",
+        "src/server/main.py": "app = None\n",
+        "artifacts/api/openapi.yaml": "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n"
+                                      "paths: {}\n",
+    })
+    repo.branch("agent/backend/orders")
+    repo.commit("feat(api): add orders\n\nAgent-Role: backend",
+                {"src/server/orders.py": "ORDERS = []\n"})
+    res = run_guard("check", "--skip", "contract", "--format", "json", cwd=repo.path)
+    assert res.code == 1, res
+    data = json.loads(res.out)
+    assert data["role"] == "backend" and "branch name" in data["role_origin"]
+    assert data["persona"] == "Casey"
+    rules = {(f["rule"], f["severity"]) for f in data["findings"]}
+    assert ("CONV008", "error") in rules            # the severity change in the example
