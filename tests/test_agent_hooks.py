@@ -555,11 +555,11 @@ def test_init_claude_settings_it_cannot_read(repo, kind, needles):
         assert needle in res.err, res.err
 
 
-def test_readme_shows_the_block_init_writes():
+def test_docs_show_the_block_init_writes():
     from guard.agent.settings import block
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    text = open(os.path.join(root, "README.md"), encoding="utf-8").read()
-    section = text.split("## Agent set-up")[1]
+    text = open(os.path.join(root, "docs", "integrations.md"), encoding="utf-8").read()
+    section = text.split("## Claude Code hooks")[1]
     shown = section.split("```json\n", 1)[1].split("```", 1)[0]
     assert json.loads(shown) == block()
 
@@ -604,10 +604,10 @@ def test_settings_written_by_init_drive_the_hooks_as_claude_code_runs_them(repo)
     assert fire(event("subagent_stop", repo.path)) == [2]
 
 
-def test_readme_blocked_write_example_is_what_the_hook_prints(repo):
+def test_docs_blocked_write_example_is_what_the_hook_prints(repo):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    text = open(os.path.join(root, "README.md"), encoding="utf-8").read()
-    section = text.split("## Agent set-up")[1]
+    text = open(os.path.join(root, "docs", "integrations.md"), encoding="utf-8").read()
+    section = text.split("## Claude Code hooks")[1]
     example = section.split("exactly as the agent\nsees it on stderr:\n\n```\n", 1)[1]
     example = example.split("```", 1)[0]
     res = hook(repo.path, event("pre_tool_use_edit", repo.path))

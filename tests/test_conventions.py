@@ -241,13 +241,13 @@ def test_file_names_with_spaces_and_newlines(tmp_path):
 def test_every_rule_is_documented():
     from guard.checks.conventions_spec import RULES
     from guard.registry import RULES_BY_ID
-    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"),
-                  encoding="utf-8").read()
-    catalogue = readme.split("rule-catalogue:start")[1].split("rule-catalogue:end")[0]
+    docs = os.path.join(os.path.dirname(__file__), "..", "docs")
+    readme = open(os.path.join(docs, "configuration.md"), encoding="utf-8").read()
+    catalogue = open(os.path.join(docs, "rules.md"), encoding="utf-8").read()
     for rule in RULES:
         assert RULES_BY_ID[rule.id] is rule
         assert rule.wrong and rule.right and rule.wrong != rule.right
-        assert f"| {rule.id} | conventions |" in catalogue
+        assert f"| [{rule.id}](#{rule.id.lower()}) | conventions |" in catalogue
         assert f"`{rule.id}`" in readme.split("### `guard.conventions`")[1]
     res = run_guard("explain", "CONV001", cwd=os.path.dirname(__file__))
     assert res.code == 0 and "Wrong:" in res.out and "port=8000" in res.out
