@@ -50,7 +50,7 @@ def test_edit_of_forbidden_path_is_blocked_with_rule_pattern_and_owner(repo):
     assert "src/components/Button.tsx is on the do-not-touch list for the Backend Engineer" \
         in detail
     assert "SCOPE001 do-not-touch-path" in detail
-    assert "pattern `src/components/` at rules/backend.yaml:" in detail
+    assert "pattern `src/components/` at builtin:backend.yaml:" in detail
     assert "owned by Riley (Frontend Engineer)" in detail
     assert "ask the Staff Engineer" in detail
 

@@ -284,3 +284,14 @@ def test_commit_msg_hook_runs_without_click_and_answers_as_click_does(repo, tmp_
 def test_every_other_commit_msg_line_goes_to_click(argv):
     from guard.console import commit_msg_file
     assert commit_msg_file(argv) is None
+
+
+def test_explain_shows_a_builtin_role_pack_line(tmp_path):
+    """Messages cite built-in packs as builtin:backend.yaml:LINE; explain shows that line."""
+    from gitrepo import backend_project, run_guard
+    repo = backend_project(str(tmp_path / "p"))
+    res = run_guard("explain", "builtin:backend.yaml:3", cwd=repo.path)
+    assert res.code == 0 and "built-in role pack backend.yaml" in res.out
+    assert [r for r in res.out.splitlines() if r.startswith(">")][0].split("|")[0].split() == [">", "3"]
+    bad = run_guard("explain", "builtin:nope.yaml", cwd=repo.path)
+    assert bad.code == 2 and "no built-in role pack" in bad.err and "Traceback" not in bad.err

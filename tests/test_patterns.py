@@ -69,7 +69,7 @@ def test_builtin_and_default_patterns_pass_the_project_validation():
     from guard.checks import commits_spec, conventions_spec
     sources = [s for role in load_roles([]).values()
                for s in role.owned + role.forbidden + role.shared]
-    assert len(sources) > 100 and all(s.file.startswith("rules/") for s in sources)
+    assert len(sources) > 100 and all(s.file.startswith("builtin:") for s in sources)
     settings = conventions_spec.parse_config(None, file="company.config.yaml", line=None)
     sources += [s for kind in ("server_paths", "job_paths", "test_paths", "env_files")
                 for s in getattr(settings, kind)]

@@ -281,7 +281,7 @@ def test_default_branch_order_origin_head_then_configured_then_main(tmp_path, re
 def test_explain_path_names_pattern(repo):
     res = run_guard("explain", "src/components/Button.tsx", cwd=repo.path)
     assert res.code == 0, res.err
-    assert "do-not-touch" in res.out and "rules/backend.yaml:" in res.out
+    assert "do-not-touch" in res.out and "builtin:backend.yaml:" in res.out
     assert "Riley (Frontend Engineer)" in res.out
     res = run_guard("explain", "src/app/api/orders/route.ts", cwd=repo.path)
     assert "shared boundary" in res.out

@@ -45,7 +45,7 @@ def test_forbidden_shared_unowned(repo):
     assert sev == {"SCOPE001": "error", "SCOPE002": "warning", "SCOPE003": "error"}
     forbidden = next(f for f in data["findings"] if f["rule"] == "SCOPE001")
     assert "Riley (Frontend Engineer)" in forbidden["hint"]
-    assert "rules/backend.yaml:" in forbidden["message"]
+    assert "builtin:backend.yaml:" in forbidden["message"]
     shared = next(f for f in data["findings"] if f["rule"] == "SCOPE002")
     assert "Staff Engineer" in shared["hint"]
 

@@ -15,6 +15,8 @@ from guard.schema import did_you_mean
 def explain(what: str, *, repo: str, role: str | None, scope: str | None, policy: str,
             base: str | None) -> str:
     key = what.upper()
+    if what.startswith("builtin:"):
+        return explain_builtin(what)
     if key in RULES_BY_ID:
         return RULES_BY_ID[key].doc()
     if _looks_like_rule(what) and not _path_exists(what, repo):
@@ -23,6 +25,25 @@ def explain(what: str, *, repo: str, role: str | None, scope: str | None, policy
         raise GuardError(f"no rule {what!r}",
                          hint=f"{hint} (for a path of that name, write ./{what})")
     return explain_path(what, repo=repo, role=role, scope=scope, policy=policy, base=base)
+
+
+def explain_builtin(what: str) -> str:
+    """`builtin:backend.yaml[:LINE]`, as messages cite a built-in role pack: the pack's text,
+    numbered, with the cited line marked."""
+    from guard.roles import builtin_role_files
+
+    name, _, line = what[len("builtin:"):].partition(":")
+    files = dict(builtin_role_files())
+    raw = files.get(f"builtin:{name}")
+    if raw is None:
+        packs = ", ".join(sorted(files))
+        raise GuardError(f"no built-in role pack {name!r}", hint=f"the packs are {packs}")
+    if line and not line.isdigit():
+        raise GuardError(f"{what!r}: the line must be a number", hint="e.g. builtin:backend.yaml:24")
+    mark = int(line) if line else 0
+    rows = [f"{'>' if n == mark else ' '} {n:4} | {text}"
+            for n, text in enumerate(raw.decode("utf-8").split("\n"), 1)]
+    return f"built-in role pack {name} (shipped with guard)\n" + "\n".join(rows).rstrip() + "\n"
 
 
 def _looks_like_rule(what: str) -> bool:

@@ -113,7 +113,7 @@ def builtin_role_files() -> list[tuple[str, bytes]]:
     for name in sorted(os.listdir(folder)):
         if name.endswith((".yaml", ".yml")):
             with open(os.path.join(folder, name), "rb") as fh:
-                out.append((f"rules/{name}", fh.read()))
+                out.append((f"builtin:{name}", fh.read()))  # as messages cite it
     return out
 
 

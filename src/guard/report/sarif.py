@@ -17,7 +17,7 @@ def _uri(path: str) -> str:
     return quote(path.encode("utf-8", "surrogateescape"), safe="/")
 
 
-# "at rules/backend.yaml:24", "at company.config.yaml:8": messages cite the policy line that
+# "at builtin:backend.yaml:24", "at company.config.yaml:8": messages cite the policy line that
 # decided them; that line number is left out of the fingerprint.
 _CITED_LINE = re.compile(r"(\bat [^\s()`]+?):\d+\b")
 
