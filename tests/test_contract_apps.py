@@ -389,3 +389,47 @@ def test_empty_inventory_is_one_finding_and_keeps_conformance(tmp_path):
              if f["message"].startswith("GET /items/{item_id}: response_schema_conformance")]
     assert len(wrong) == 1, [f["message"] for f in data["findings"]]
     assert len(rules(data, "CONTRACT007")) >= 4
+
+
+NOISY_APP = '''
+import logging
+import sys
+
+print("starting the noisy app")                 # at import
+log = logging.getLogger("sqlalchemy.engine")
+handler = logging.StreamHandler(sys.stdout)      # holds the real stdout, as echo=True does
+log.addHandler(handler)
+log.setLevel(logging.INFO)
+log.info("SELECT 1")
+os_write = __import__("os").write
+os_write(1, b"raw fd write at import\\n")
+
+from src.api.good import app  # noqa: E402
+
+
+@app.middleware("http")
+async def chatty(request, call_next):
+    log.info("SELECT * FROM items")
+    print("request", request.url.path)
+    return await call_next(request)
+'''
+
+
+def test_app_output_never_reaches_guard_stdout(tmp_path):
+    repo = project(tmp_path, None, extra_files={
+        "src/api/good.py": fixture_text("fastapi_good", "app.py"),
+        "src/api/app.py": NOISY_APP})
+    data, res = check(repo)                     # stdout is the JSON report and nothing else
+    assert res.code == 0, data["findings"]
+    assert "SELECT" not in res.out and "noisy" not in res.out and "raw fd" not in res.out
+    assert data["facts"]["contract"]["cases"] > 0
+
+
+def test_import_error_message_is_one_line(tmp_path):
+    repo = project(tmp_path, None, extra_files={
+        "src/api/app.py": "raise ValueError('settings invalid:\\n  DATABASE_URL missing\\n"
+                          "  SECRET_KEY missing')\n"})
+    data, res = check(repo)
+    [f] = rules(data, "CONTRACT008")
+    assert "\n" not in f["message"] and "\\n" not in f["message"], f["message"]
+    assert "settings invalid: | DATABASE_URL missing | SECRET_KEY missing" in f["message"]

@@ -395,6 +395,8 @@ class _Run:
 
     def _import_error(self, message: str, detail: str) -> Finding:
         s = self.s
+        # one line: an exception's own newlines (real, or escaped by the helper) become " | "
+        message = re.sub(r"\s*(?:\n|\\n)+\s*", " | ", message.strip())
         return _f("CONTRACT008", "error",
                   f"the app {s.app} could not be imported: {message}"
                   + (f" | {detail.splitlines()[-1]}" if detail else ""),

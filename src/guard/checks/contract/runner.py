@@ -175,6 +175,8 @@ def run(spec_file: str, *, app=None, base_url: str | None = None,
         hconf.set_hypothesis_home_dir(home)
         quiet = contextlib.ExitStack()
         if app is not None:       # the app runs in this process: its prints and logs too
+            from guard.checks.contract.inventory import app_stdout_silenced
+            quiet.enter_context(app_stdout_silenced())
             quiet.enter_context(contextlib.redirect_stdout(_APP_OUTPUT))
             quiet.enter_context(contextlib.redirect_stderr(_APP_OUTPUT))
         try:
