@@ -42,3 +42,26 @@ def test_read_only_property_is_a_response_field():
     assert "response field `id` is newly required" in found, found
     assert "request field `note` is newly required" in found, found
     assert not [w for w in found if "request field `id`" in w]
+
+
+MISSING_SCHEMA = """openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /items:
+    get:
+      parameters:
+        - name: X-Token
+          in: header
+          required: true
+      responses:
+        "200": {description: ok}
+"""
+
+
+def test_parameter_without_schema_is_said_in_plain_words(tmp_path):
+    problems = specmod.validate(load(MISSING_SCHEMA), str(tmp_path))
+    [p] = problems
+    assert p.line == 7
+    assert p.message.startswith("parameter `X-Token` (in header) has neither `schema` nor "
+                                "`content`"), p.message
+    assert "oneOf" not in p.message
