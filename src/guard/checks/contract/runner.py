@@ -276,5 +276,10 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
     crashed = {(f.operation, f.status) for f in seen.values() if f.check == "not_a_server_error"}
     kept = [f for f in seen.values() if f.check == "not_a_server_error" or
             (f.operation, f.status) not in crashed]
-    result.failures = sorted(kept, key=lambda f: (f.operation, f.check, f.message))
+    # the same failure found by several cases (different keys, same words) is one finding
+    single: dict[tuple, Failure] = {}
+    for f in sorted(kept, key=lambda f: (f.operation, f.check, f.message, f.curl)):
+        single.setdefault((f.operation, f.check, f.message, f.status), f)
+    result.failures = list(single.values())
+    result.errors = list(dict.fromkeys(result.errors))
     return result
