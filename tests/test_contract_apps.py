@@ -433,3 +433,19 @@ def test_import_error_message_is_one_line(tmp_path):
     [f] = rules(data, "CONTRACT008")
     assert "\n" not in f["message"] and "\\n" not in f["message"], f["message"]
     assert "settings invalid: | DATABASE_URL missing | SECRET_KEY missing" in f["message"]
+
+
+def test_any_authorization_scheme(tmp_path):
+    app = fixture_text("fastapi_auth", "app.py").replace('"Bearer s3cret-token"',
+                                                         '"Token s3cret-token"')
+    assert '"Token s3cret-token"' in app
+    repo = project(tmp_path, None,
+                   extra="    max_examples: 5\n    include: [\"GET /items/{item_id}\"]\n"
+                         "    auth: {scheme: Token, token: SHOP_TOKEN}\n",
+                   extra_files={"src/api/app.py": app,
+                                "src/api/deviating.py": fixture_text("fastapi_bad", "app.py")})
+    data, res = check(repo, env={"SHOP_TOKEN": "s3cret-token"})
+    assert res.code == 1
+    [f] = rules(data, "CONTRACT007")          # the wrong type, past the token check
+    assert "is not of type \"integer\"" in f["message"]
+    assert "Token ${SHOP_TOKEN}" in f["message"] and "s3cret-token" not in res.out

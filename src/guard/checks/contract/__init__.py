@@ -65,6 +65,10 @@ def _headers(s: ContractSettings) -> tuple[dict[str, str], list[tuple[str, str]]
         token = _need(s.auth[1], "guard.contract.auth.bearer", s)
         out["Authorization"] = f"Bearer {token}"
         secrets.append((token, f"${{{s.auth[1]}}}"))
+    elif s.auth and s.auth[0] == "scheme":
+        token = _need(s.auth[2], "guard.contract.auth.token", s)
+        out["Authorization"] = f"{s.auth[1]} {token}"
+        secrets.append((token, f"${{{s.auth[2]}}}"))
     elif s.auth:
         import base64
         user = _need(s.auth[1], "guard.contract.auth.basic.username", s)
@@ -82,6 +86,8 @@ def _shown_headers(s: ContractSettings) -> dict[str, str]:
     shown = {name.lower(): template for name, template in s.headers}
     if s.auth and s.auth[0] == "bearer":
         shown["authorization"] = f"Bearer ${{{s.auth[1]}}}"
+    elif s.auth and s.auth[0] == "scheme":
+        shown["authorization"] = f"{s.auth[1]} ${{{s.auth[2]}}}"
     elif s.auth:
         shown["authorization"] = f"Basic $(printf %s \"${s.auth[1]}:${s.auth[2]}\" | base64)"
     return shown
