@@ -93,7 +93,8 @@ class ContractSettings(NamedTuple):
     start: tuple[str, ...] = ()
     startup_timeout: float = 30.0
     headers: tuple[tuple[str, str], ...] = ()
-    auth: tuple[str, ...] = ()            # ("bearer", VAR) or ("basic", USER_VAR, PASSWORD_VAR)
+    auth: tuple[str, ...] = ()            # ("bearer", VAR), ("basic", USER_VAR, PASSWORD_VAR)
+    #                                       or ("scheme", "Token", VAR)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     checks: tuple[str, ...] = DEFAULT_CHECKS
@@ -219,7 +220,8 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Contr
         kw["headers"] = tuple(pairs)
     if "auth" in value:
         auth = expect(value["auth"], dict, file=file, line=ln("auth"), what="guard.contract.auth")
-        check_keys(auth, ("bearer", "basic"), file=file, where="guard.contract.auth")
+        check_keys(auth, ("bearer", "basic", "scheme", "token"), file=file,
+                   where="guard.contract.auth")
         env_name = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
         def var(v, vline, what):
@@ -229,10 +231,19 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Contr
                                  path=file, line=vline,
                                  hint="write the variable's name (API_TOKEN), never the secret")
             return v
-        if len(auth) != 1:
-            raise GuardError("guard.contract.auth takes one of bearer: or basic:", path=file,
-                             line=ln("auth"))
-        if "bearer" in auth:
+        if set(auth) == {"scheme", "token"}:      # Authorization: <scheme> $TOKEN (DRF Token)
+            scheme = expect(auth["scheme"], str, file=file, line=line_of(auth, "scheme"),
+                            what="guard.contract.auth.scheme")
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9._~+-]*", scheme):
+                raise GuardError(f"guard.contract.auth.scheme must be one word (Token, "
+                                 f"Bearer, ApiKey), got {scheme!r}", path=file,
+                                 line=line_of(auth, "scheme"))
+            kw["auth"] = ("scheme", scheme, var(auth["token"], line_of(auth, "token"),
+                                                "guard.contract.auth.token"))
+        elif len(auth) != 1 or set(auth) & {"scheme", "token"}:
+            raise GuardError("guard.contract.auth takes one of bearer:, basic:, or scheme: "
+                             "with token:", path=file, line=ln("auth"))
+        elif "bearer" in auth:
             kw["auth"] = ("bearer", var(auth["bearer"], line_of(auth, "bearer"),
                                         "guard.contract.auth.bearer"))
         else:

@@ -68,6 +68,10 @@ def _headers(s: ContractSettings) -> tuple[dict[str, str], list[tuple[str, str]]
         token = _need(s.auth[1], "guard.contract.auth.bearer", s)
         out["Authorization"] = f"Bearer {token}"
         secrets.append((token, f"${{{s.auth[1]}}}"))
+    elif s.auth and s.auth[0] == "scheme":
+        token = _need(s.auth[2], "guard.contract.auth.token", s)
+        out["Authorization"] = f"{s.auth[1]} {token}"
+        secrets.append((token, f"${{{s.auth[2]}}}"))
     elif s.auth:
         import base64
         user = _need(s.auth[1], "guard.contract.auth.basic.username", s)
@@ -85,6 +89,8 @@ def _shown_headers(s: ContractSettings) -> dict[str, str]:
     shown = {name.lower(): template for name, template in s.headers}
     if s.auth and s.auth[0] == "bearer":
         shown["authorization"] = f"Bearer ${{{s.auth[1]}}}"
+    elif s.auth and s.auth[0] == "scheme":
+        shown["authorization"] = f"{s.auth[1]} ${{{s.auth[2]}}}"
     elif s.auth:
         shown["authorization"] = f"Basic $(printf %s \"${s.auth[1]}:${s.auth[2]}\" | base64)"
     return shown
@@ -349,6 +355,7 @@ class _Run:
                 routes_job.kill()
                 routes_job.wait()
         missing_ops: set[str] = set()
+        own: list = []
         if routes is None and not s.app:
             yield _f("CONTRACT001", "info",
                      "the implementation is reached by URL: guard cannot list its routes, so "
@@ -363,7 +370,28 @@ class _Run:
                      s.file, s.line)
         elif routes is not None:
             found_routes = routes[1]
-            self.facts["routes"] = len([r for r in found_routes if not r.framework])
+            own = [r for r in found_routes if not r.framework]
+            self.facts["routes"] = len(own)
+            left_out = sorted({f"{'/'.join(r.methods).replace('*', 'ANY')} {r.path}"
+                               for r in found_routes
+                               if r.framework} if not s.framework_routes else ())
+            if left_out:
+                self.facts["framework_routes"] = left_out
+                yield _f("CONTRACT001", "info",
+                         f"{len(left_out)} route(s) of the framework itself (docs, schema, API "
+                         f"root, admin, static) are left out of the route check: "
+                         + ", ".join(left_out),
+                         "set guard.contract.framework_routes: true to check them too",
+                         s.file, s.line)
+        if routes is not None and routes[1] is not None and not own and ops:
+            # one root cause, one finding: not a "no route" error per operation
+            yield _f("CONTRACT005", "error",
+                     f"guard listed no route in the app {s.app} ({len(ops)} operations in the "
+                     "contract): the app serves nothing, or guard cannot follow how it "
+                     "registers its routes; the schemathesis results below still stand",
+                     f"check that {s.app} is the app that serves the API; if it is, {STOP_HINT}"
+                     " (guard's route listing is at fault)", s.file, s.line)
+        elif routes is not None and routes[1] is not None:
             gaps = inventory.compare(ops, found_routes, specmod.base_path(agreed),
                                      framework_routes=s.framework_routes,
                                      ignore=s.ignore_routes)
@@ -388,13 +416,18 @@ class _Run:
                              operation=f"{method} {gap.path}")
         self.lap("inventory")
         for f in out:
-            # a missing handler is one root cause: not also every schemathesis failure on it
-            if f.rule == "CONTRACT007" and dict(f.data).get("operation") in missing_ops:
+            # a missing handler is one root cause: not also its 404/405 from schemathesis.
+            # Any other answer means the app does serve it: the finding stands.
+            data = dict(f.data)
+            if f.rule == "CONTRACT007" and data.get("operation") in missing_ops and \
+                    data.get("status") in (404, 405):
                 continue
             yield f
 
     def _import_error(self, message: str, detail: str) -> Finding:
         s = self.s
+        # one line: an exception's own newlines (real, or escaped by the helper) become " | "
+        message = re.sub(r"\s*(?:\n|\\n)+\s*", " | ", message.strip())
         return _f("CONTRACT008", "error",
                   f"the app {s.app} could not be imported: {message}"
                   + (f" | {detail.splitlines()[-1]}" if detail else ""),

@@ -106,6 +106,12 @@ def _response_props(bc, b, bf, hc, h, hf, prefix, out, depth=0):
             out.append(f"response property `{where}` is no longer required")
 
 
+def _field(prefix: str, schema: dict) -> str:
+    """A readOnly property is sent only in responses: it is a response field."""
+    kind = "response" if schema.get("readOnly") is True else "request"
+    return f"{kind} field `{prefix}`"
+
+
 def _request_props(bc, b, bf, hc, h, hf, prefix, out, depth=0):
     """New required request fields and narrowed enums, recursively."""
     if depth > 8 or not isinstance(h, dict):
@@ -114,11 +120,11 @@ def _request_props(bc, b, bf, hc, h, hf, prefix, out, depth=0):
     if isinstance(b.get("enum"), list) and isinstance(h.get("enum"), list):
         lost = [v for v in b["enum"] if v not in h["enum"]]
         if lost:
-            what = f"request field `{prefix}`" if prefix else "request body"
+            what = _field(prefix, h) if prefix else "request body"
             out.append(f"{what} enum lost {', '.join(map(repr, lost))}")
     bt, ht = _type(b), _type(h)
     if bt and ht and bt != ht:
-        what = f"request field `{prefix}`" if prefix else "request body"
+        what = _field(prefix, h) if prefix else "request body"
         out.append(f"{what} changed type from {bt} to {ht}")
         return
     hprops = h.get("properties") or {}
@@ -127,7 +133,9 @@ def _request_props(bc, b, bf, hc, h, hf, prefix, out, depth=0):
     for name in (h.get("required") or []):
         if name not in breq:
             where = f"{prefix}.{name}" if prefix else name
-            out.append(f"request field `{where}` is newly required")
+            prop, _ = _resolve(hc, hprops.get(name), hf)
+            out.append(f"{_field(where, prop if isinstance(prop, dict) else {})} is newly "
+                       "required")
     for name in hprops:
         if name in bprops:
             bp, bpf = _resolve(bc, bprops[name], bf)

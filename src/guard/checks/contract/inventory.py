@@ -4,6 +4,7 @@ operations by path shape: `/items/{id}` equals `/items/<int:item_id>` equals `it
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import importlib
 import os
@@ -52,7 +53,45 @@ def shape(path: str) -> str:
     return re.sub(r"/+", "/", p)
 
 
+def _flush() -> None:
+    for stream in {id(x): x for x in (sys.stdout, sys.__stdout__) if x is not None}.values():
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+@contextlib.contextmanager
+def app_stdout_silenced():
+    """While the app runs in guard's process, file descriptor 1 goes to /dev/null: its
+    prints, and logging handlers that kept the real stdout at import (SQLAlchemy's echo),
+    never reach guard's report. Python-level writes are caught as well."""
+    _flush()
+    try:
+        saved = os.dup(1)
+    except OSError:          # no stdout at all: nothing to protect
+        saved = None
+    if saved is not None:
+        sink = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(sink, 1)
+        os.close(sink)
+    try:
+        with open(os.devnull, "w", encoding="utf-8") as null, \
+                contextlib.redirect_stdout(null):
+            yield
+    finally:
+        _flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def load_app(spec: str, root: str):
+    with app_stdout_silenced():
+        return _load_app(spec, root)
+
+
+def _load_app(spec: str, root: str):
     """Import ``module:attr`` (or ``module:factory()``) with the repository root first on
     sys.path, as uvicorn does. The branch's code runs here: that is the check's purpose."""
     module_name, _, attr = spec.partition(":")

@@ -175,6 +175,8 @@ def run(spec_file: str, *, app=None, base_url: str | None = None,
         hconf.set_hypothesis_home_dir(home)
         quiet = contextlib.ExitStack()
         if app is not None:       # the app runs in this process: its prints and logs too
+            from guard.checks.contract.inventory import app_stdout_silenced
+            quiet.enter_context(app_stdout_silenced())
             quiet.enter_context(contextlib.redirect_stdout(_APP_OUTPUT))
             quiet.enter_context(contextlib.redirect_stderr(_APP_OUTPUT))
         try:
@@ -274,5 +276,10 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
     crashed = {(f.operation, f.status) for f in seen.values() if f.check == "not_a_server_error"}
     kept = [f for f in seen.values() if f.check == "not_a_server_error" or
             (f.operation, f.status) not in crashed]
-    result.failures = sorted(kept, key=lambda f: (f.operation, f.check, f.message))
+    # the same failure found by several cases (different keys, same words) is one finding
+    single: dict[tuple, Failure] = {}
+    for f in sorted(kept, key=lambda f: (f.operation, f.check, f.message, f.curl)):
+        single.setdefault((f.operation, f.check, f.message, f.status), f)
+    result.failures = list(single.values())
+    result.errors = list(dict.fromkeys(result.errors))
     return result

@@ -236,6 +236,26 @@ def _short(message: str) -> str:
     return first if len(first) <= 200 else first[:197] + "..."
 
 
+def _plain(err, doc, parts) -> str:
+    """The validator's message, in plain words where it is a known riddle."""
+    inst = doc
+    for part in parts:                  # the node the error is about (err.instance is not
+        try:                            # always it: openapi-spec-validator rewraps errors)
+            inst = inst[part]
+        except (KeyError, IndexError, TypeError):
+            inst = err.instance
+            break
+    riddle = "is not valid under any of the schemas listed in the 'oneOf' keyword"
+    if (err.validator == "oneOf" or riddle in str(err.message)) and isinstance(inst, dict):
+        if "name" in inst and "in" in inst and "schema" not in inst and "content" not in inst:
+            return (f"parameter `{inst['name']}` (in {inst['in']}) has neither `schema` nor "
+                    "`content`: OpenAPI requires one of them, e.g. schema: {type: string}")
+        if "$ref" not in inst:
+            keys = ", ".join(sorted(map(str, inst))[:6])
+            return f"this object ({keys}) matches none of the forms OpenAPI allows here"
+    return _short(err.message)
+
+
 def validate(contract: Contract, folder: str) -> list[Problem]:
     """openapi-spec-validator on the contract written under ``folder``."""
     if contract.problems:
@@ -274,7 +294,7 @@ def validate(contract: Contract, folder: str) -> list[Problem]:
                     parts = parts + list(inner.path)
             file, line = locate(contract, parts, shown.instance if shown is not err else None)
             where = "/".join(str(p) for p in parts) or "the top level"
-            problems.append(Problem(file, line, f"{_short(shown.message)} (at {where})"))
+            problems.append(Problem(file, line, f"{_plain(shown, plain, parts)} (at {where})"))
     except Exception as exc:   # referencing errors, recursion in the validator's resolver
         problems.append(Problem(contract.root, None,
                                 f"the validator could not resolve the contract: "
