@@ -126,3 +126,14 @@ def body_is_empty(func: ast.FunctionDef) -> bool:
 
 def functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
     return {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def parse_or_none(raw: bytes | None):
+    """The module's ast, or None when there is no file or it does not parse."""
+    import ast
+    if raw is None:
+        return None
+    try:
+        return ast.parse(raw)
+    except (SyntaxError, ValueError):
+        return None
