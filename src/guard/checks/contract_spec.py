@@ -64,6 +64,42 @@ RULES: tuple[Rule, ...] = (
          "Nothing was proven; this is neither a pass nor a contract violation.",
          "ModuleNotFoundError: No module named 'src.server.db' while importing the app",
          "fix the import or the start command; run it by hand to see the full output"),
+    Rule("CONTRACT020", "api-base-path", R, "error",
+         "An operation the branch added or changed is not under the base path (or version "
+         "scheme) that company.config.yaml's api.base_path / api.versioning set.",
+         "\"Follow api.* settings from company.config.yaml strictly\": the base path and the "
+         "version scheme are what clients and gateways route on.",
+         "api.base_path: /api/v1, and the contract adds GET /orders",
+         "serve it as /api/v1/orders (path, or the contract's servers url)"),
+    Rule("CONTRACT021", "api-naming", R, "error",
+         "A path segment, parameter or JSON field that the branch added or changed is not in "
+         "the case api.naming sets (kebab-case, snake_case, camelCase, PascalCase).",
+         "One naming case across the API is part of the agreed style; a mixed API is a "
+         "contract the frontend cannot guess.",
+         "api.naming.fields: camelCase, and a response adds `order_id`",
+         "rename it `orderId` in the contract and the implementation"),
+    Rule("CONTRACT022", "api-pagination", R, "error",
+         "A list operation (GET returning a collection) that the branch added or changed does "
+         "not take the parameters of api.pagination's style, or returns a bare array where "
+         "the style needs an envelope.",
+         "A paginated API where one list is not paginated returns unbounded results and breaks "
+         "the client's paging code.",
+         "api.pagination: cursor, and GET /orders returns an array and takes no cursor",
+         "take cursor and limit, and return {items: [...], next_cursor: ...}"),
+    Rule("CONTRACT023", "api-error-format", R, "error",
+         "An error response (4xx, 5xx, default) that the branch added or changed does not use "
+         "the error format api.errors sets (application/problem+json, or a named schema).",
+         "Clients parse errors in one place; an error in another shape is shown as an "
+         "unknown failure.",
+         "api.errors: problem+json, and a 404 is documented as application/json {detail}",
+         "document it as application/problem+json (RFC 9457) or with the configured schema"),
+    Rule("CONTRACT024", "api-settings-inherited", R, "info",
+         "The agreed contract already departs from company.config.yaml's api.* settings in "
+         "places this branch did not add or change; counted, not charged to the branch.",
+         "A branch is answerable for what it changes; the base's departures are the contract "
+         "owner's to fix, and hiding them would read as a pass.",
+         "3 fields of the base contract are snake_case where api.naming.fields is camelCase",
+         "nothing on this branch; the contract's owner may fix them"),
 )
 
 DEFAULT_CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
@@ -104,6 +140,7 @@ class ContractSettings(NamedTuple):
     framework_routes: bool = False
     ignore_routes: tuple[str, ...] = ()
     framework: str | None = None          # tech_stack.framework, for the default port
+    api_style: "ApiStyle | None" = None   # api.* settings the contract must follow
     api_declared: bool = False            # the config has an `api:` or `guard.contract` section
     file: str = "company.config.yaml"
     line: int | None = None
@@ -139,6 +176,7 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Contr
                           "framework": framework if isinstance(framework, str) else None,
                           "api_declared": isinstance(api, dict) or value is not None}
     if isinstance(api, dict):
+        kw["api_style"] = parse_api_style(api, file=file)
         for key in API_PATH_KEYS:
             if isinstance(api.get(key), str) and api[key].strip():
                 kw.update(path=api[key].strip(), path_origin=f"api.{key}",
@@ -293,3 +331,94 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Contr
             for v, vl in str_list(value["ignore_routes"], file=file, line=ln("ignore_routes"),
                                   what="guard.contract.ignore_routes"))
     return ContractSettings(**kw)
+
+
+# -- api.* settings the contract follows "strictly" ---------------------------------------
+# The `api:` section belongs to the agent framework: guard reads these keys, type-checks them
+# and leaves the others alone.
+CASES = ("kebab-case", "snake_case", "camelCase", "PascalCase", "lowercase")
+NAMING_KEYS = ("paths", "parameters", "fields")
+VERSIONING = ("url", "header", "none")
+PAGINATION = {"cursor": ("cursor", "limit"), "offset": ("offset", "limit"),
+              "page": ("page", "page_size"), "none": ()}
+PROBLEM_JSON = ("problem+json", "problem-json", "rfc7807", "rfc9457", "problem-details")
+
+
+class ApiStyle(NamedTuple):
+    file: str
+    base_path: tuple[str, int | None] | None = None
+    versioning: tuple[str, int | None] | None = None
+    naming: tuple[tuple[str, str, int | None], ...] = ()     # (paths|parameters|fields, case)
+    pagination: tuple[str, tuple[str, ...], int | None] | None = None
+    errors: tuple[str, str | None, int | None] | None = None  # ("problem+json"|"schema", name)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.base_path or self.versioning or self.naming or self.pagination
+                     or self.errors)
+
+
+def parse_api_style(api: dict, *, file: str) -> ApiStyle | None:
+    kw: dict[str, Any] = {}
+
+    def ln(node, key):
+        return line_of(node, key)
+
+    if api.get("base_path") is not None:
+        bp = expect(api["base_path"], str, file=file, line=ln(api, "base_path"),
+                    what="api.base_path")
+        if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+/?|/", bp.strip()):
+            raise GuardError(f"api.base_path {bp!r} is not a URL path", path=file,
+                             line=ln(api, "base_path"), hint="e.g. base_path: /api/v1")
+        kw["base_path"] = (bp.strip().rstrip("/") or "/", ln(api, "base_path"))
+    if api.get("versioning") is not None:
+        kw["versioning"] = (expect_choice(api["versioning"], VERSIONING, file=file,
+                                          line=ln(api, "versioning"), what="api.versioning"),
+                            ln(api, "versioning"))
+    if api.get("naming") is not None:
+        naming = expect(api["naming"], dict, file=file, line=ln(api, "naming"),
+                        what="api.naming")
+        check_keys(naming, NAMING_KEYS, file=file, where="api.naming")
+        kw["naming"] = tuple(
+            (key, expect_choice(naming[key], CASES, file=file, line=ln(naming, key),
+                                what=f"api.naming.{key}"), ln(naming, key))
+            for key in NAMING_KEYS if naming.get(key) is not None)
+    if api.get("pagination") is not None:
+        value, pline = api["pagination"], ln(api, "pagination")
+        if isinstance(value, dict):
+            check_keys(value, ("style", "params"), file=file, where="api.pagination")
+            style = expect_choice(value.get("style"), tuple(PAGINATION), file=file,
+                                  line=ln(value, "style"), what="api.pagination.style")
+            params = tuple(p for p, _ in str_list(value.get("params", list(PAGINATION[style])),
+                                                  file=file, line=ln(value, "params"),
+                                                  what="api.pagination.params"))
+        else:
+            style = expect_choice(value, tuple(PAGINATION), file=file, line=pline,
+                                  what="api.pagination")
+            params = PAGINATION[style]
+        if style != "none":
+            kw["pagination"] = (style, params, pline)
+    if api.get("errors") is not None:
+        value, eline = api["errors"], ln(api, "errors")
+        if isinstance(value, dict):
+            check_keys(value, ("format", "schema"), file=file, where="api.errors")
+            if "schema" in value:
+                name = expect(value["schema"], str, file=file, line=ln(value, "schema"),
+                              what="api.errors.schema")
+                kw["errors"] = ("schema", name.rsplit("/", 1)[-1], ln(value, "schema"))
+            elif "format" in value:
+                value, eline = value["format"], ln(value, "format")
+            else:
+                raise GuardError("api.errors names neither format: nor schema:", path=file,
+                                 line=eline, hint="e.g. errors: problem+json, or errors: "
+                                                  "{schema: ErrorResponse}")
+        if "errors" not in kw:
+            expect(value, str, file=file, line=eline, what="api.errors")
+            if value.lower() not in PROBLEM_JSON:
+                raise GuardError(f"api.errors is {value!r}, which guard does not know",
+                                 path=file, line=eline,
+                                 hint="errors: problem+json (RFC 9457), or errors: "
+                                      "{schema: ErrorResponse} for a schema of the contract")
+            kw["errors"] = ("problem+json", None, eline)
+    style = ApiStyle(file=file, **kw)
+    return style if style.any else None

@@ -251,6 +251,11 @@ class _Run:
                                 "announce it to the frontend and the Staff Engineer, or keep "
                                 "the old shape", change.file, change.line,
                                 operation=change.operation))
+                    # 2c. the api.* settings of company.config.yaml, on what the branch
+                    # added or changed (the base's own departures are counted apart)
+                    if s.api_style is not None:
+                        from guard.checks.contract import apistyle
+                        later += apistyle.findings(s.api_style, agreed, base)
                     root_file = agreed.write(os.path.join(tmp, "agreed"))
                     later += list(self._implementation(specmod, agreed, root_file))
                 except GuardError:
