@@ -9,7 +9,7 @@ from typing import NamedTuple
 from guard.errors import GuardError
 from guard.patterns import Source, validate_pattern
 from guard.rule import Rule
-from guard.schema import check_keys, expect, str_list
+from guard.schema import check_keys, expect, expect_choice, str_list
 from guard.yamlfile import line_of
 
 FAMILY = "CONV"
@@ -89,6 +89,41 @@ RULES: tuple[Rule, ...] = (
          "file past the size limit must not turn a hard-coded port into a warning.",
          "src/api/orders.py with a syntax error",
          "fix the syntax error (the project's own tests would fail on it too)"),
+    Rule("TENANT001", "tenant-column-missing", "conventions", "error",
+         "Multi-tenancy is configured (architecture.multi_tenancy) and a table or model the "
+         "branch adds has no tenant column.",
+         "The role contract: if multi-tenancy is configured, apply it to all data access. A "
+         "tenant-scoped table without the tenant column cannot be filtered per tenant: every "
+         "tenant sees every row.",
+         "CREATE TABLE invoices (id bigserial PRIMARY KEY, total numeric)",
+         "CREATE TABLE invoices (id bigserial PRIMARY KEY, tenant_id bigint NOT NULL "
+         "REFERENCES tenants(id), total numeric)  -- or list a global table under "
+         "architecture.multi_tenancy.exempt"),
+    Rule("TENANT002", "tenant-table-without-rls", "conventions", "error",
+         "The project uses PostgreSQL row-level security for tenants (architecture."
+         "multi_tenancy.rls: true) and a tenant table the branch adds does not enable it.",
+         "With RLS the database is what keeps tenants apart; a table created without `ENABLE "
+         "ROW LEVEL SECURITY` and a policy is open to every tenant's session.",
+         "CREATE TABLE invoices (..., tenant_id bigint NOT NULL)",
+         "ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;\nCREATE POLICY tenant_isolation ON "
+         "invoices USING (tenant_id = current_setting('app.tenant_id')::bigint);"),
+    Rule("TENANT003", "query-without-tenant-filter", "conventions", "warning",
+         "A query the branch writes on a tenant-scoped model (SQLAlchemy select/query, a "
+         "Django manager, Prisma findMany/findFirst/...) does not filter by the tenant.",
+         "An unfiltered query on a tenant table returns or changes other tenants' rows. Read "
+         "statically: a filter applied elsewhere (a scoped manager, a helper) is named under "
+         "architecture.multi_tenancy.scoped_by.",
+         "Invoice.objects.filter(status=\"open\")\nprisma.invoice.findMany({ where: { status: "
+         "'open' } })",
+         "Invoice.objects.filter(tenant=request.tenant, status=\"open\")\nprisma.invoice."
+         "findMany({ where: { tenantId, status: 'open' } })"),
+    Rule("TENANT004", "raw-sql-without-tenant-filter", "conventions", "warning",
+         "Raw SQL the branch writes reads or changes a tenant-scoped table without the tenant "
+         "column in its WHERE clause.",
+         "Raw SQL bypasses the ORM's scoping; the tenant condition must be in the statement.",
+         "cursor.execute(\"SELECT * FROM invoices WHERE status = %s\", [s])",
+         "cursor.execute(\"SELECT * FROM invoices WHERE tenant_id = %s AND status = %s\", "
+         "[tenant, s])"),
 )
 
 KEYS = ("server_paths", "job_paths", "test_paths", "port_vars", "env_example", "env_ignore",
@@ -113,6 +148,7 @@ class Settings(NamedTuple):
     env_example: str = ".env.example"
     env_ignore: tuple[str, ...] = DEFAULT_ENV_IGNORE
     env_files: tuple[Source, ...] = ()
+    tenancy: "Tenancy | None" = None      # architecture.multi_tenancy, when configured
 
 
 def _patterns(value, default, *, file: str, line: int | None, what: str, kind: str):
@@ -153,6 +189,7 @@ def parse_config(value, *, file: str, line: int | None, data=None) -> Settings:
                          f"{env_example!r}", path=file, line=kline("env_example"),
                          hint="e.g. env_example: .env.example")
     return Settings(
+        tenancy=parse_tenancy(data, file=file),
         server_paths=_patterns(value.get("server_paths"), DEFAULT_SERVER_PATHS, file=file,
                                line=kline("server_paths"),
                                what="guard.conventions.server_paths", kind="server"),
@@ -171,3 +208,66 @@ def parse_config(value, *, file: str, line: int | None, data=None) -> Settings:
                             line=kline("env_files"), what="guard.conventions.env_files",
                             kind="env-file"),
     )
+
+
+# -- architecture.multi_tenancy -------------------------------------------------------------
+# The `architecture:` section is the agent framework's; guard reads this one key of it.
+TENANCY_KEYS = ("enabled", "strategy", "tenant_column", "tables", "exempt", "models", "rls",
+                "scoped_by")
+STRATEGIES = ("column", "schema", "database")
+DEFAULT_EXEMPT = ("tenants", "tenant", "alembic_version", "django_migrations",
+                  "schema_migrations", "_prisma_migrations", "goose_db_version",
+                  "flyway_schema_history")
+
+
+class Tenancy(NamedTuple):
+    file: str
+    line: int | None
+    column: str = "tenant_id"
+    tables: tuple[str, ...] | None = None     # None: every table but the exempt ones
+    exempt: tuple[str, ...] = DEFAULT_EXEMPT
+    models: tuple[str, ...] = ()
+    rls: bool = False
+    scoped_by: tuple[str, ...] = ()
+    strategy: str = "column"
+
+
+def parse_tenancy(data, *, file: str) -> Tenancy | None:
+    arch = data.get("architecture") if isinstance(data, dict) else None
+    if not isinstance(arch, dict) or arch.get("multi_tenancy") in (None, False):
+        return None
+    value, vline = arch["multi_tenancy"], line_of(arch, "multi_tenancy")
+    kw: dict = {"file": file, "line": vline}
+    if value is True:
+        value = {}
+    expect(value, dict, file=file, line=vline, what="architecture.multi_tenancy")
+    check_keys(value, TENANCY_KEYS, file=file, where="architecture.multi_tenancy")
+
+    def ln(key):
+        return line_of(value, key, vline)
+    if "enabled" in value and not expect(value["enabled"], bool, file=file, line=ln("enabled"),
+                                         what="architecture.multi_tenancy.enabled"):
+        return None
+    if "strategy" in value:
+        kw["strategy"] = expect_choice(value["strategy"], STRATEGIES, file=file,
+                                       line=ln("strategy"),
+                                       what="architecture.multi_tenancy.strategy")
+    if "tenant_column" in value:
+        column = expect(value["tenant_column"], str, file=file, line=ln("tenant_column"),
+                        what="architecture.multi_tenancy.tenant_column")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", column):
+            raise GuardError(f"architecture.multi_tenancy.tenant_column {column!r} is not a "
+                             "column name", path=file, line=ln("tenant_column"),
+                             hint="e.g. tenant_column: tenant_id")
+        kw["column"] = column
+    for key in ("tables", "exempt", "models", "scoped_by"):
+        if key in value:
+            if key == "tables" and value[key] == "all":
+                continue
+            names = tuple(n for n, _ in str_list(value[key], file=file, line=ln(key),
+                                                 what=f"architecture.multi_tenancy.{key}"))
+            kw[key] = names if key != "exempt" else DEFAULT_EXEMPT + names
+    if "rls" in value:
+        kw["rls"] = expect(value["rls"], bool, file=file, line=ln("rls"),
+                           what="architecture.multi_tenancy.rls")
+    return Tenancy(**kw)

@@ -403,6 +403,9 @@ def _run(ctx) -> Iterator[Finding]:
             added = set(git.added_lines(src.change.old_sha, src.change.new_sha))
             added.update(h.line for h in hits if src.changed(h.line))
         yield from rules.secrets(src, hits, added)
+    if settings.tenancy is not None:        # architecture.multi_tenancy is configured
+        from guard.checks.conventions import tenancy
+        yield from tenancy.check(ctx, settings.tenancy, changed)
 
 
 def placer(server, jobs, tests):
