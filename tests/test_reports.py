@@ -785,7 +785,8 @@ def test_report_key_decisions_from_commit_bodies(handoff):
     block = section(guard(handoff, command="report").out, SECTIONS[0])
     lines = block.splitlines()
     start = lines.index("**Key decisions** (from commit bodies)")
-    items = [line for line in lines[start + 1:] if line.startswith("- ")]
+    end = lines.index("", start)          # the part ends at its blank line
+    items = [line for line in lines[start + 1:end] if line.startswith("- ")]
     sha = {subject: full[:8] for full, subject in
            (line.split(" ", 1) for line in
             handoff.git("log", "--format=%H %s", "main..HEAD").splitlines())}

@@ -491,6 +491,112 @@ def verify(written: Written, report, *, contract_available: bool) -> list[Findin
         out += _api(written, sec["api"], report, contract_available)
     if "migrations" in sec:
         out += _migrations(written, sec["migrations"], report)
+    out += _topology(written, report)
+    return out
+
+
+# -- queue topology -------------------------------------------------------------------------
+_NEGATED = re.compile(r"\b(?:no|none|not|without|n/a)\b", re.I)
+_CLAIM_QUEUE = re.compile(r"\bqueue\b\W{0,3}([\w:.\-]+)", re.I)
+TOPOLOGY_FACETS = (("retry", ("retr", "backoff", "attempt"), "a retry policy"),
+                   ("idempotency", ("idempot", "dedup"), "an idempotency key"),
+                   ("dead_letter", ("dead", "dlq", "failure handl", "on_failure"),
+                    "a dead letter"))
+
+
+def _lines_of(written: Written) -> list[tuple[int | None, str]]:
+    lines = list(written.head)
+    for section in written.sections.values():
+        lines.append((section.line, section.title))
+        lines += section.lines
+    return lines
+
+
+def _table_claims(lines) -> list[tuple[int | None, dict[str, str]]]:
+    """Rows of markdown tables whose header names a queue column, as {column: cell}."""
+    out, header = [], None
+    for number, text in lines:
+        cells = [c.strip().strip("`*") for c in text.strip().strip("|").split("|")]
+        if "|" not in text:
+            header = None
+            continue
+        if header is None:
+            lowered = [c.lower() for c in cells]
+            header = lowered if any("queue" in c for c in lowered) else None
+            continue
+        if set(text.replace("|", "").strip()) <= set("-: "):
+            continue
+        row = {}
+        for name, cell in zip(header, cells):
+            key = ("queue" if "queue" in name else "job" if "job" in name or "task" in name
+                   else "retry" if "retr" in name else "idempotency" if "idempot" in name
+                   else "dead_letter" if "dead" in name or "dlq" in name else name)
+            row.setdefault(key, cell)
+        out.append((number, row))
+    return out
+
+
+def _topology(written: Written, report) -> list[Finding]:
+    facts = (report.facts or {}).get("conventions")
+    jobs = (facts or {}).get("jobs") or []
+    if not jobs:
+        return []
+    file = written.file
+    lines = _lines_of(written)
+    text = "\n".join(t for _, t in lines)
+    rows = _table_claims(lines)
+    out: list[Finding] = []
+    for job in jobs:
+        name = job["job"]
+        # the job's name as a word, not a piece of a path (`src/workers/emails.ts`)
+        word = re.compile(r"(?<![\w./-])" + re.escape(name) + r"(?![\w/-]|\.\w)")
+        where = f"{job['path']}:{job['line']}"
+        if not word.search(text):
+            out.append(_f("REPORT020", "warning",
+                          f"the report does not document the queue topology of "
+                          f"{job['kind']} {name!r} ({where}, queue {job['queue']})",
+                          "add a Queue topology part under Summary of changes: each job, its "
+                          "queue, retry policy, idempotency key and dead letter (`guard "
+                          "report` prints it from the code)", file, None, job=name))
+            continue
+        actual_queue = job["queue"].split(" (")[0]
+        claims: list[tuple[int | None, str, str]] = []      # (line, facet, claimed text)
+        for number, row in rows:
+            if any(word.search(v) for v in row.values()):
+                claims += [(number, k, v) for k, v in row.items()
+                           if k in ("queue", "retry", "idempotency", "dead_letter")]
+        for number, line in lines:
+            if not word.search(line) or "|" in line:
+                continue
+            m = _CLAIM_QUEUE.search(line)
+            if m:
+                claims.append((number, "queue", m.group(1).strip("`'\".,;")))
+            for facet, needles, _what in TOPOLOGY_FACETS:
+                low = line.lower()
+                hit = next((n for n in needles if n in low), None)
+                if hit is None:
+                    continue
+                before = low[max(0, low.find(hit) - 25):low.find(hit)]
+                claims.append((number, facet, "none" if _NEGATED.search(before) else hit))
+        for number, facet, claimed in claims:
+            if facet == "queue":
+                if claimed and claimed.lower() not in ("", "-", "default") and \
+                        claimed != actual_queue and not actual_queue.startswith(claimed):
+                    out.append(_f("REPORT021", "error",
+                                  f"the report puts {name!r} on queue {claimed!r}; the code "
+                                  f"puts it on {job['queue']} ({where})",
+                                  "write the queue the code uses, or change the code", file,
+                                  number, job=name))
+                continue
+            what = next(w for f, _n, w in TOPOLOGY_FACETS if f == facet)
+            says_none = claimed.lower() in ("none", "-", "no", "none defined", "n/a", "") or \
+                bool(_NEGATED.match(claimed))
+            if not says_none and not job.get(facet):
+                out.append(_f("REPORT021", "error",
+                              f"the report claims {what} for {name!r}; the code defines none "
+                              f"({where})",
+                              f"define {what} on the job, or say in the report that it has "
+                              "none", file, number, job=name))
     return out
 
 

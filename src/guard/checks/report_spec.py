@@ -92,6 +92,24 @@ RULES = (
          "personas.* is set.",
          "# Backend report (personas.engineering_backend is Casey)",
          "title the report \"Casey (Backend Engineer)\""),
+    Rule("REPORT020", "queue-topology-missing", CHECK, "warning",
+         "The branch wrote or changed background jobs, and the report does not document "
+         "their queue topology (the job, its queue, retry policy, idempotency key, dead "
+         "letter).",
+         "The role contract: \"Document queue topology in the implementation output.\" The "
+         "Staff Engineer and DevOps size and monitor queues from it.",
+         "Summary of changes: added src/jobs/receipts.py (send_receipt is not named)",
+         "Queue topology: send_receipt on queue `mail`, max_retries=5 with backoff, "
+         "idempotency key `idempotency_key`, failures to `mail.dead`"),
+    Rule("REPORT021", "queue-topology-contradicted", CHECK, "error",
+         "The report's queue topology says something the code does not: another queue, or a "
+         "retry policy, idempotency key or dead letter the job does not define.",
+         "A topology that does not match the code sends operators to the wrong queue and "
+         "promises a safety the job does not have.",
+         "send_receipt — queue `emails`, with a dead-letter queue (code: queue `mail`, no "
+         "failure handling)",
+         "write what the code does (guard report prints it), or make the code do what the "
+         "report says"),
 )
 
 

@@ -75,7 +75,29 @@ def _summary(report) -> list[str]:
     else:
         out.append("- none recorded: no commit in the range has a body")
     out.append("")
-    return out
+    return out + _topology(report)
+
+
+def _topology(report) -> list[str]:
+    """The queue topology of the jobs the branch wrote (the conventions check's facts)."""
+    out = ["**Queue topology** (background jobs this branch wrote or changed)"]
+    facts = (report.facts or {}).get("conventions")
+    if facts is None:
+        status = {r.name: r for r in report.checks}.get("conventions")
+        why = f" ({_cell(status.note)})" if status is not None and status.note else ""
+        return out + [f"- not read: the conventions check did not run{why}", ""]
+    jobs = facts.get("jobs") or []
+    if not jobs:
+        return out + ["- no background job changed on this branch", ""]
+    out += ["", "| Queue | Job | Retry policy | Idempotency key | Dead letter | Where |",
+            "|---|---|---|---|---|---|"]
+    for j in jobs:
+        out.append(f"| {_cell(j['queue'])} | {_cell(j['job'])} ({_cell(j['kind'])}) | "
+                   f"{_cell(j['retry'] or 'none defined')} | "
+                   f"{_cell(j['idempotency'] or 'none')} | "
+                   f"{_cell(j['dead_letter'] or 'none')} | "
+                   f"{_code(j['path'] + ':' + str(j['line']), table=True)} |")
+    return out + [""]
 
 
 def _tests(report) -> list[str]:

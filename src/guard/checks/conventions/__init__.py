@@ -395,6 +395,9 @@ def _run(ctx) -> Iterator[Finding]:
     yield from rules.ports(analysed, settings, env, env_change, reported)
     yield from rules.env_vars(analysed, settings, env, reported)
     yield from rules.jobs(analysed, _app_evidence(jobs_wanted, modules))
+    # the queue topology of the jobs the branch wrote, for the hand-off report
+    from guard.checks.conventions import topology
+    ctx.publish("conventions", {"jobs": [r.as_dict() for r in topology.rows(analysed)]})
     for src, hits in secret_hits:
         added = None
         # a line whose text the old file never had is added in any diff; only a hit on a
