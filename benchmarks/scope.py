@@ -134,11 +134,28 @@ def fast_import_stream(base: list[str], changes, content=path_content,
     return b"".join(out)
 
 
+def compile_guard() -> None:
+    """Write the bytecode of guard's own modules (an editable checkout may have none)."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("guard")
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            compileall.compile_dir(folder, quiet=1)
+
+
 def clean_env() -> dict[str, str]:
     """Inherited GIT_* (a hook's GIT_DIR, GIT_INDEX_FILE) and CI variables would change what
     git and guard do; the identity and configuration are pinned instead."""
     ci = ("GITHUB_", "GITLAB_CI", "CI_", "PRE_COMMIT_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", *ci))}
+    # guard as an install leaves it: pip writes every module's bytecode at install time. A
+    # shell with PYTHONDONTWRITEBYTECODE=1 (some agent harnesses set it) and an editable
+    # checkout would otherwise compile guard's ~60 modules from source on every run:
+    # ~0.1-0.15 s of each figure that no installed guard pays.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    compile_guard()
     env.update({"GIT_AUTHOR_NAME": "Bench Agent", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
                 "GIT_COMMITTER_NAME": "Bench Agent",
                 "GIT_COMMITTER_EMAIL": "bench@example.invalid",
@@ -414,7 +431,15 @@ def report(t: dict[str, list[float]], loaded: list[str], installed: list[str],
           f"; heavy modules installed here: {', '.join(installed) or 'none'}"
           + ("" if installed else " (so the heavy-module target cannot fail on this machine)"))
 
-    targets = [("overhead < 0.5 x git diff", multiple < 0.5, f"{multiple:.2f}x"),
+    # issue 17's target, which replaced "overhead < 0.5 x git diff" (below the floor of any
+    # CPython program that reads the diff): guard within 2x the Python floor that runs the
+    # same git diff, splits it and prints the changes as JSON, measured in the same rounds
+    vs_floor = med["guard scope"] / med["floor json"]
+    vs_floor_min = min(t["guard scope"]) / min(t["floor json"])
+    print(f"{'guard scope / python floor (json)':<46}{vs_floor:>8.2f}x"
+          f"{vs_floor_min:>8.2f}x")
+    targets = [("scope <= 2 x python floor (json)", vs_floor <= 2.0,
+                f"{vs_floor:.2f}x median, {vs_floor_min:.2f}x min"),
                ("staged check < 0.3 s", med["guard --staged"] < 0.3,
                 f"{med['guard --staged']:.3f} s"),
                ("--help imports no heavy module", not heavy_loaded,
