@@ -362,7 +362,8 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
         what = (f"header is {len(header)} characters (limit {s.header_max})" if not revert
                 else f"the reverted header is {len(inner)} characters (limit {s.header_max})")
         out.append(Problem("COMMIT004", what,
-                           "shorten the header and move the detail into the body"))
+                           f"shorten the header to {s.header_max} characters or fewer and "
+                           "move the detail into the body"))
     period = _period(header, s)
     if period:
         out.append(period)
@@ -373,7 +374,8 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
         if len(line) > s.body_max and not _has_url(line):
             out.append(Problem("COMMIT007", f"body line {number} is {len(line)} characters "
                                             f"(limit {s.body_max})",
-                               f"wrap the body at {min(s.body_max, 72)} columns", number))
+                               f"wrap the body so no line is over {s.body_max} characters",
+                               number))
     is_revert_type = bool(revert) or (s.style in ("conventional", "angular") and
                                       _REVERT_TYPE.match(header))
     if is_revert_type:

@@ -106,7 +106,7 @@ RULES: tuple[Rule, ...] = (
        "A body line is longer than guard.commits.body_max (default 100); lines with a URL are "
        "exempt.",
        "Bodies are read in terminals and e-mail; wrap them so they read without scrolling.",
-       "one 160-character line of explanation", "the same text wrapped at 72-100 columns"),
+       "one 160-character line of explanation", "the same text wrapped within guard.commits.body_max columns"),
     _r(8, "unfinished-commit", "error",
        "A WIP, fixup!, squash!, amend! or tmp-style commit is on the branch at hand-off.",
        "These commits are fine while working (the commit-msg hook allows fixup!/squash!/amend!),"

@@ -138,7 +138,8 @@ RULES: tuple[Rule, ...] = (
        "DROP TABLE (or Alembic drop_table, Django DeleteModel).",
        "Data loss, and a lock on the table; code still deployed may read it.",
        "DROP TABLE orders;",
-       "keep a backup plan: rename first, drop in a later release after a backup"),
+       "take the DROP out of this migration (and the re-create out of its down step): stop "
+       "using the table in code in this release, drop it in a later one after a backup"),
     _R("MIG102", "drop-column", "migrations", "warning",
        "ALTER TABLE ... DROP COLUMN (or drop_column, RemoveField).",
        "Data loss; running code that still selects the column breaks.",
