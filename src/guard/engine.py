@@ -39,8 +39,12 @@ def select_checks(only: Iterable[str], skip: Iterable[str]) -> list[str]:
     return chosen
 
 
-def decide(findings: list[Finding], policy) -> list[Finding]:
+def decide(findings: list[Finding], policy, ctx=None) -> list[Finding]:
+    """Severity changes and suppressions from the trusted policy, stale suppressions, then
+    the findings related to each other (guard.relate: next steps held to the role, scope
+    and commit findings about the same change agreeing on one step); sorted."""
     from guard.patterns import PatternSet
+    from guard.relate import relate
 
     cfg = policy.config
     levels = {change.rule: change.level for change in cfg.severity}
@@ -70,14 +74,20 @@ def decide(findings: list[Finding], policy) -> list[Finding]:
                 f"suppression of {sup.rule} at {sup.where} matched nothing in this run",
                 "remove it from guard.ignore, or narrow it to what it is meant for",
                 cfg.file, int(sup.where.rsplit(":", 1)[1])).with_severity(level or "warning"))
-    return sorted(out, key=Finding.sort_key)
+    return sorted(relate(out, policy, ctx), key=Finding.sort_key)
 
 
-def _status(found: list[Finding], kept: set[Finding], fail_on: str) -> str:
+def _same(f: Finding) -> tuple:
+    """What stays of a finding through the decide step (its severity may change, its hint
+    and data are related to other findings'): which finding it is."""
+    return (f.rule, f.check, f.path, f.line, f.message)
+
+
+def _status(found: list[Finding], kept: dict[tuple, Finding], fail_on: str) -> str:
     """"failed" only when a kept finding is at or above --fail-on (what the exit code says);
     "warnings" when it kept warnings (or, under --fail-on never, errors) that do not fail the
-    run; else "passed"."""
-    mine = [f for f in found if f in kept]
+    run; else "passed". Judged by the kept (decided) severity."""
+    mine = [kept[_same(f)] for f in found if _same(f) in kept]
     if fail_on != "never" and any(at_or_above(f.severity, fail_on) for f in mine):
         return "failed"
     if any(f.severity in ("error", "warning") for f in mine):
@@ -95,8 +105,8 @@ def run(ctx, checks: list[str], *, fail_on: str, tests: TestsResult | None = Non
         found = list(load_check(name)(ctx))
         raw_status.append((name, time.perf_counter() - start, found))
         collected += found
-    final = decide(collected, ctx.policy)
-    kept = set(final)
+    final = decide(collected, ctx.policy, ctx)
+    kept = {_same(f): f for f in final}
     results = []
     for name, duration, found in raw_status:
         status, note = ctx.statuses.get(name, (_status(found, kept, fail_on), ""))

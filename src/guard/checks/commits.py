@@ -567,7 +567,8 @@ def atomicity(ctx, s: CommitSettings, commits) -> Iterator[Finding]:
                           None, None, (("commit", sha), ("header", commit.header),
                                        ("what", f"touches the scope of {len(roles)} roles "
                                                 f"({sample})"),
-                                       ("roles", tuple(roles))))
+                                       ("roles", tuple(roles)),
+                                       ("paths", tuple(p for p, _who in cover))))
             continue
         mig = [p for p in paths if _decided(migrations, p, mig_memo)] if migrations else []
         if mig:

@@ -96,7 +96,12 @@ def parse_errors(analysed) -> Iterator[Finding]:
 
 
 # -- ports --------------------------------------------------------------------------------
-def _port_fix(path: str, value: str) -> str:
+def _fix_at(path: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The data that names the file a hint's fix edits: the engine holds it to the role."""
+    return (("fix_paths", (path,)),)
+
+
+def _port_fix(path: str, value: str, env_name: str) -> str:
     if _is_js(path):
         code = f"Number(process.env.API_PORT ?? {value})"
     elif path.endswith(".py"):
@@ -104,7 +109,7 @@ def _port_fix(path: str, value: str) -> str:
     else:
         code = f"${{API_PORT:-{value}}}"
     return (f"read the port from API_PORT (or PORT) with a default — {code} — and document "
-            f"API_PORT={value}  # comment in .env.example")
+            f"API_PORT={value}  # comment in {env_name}")
 
 
 def ports(analysed, settings, env, env_change, reported: set[str]) -> Iterator[Finding]:
@@ -118,14 +123,14 @@ def ports(analysed, settings, env, env_change, reported: set[str]) -> Iterator[F
                 continue
             if site.source == "literal":
                 via = f" (via {site.via})" if site.via else ""
-                fix = _port_fix(src.path, site.value)
+                fix = _port_fix(src.path, site.value, env_name)
                 if site.defined_at:          # the constant of another module
                     fix = f"in {site.defined_at}, {fix}"
                 yield Finding(
                     "CONV001", CHECK, "error",
                     f"{_where(src.path, site.line)}: {site.call} uses the hard-coded port "
                     f"{site.value}{via}",
-                    fix, src.path, site.line)
+                    fix, src.path, site.line, _fix_at(env_name))
             elif site.source == "env":
                 for var in site.vars:
                     listen_vars.setdefault(var, (src.path, site.line))
@@ -150,12 +155,13 @@ def ports(analysed, settings, env, env_change, reported: set[str]) -> Iterator[F
                 f"{_where(path, line)}: the server port variable {var} is not documented: there "
                 f"is no {env_name}",
                 f"create {env_name} with {var}=NNNN  # why this port (e.g. the framework "
-                "default)", path, line)
+                "default)", path, line, _fix_at(env_name))
         elif entry is None or entry.commented_out:
             yield Finding(
                 "CONV002", CHECK, "warning",
                 f"{_where(path, line)}: the server port variable {var} is not set in {env_name}",
-                f"add {var}=NNNN  # why this port — to {env_name}", path, line)
+                f"add {var}=NNNN  # why this port — to {env_name}", path, line,
+                _fix_at(env_name))
         else:
             continue
         reported.add(var)
@@ -179,7 +185,7 @@ def ports(analysed, settings, env, env_change, reported: set[str]) -> Iterator[F
                 f"(expected {var}=NNNN  # comment)",
                 f"write it as {var}={entry.value if entry.value.isdigit() else '8000'}  # why "
                 "this port (e.g. FastAPI default — change if port conflicts)",
-                env_name, entry.line)
+                env_name, entry.line, _fix_at(env_name))
 
 
 # -- environment variables ----------------------------------------------------------------
@@ -208,7 +214,8 @@ def env_vars(analysed, settings, env, reported: set[str]) -> Iterator[Finding]:
             "CONV004", CHECK, "warning",
             f"{_where(path, line)}: {var} is read from the environment ({how}) but {missing}"
             f"{also}",
-            f"add {var}=  # what it is and where DevOps gets it — to {env_name}", path, line)
+            f"add {var}=  # what it is and where DevOps gets it — to {env_name}", path, line,
+            _fix_at(env_name))
 
 
 # -- background jobs ----------------------------------------------------------------------

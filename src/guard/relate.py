@@ -1,0 +1,143 @@
+"""The decide step's second half: findings that know each other.
+
+Checks judge one thing each; only after all of them ran can guard see that two findings are
+about the same file or commit, or that a next step would walk into another rule. Each
+function here takes the decided findings and builds new ones (findings are immutable):
+
+- a hint whose fix edits a path (`data["fix_paths"]`) that the role shares or must not
+  touch says so, and whom to coordinate with, before the agent raises SCOPE001/SCOPE002;
+- SCOPE001 on a change made by commits that change nothing else: drop those commits (a
+  revert on top would leave each of them touching another role's file);
+- COMMIT011 whose other role's file is SCOPE001: that file's change goes first, then the
+  commit is one concern (split-then-revert is the wrong order).
+
+Light imports only: this runs on the pre-commit path.
+"""
+
+from __future__ import annotations
+
+from guard.finding import Finding
+
+
+def data_of(finding: Finding, key: str, default=None):
+    return next((v for k, v in finding.data if k == key), default)
+
+
+def _with_data(finding: Finding, key: str, value) -> Finding:
+    data = tuple((k, v) for k, v in finding.data if k != key) + ((key, value),)
+    return finding._replace(data=data)
+
+
+# -- next steps held to the role --------------------------------------------------------
+def role_checked(findings: list[Finding], policy) -> list[Finding]:
+    out = []
+    for f in findings:
+        paths = data_of(f, "fix_paths")
+        if not paths:
+            out.append(f)
+            continue
+        notes = []
+        for path in paths:
+            decision = policy.decide(path)
+            src = decision.source
+            if decision.verdict == "forbidden":
+                owner = policy.owner_title(src.owner) if src else None
+                notes.append(f"{path} is on the do-not-touch list for the {policy.role.title}"
+                             + (f" ({owner} owns it)" if owner else "")
+                             + ": do not edit it; ask the Staff Engineer to route that part "
+                             "to its owner")
+            elif decision.verdict == "shared":
+                note = f" — {src.note} —" if src and src.note else ""
+                notes.append(f"{path} is a shared boundary for the {policy.role.title}{note} "
+                             "so the edit raises SCOPE002 (a warning): coordinate it via the "
+                             "Staff Engineer and list it in the hand-off report")
+        if notes:
+            f = f._replace(hint=f"{f.hint}. Note: {'; '.join(notes)}")
+        out.append(f)
+    return out
+
+
+# -- scope and commits ------------------------------------------------------------------
+def _short(sha: str) -> str:
+    return sha[:8]
+
+
+def _split(f: Finding) -> tuple[str, str]:
+    """A SCOPE001 hint as (its fix, what follows: whom the path belongs to), as scope.py's
+    _fix and _tails build it."""
+    for fix in (f"move it back to {f.path}", f"remove {f.path} from the branch",
+                f"restore {f.path}", f"revert {f.path}"):
+        if f.hint.startswith(fix):
+            tail = f.hint[len(fix):]
+            return fix, ";" + tail[1:] if tail.startswith(":") else tail
+    return f.hint, ""
+
+
+def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
+    """SCOPE001 and COMMIT011 related through the commits that made each change."""
+    scope = [f for f in findings if f.rule == "SCOPE001" and f.path]
+    if not scope or ctx is None or not ctx.range_spec or ctx.mode != "range":
+        return findings
+    commits = {c.sha: c for c in ctx.commits()}
+    if not commits or any(len(c.parents) > 1 for c in commits.values()):
+        return findings          # merges: which commit made a change is not one answer
+    per_commit = ctx.git.paths_per_commit(ctx.range_spec)
+    partner = {}
+    for change in ctx.changes:
+        if change.status == "R" and change.old_path:
+            partner[change.old_path] = change.path
+    # the paths of every forbidden change (a rename away from a forbidden path: both ends)
+    change_set = {f.path: {f.path} | ({partner[f.path]} if f.path in partner else set())
+                  for f in scope}
+    forbidden = set().union(*change_set.values())
+    # commits that change only forbidden paths: dropping them removes the change whole
+    only_forbidden = {sha for sha, paths in per_commit.items()
+                      if sha in commits and paths and set(paths) <= forbidden}
+    touched_by: dict[str, list[str]] = {}        # path -> the commits changing it
+    for sha, paths in per_commit.items():
+        if sha in commits:
+            for path in paths:
+                touched_by.setdefault(path, []).append(sha)
+    makers = {p: list(dict.fromkeys(sha for x in s for sha in touched_by.get(x, ())))
+              for p, s in change_set.items()}
+    droppable = {p: shas for p, shas in makers.items()
+                 if shas and all(sha in only_forbidden for sha in shas)}
+    order = {c.sha: i for i, c in enumerate(reversed(ctx.commits()))}
+    out = []
+    for f in findings:
+        if f.rule == "SCOPE001" and f.path in droppable:
+            shas = droppable[f.path]
+            # oldest first, as git rebase -i lists them
+            shas = sorted(shas, key=order.__getitem__)
+            listed = ", ".join(_short(s) for s in shas)
+            plural = "s" if len(shas) > 1 else ""
+            fix, tail = _split(f)
+            them = "them" if plural else "it"
+            f = _with_data(f._replace(hint=(
+                f"{fix} by dropping commit{plural} {listed} (git rebase -i <base>, mark {them} "
+                f"`drop`), which change{'' if plural else 's'} nothing else{tail}")),
+                "drop_commits", tuple(shas))
+        elif f.rule == "COMMIT011" and data_of(f, "paths"):
+            sha = data_of(f, "commit")
+            theirs = [p for p in data_of(f, "paths") if p in forbidden]
+            if theirs and sha:
+                path = theirs[0]
+                if sha in only_forbidden:
+                    hint = (f"{path} is another role's file (SCOPE001) and this commit changes "
+                            f"nothing else: drop it (git rebase -i <base>, mark {_short(sha)} "
+                            "`drop`); then no commit mixes the roles")
+                    f = _with_data(f, "drop_commits", (sha,))
+                else:
+                    hint = (f"{path} is another role's file (SCOPE001): drop or revert that "
+                            f"file's change in this commit first (git rebase -i <base>, `edit` "
+                            f"{_short(sha)}, git checkout HEAD^ -- {path}, git commit --amend), "
+                            "then the commit is one concern; do not split it off into a commit "
+                            "of its own")
+                f = f._replace(hint=hint)
+        out.append(f)
+    return out
+
+
+def relate(findings: list[Finding], policy, ctx=None) -> list[Finding]:
+    findings = role_checked(findings, policy)
+    return commit_aware(findings, ctx)
