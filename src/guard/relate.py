@@ -52,7 +52,7 @@ def role_checked(findings: list[Finding], policy) -> list[Finding]:
                              "so the edit raises SCOPE002 (a warning): coordinate it via the "
                              "Staff Engineer and list it in the hand-off report")
         if notes:
-            f = f._replace(hint=f"{f.hint}. Note: {'; '.join(notes)}")
+            f = f._replace(hint=f"{f.hint} (note: {'; '.join(notes)})")
         out.append(f)
     return out
 
@@ -73,6 +73,13 @@ def _split(f: Finding) -> tuple[str, str]:
     return f.hint, ""
 
 
+def _out_of_commit(path: str, status: str) -> str:
+    """The command that takes ``path``'s change out of the commit being edited."""
+    if status == "A":
+        return f"git rm {path}"
+    return f"git checkout HEAD^ -- {path}"
+
+
 def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
     """SCOPE001 and COMMIT011 related through the commits that made each change."""
     scope = [f for f in findings if f.rule == "SCOPE001" and f.path]
@@ -82,8 +89,9 @@ def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
     if not commits or any(len(c.parents) > 1 for c in commits.values()):
         return findings          # merges: which commit made a change is not one answer
     per_commit = ctx.git.paths_per_commit(ctx.range_spec)
-    partner = {}
+    partner, status = {}, {}
     for change in ctx.changes:
+        status[change.path] = change.status
         if change.status == "R" and change.old_path:
             partner[change.old_path] = change.path
     # the paths of every forbidden change (a rename away from a forbidden path: both ends)
@@ -102,6 +110,10 @@ def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
               for p, s in change_set.items()}
     droppable = {p: shas for p, shas in makers.items()
                  if shas and all(sha in only_forbidden for sha in shas)}
+    # one mixed commit made the change (not a rename): its change comes out of that commit,
+    # which also settles the commit's COMMIT011; a revert on top would leave that standing
+    editable = {p: shas[0] for p, shas in makers.items() if len(shas) == 1
+                and p not in droppable and p not in partner and status.get(p) in "AMD"}
     order = {c.sha: i for i, c in enumerate(reversed(ctx.commits()))}
     out = []
     for f in findings:
@@ -117,9 +129,17 @@ def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
                 f"{fix} by dropping commit{plural} {listed} (git rebase -i <base>, mark {them} "
                 f"`drop`), which change{'' if plural else 's'} nothing else{tail}")),
                 "drop_commits", tuple(shas))
+        elif f.rule == "SCOPE001" and f.path in editable:
+            sha = editable[f.path]
+            fix, tail = _split(f)
+            f = _with_data(f._replace(hint=(
+                f"{fix} by taking its change out of commit {_short(sha)}, which changes other "
+                f"files too (git rebase -i <base>, `edit` {_short(sha)}, "
+                f"{_out_of_commit(f.path, status[f.path])}, git commit --amend, "
+                f"git rebase --continue){tail}")), "edit_commit", sha)
         elif f.rule == "COMMIT011" and data_of(f, "paths"):
             sha = data_of(f, "commit")
-            theirs = [p for p in data_of(f, "paths") if p in forbidden]
+            theirs = [p for p in data_of(f, "paths") if p in change_set]
             if theirs and sha:
                 path = theirs[0]
                 if sha in only_forbidden:
@@ -130,9 +150,9 @@ def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
                 else:
                     hint = (f"{path} is another role's file (SCOPE001): drop or revert that "
                             f"file's change in this commit first (git rebase -i <base>, `edit` "
-                            f"{_short(sha)}, git checkout HEAD^ -- {path}, git commit --amend), "
-                            "then the commit is one concern; do not split it off into a commit "
-                            "of its own")
+                            f"{_short(sha)}, {_out_of_commit(path, status.get(path, 'M'))}, "
+                            "git commit --amend, git rebase --continue), then the commit is one "
+                            "concern; do not split it off into a commit of its own")
                 f = f._replace(hint=hint)
         out.append(f)
     return out
