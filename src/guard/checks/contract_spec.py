@@ -144,10 +144,17 @@ class ContractSettings(NamedTuple):
     api_declared: bool = False            # the config has an `api:` or `guard.contract` section
     file: str = "company.config.yaml"
     line: int | None = None
+    key_lines: tuple[tuple[str, int | None], ...] = ()   # guard.contract key -> its line
 
     @property
     def configured(self) -> bool:
         return self.path is not None
+
+    def at(self, *keys: str) -> int | None:
+        """The line of the first of ``keys`` that guard.contract sets: a finding about a
+        setting points at that setting, else at the section."""
+        lines = dict(self.key_lines)
+        return next((lines[k] for k in keys if lines.get(k)), self.line)
 
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -182,6 +189,8 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Contr
                 kw.update(path=api[key].strip(), path_origin=f"api.{key}",
                           path_line=line_of(api, key))
                 break
+    if value is None and kw.get("path_line"):
+        kw["line"] = kw["path_line"]       # no guard.contract: api.spec turned the check on
     if value is None or value is False:
         if value is False:
             kw.pop("path", None)
@@ -189,6 +198,7 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Contr
         return ContractSettings(**kw)
     expect(value, dict, file=file, line=line, what="guard.contract")
     check_keys(value, KEYS, file=file, where="guard.contract")
+    kw["key_lines"] = tuple((key, line_of(value, key)) for key in value)
 
     def ln(key: str) -> int | None:
         return line_of(value, key)

@@ -222,6 +222,7 @@ class Settings(NamedTuple):
     hinted_framework: str | None = None   # from tech_stack.orm
     hinted_dialect: str | None = None     # from tech_stack.database
     file: str = "company.config.yaml"
+    database_url_line: int | None = None  # where guard.migrations.database_url is set
 
 
 def _dialect_word(word: Any) -> str | None:
@@ -300,6 +301,7 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Setti
     if "database_url" in value:
         url = expect(value["database_url"], str, file=file, line=ln("database_url"),
                      what="guard.migrations.database_url").strip()
+        kw["database_url_line"] = ln("database_url")
         m = _ENV.match(url)
         if m:
             kw["database_env"] = m.group(1)

@@ -366,13 +366,13 @@ class _Run:
                      "the implementation is reached by URL: guard cannot list its routes, so "
                      "implemented-but-undocumented endpoints are not checked",
                      "add app: \"package.module:app\" next to url: so guard can list the "
-                     "routes", s.file, s.line)
+                     "routes", s.file, s.at("url"))
         elif routes is not None and routes[1] is None:
             yield _f("CONTRACT001", "info",
                      f"{s.app} is a plain ASGI/WSGI callable: guard cannot list its "
                      "routes, so implemented-but-undocumented endpoints are not checked",
                      "use FastAPI/Starlette, Flask or Django, or check the routes by hand",
-                     s.file, s.line)
+                     s.file, s.at("app"))
         elif routes is not None:
             found_routes = routes[1]
             own = [r for r in found_routes if not r.framework]
@@ -387,7 +387,7 @@ class _Run:
                          f"root, admin, static) are left out of the route check: "
                          + ", ".join(left_out),
                          "set guard.contract.framework_routes: true to check them too",
-                         s.file, s.line)
+                         s.file, s.at("framework_routes", "app"))
         if routes is not None and routes[1] is not None and not own and ops:
             # one root cause, one finding: not a "no route" error per operation
             yield _f("CONTRACT005", "error",
@@ -395,7 +395,7 @@ class _Run:
                      "contract): the app serves nothing, or guard cannot follow how it "
                      "registers its routes; the schemathesis results below still stand",
                      f"check that {s.app} is the app that serves the API; if it is, {STOP_HINT}"
-                     " (guard's route listing is at fault)", s.file, s.line)
+                     " (guard's route listing is at fault)", s.file, s.at("app"))
         elif routes is not None and routes[1] is not None:
             gaps = inventory.compare(ops, found_routes, specmod.base_path(agreed),
                                      framework_routes=s.framework_routes,
@@ -438,7 +438,7 @@ class _Run:
                   + (f" | {detail.splitlines()[-1]}" if detail else ""),
                   "fix the import error (run `python -c \"import "
                   f"{s.app.split(':')[0]}\"` in the repository root to see it), "
-                  "then run guard again", s.file, s.line, output=detail or None)
+                  "then run guard again", s.file, s.at("app"), output=detail or None)
 
     def _conformance(self, app, root_file, agreed, op_lines, port):
         ctx, s = self.ctx, self.s
@@ -476,7 +476,7 @@ class _Run:
                      f"{exc} (start: {' '.join(s.start)}); its last output: {last}",
                      "run the start command by hand in the repository root and fix it; the "
                      "port comes from API_PORT/PORT in .env, else .env.example",
-                     s.file, s.line, output=exc.output or None)
+                     s.file, s.at("start"), output=exc.output or None)
             return
         self.facts.update(tested=result.operations, cases=result.cases,
                           duration=round(result.duration, 3),
@@ -511,4 +511,5 @@ class _Run:
             yield _f("CONTRACT008", "error",
                      "schemathesis tested no operation (the contract has none, or "
                      "guard.contract.include/exclude leave none)",
-                     "check guard.contract.include and exclude", s.file, s.line)
+                     "check guard.contract.include and exclude", s.file,
+                     s.at("include", "exclude"))

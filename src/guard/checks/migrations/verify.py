@@ -230,7 +230,8 @@ def run(ctx, settings, sets, base_read, head_read, notes) -> tuple[list[Finding]
     if problem:
         findings.append(_fail("MIG033", f"cannot verify migrations: {problem}",
                               f"export {settings.database_env}=postgresql://... or drop "
-                              "guard.migrations.database_url to verify on SQLite", cfg))
+                              "guard.migrations.database_url to verify on SQLite", cfg,
+                              settings.database_url_line))
         result["status"] = "not run"
         result["detail"] = problem
         return findings, result
