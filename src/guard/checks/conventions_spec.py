@@ -89,6 +89,16 @@ RULES: tuple[Rule, ...] = (
          "file past the size limit must not turn a hard-coded port into a warning.",
          "src/api/orders.py with a syntax error",
          "fix the syntax error (the project's own tests would fail on it too)"),
+    Rule("CONV012", "server-entrypoint-missing", "conventions", "error",
+         "A start command names an app that is not on the branch: `uvicorn.run(\"mod:app\")`, "
+         "a uvicorn/gunicorn/hypercorn/daphne command line in a script, Procfile, Dockerfile "
+         "or compose file, or `manage.py runserver` whose manage.py or settings module is "
+         "missing. Checked statically: the module file exists at the head revision and "
+         "defines (or imports) the attribute at top level.",
+         "A server that cannot import its app does not start; nothing else notices until "
+         "deploy. Agents rename and move modules and leave the start command behind.",
+         'uvicorn.run("src.server.app:app")   # src/server/app.py defines no `app`',
+         'uvicorn.run("src.api.http:app")     # src/api/http.py: app = ...'),
     Rule("TENANT001", "tenant-column-missing", "conventions", "error",
          "Multi-tenancy is configured (architecture.multi_tenancy) and a table or model the "
          "branch adds has no tenant column.",

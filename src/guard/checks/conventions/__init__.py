@@ -358,6 +358,8 @@ def _run(ctx) -> Iterator[Finding]:
             surveyed = survey.finish(meanwhile=by_path)          # None: git could not
     by_path()
     yield from found
+    from guard.checks.conventions import entrypoint
+    yield from entrypoint.run(git, head_rev, changed, server.decide)
     if surveyed is None:
         surveyed = _read_and_survey(git, changed, server, jobs, tests)
     secret_hits, plan, too_big = surveyed
