@@ -243,3 +243,12 @@ def test_demo_loop_passes_honestly():
     assert result["honest"] == [] and result["unhandled"] == []
     # every warning left is one the agent cannot fix in code, and was announced
     assert set(result["warnings_left"]) <= {"SCOPE002"}, result["last_output"]
+
+
+def test_conv010_fix_names_the_files_it_would_touch_outside_the_role(repo):
+    repo.commit("chore(server): local settings", {".env": "API_PORT=8000\n",
+                                                   "tests/server/test_x.py": "x = 1\n"})
+    f = next(f for f in guard_json(repo, "conventions") if f["rule"] == "CONV010")
+    assert ".env.example is a shared boundary for the Backend Engineer" in f["hint"]
+    assert ".gitignore is outside the paths the Backend Engineer may change (SCOPE003)" in \
+        f["hint"]

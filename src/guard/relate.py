@@ -51,6 +51,11 @@ def role_checked(findings: list[Finding], policy) -> list[Finding]:
                 notes.append(f"{path} is a shared boundary for the {policy.role.title}{note} "
                              "so the edit raises SCOPE002 (a warning): coordinate it via the "
                              "Staff Engineer and list it in the hand-off report")
+            elif decision.verdict in ("unowned", "outside-task"):
+                rule = "SCOPE003" if decision.verdict == "unowned" else "SCOPE004"
+                notes.append(f"{path} is outside the paths the {policy.role.title} may change "
+                             f"({rule}): ask the Staff Engineer to make that edit or to assign "
+                             "the path")
         if notes:
             f = f._replace(hint=f"{f.hint} (note: {'; '.join(notes)})")
         out.append(f)

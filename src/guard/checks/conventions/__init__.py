@@ -347,7 +347,7 @@ def _run(ctx) -> Iterator[Finding]:
     def by_path() -> None:             # the rules that need no content, once
         if not done:
             done.append(True)
-            found.extend(rules.env_files_committed(live, env_files))
+            found.extend(rules.env_files_committed(live, env_files, settings.env_example))
             found.extend(rules.tests_alongside(ctx.changes, server, tests, PY_EXT + JS_EXT))
 
     surveyed = None

@@ -20,7 +20,7 @@ def _where(path: str, line: int) -> str:
 
 
 # -- .env committed -----------------------------------------------------------------------
-def env_files_committed(live, env_files) -> Iterator[Finding]:
+def env_files_committed(live, env_files, env_name: str = ".env.example") -> Iterator[Finding]:
     for change in live:
         src = env_files.decide(change.path)
         if src is None:
@@ -30,7 +30,8 @@ def env_files_committed(live, env_files) -> Iterator[Finding]:
             f"{change.path} ({change.describe}) is an environment file with real values "
             f"(pattern `{src.pattern}`); only the .env.example template belongs in git",
             f"git rm --cached {change.path}, add it to .gitignore, document its variables in "
-            ".env.example, and rotate any secret it held", change.path)
+            f"{env_name}, and rotate any secret it held", change.path, None,
+            (("fix_paths", (".gitignore", env_name)),))
 
 
 # -- tests alongside ----------------------------------------------------------------------
