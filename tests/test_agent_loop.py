@@ -231,6 +231,10 @@ def test_no_rule_hint_proposes_what_another_rule_flags():
     by_id = {r.id: r for r in RULES}
     for rule_id in ("MIG101", "MIG102", "MIG103"):
         assert "rename" not in by_id[rule_id].right, rule_id
+    # a backfill is an UPDATE: without a WHERE it is MIG106's finding
+    for rule in RULES:
+        if "backfill" in rule.right and rule.id != "MIG106":
+            assert "WHERE" in rule.right, rule.id
     assert "72" not in by_id["COMMIT007"].right
 
 

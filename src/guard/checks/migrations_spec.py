@@ -147,7 +147,9 @@ RULES: tuple[Rule, ...] = (
        "stop using the column in one release, drop it in the next, after a backup"),
     _R("MIG103", "drop-schema", "migrations", "warning",
        "DROP SCHEMA / DROP DATABASE.", "Drops every object in it.",
-       "DROP SCHEMA billing CASCADE;", "drop objects one by one, with a backup"),
+       "DROP SCHEMA billing CASCADE;",
+       "take the DROP out of this migration: stop using the schema's objects in code, drop "
+       "them in a later release after a backup"),
     _R("MIG104", "truncate", "migrations", "warning",
        "TRUNCATE in a migration.", "Deletes every row with no way back.",
        "TRUNCATE sessions;", "delete the rows in a data task with a backup, or explain why"),
@@ -165,17 +167,20 @@ RULES: tuple[Rule, ...] = (
     _R("MIG108", "rename-column", "migrations", "warning",
        "A column is renamed.", "Code still deployed uses the old name and breaks.",
        "ALTER TABLE users RENAME COLUMN name TO full_name;",
-       "add the new column, backfill, switch the code, drop the old one later"),
+       "add the new column, backfill it in batches (UPDATE ... WHERE on a key range), switch "
+       "the code, drop the old one in a later release"),
     _R("MIG109", "column-type-change", "migrations", "warning",
        "A column's type changes.",
        "Usually rewrites the table under an exclusive lock, and may lose data.",
        "ALTER TABLE orders ALTER COLUMN total TYPE numeric(10,2);",
-       "add a new column, backfill, switch over"),
+       "add a new column, backfill it in batches (UPDATE ... WHERE on a key range), switch "
+       "the code over, drop the old column in a later release"),
     _R("MIG110", "not-null-without-default", "migrations", "warning",
        "NOT NULL is added to an existing table's column without a default.",
        "Fails on existing rows holding NULL, or (ADD COLUMN) on any existing row.",
        "ALTER TABLE users ADD COLUMN tier text NOT NULL;",
-       "add the column with a DEFAULT, or backfill first and add a CHECK ... NOT VALID"),
+       "add the column with a DEFAULT, or backfill first in batches (UPDATE ... WHERE) and add "
+       "a CHECK ... NOT VALID"),
     _R("MIG111", "unique-on-existing-table", "migrations", "warning",
        "A unique constraint or unique index is added to an existing table.",
        "Fails if duplicates exist, and builds the index under a lock.",
@@ -191,7 +196,8 @@ RULES: tuple[Rule, ...] = (
        "A new foreign key has no index on its columns.",
        "Deletes and updates of the parent scan the child table; joins are slow.",
        "ALTER TABLE orders ADD COLUMN user_id int REFERENCES users(id);",
-       "index the foreign key's column(s) in the same migration: CREATE INDEX, "
+       "index the foreign key's column(s) in the same migration: CREATE INDEX (CONCURRENTLY "
+       "on an existing PostgreSQL table, as MIG112 asks), "
        "op.create_index(...) or Column(..., index=True)"),
 )
 
