@@ -256,3 +256,32 @@ def test_conv010_fix_names_the_files_it_would_touch_outside_the_role(repo):
     assert ".env.example is a shared boundary for the Backend Engineer" in f["hint"]
     assert ".gitignore is outside the paths the Backend Engineer may change (SCOPE003)" in \
         f["hint"]
+
+
+def test_check_status_follows_the_decided_findings(tmp_path):
+    """A related (rewritten) or re-levelled finding still counts for its check's status."""
+    from gitrepo import BACKEND_CONFIG
+    repo = backend_project(str(tmp_path / "p"), BACKEND_CONFIG +
+                           "  severity:\n    SCOPE002: {level: error, reason: announce it}\n")
+    repo.commit("feat(types): order status", {"src/types/order.ts": "export type O = 1\n"})
+    repo.commit("fix(ui): button", {"src/components/Button.tsx": "changed\n"})
+    res = run_guard("check", "--format", "json", "--base", "main", "--only", "scope",
+                    cwd=repo.path)
+    data = json.loads(res.out)
+    assert res.code == 1
+    assert {f["rule"]: f["severity"] for f in data["findings"]} == {"SCOPE001": "error",
+                                                                    "SCOPE002": "error"}
+    assert "by dropping commit" in next(f["hint"] for f in data["findings"]
+                                        if f["rule"] == "SCOPE001")
+    assert {c["name"]: c["status"] for c in data["checks"]}["scope"] == "failed"
+
+
+def test_warning_relevelled_to_error_fails_its_check(tmp_path):
+    from gitrepo import BACKEND_CONFIG
+    repo = backend_project(str(tmp_path / "p"), BACKEND_CONFIG +
+                           "  severity:\n    SCOPE002: {level: error, reason: announce it}\n")
+    repo.commit("feat(types): order status", {"src/types/order.ts": "export type O = 1\n"})
+    res = run_guard("check", "--format", "json", "--base", "main", "--only", "scope",
+                    cwd=repo.path)
+    assert res.code == 1
+    assert {c["name"]: c["status"] for c in json.loads(res.out)["checks"]}["scope"] == "failed"
