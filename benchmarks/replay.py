@@ -64,17 +64,21 @@ def scratch_clone(repo: str, workdir: str) -> str:
     if name in ("repo", ".git"):
         name = os.path.basename(os.path.dirname(os.path.normpath(repo)))
     target = os.path.join(workdir, name)
-    if os.path.isdir(os.path.join(target, ".git")):
-        return target
-    subprocess.run(["git", "clone", "--quiet", "--shared", "--no-checkout", repo, target],
-                   check=True)
+    if not os.path.isdir(os.path.join(target, ".git")):
+        subprocess.run(["git", "clone", "--quiet", "--shared", "--no-checkout", repo, target],
+                       check=True)
+    # HEAD detached at a root commit, which is never replayed (it has no parent): the clone
+    # has no checkout, and a replayed head that were HEAD would have its empty work tree
+    # read as uncommitted deletions (COMMIT012)
+    root = git(target, "rev-list", "--max-parents=0", "origin/HEAD").split()[0]
+    git(target, "update-ref", "--no-deref", "HEAD", root)
     return target
 
 
 def commits_to_replay(repo: str, count: int, rev_range: str | None) -> list[tuple[str, str]]:
     """(commit, first parent), newest first; root commits (no parent) are left out."""
     args = ["rev-list", "--first-parent", "--parents"]
-    args += [rev_range] if rev_range else ["-n", str(count), "HEAD"]
+    args += [rev_range] if rev_range else ["-n", str(count), "origin/HEAD"]
     out = []
     for line in git(repo, *args).splitlines():
         ids = line.split()
@@ -193,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", "--commits", type=int, default=150,
                     help="how many first-parent commits from HEAD (default 150)")
     ap.add_argument("--range", dest="rev_range", metavar="A..B",
-                    help="replay the first-parent commits of this range instead")
+                    help="replay the first-parent commits of this range instead (refs of the "
+                         "repository are origin/... in the scratch clone)")
     ap.add_argument("--only", default="migrations", help="checks to run (default migrations)")
     ap.add_argument("--config", metavar="FILE",
                     help="company.config.yaml to judge every commit by (read with "
