@@ -181,6 +181,10 @@ def _run(ctx) -> list[Finding]:
         elif mset.framework == "django":
             findings += list(history.django_graph(mset.base, mset.head, mset.new,
                                                   django_apps, django_known))
+        elif mset.framework == "prisma":
+            from guard.checks.migrations import prisma
+            findings += [prisma.out_of_order(f)
+                         for f in history.ordered(mset.base, mset.head, mset.new)]
         else:
             findings += list(history.ordered(mset.base, mset.head, mset.new))
         fresh = [m for m in mset.head if m.path in mset.new]

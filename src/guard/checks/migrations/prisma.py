@@ -51,3 +51,21 @@ def dialect(blobs: dict[str, bytes], folder: str) -> str | None:
 
 def load(mig: Migration, blobs: dict[str, bytes]) -> None:
     forward.load(mig, blobs)
+
+
+def out_of_order(finding):
+    """MIG003 as Prisma has it: `prisma migrate deploy` applies every folder that
+    `_prisma_migrations` lacks, in name order, whatever its timestamp (a branch merged after a
+    newer one is routine), so the newcomer is not skipped. What remains worth saying: on a
+    database that already holds the newer migration it runs after it, on a fresh one before
+    it — an info, not an error."""
+    if finding.rule != "MIG003":
+        return finding
+    message = finding.message.split(";", 1)[0]
+    return finding._replace(
+        severity="info",
+        message=f"{message}; prisma migrate deploy still applies it (every pending folder, in "
+                "name order), after that migration on databases that have it and before it "
+                "on a fresh one",
+        hint="nothing to do unless the two migrations touch the same tables; then renumber "
+             "it after the newest one")
