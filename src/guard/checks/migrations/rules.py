@@ -200,12 +200,62 @@ def _schema(raw: bytes | None) -> list[str] | None:
                 klass(item, f"{where}{node.name}.")
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
+            if _plain_data_class(node):
+                continue
             klass(node, "")
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
             out.append(ast.dump(node))
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             out.append(ast.dump(node))      # Table(...) or event hooks called bare
     return out
+
+
+_ORM_CALL_NAMES = ("Column", "mapped_column", "relationship", "column_property",
+                   "composite", "Index", "UniqueConstraint", "CheckConstraint")
+_ORM_MODULES = ("models", "db", "sa", "sqlalchemy", "orm", "fields")
+
+
+def _orm_call(node) -> bool:
+    """A call that declares a column: `models.CharField(...)`, `ForeignKey(...)`,
+    `sa.Column(...)`, `mapped_column(...)` (pydantic's bare `Field(...)` is not one)."""
+    import ast
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+            func.value.id in _ORM_MODULES:
+        return True
+    return (name.endswith(("Field", "Key")) and name != "Field") or name in _ORM_CALL_NAMES
+
+
+def _plain_data_class(node) -> bool:
+    """A class declared with bare annotations (`url: URL | None = None`: pydantic, a
+    dataclass, a TypedDict) and nothing an ORM reads — no Meta, no __tablename__ or
+    __table_args__, no `Mapped[...]` annotation, no column-declaring call. Django fields are
+    never bare annotations (SQLModel's are, and count), so such a class is no table (saleor's EditorJS payload models
+    live in a models.py)."""
+    import ast
+    if any(k.arg == "table" for k in node.keywords) or any(
+            getattr(b, "id", getattr(b, "attr", "")) == "SQLModel" for b in node.bases):
+        return False            # SQLModel declares its columns as bare annotations
+    annotated = False
+    for item in node.body:
+        if isinstance(item, ast.ClassDef) and item.name == "Meta":
+            return False
+        if isinstance(item, ast.AnnAssign):
+            annotated = True
+            target = getattr(item.target, "id", "")
+            ann = item.annotation
+            ann_name = ann.value if isinstance(ann, ast.Subscript) else ann
+            if target.startswith("__") or getattr(ann_name, "id", "") == "Mapped" or \
+                    getattr(ann_name, "attr", "") == "Mapped" or _orm_call(item.value):
+                return False
+        elif isinstance(item, ast.Assign):
+            if any(getattr(t, "id", "").startswith("__table") for t in item.targets) or \
+                    _orm_call(item.value):
+                return False
+    return annotated
 
 
 def _same_schema(ctx, change) -> bool:
