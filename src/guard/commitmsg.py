@@ -186,5 +186,11 @@ def breaking_footers(msg: Message) -> list[tuple[int, str, str]]:
     for i, line in enumerate(msg.lines[1:], 2):
         m = _BREAKING.match(line)
         if m:
-            out.append((i, m.group(1), m.group(2).strip()))
+            description = m.group(2).strip()
+            if not description:
+                # `BREAKING CHANGE:` with its text on the lines below, as
+                # conventional-commits-parser (and so the changelog) reads it
+                following = msg.lines[i:i + 1]
+                description = following[0].strip() if following else ""
+            out.append((i, m.group(1), description))
     return out

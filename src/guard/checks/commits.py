@@ -32,7 +32,13 @@ class Problem:
 
 # -- hygiene: WIP / fixup! / squash! / amend! / tmp ------------------------------------------
 AUTOSQUASH = re.compile(r"^(fixup|squash|amend)! ")
-_WIP_WORD = re.compile(r"(?<![\w-])(wip|work in progress|do not merge|dnm)(?![\w-])", re.I)
+_WIP_WORD = re.compile(r"(?<![\w-])(wip|work in progress|dnm)(?![\w-])", re.I)
+# "do not merge" is a marker where it labels the commit (`DO NOT MERGE`, `[do not merge]`, a
+# header or subject that starts with it), not in a subject that says what the code does
+# (`fix(build): do not merge non-module inline scripts into bundle`, vite 2021)
+_DO_NOT_MERGE = re.compile(r"[\[(]\s*do not merge\s*[\])]|^\W*do not merge\b"
+                           r"|^[\w-]+(?:\([^)]*\))?!?:\s*do not merge(?:\W*$|\W*yet\b)")
+_DO_NOT_MERGE_UPPER = re.compile(r"DO NOT MERGE")
 # placeholders only: a one-word subject such as `test` or `update` is vague but may be honest
 # Every quantifier here meets a class it cannot overlap, so matching is linear in the header
 # (`\W*(\.+)\W*$` was quadratic on a header of dots); the last branch is "only dots and
@@ -50,7 +56,7 @@ def hygiene(header: str, subject: str | None, *, hook: bool) -> Problem | None:
             return None
         return Problem("COMMIT008", f"{m.group(1)}! commit is still on the branch",
                        "squash it before hand-off: git rebase -i --autosquash <base>")
-    if _WIP_WORD.search(header):
+    if _WIP_WORD.search(header) or _do_not_merge(header):
         return Problem("COMMIT008", "work-in-progress commit",
                        "finish the change and squash or reword this commit (git rebase -i "
                        "<base>) so it says what it does")
@@ -65,6 +71,14 @@ def hygiene(header: str, subject: str | None, *, hook: bool) -> Problem | None:
                            "squash it into the commit it belongs to, or reword it to say what "
                            "it does (git rebase -i <base>)")
     return None
+
+
+def _do_not_merge(header: str) -> bool:
+    if "merge" not in header.lower():
+        return False
+    if _DO_NOT_MERGE_UPPER.search(header):
+        return True
+    return bool(_DO_NOT_MERGE.search(header.lower()))
 
 
 # -- derivations for hints -------------------------------------------------------------------
@@ -351,7 +365,10 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
     if revert:
         # the reverted header is checked under the style too, but an old header that does not
         # follow today's style is not this commit's fault: only its shape problems are kept
-        style_out = [p for p in style_out if p.rule not in ("COMMIT016", "COMMIT017")]
+        # (its type too: `Revert "types: worker types"` reverts a commit whose type the
+        # project no longer uses, and commitlint skips reverts altogether)
+        style_out = [p for p in style_out
+                     if p.rule not in ("COMMIT002", "COMMIT016", "COMMIT017")]
     out += style_out
     if subject is not None and s.style != "custom" and not subject.strip():
         out.append(Problem("COMMIT005", "the header has no subject after the type",
