@@ -18,7 +18,13 @@ def explain(what: str, *, repo: str, role: str | None, scope: str | None, policy
     if what.startswith("builtin:"):
         return explain_builtin(what)
     if key in RULES_BY_ID:
-        return RULES_BY_ID[key].doc()
+        doc = RULES_BY_ID[key].doc()
+        if key.startswith("COMMIT"):
+            from guard.checks.commits_spec import defaults_origin
+            origin = defaults_origin(key)
+            if origin:
+                doc += f"\nDefaults: {origin}\n"
+        return doc
     if _looks_like_rule(what) and not _path_exists(what, repo):
         # a rule id that is not one (SCOPE999, or the typo SCOP001), not a new file
         hint = did_you_mean(key, RULES_BY_ID) or "see `guard rules`"

@@ -73,6 +73,14 @@ def hygiene(header: str, subject: str | None, *, hook: bool) -> Problem | None:
     return None
 
 
+# commitlint's isSemver ignore: the header, less a `chore(...):` prefix and [skip ci], is a
+# semantic version (`v21.2.0`, `chore(release): 1.2.3`)
+_VERSION_HEADER = re.compile(
+    r"^(?:chore(?:\([^)]*\))?:)?\s*(?:[\[(](?:skip|ci)[- ](?:ci|skip)[\])]\s*)?v?"
+    r"(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
+    r"\s*(?:[\[(](?:skip|ci)[- ](?:ci|skip)[\])])?\s*$", re.I)
+
+
 def _do_not_merge(header: str) -> bool:
     if "merge" not in header.lower():
         return False
@@ -348,6 +356,8 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
         return out
     if AUTOSQUASH.match(header) and hook:
         return out                       # fine locally; squashed before hand-off
+    if s.preset == "config-conventional" and _VERSION_HEADER.match(header):
+        return out                       # a release tool's header, as commitlint ignores it
     revert = REVERT.match(header)
     inner, nested = header, revert
     while nested:                        # `Revert "Revert "x""`: the header x is judged

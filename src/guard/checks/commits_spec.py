@@ -22,7 +22,14 @@ CONVENTIONAL_TYPES = ("build", "chore", "ci", "docs", "feat", "fix", "perf", "re
 # Angular's CONTRIBUTING.md "Type" list, plus `revert:` from its "Revert commits" section
 ANGULAR_TYPES = ("build", "ci", "docs", "feat", "fix", "perf", "refactor", "test", "revert")
 
-KEYS = ("extra_types", "scopes", "scope_required", "header_max", "body_max", "merge_commits",
+# `guard.commits.preset`: whose defaults the limits start from. `guard` is guard's own
+# (header 72: git's and GitHub's cut-off for a one-line summary); `config-conventional` is
+# @commitlint/config-conventional's (header-max-length 100, body- and footer-max-line-length
+# 100, its type-enum, and its default ignore of a release header that is only a version).
+PRESETS = ("guard", "config-conventional")
+PRESET_LIMITS = {"guard": {"header_max": 72, "body_max": 100},
+                 "config-conventional": {"header_max": 100, "body_max": 100}}
+KEYS = ("preset", "extra_types", "scopes", "scope_required", "header_max", "body_max", "merge_commits",
         "trailers", "pattern", "example", "atomicity")
 ATOMICITY_KEYS = ("severity", "max_roles", "migrations", "migration_related", "max_unrelated")
 # a nested `migrations` folder counts through its numbered files (Django's app/migrations/
@@ -46,6 +53,7 @@ class Atomicity(NamedTuple):
 class CommitSettings(NamedTuple):
     style: str = "conventional"
     style_where: str = "default"
+    preset: str = "guard"
     types: tuple[str, ...] = CONVENTIONAL_TYPES
     scopes: tuple[str, ...] = ()
     scope_required: bool = False
@@ -248,9 +256,15 @@ def parse_config(value: Any, *, file: str, line: int | None, data) -> CommitSett
         kw["scope_required"] = expect(section["scope_required"], bool, file=file,
                                       line=at("scope_required"),
                                       what="guard.commits.scope_required")
-    kw["header_max"] = _int(section, "header_max", 72, file=file, minimum=20,
-                            what="guard.commits.header_max")
-    kw["body_max"] = _int(section, "body_max", 100, file=file, minimum=20,
+    preset = "guard"
+    if "preset" in section:
+        preset = expect_choice(section["preset"], PRESETS, file=file, line=at("preset"),
+                               what="guard.commits.preset")
+    kw["preset"] = preset
+    limits = PRESET_LIMITS[preset]
+    kw["header_max"] = _int(section, "header_max", limits["header_max"], file=file,
+                            minimum=20, what="guard.commits.header_max")
+    kw["body_max"] = _int(section, "body_max", limits["body_max"], file=file, minimum=20,
                           what="guard.commits.body_max")
     if "merge_commits" in section:
         if section["merge_commits"] is False:       # YAML reads a bare `off` as false
@@ -320,3 +334,29 @@ def parse_config(value: Any, *, file: str, line: int | None, data) -> CommitSett
                                               what=f"guard.commits.atomicity.{key}"))
             kw["atomicity"] = Atomicity(**akw)
     return CommitSettings(**kw)
+
+
+# where each rule's defaults come from, for `guard explain COMMIT0xx`
+_ORIGINS = {
+    "COMMIT001": "the header shape: the Conventional Commits 1.0 spec (conventional), Angular's "
+                 "CONTRIBUTING.md (angular), gitmoji.dev (gitmoji), git's own convention "
+                 "(plain). A header that is only a version (`v1.2.3`, `chore(release): 1.2.3`) "
+                 "passes with preset config-conventional, as commitlint's default ignores; "
+                 "guard's own preset judges it.",
+    "COMMIT002": "the types: @commitlint/config-conventional's type-enum ("
+                 + ", ".join(CONVENTIONAL_TYPES) + ") under both presets, plus "
+                 "guard.commits.extra_types; angular: Angular's fixed list.",
+    "COMMIT004": "header_max: 72 under preset guard (guard's own: git's and GitHub's one-line "
+                 "summary cut-off); 100 under preset config-conventional "
+                 "(@commitlint/config-conventional header-max-length); guard.commits.header_max "
+                 "overrides both.",
+    "COMMIT007": "body_max: 100 under both presets (@commitlint/config-conventional "
+                 "body-max-line-length and footer-max-line-length; lines with a URL are exempt, "
+                 "as in commitlint); guard.commits.body_max overrides it. A warning in guard, "
+                 "an error in config-conventional.",
+}
+
+
+def defaults_origin(rule_id: str) -> str | None:
+    """Where the defaults of a commits rule come from (guard's own, or a preset's)."""
+    return _ORIGINS.get(rule_id)
