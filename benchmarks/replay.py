@@ -246,7 +246,11 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.save, "w", encoding="utf-8") as fh:
                 for result in results:
                     fh.write(json.dumps(result) + "\n")
-        summary = tabulate(results, len(pairs), args.examples)
+        replayed = len(pairs)
+        if args.one_range:      # every commit of the range, merged branches' included
+            replayed = int(git(clone, "rev-list", "--count",
+                               f"{pairs[-1][1]}..{pairs[0][0]}").strip())
+        summary = tabulate(results, replayed, args.examples)
         summary["repo"] = os.path.abspath(args.repo)
         summary["head"] = pairs[0][0]
         summary["only"] = args.only
