@@ -24,6 +24,9 @@ def test_replayed_messages_guard_misread(tmp_path):
         # commitlint 2019: the BREAKING CHANGE description on the lines below the token
         "style: validate rule configuration\n\nBREAKING CHANGE:\nDue to additional "
         "validation, ignored rule settings are now errors.": set(),
+        # commitlint 2021: ... and after a blank line
+        "fix(resolve-extends): resolve extends left to right\n\nBREAKING CHANGE:\n\n"
+        "The order of the extends resolution is changed.": set(),
         "feat: drop node 16\n\nBREAKING CHANGE:": {"COMMIT015"},
     }
     for message in cases:

@@ -188,9 +188,9 @@ def breaking_footers(msg: Message) -> list[tuple[int, str, str]]:
         if m:
             description = m.group(2).strip()
             if not description:
-                # `BREAKING CHANGE:` with its text on the lines below, as
-                # conventional-commits-parser (and so the changelog) reads it
-                following = msg.lines[i:i + 1]
-                description = following[0].strip() if following else ""
+                # `BREAKING CHANGE:` with its text on the lines below (after a blank line
+                # too), as conventional-commits-parser (and so the changelog) reads it
+                description = next((text.strip() for text in msg.lines[i:] if text.strip()),
+                                   "")
             out.append((i, m.group(1), description))
     return out
