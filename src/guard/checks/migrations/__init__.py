@@ -181,6 +181,8 @@ def _run(ctx) -> list[Finding]:
         elif mset.framework == "django":
             findings += list(history.django_graph(mset.base, mset.head, mset.new,
                                                   django_apps, django_known))
+            from guard.checks.migrations.django import settle_alter_fields
+            settle_alter_fields(mset.base, [m for m in mset.head if m.path in mset.new])
         elif mset.framework == "prisma":
             from guard.checks.migrations import prisma
             findings += [prisma.out_of_order(f)

@@ -185,6 +185,7 @@ def load(mig: Migration, raw: bytes | None, dialect: str) -> None:
              if isinstance(e, ast.Call)]
     created: set[str] = set()
     mig.ops = [_op(c, mig, dialect, created) for c in calls]
+    mig.field_defs = _field_defs(calls)
     blocking = [op for op in mig.ops if not op.reversible]
     if blocking:
         mig.down_state = "none"
@@ -195,3 +196,69 @@ def load(mig: Migration, raw: bytes | None, dialect: str) -> None:
         mig.down_state = "present"
         mig.down_line = cls.lineno
     mig.down_ops = [_reverse_text(c) for c in reversed(calls)]
+
+
+# keyword arguments of a field that change no column: Django's AlterField for them emits no
+# DDL (choices, defaults kept in Python, labels, validators, forms) or only an index
+# (db_index), which MIG109's "type and nullability may change" is not about
+_NO_COLUMN_KWARGS = frozenset((
+    "choices", "default", "help_text", "verbose_name", "blank", "validators", "editable",
+    "error_messages", "related_name", "related_query_name", "limit_choices_to", "on_delete",
+    "db_index", "db_comment", "auto_now", "auto_now_add", "upload_to", "storage", "encoder",
+    "decoder", "serialize", "unique_for_date", "unique_for_month", "unique_for_year",
+    "db_constraint", "to_field", "through_fields"))
+
+
+def _signature(field: ast.Call) -> str:
+    """What of a field definition reaches its column: the class and every keyword but those
+    above (positional arguments too: `ForeignKey("app.Model", ...)`)."""
+    keep = [k for k in field.keywords if k.arg not in _NO_COLUMN_KWARGS]
+    return "|".join([pyast.call_name(field)] + [ast.dump(a) for a in field.args]
+                    + sorted(f"{k.arg}={ast.dump(k.value)}" for k in keep))
+
+
+def _field_defs(calls: list[ast.Call]) -> dict[tuple[str, str], str]:
+    """(model, field) → column signature for the fields a migration defines (CreateModel,
+    AddField, AlterField), the last definition winning."""
+    out: dict[tuple[str, str], str] = {}
+    for call in calls:
+        name = pyast.call_name(call)
+        if name == "CreateModel":
+            model = _kw(call, 0, "name").lower()
+            fields = pyast.arg(call, 1, "fields")
+            for item in (fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []):
+                if isinstance(item, ast.Tuple) and len(item.elts) == 2 and \
+                        isinstance(item.elts[1], ast.Call):
+                    fname = pyast.literal(item.elts[0])
+                    if isinstance(fname, str):
+                        out[(model, fname.lower())] = _signature(item.elts[1])
+        elif name in ("AddField", "AlterField"):
+            field = _field_call(call)
+            if field is not None:
+                out[(_kw(call, 0, "model_name").lower(), _kw(call, 1, "name").lower())] = \
+                    _signature(field)
+        elif name == "RemoveField":
+            out.pop((_kw(call, 0, "model_name").lower(), _kw(call, 1, "name").lower()), None)
+    return out
+
+
+def settle_alter_fields(base: list[Migration], fresh: list[Migration]) -> None:
+    """Drop MIG109 from a new migration's AlterField when the field's previous definition (the
+    app's newest base migration that defines it) reaches the same column: an AlterField of
+    `choices`, `help_text` or `db_index` alone changes no type and no nullability (saleor's
+    0058_alter_attribute_type). No previous definition found: MIG109 stays."""
+    if not any(risk[0] == "MIG109" for m in fresh for op in m.ops for risk in op.risks):
+        return
+    known: dict[tuple[str, str, str], str] = {}
+    for m in sorted(base, key=lambda m: m.version or (0,)):
+        for (model, fname), sig in getattr(m, "field_defs", {}).items():
+            known[(m.app, model, fname)] = sig
+    for m in fresh:
+        defs = getattr(m, "field_defs", {})
+        for i, op in enumerate(m.ops):
+            if not any(risk[0] == "MIG109" for risk in op.risks):
+                continue
+            model, fname = op.text[len("alter column "):].partition(".")[::2]
+            before = known.get((m.app, model, fname.lower()))
+            if before is not None and before == defs.get((model, fname.lower())):
+                m.ops[i] = op._replace(risks=tuple(r for r in op.risks if r[0] != "MIG109"))
