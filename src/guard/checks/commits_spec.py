@@ -350,6 +350,16 @@ _ORIGINS = {
                  "summary cut-off); 100 under preset config-conventional "
                  "(@commitlint/config-conventional header-max-length); guard.commits.header_max "
                  "overrides both.",
+    "COMMIT005": "guard's own, and config-conventional's subject-empty: the same under both "
+                 "presets.",
+    "COMMIT006": "guard's own (an error under both presets): config-conventional's "
+                 "body-leading-blank is only a warning, but git reads a body on line 2 as part "
+                 "of the subject.",
+    "COMMIT013": "guard's own, and config-conventional's subject-full-stop: the same under "
+                 "both presets.",
+    "COMMIT016": "the style's own (plain: capitalised, angular: lower case); conventional has "
+                 "no subject case under either preset — config-conventional's subject-case is "
+                 "not copied, the spec leaves case alone.",
     "COMMIT007": "body_max: 100 under both presets (@commitlint/config-conventional "
                  "body-max-line-length and footer-max-line-length; lines with a URL are exempt, "
                  "as in commitlint); guard.commits.body_max overrides it. A warning in guard, "
