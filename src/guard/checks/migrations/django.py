@@ -185,7 +185,7 @@ def load(mig: Migration, raw: bytes | None, dialect: str) -> None:
              if isinstance(e, ast.Call)]
     created: set[str] = set()
     mig.ops = [_op(c, mig, dialect, created) for c in calls]
-    mig.field_defs = _field_defs(calls)
+    mig.field_defs = _field_defs(_state_calls(calls, found))
     blocking = [op for op in mig.ops if not op.reversible]
     if blocking:
         mig.down_state = "none"
@@ -215,6 +215,23 @@ def _signature(field: ast.Call) -> str:
     keep = [k for k in field.keywords if k.arg not in _NO_COLUMN_KWARGS]
     return "|".join([pyast.call_name(field)] + [ast.dump(a) for a in field.args]
                     + sorted(f"{k.arg}={ast.dump(k.value)}" for k in keep))
+
+
+def _state_calls(calls: list[ast.Call], found: dict[str, ast.expr]) -> list[ast.Call]:
+    """The operations as Django's model state sees them: a SeparateDatabaseAndState stands
+    for its state_operations (a list, or a name bound in the class body — saleor's apps split
+    out of product/ declare their models so)."""
+    out: list[ast.Call] = []
+    for call in calls:
+        if pyast.call_name(call) != "SeparateDatabaseAndState":
+            out.append(call)
+            continue
+        node = pyast.arg(call, 1, "state_operations")
+        if isinstance(node, ast.Name):
+            node = found.get(node.id)
+        out += [e for e in (node.elts if isinstance(node, (ast.List, ast.Tuple)) else [])
+                if isinstance(e, ast.Call)]
+    return out
 
 
 def _field_defs(calls: list[ast.Call]) -> dict[tuple[str, str], str]:
