@@ -185,7 +185,8 @@ def load(mig: Migration, raw: bytes | None, dialect: str) -> None:
              if isinstance(e, ast.Call)]
     created: set[str] = set()
     mig.ops = [_op(c, mig, dialect, created) for c in calls]
-    mig.field_defs = _field_defs(_state_calls(calls, found))
+    # read only when a new AlterField needs its field's previous definition
+    mig.state_calls = _state_calls(calls, found)
     blocking = [op for op in mig.ops if not op.reversible]
     if blocking:
         mig.down_state = "none"
@@ -266,12 +267,14 @@ def settle_alter_fields(base: list[Migration], fresh: list[Migration]) -> None:
     0058_alter_attribute_type). No previous definition found: MIG109 stays."""
     if not any(risk[0] == "MIG109" for m in fresh for op in m.ops for risk in op.risks):
         return
+    apps = {m.app for m in fresh}
     known: dict[tuple[str, str, str], str] = {}
     for m in sorted(base, key=lambda m: m.version or (0,)):
-        for (model, fname), sig in getattr(m, "field_defs", {}).items():
-            known[(m.app, model, fname)] = sig
+        if m.app in apps:
+            for (model, fname), sig in _field_defs(getattr(m, "state_calls", [])).items():
+                known[(m.app, model, fname)] = sig
     for m in fresh:
-        defs = getattr(m, "field_defs", {})
+        defs = _field_defs(getattr(m, "state_calls", []))
         for i, op in enumerate(m.ops):
             if not any(risk[0] == "MIG109" for risk in op.risks):
                 continue
