@@ -64,6 +64,16 @@ RULES: tuple[Rule, ...] = (
          "Nothing was proven; this is neither a pass nor a contract violation.",
          "ModuleNotFoundError: No module named 'src.server.db' while importing the app",
          "fix the import or the start command; run it by hand to see the full output"),
+    Rule("CONTRACT009", "inherited-contract-violation", R, "info",
+         "Conformance failures the base commit already has, on operations whose handlers "
+         "the branch did not change: counted once, as inherited, not as the branch's errors. "
+         "Also the note saying why guard could not tell (the base's app did not run), in "
+         "which case every failure is the branch's.",
+         "A branch answers for what it changed; an old failure it did not touch is the "
+         "project's debt, listed so it is not lost. A new failing check or status on that "
+         "operation, or an edit of its handler, makes every failure there the branch's.",
+         "GET /items/{id}: undocumented 404 at the base and on the branch, handler untouched",
+         "nothing for this branch; fix them in a change of their own, or report them"),
     Rule("CONTRACT020", "api-base-path", R, "error",
          "An operation the branch added or changed is not under the base path (or version "
          "scheme) that company.config.yaml's api.base_path / api.versioning set.",

@@ -220,6 +220,7 @@ class _Run:
         self.facts["version"] = agreed.version
 
         with tempfile.TemporaryDirectory(prefix="guard-contract-") as tmp:
+            self.tmp = tmp
             # 1. validity: the agreed contract, and the head one when it differs. Syntax and
             # $ref problems are known now; openapi-spec-validator runs in a helper process
             # in parallel with the rest, and an invalid contract still stops the check:
@@ -335,6 +336,7 @@ class _Run:
                 return
         out: list[Finding] = []
         routes = None
+        base_job = self._start_base(root_file) if s.app and not s.url else None
         try:
             self.lap("app")
             out += list(self._conformance(app, root_file, agreed, op_lines, port))
@@ -355,6 +357,11 @@ class _Run:
                     routes = ("ok", None if got["routes"] is None else [
                         inventory.Route(tuple(m), p, bool(fw), f, ln)
                         for m, p, fw, f, ln in got["routes"]])
+        except BaseException:
+            if base_job is not None:
+                base_job.kill()
+                base_job.wait()
+            raise
         finally:
             if routes_job is not None:
                 routes_job.kill()
@@ -420,6 +427,8 @@ class _Run:
                              f"contract; {STOP_HINT}", file or agreed.root, line,
                              operation=f"{method} {gap.path}")
         self.lap("inventory")
+        listed = routes[1] if routes is not None else None
+        out = list(self._decide(out, ops, listed, specmod.base_path(agreed), base_job))
         for f in out:
             # a missing handler is one root cause: not also its 404/405 from schemathesis.
             # Any other answer means the app does serve it: the finding stands.
@@ -428,6 +437,114 @@ class _Run:
                     data.get("status") in (404, 405):
                 continue
             yield f
+
+    # -- where the fix goes, and what the base already had ---------------------------------
+    def _start_base(self, root_file: str):
+        """Run the base commit's app on the same contract, seed and budget, in a helper
+        process (its own sys.modules), while the branch's runs here. None when there is
+        no base to run (the note comes later, and only when there are failures)."""
+        ctx, s = self.ctx, self.s
+        base_rev = ctx.merge_base or ctx.base
+        if not base_rev:
+            self.base_note = "there is no base commit"
+            return None
+        import json
+        from guard.checks.contract import helper
+        tree = os.path.join(self.tmp, "base-tree")
+        try:
+            ctx.git.export_tree(base_rev, tree)
+        except Exception as exc:         # noqa: BLE001 - any failure: the base is unknown
+            self.base_note = f"exporting it failed: {exc}"
+            return None
+        headers, _ = _headers(s)
+        settings = dict(root=tree, app=s.app, spec=root_file, headers=headers,
+                        include=list(s.include), exclude=list(s.exclude),
+                        checks=list(s.checks), phases=list(s.phases),
+                        max_examples=s.max_examples, seed=s.seed)
+        self.base_tree = tree
+        return helper.start("conform", cwd=tree, stdin=json.dumps(settings).encode())
+
+    def _base_result(self, job, ops, base_path: str):
+        from guard.checks.contract import decide, helper, inventory
+        try:
+            got = helper.result(job, timeout=max(300.0, 3 * self.facts.get("duration", 0)))
+        except (RuntimeError, ValueError) as exc:
+            return None, str(exc)
+        if "error" in got:
+            return None, got["error"]
+        if got.get("errors"):
+            return None, "schemathesis could not test it: " + got["errors"][0][1]
+        listed = None if got["routes"] is None else [
+            inventory.Route(tuple(m), p, bool(fw), f, ln) for m, p, fw, f, ln in got["routes"]]
+        failures = frozenset((op, check, status) for op, check, status in got["failures"])
+        return decide.BaseRun(failures, decide.handlers(ops, listed, base_path,
+                                                        self.base_tree), self.base_tree), ""
+
+    def _decide(self, out, ops, listed, base_path: str, base_job) -> Iterator[Finding]:
+        from guard.checks.contract import decide
+        ctx, s = self.ctx, self.s
+        failures = [f for f in out if f.rule == "CONTRACT007"]
+        head_handlers = decide.handlers(ops, listed, base_path, ctx.root)
+        inherited: list[Finding] = []
+        if failures and base_job is not None:
+            base, why = self._base_result(base_job, ops, base_path)
+            self.lap("base")
+            if base is None:
+                note = f"its app could not be run ({why})"
+            else:
+                failures, inherited, reasons = decide.split(failures, base, head_handlers,
+                                                            ctx.root)
+                note = ""
+                if reasons:
+                    self.facts["not_inherited"] = dict(sorted(reasons.items()))
+        else:
+            if base_job is not None:         # nothing to compare: the base run is not needed
+                base_job.kill()
+                base_job.wait()
+            note = getattr(self, "base_note", "") or (
+                "guard runs the base only for an in-process app (app: without url: or start:)")
+        base_rev = (ctx.merge_base or ctx.base or "")[:8]
+        if failures and note:
+            yield _f("CONTRACT009", "info",
+                     f"guard could not tell which conformance failures the base commit "
+                     f"{base_rev} already has: {note}; all {len(failures)} are counted as "
+                     "this branch's", "fix them, or fix the base so its app runs",
+                     s.file, s.line)
+        if inherited:
+            listed_failures = tuple(sorted(
+                (d["operation"], d["schemathesis_check"], d.get("status"),
+                 f.message.partition(" — reproduce: ")[0])
+                for f, d in ((f, dict(f.data)) for f in inherited)))
+            ops_named = sorted({row[0] for row in listed_failures})
+            self.facts["inherited"] = len(inherited)
+            yield _f("CONTRACT009", "info",
+                     f"{len(inherited)} conformance failure(s) are inherited from the base "
+                     f"commit {base_rev} (same operation, check and status there; handlers "
+                     f"not changed on this branch): {', '.join(ops_named)}",
+                     "nothing for this branch; fix them in a change of their own, or report "
+                     "them", s.file, s.line, inherited=listed_failures)
+        kept = set(id(f) for f in failures)
+        for f in out:
+            if f.rule != "CONTRACT007":
+                yield f
+            elif id(f) in kept:
+                yield self._at_handler(f, head_handlers)
+
+    def _at_handler(self, f: Finding, head_handlers) -> Finding:
+        """A conformance failure is fixed in the handler: located there when the inventory
+        maps it, with the contract's line in the message, JSON data and SARIF."""
+        data = dict(f.data)
+        handler = head_handlers.get(data.get("operation"))
+        if handler is None or not f.path:
+            return f
+        where = f"{f.path}:{f.line}" if f.line else f.path
+        head, sep, tail = f.message.partition(" — reproduce: ")
+        message = f"{head} (contract: {where}){sep}{tail}"
+        data.update(contract_path=f.path, contract_line=f.line,
+                    related=((f.path, f.line, "the contract's operation"),))
+        return _f("CONTRACT007", f.severity, message,
+                  f"fix this handler so it answers as the contract at {where} says; if the "
+                  f"contract is wrong, {STOP_HINT}", handler.file, handler.line, **data)
 
     def _import_error(self, message: str, detail: str) -> Finding:
         s = self.s

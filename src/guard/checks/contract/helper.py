@@ -4,6 +4,11 @@ and start: modes). One JSON document on stdout.
 
     python -m guard.checks.contract.helper validate FOLDER ROOT_FILE LABEL
     python -m guard.checks.contract.helper routes REPO_ROOT MODULE:ATTR
+    python -m guard.checks.contract.helper conform < SETTINGS_JSON
+
+`conform` imports the app of another tree (the base commit, exported) and runs schemathesis
+against it: in its own process, so the two imports of one package never share sys.modules.
+The settings (headers with secrets among them) come on stdin, never on the command line.
 """
 
 from __future__ import annotations
@@ -14,10 +19,15 @@ import subprocess
 import sys
 
 
-def start(*args: str, cwd: str | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "guard.checks.contract.helper", *args],
-                            cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+def start(*args: str, cwd: str | None = None, stdin: bytes | None = None) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "guard.checks.contract.helper", *args],
+                            cwd=cwd, stdin=subprocess.DEVNULL if stdin is None else
+                            subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if stdin is not None:
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+        proc.stdin = None           # communicate() must not flush it again
+    return proc
 
 
 def result(proc: subprocess.Popen, timeout: float = 300):
@@ -59,6 +69,24 @@ def _routes(repo_root: str, app_spec: str):
     return {"routes": [[list(r.methods), r.path, r.framework, r.file, r.line] for r in found]}
 
 
+def _conform(settings: dict):
+    from guard.checks.contract import inventory, runner
+    root = settings["root"]
+    try:
+        app = inventory.load_app(settings["app"], root)
+    except inventory.AppLoadError as exc:
+        return {"error": str(exc)}
+    found = inventory.routes(app)
+    result = runner.run(settings["spec"], app=app, headers=settings["headers"],
+                        include=settings["include"], exclude=settings["exclude"],
+                        checks=settings["checks"], phases=settings["phases"],
+                        max_examples=settings["max_examples"], seed=settings["seed"])
+    return {"failures": [[f.operation, f.check, f.status] for f in result.failures],
+            "errors": [list(e) for e in result.errors], "operations": result.operations,
+            "routes": None if found is None else
+            [[list(r.methods), r.path, r.framework, r.file, r.line] for r in found]}
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["validate"] and len(argv) == 4:
         data = _validate(*argv[1:])
@@ -67,6 +95,14 @@ def main(argv: list[str]) -> int:
         sys.stdout = sys.stderr          # the app's prints must not corrupt the JSON
         try:
             data = _routes(*argv[1:])
+        finally:
+            sys.stdout = stdout
+    elif argv == ["conform"]:
+        settings = json.loads(sys.stdin.read())
+        stdout = sys.stdout
+        sys.stdout = sys.stderr
+        try:
+            data = _conform(settings)
         finally:
             sys.stdout = stdout
     else:

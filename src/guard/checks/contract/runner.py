@@ -242,7 +242,9 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
                     unique = getattr(failure, "_unique_key", None)
                     if unique is None:
                         unique = _first_line(failure.message)
-                    key = (label, node.name, type(failure).__name__, str(unique))
+                    # the status is part of the key: an undocumented 404 is not the same
+                    # failure as an undocumented 422 (schemathesis's own key merges them)
+                    key = (label, node.name, type(failure).__name__, str(unique), str(status))
                     if key in seen:
                         continue
                     message = _message(failure)
