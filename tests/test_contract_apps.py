@@ -39,7 +39,10 @@ def assert_deviations(data, undocumented: str):
         assert len(hits) == 1, (name, [f["message"] for f in findings])
         if rule == "CONTRACT007":
             assert "reproduce: curl -X" in hits[0]["message"]
-            assert hits[0]["path"] == CONTRACT and hits[0]["line"]
+            # located at the handler (where the fix goes), the contract line named with it
+            assert hits[0]["path"] == "src/api/app.py" and hits[0]["line"]
+            assert hits[0]["data"]["contract_path"] == CONTRACT
+            assert f"(contract: {CONTRACT}:" in hits[0]["message"]
             assert "(status " in hits[0]["message"]
     [undoc] = rules(data, "CONTRACT006")
     assert undoc["message"].startswith(undocumented)

@@ -62,6 +62,16 @@ def render(report) -> str:
             if region:
                 physical["region"] = region
             result["locations"] = [{"physicalLocation": physical}]
+        related = dict(f.data).get("related") if f.data else None
+        if related:
+            # (path, line, what it is): e.g. the contract line a handler's failure is about
+            result["relatedLocations"] = [{
+                "id": i,
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
+                    **({"region": {"startLine": line}} if line else {})},
+                "message": {"text": text},
+            } for i, (path, line, text) in enumerate(related)]
         results.append(result)
     run = {
         "tool": {"driver": {

@@ -1,0 +1,76 @@
+"""contract: a conformance failure is located where its fix goes (the handler the route
+inventory maps), with the contract's line beside it in every format; and its reproduce step
+works after guard has exited. Real repositories, real in-process apps."""
+
+import json
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "contract"))
+
+from contract_fixture import CONTRACT, check, project, rules  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+ONLY_ITEM = "    max_examples: 6\n    include: [\"GET /items/*\"]\n"
+
+
+def handler_line(repo, name: str) -> int:
+    with open(os.path.join(repo.path, "src", "api", "app.py"), encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith(f"def {name}("))
+    while at > 0 and lines[at - 1].startswith("@"):
+        at -= 1
+    return at + 1
+
+
+def test_failure_is_at_the_handler_with_the_contract_line_in_each_format(tmp_path):
+    repo = project(tmp_path, "fastapi_bad", extra=ONLY_ITEM)
+    sarif_file, text_file = tmp_path / "r.sarif", tmp_path / "r.txt"
+    data, res = check(repo, "--output", f"sarif={sarif_file}", "--output", f"text={text_file}")
+    assert res.code == 1
+    [f] = rules(data, "CONTRACT007")
+    line = handler_line(repo, "get_item")
+    # JSON: the handler is the location; the contract's line is in data
+    assert (f["path"], f["line"]) == ("src/api/app.py", line)
+    contract_line = f["data"]["contract_line"]
+    assert f["data"]["contract_path"] == CONTRACT and contract_line == 40
+    assert f["data"]["related"] == [[CONTRACT, 40, "the contract's operation"]]
+    assert f"(contract: {CONTRACT}:40)" in f["message"]
+    assert f"contract at {CONTRACT}:40" in f["hint"]
+    # text: the handler's file:line and the contract's line
+    text = text_file.read_text()
+    assert f"src/api/app.py:{line}" in text and f"{CONTRACT}:40" in text
+    # SARIF: the handler is the location, the contract a related location
+    [result] = [r for r in json.loads(sarif_file.read_text())["runs"][0]["results"]
+                if r["ruleId"] == "CONTRACT007"]
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "src/api/app.py"
+    assert physical["region"]["startLine"] == line
+    [related] = result["relatedLocations"]
+    assert related["physicalLocation"]["artifactLocation"]["uri"] == CONTRACT
+    assert related["physicalLocation"]["region"]["startLine"] == 40
+    assert related["message"]["text"] == "the contract's operation"
+
+
+def test_failure_on_an_unmapped_operation_stays_at_the_contract(tmp_path):
+    # a plain ASGI callable: guard cannot list its routes, so there is no handler to point at
+    app = ("async def app(scope, receive, send):\n"
+           "    if scope['type'] == 'lifespan':\n"
+           "        while True:\n"
+           "            kind = (await receive())['type'].rpartition('.')[2]\n"
+           "            await send({'type': f'lifespan.{kind}.complete'})\n"
+           "            if kind == 'shutdown':\n"
+           "                return\n"
+           "    await send({'type': 'http.response.start', 'status': 200,\n"
+           "                'headers': [(b'content-type', b'application/json')]})\n"
+           "    await send({'type': 'http.response.body', 'body': b'{\"id\": \"x\"}'})\n")
+    repo = project(tmp_path, None, extra=ONLY_ITEM, extra_files={"src/api/app.py": app})
+    data, res = check(repo)
+    assert res.code == 1
+    found = rules(data, "CONTRACT007")
+    assert found, [g["message"] for g in data["findings"]]
+    assert all(f["path"] == CONTRACT for f in found)
+    assert all("contract_path" not in f["data"] for f in found)
