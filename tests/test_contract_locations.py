@@ -4,13 +4,15 @@ works after guard has exited. Real repositories, real in-process apps."""
 
 import json
 import os
+import shlex
+import subprocess
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "contract"))
 
-from contract_fixture import CONTRACT, check, project, rules  # noqa: E402
+from contract_fixture import CONTRACT, check, leftovers, project, rules  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -74,3 +76,39 @@ def test_failure_on_an_unmapped_operation_stays_at_the_contract(tmp_path):
     assert found, [g["message"] for g in data["findings"]]
     assert all(f["path"] == CONTRACT for f in found)
     assert all("contract_path" not in f["data"] for f in found)
+
+
+def test_reproduce_step_works_after_guard_exited(tmp_path):
+    repo = project(tmp_path, "fastapi_bad", extra=ONLY_ITEM)
+    data, res = check(repo)
+    assert res.code == 1
+    [f] = rules(data, "CONTRACT007")
+    replay = f["data"]["replay"]
+    assert f"reproduce: {replay}" in f["message"]
+    # guard has exited: nothing listens anywhere; the command imports the app itself
+    argv = shlex.split(replay)
+    again = subprocess.run(argv, cwd=repo.path, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1, again.stderr
+    assert again.stdout.startswith("GET /items/{item_id}: response_schema_conformance: ")
+    assert "is not of type \"integer\"" in again.stdout and "(status 200)" in again.stdout
+    assert "Traceback" not in again.stderr
+    # after the fix the same command says so
+    app = os.path.join(repo.path, "src", "api", "app.py")
+    with open(app, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(app, "w", encoding="utf-8") as fh:
+        fh.write(text.replace('{"id": str(item_id),', '{"id": item_id,'))
+    fixed = subprocess.run(argv, cwd=repo.path, capture_output=True, text=True, timeout=120)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "conforms now (status 200)" in fixed.stdout
+    assert leftovers(repo.path) == []
+
+
+def test_replay_of_an_unknown_operation_is_exit_2(tmp_path):
+    repo = project(tmp_path, "fastapi_good", extra=ONLY_ITEM)
+    argv = [sys.executable, "-m", "guard.checks.contract.replay", "--app", "src.api.app:app",
+            "--contract", CONTRACT, "--check", "not_a_server_error", "GET /nowhere"]
+    res = subprocess.run(argv, cwd=repo.path, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert res.stderr.startswith("guard replay: error: ") and "GET /nowhere" in res.stderr
+    assert "Traceback" not in res.stderr

@@ -608,13 +608,19 @@ class _Run:
             curl = _unfilter(curl, shown)
             file, line = op_lines.get(fail.operation, (agreed.root, None))
             status = f" (status {fail.status})" if fail.status is not None else ""
+            replay = None
+            if not url and fail.case:
+                # in-process: nothing listens at the curl line's URL once guard exits; this
+                # command imports the app and sends the same request again
+                from guard.checks.contract.replay import command
+                replay = command(s.app, s.path, fail.operation, fail.check, fail.case, shown)
             yield _f("CONTRACT007", "error",
                      f"{fail.operation}: {fail.check}: {fail.message}{status} — reproduce: "
-                     f"{curl}",
+                     f"{replay or curl}",
                      "make the implementation match the contract at this line; if the "
                      f"contract is wrong, {STOP_HINT}", file, line,
                      operation=fail.operation, schemathesis_check=fail.check,
-                     status=fail.status, curl=curl)
+                     status=fail.status, curl=curl, replay=replay)
         for label, message in result.errors:
             where = f"{label}: " if label else ""
             yield _f("CONTRACT008", "error",

@@ -32,6 +32,7 @@ class Failure:
     status: int | None
     curl: str
     key: str              # root-cause key for de-duplication
+    case: str = ""        # the request as JSON (path_parameters, query, ...), for a replay
 
 
 @dataclass
@@ -118,6 +119,58 @@ class _Sink(io.StringIO):
 
 
 _APP_OUTPUT = _Sink()
+
+
+def _case_json(case, configured: dict[str, str]) -> str:
+    """The generated request, as `replay` takes it: JSON, or "" when it is not JSON-able
+    (a binary body). Configured headers (secrets) are left out: the replay adds them."""
+    if case is None:
+        return ""
+    import json
+    from schemathesis.core import NOT_SET
+    skip = {name.lower() for name in configured}
+    parts = {"path_parameters": case.path_parameters or None, "query": case.query or None,
+             "headers": {k: v for k, v in (case.headers or {}).items()
+                         if k.lower() not in skip} or None,
+             "cookies": case.cookies or None, "media_type": case.media_type}
+    if case.body is not NOT_SET:
+        parts["body"] = case.body
+    try:
+        return json.dumps({k: v for k, v in parts.items() if v is not None}, sort_keys=True)
+    except (TypeError, ValueError):
+        return ""
+
+
+def replay(spec_file: str, app, label: str, case_json: str, check: str,
+           headers: dict[str, str]) -> tuple[int | None, str]:
+    """Send one recorded request to the in-process app and run one check on the answer:
+    (the status, "" when it conforms, else the failure's message)."""
+    import json
+    import schemathesis
+    from schemathesis.checks import CHECKS, load_all_checks
+    from schemathesis.config import CacheConfig
+
+    cfg = schemathesis.Config(seed=0, cache=CacheConfig(enabled=False))
+    cfg.projects.default.update(headers=headers or None)
+    schema = schemathesis.openapi.from_path(spec_file, config=cfg)
+    schema.app = as_server(app)
+    operation = schema.find_operation_by_label(label)
+    if operation is None:
+        raise LookupError(f"the contract {spec_file} has no operation {label}")
+    load_all_checks()
+    case = operation.Case(**json.loads(case_json or "{}"))
+    with contextlib.redirect_stdout(_APP_OUTPUT), contextlib.redirect_stderr(_APP_OUTPUT):
+        response = case.call(headers=headers or None)
+        try:
+            case.validate_response(response, checks=CHECKS.get_by_names([check]),
+                                   headers=headers or None)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # FailureGroup is a BaseExceptionGroup: the failure
+            failures = getattr(exc, "exceptions", None) or [exc]
+            return response.status_code, " | ".join(
+                _message(f) if hasattr(f, "title") else str(f) for f in failures)
+    return response.status_code, ""
 
 
 def as_server(app):
@@ -252,9 +305,12 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
                         body = _first_line(_text(response))
                         if body:
                             message = f"{message}: {body[:160]}"
+                    node_case = recorder.cases.get(case_id)
                     seen[key] = Failure(label, node.name, failure.title or node.name,
                                         message, status,
-                                        _first_line(info.code_sample or ""), "|".join(key))
+                                        _first_line(info.code_sample or ""), "|".join(key),
+                                        _case_json(getattr(node_case, "value", None),
+                                                   headers))
             if progress is not None:
                 phase = getattr(getattr(event, "phase", None), "value", "")
                 progress(label, phase, "failed" if failed else str(
