@@ -57,7 +57,8 @@ RULES: tuple[Rule, ...] = (
          "Each failure is a real request the implementation answered differently from the "
          "contract (wrong type, missing property, undocumented status, server error, ...).",
          "GET /items/{id}: response_schema_conformance: \"id\" is not of type \"integer\"",
-         "fix the implementation (replay the curl line), or report the deviation"),
+         "fix the handler it points at (run its reproduce command), or report the "
+         "deviation"),
     Rule("CONTRACT008", "implementation-unavailable", R, "error",
          "The implementation could not be reached: the app failed to import, the server "
          "crashed or never answered, or schemathesis could not run an operation.",
