@@ -467,7 +467,8 @@ class _Run:
     def _base_result(self, job, ops, base_path: str):
         from guard.checks.contract import decide, helper, inventory
         try:
-            got = helper.result(job, timeout=max(300.0, 3 * self.facts.get("duration", 0)))
+            # it started with the branch's run: as long again, and a margin, then it is late
+            got = helper.result(job, timeout=max(60.0, 2 * self.facts.get("duration", 0) + 30))
         except (RuntimeError, ValueError) as exc:
             return None, str(exc)
         if "error" in got:
