@@ -12,7 +12,8 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "contract"))
 
-from contract_fixture import CONTRACT, check, leftovers, project, rules  # noqa: E402
+from contract_fixture import (CONTRACT, check, fixture_text, leftovers,  # noqa: E402
+                              project, rules)
 
 pytestmark = pytest.mark.slow
 
@@ -112,3 +113,21 @@ def test_replay_of_an_unknown_operation_is_exit_2(tmp_path):
     assert res.returncode == 2
     assert res.stderr.startswith("guard replay: error: ") and "GET /nowhere" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_replay_sends_the_configured_token_from_the_users_environment(tmp_path):
+    repo = project(tmp_path, "fastapi_auth",
+                   extra="    max_examples: 5\n    include: [\"GET /items/{item_id}\"]\n"
+                         "    auth: {bearer: SHOP_TOKEN}\n",
+                   extra_files={"src/api/deviating.py": fixture_text("fastapi_bad", "app.py")})
+    data, res = check(repo, env={"SHOP_TOKEN": "s3cret-token"})
+    [f] = rules(data, "CONTRACT007")
+    replay = f["data"]["replay"]
+    assert '--header "authorization: Bearer ${SHOP_TOKEN}"' in replay
+    assert "s3cret-token" not in res.out
+    # the agent pastes the line into its shell, which fills in ${SHOP_TOKEN}
+    env = dict(os.environ, SHOP_TOKEN="s3cret-token")
+    again = subprocess.run(["bash", "-c", replay], cwd=repo.path, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "is not of type \"integer\"" in again.stdout
