@@ -496,7 +496,8 @@ def test_stop_hook_git_processes(tmp_path):
     assert "COMMIT012" in res.err and "SCOPE001" in res.err
     assert commands(calls) == STOP_GIT, calls
     assert [c for c in calls if c.startswith("rev-parse")] == [
-        "rev-parse --show-toplevel HEAD --symbolic-full-name HEAD"]
+        "rev-parse --show-toplevel HEAD --symbolic-full-name HEAD --path-format=absolute "
+        "--git-common-dir --git-dir"]
     # a clean working tree: the same eleven (eighteen before)
     repo.git("stash", "-q", "-u")
     res, calls = git_calls(tmp_path, repo.path, stop_event(repo.path))

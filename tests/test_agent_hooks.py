@@ -290,18 +290,13 @@ def test_bash_link_named_like_a_forbidden_folder_is_blocked(tmp_path):
     "pytest -q > /tmp/out.txt",
     "echo done >&2",
     "cat src/components/Button.tsx",
-    "echo $HOME > src/components/x",           # $: not read for sure
-    "rm src/components/*.tsx",                  # glob
-    "cat <<EOF > src/components/x\nhi\nEOF",    # here-doc
     "python -c \"open('src/components/x','w')\"",   # out of reach, documented
-    "echo 'unterminated > src/components/x",    # does not tokenise
     "echo \">\" src/components/x",              # quoted operator
-    "cd $DIR && rm src/components/x",
     "touch src/server/new.py",
     "git rm --cached deploy/nginx.conf",
     "git status > /dev/null",
 ])
-def test_bash_never_blocks_what_it_cannot_read_for_sure(repo, command):
+def test_bash_allows_what_writes_nothing_guarded(repo, command):
     res = hook(repo.path, event("pre_tool_use_bash", repo.path, command=command))
     assert (res.code, res.out) == (0, ""), (command, res)
 

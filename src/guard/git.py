@@ -107,6 +107,7 @@ class Git:
     """A repository, addressed by its top-level folder."""
 
     head_ref: str | None = None     # HEAD's full ref (`refs/heads/x`, `HEAD`), when probe knows
+    git_dirs: tuple[str, ...] = ()  # the git folder and the common one, when probe knows
 
     def __init__(self, root: str) -> None:
         self.root = root
@@ -1031,15 +1032,19 @@ def probe(path: str) -> tuple[Git, str, str | None] | None:
     keeps HEAD's full ref (``Git.head_ref``) for prefetch_refs."""
     if not os.path.isdir(path):
         return None
-    proc = run_git(["rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD"],
+    # the git folders too (a linked worktree's own and the main checkout's common one),
+    # which the hook holds like .git/ of the checkout
+    proc = run_git(["rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD",
+                    "--path-format=absolute", "--git-common-dir", "--git-dir"],
                    cwd=path, check=False)
     lines = _decode(proc.stdout).split("\n")
-    if proc.returncode != 0 or len(lines) < 3:
+    if proc.returncode != 0 or len(lines) < 5:
         return None
     root, head, ref = lines[0], lines[1].strip(), lines[2].strip()
     branch = _branch_name(ref)
     git = Git(root)
     git.head_ref = ref
+    git.git_dirs = tuple(dict.fromkeys(d for d in (lines[3], lines[4]) if d))
     if ref == "HEAD" or branch is not None:
         git._branch = branch               # detached: symbolic-ref has no name either
     return git, head, branch

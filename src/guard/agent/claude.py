@@ -12,8 +12,8 @@ error shown to the user. guard's choices:
   files the role does not own, are blocked (exit 2) with the rule, the deciding pattern and
   whom to coordinate with. Shared paths are allowed with the coordination reminder. Paths
   outside the repository, and git-ignored ones, are not guard's business: allowed.
-- PreToolUse Bash: the same, for the command's obvious write targets (guard.agent.bashparse);
-  a command it cannot read for sure is allowed, never blocked.
+- PreToolUse Bash: the same, for what the command writes (guard.agent.bashparse, a real
+  shell parser); a command it cannot read for sure is blocked with the reason (fail closed).
 - Stop / SubagentStop: the fast checks on the branch plus the working tree; errors block the
   stop (exit 2, `--format agent` lines on stderr). So does anything that keeps guard from
   checking (fail closed): a missing or moved base, an orphan branch, unrelated history, a
@@ -119,7 +119,7 @@ def judge(policy, rel: str, exists_dir: bool) -> Verdict:
     """One repository path under the trusted policy: what would `guard check` say?"""
     probe = rel + "/" if exists_dir and not rel.endswith("/") else rel
     role = policy.role
-    if rel.split("/", 1)[0].lower() == ".git":
+    if ".git" in rel.lower().split("/"):
         # git's own folder never reaches a diff, so this hook is the only check that sees
         # an edit there: its hooks, its config and its refs are what guard trusts
         return Verdict(rel, "POLICY001", "error",
@@ -191,6 +191,7 @@ def _apply_trusted_levels(policy, verdict: Verdict) -> Verdict:
 class Loaded(NamedTuple):
     git: object
     policy: object
+    base: str | None = None       # the trusted branch's name (`main`), when there is one
 
 
 def locate(cwd: str):
@@ -238,18 +239,94 @@ def load(located, role: str | None, agent_type: str | None) -> Loaded | Answer:
                                      range_spec=None, trusted_rev=rev)
     except context.NoRoleError as exc:
         return Answer(ALLOW, stderr=f"guard: notice: nothing checked — {exc.one_line()}\n")
-    return Loaded(git, policy)
+    return Loaded(git, policy, target[0] if target else None)
 
 
-def hold(loaded: Loaded, cwd: str, targets: list[tuple[str, str]]) -> list[Verdict]:
-    """(target as given, what happens to it) → the verdicts that matter (blocking or shared)."""
+def in_git_dir(git, absolute: str) -> str | None:
+    """The git folder (the worktree's own, or the common one of a linked worktree's main
+    checkout) ``absolute`` lies in, through symlinks."""
+    for cand in {os.path.normpath(absolute), os.path.normpath(_real_with_rest(absolute))}:
+        for gdir in getattr(git, "git_dirs", ()) or ():
+            for d in {os.path.normpath(gdir), os.path.realpath(gdir)}:
+                if cand == d or cand.startswith(d.rstrip(os.sep) + os.sep):
+                    return d
+    return None
+
+
+def _git_dir_verdict(absolute: str, verb: str) -> Verdict:
+    return Verdict(absolute, "POLICY001", "error",
+                   f"{absolute} is in git's own folder (the repository's hooks, settings and "
+                   f"refs, which guard trusts): {verb} (POLICY001 policy-file-changed)",
+                   "leave it as it is; a person changes the repository's set-up")
+
+
+def _hard_links(root: str, absolute: str) -> list[str]:
+    """Other names of a file with more than one hard link, among the repository's files:
+    writing one writes them all."""
+    try:
+        st = os.lstat(absolute)
+    except OSError:
+        return []
+    import stat as stat_mod
+
+    if not stat_mod.S_ISREG(st.st_mode) or st.st_nlink < 2:
+        return []
+    found, todo = [], [root]
+    while todo:                          # iterative: no recursion limit on deep folders
+        folder = todo.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name == ".git":
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    est = entry.stat(follow_symlinks=False)
+                    if (est.st_ino, est.st_dev) == (st.st_ino, st.st_dev) and \
+                            os.path.normpath(entry.path) != os.path.normpath(absolute):
+                        found.append(entry.path)
+            except OSError:
+                continue
+    return found
+
+
+def hold(loaded: Loaded, cwd: str, targets: list[tuple]) -> list[Verdict]:
+    """(target as given, what happens to it[, may be a folder]) → the verdicts that matter
+    (blocking or shared)."""
+    from guard.agent.bashparse import HEAD_BRANCH
+
     policy, root = loaded.policy, loaded.git.root
     out: list[Verdict] = []
-    for target, verb in targets:
+    expanded = []
+    for item in targets:
+        target, verb = item[0], item[1]
+        tree = item[2] if len(item) > 2 else False
+        expanded.append((target, verb, tree))
+        if verb != HEAD_BRANCH:
+            for other in _hard_links(root, os.path.normpath(os.path.join(cwd, target))):
+                expanded.append((other, "write (a hard link of " + target + ")", False))
+    for target, verb, tree in expanded:
         abs_target = os.path.normpath(os.path.join(cwd, target))
+        if verb == HEAD_BRANCH:
+            # `git reset` moves the checked-out branch: held when that is the base
+            branch = loaded.git.current_branch()
+            base = loaded.base
+            if branch and base and branch in (base, base.split("/", 1)[-1]):
+                out.append(Verdict(branch, "POLICY001", "error",
+                                   f"this would move {branch}, the branch guard takes its "
+                                   f"policy from (POLICY001 policy-file-changed)",
+                                   "work on your own branch; a person moves the base branch"))
+            continue
+        if in_git_dir(loaded.git, abs_target):
+            out.append(_git_dir_verdict(abs_target, verb))
+            continue
         is_dir = os.path.isdir(abs_target)
         # a link stands where a folder could (`ln -s src/server/gh k8s`): held as both
-        as_dir = (is_dir, True) if verb == "link" and not is_dir else (is_dir,)
+        as_dir = (is_dir, True) if (verb == "link" or tree) and not is_dir else (is_dir,)
         verdicts = [_apply_trusted_levels(policy, judge(policy, rel, d))
                     for rel in repo_paths(root, cwd, target) for d in as_dir]
         verdicts = [v for v in verdicts if v.rule]
@@ -321,6 +398,7 @@ def pre_tool_use(event: dict, role: str | None) -> Answer:
     cwd = event.get("cwd")
     if not isinstance(cwd, str) or not cwd:
         cwd = os.getcwd()
+    unsure = None
     if tool == "Bash":
         command = tool_input.get("command")
         if not isinstance(command, str):
@@ -328,8 +406,9 @@ def pre_tool_use(event: dict, role: str | None) -> Answer:
         from guard.agent.bashparse import write_targets
 
         parsed = write_targets(command, cwd)
-        targets = [(t.path, t.verb) for t in parsed.targets]
-        if not targets:
+        targets = [(t.path, t.verb, t.tree) for t in parsed.targets]
+        unsure = parsed.unsure
+        if not targets and not unsure:
             return Answer(ALLOW)
         first = command.strip().splitlines()[0] if command.strip() else command
         action = f"Bash `{first[:80]}`"
@@ -344,11 +423,23 @@ def pre_tool_use(event: dict, role: str | None) -> Answer:
     if isinstance(located, Answer):
         return located
     root = located[0].root
-    if not any(repo_paths(root, cwd, target) for target, _verb in targets):
+    if not unsure and not any(repo_paths(root, cwd, t[0]) or
+                              in_git_dir(located[0], os.path.join(cwd, t[0]))
+                              for t in targets):
         return Answer(ALLOW)      # outside the repository: not guard's business
     loaded = load(located, role, _agent_type(event))
     if isinstance(loaded, Answer):
         return loaded
+    if unsure:
+        # fail closed: a command guard cannot read might write anywhere
+        from guard.report.common import safe_path
+
+        return Answer(BLOCK, stderr=(
+            f"guard: blocked — {safe_path(action)}: guard cannot tell what it writes "
+            f"({safe_path(unsure)}), so it is held for {_title(loaded.policy)} (role "
+            f"{loaded.policy.role.name}; policy from {loaded.policy.source_label}):\n"
+            "- spell each written path out literally (no $…, backticks, globs fed to "
+            "writers), or use the Write/Edit tool\n"))
     if tool != "Bash":
         rels = repo_paths(root, cwd, targets[0][0])
         action = f"{tool} to {rels[0]}" if rels else action
