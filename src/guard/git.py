@@ -659,16 +659,42 @@ class Git:
         return sha or None
 
     def export_tree(self, rev: str, dest: str) -> None:
-        """Write the files of commit ``rev`` into the folder ``dest`` (git archive, read by
-        tarfile: no shell, no checkout, the repository's index and work tree untouched)."""
-        import io
-        import tarfile
-        proc = self.run(["archive", "--format=tar", rev])
-        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(dest, filter="data")
-            else:   # Python < 3.11.4: git archive writes no links out of the tree anyway
-                tar.extractall(dest)  # noqa: S202
+        """Write the files of commit ``rev`` into the folder ``dest``, as committed: from
+        ls-tree and one cat-file, never git archive or a checkout, which honour the
+        commit's own .gitattributes (`export-ignore` would drop the files the branch wants
+        unseen, filters and eol would rewrite them). The repository's index and work tree
+        are untouched; a symlink is written only when it points inside ``dest``;
+        submodules are left out. Iterative: any depth of folders."""
+        proc = self.run(["ls-tree", "-r", "-z", "--full-tree", rev])
+        files: list[tuple[str, str, str]] = []
+        for rec in proc.stdout.split(b"\0"):
+            if not rec:
+                continue
+            meta, _, path = rec.partition(b"\t")
+            mode, kind, sha = meta.split()[:3]
+            if kind != b"blob":
+                continue
+            rel = _decode(path)
+            parts = rel.split("/")
+            if any(p in ("", ".", "..") for p in parts) or ".git" in (p.lower() for p in parts):
+                continue
+            files.append((mode.decode(), sha.decode(), rel))
+        blobs = self.read_blobs(sorted({sha for _m, sha, _p in files}))
+        root = os.path.realpath(dest)
+        for mode, sha, rel in files:
+            full = os.path.join(root, *rel.split("/"))
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            data = blobs.get(sha, b"")
+            if mode == "120000":
+                target = os.path.normpath(os.path.join(os.path.dirname(full),
+                                                       os.fsdecode(data)))
+                if target == root or target.startswith(root + os.sep):
+                    os.symlink(os.fsdecode(data), full)
+                continue
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(full, flags, 0o755 if mode == "100755" else 0o644)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
 
     # -- diffs ----------------------------------------------------------------------------
     @staticmethod
