@@ -32,3 +32,59 @@ def test_export_ignore_does_not_hide_a_django_migration_from_the_round_trip(tmp_
              "reverse_sql='')"])})
     data = verify(repo)
     assert "MIG030" in {f["rule"] for f in data["findings"]}, data["findings"]
+
+
+# -- point 7: a folder 1,100 levels deep ---------------------------------------------------
+def _deep_file(root: str, rel: str, content: str = "x = 1\n") -> None:
+    folder = root
+    for part in rel.split("/")[:-1]:         # os.makedirs recurses once per level
+        folder = os.path.join(folder, part)
+        if not os.path.isdir(folder):
+            os.mkdir(folder)
+    with open(os.path.join(root, rel), "w") as fh:
+        fh.write(content)
+
+
+def _remove_deep(root: str) -> None:
+    """shutil.rmtree recurses once per level: pytest's clean-up would fail on these."""
+    if os.path.islink(root) or not os.path.isdir(root):
+        return
+    todo, folders = [root], []
+    while todo:
+        folder = todo.pop()
+        folders.append(folder)
+        for entry in os.scandir(folder):
+            if entry.is_dir(follow_symlinks=False):
+                todo.append(entry.path)
+            else:
+                os.unlink(entry.path)
+    for folder in reversed(folders):
+        os.rmdir(folder)
+
+
+def test_a_folder_1100_levels_deep_is_checked_not_crashed(tmp_path):
+    try:
+        _deep_checks(str(tmp_path / "p"))
+    finally:
+        _remove_deep(str(tmp_path / "p"))
+
+
+def _deep_checks(path: str) -> None:
+    import json
+
+    from gitrepo import backend_project, run_guard
+    repo = backend_project(path)
+    _deep_file(repo.path, "src/server/" + "a/" * 1100 + "x.py")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "feat(server): deep")
+    res = run_guard("check", cwd=repo.path)
+    assert res.code == 0 and "RecursionError" not in res.err + res.out, res
+    _deep_file(repo.path, "deploy/" + "b/" * 1100 + "y.conf")
+    stop = {"hook_event_name": "Stop", "stop_hook_active": False, "cwd": repo.path}
+    res = run_guard("hook", "claude", cwd=repo.path, input=json.dumps(stop))
+    assert res.code == 2 and "internal error" not in res.err and "SCOPE001" in res.err, res
+    deep = os.path.join(repo.path, "deploy/" + "c/" * 1100 + "z.conf")
+    write = {"hook_event_name": "PreToolUse", "tool_name": "Write", "cwd": repo.path,
+             "tool_input": {"file_path": deep, "content": "x"}}
+    res = run_guard("hook", "claude", cwd=repo.path, input=json.dumps(write))
+    assert res.code == 2 and "do-not-touch" in res.err, res

@@ -207,20 +207,27 @@ class Policy:
                     or name.endswith(self._glob_suffixes))
 
     def _folder_decision(self, folder: str):
-        """The decision every plain-named file in ``folder`` gets, or _MIXED."""
+        """The decision every plain-named file in ``folder`` gets, or _MIXED. Iterative: a
+        folder a thousand levels deep must not reach Python's recursion limit."""
+        chain: list[str] = []          # folders answering as their parent, deepest first
         entry = self._by_folder.get(folder)
-        if entry is None:
+        while entry is None:
             parent, _, segment = folder.rpartition("/")
             if folder and self._plain(segment):
                 # a plain segment adds no candidate pattern (an anchored pattern's last
                 # segment counts as special): the folder answers as its parent
-                entry = self._folder_decision(parent)
-            elif all(s.folder_pure(folder) for s in self._sets):
+                chain.append(folder)
+                folder = parent
+                entry = self._by_folder.get(folder)
+                continue
+            if all(s.folder_pure(folder) for s in self._sets):
                 # "\0" is a name no file has and no pattern singles out (it is plain)
                 entry = self.decide_path(f"{folder}/\0" if folder else "\0")
             else:
                 entry = _MIXED
             self._by_folder[folder] = entry
+        for name in chain:
+            self._by_folder[name] = entry
         return entry
 
     def decide(self, path: str) -> Decision:
