@@ -56,6 +56,12 @@ def validate_pattern(pattern: object, *, file: str, line: int | None,
     if any(part == ".." for part in bare.split("/")):
         raise GuardError(f"bad pattern {pattern!r}: '..' cannot appear in a repository path",
                          path=file, line=line, hint="write the path from the repository root")
+    if "//" in bare:
+        # git never matches an empty folder name; pathspec reads it as one slash, so the
+        # two would answer differently (found by tests/test_patterns_fuzz.py)
+        raise GuardError(f"bad pattern {pattern!r}: an empty folder name (`//`) matches "
+                         "nothing in git", path=file, line=line,
+                         hint=f"write {re.sub('/+', '/', bare)!r} instead")
     if trusted or _plain(text) is not None:   # (a plain shape always compiles)
         return text
     try:
@@ -117,9 +123,36 @@ def _plain(text: str) -> "_Plain | None":
                               for ch in core)
             found = _Plain(not text.startswith("!"),
                            ("^" if anchored else "^(?:.+/)?") + segment
-                           + ("(?P<ps_d>/)" if dir_only else "(?:(?P<ps_d>/)|$)"))
+                           + ("(?P<ps_d>/)" if dir_only else r"(?:(?P<ps_d>/)|\Z)"))
     _PLAIN[text] = found
     return found
+
+
+def _end_anchored(regex: str) -> str:
+    """``regex`` with every unescaped `$` (outside a character class) made `\\Z`."""
+    out, i, in_class = [], 0, False
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\":
+            out.append(regex[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if regex[i + 1:i + 2] == "]" or regex[i + 1:i + 3] == "^]":
+                step = 2 if regex[i + 1] == "]" else 3
+                out.append(regex[i:i + step])
+                i += step
+                continue
+        elif ch == "$":
+            out.append("\\Z")
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def _compile(text: str):
@@ -131,7 +164,10 @@ def _compile(text: str):
         if getattr(pattern, "regex", None) is not None:
             # pathspec compiles without DOTALL: `src/server/a\nb/Dockerfile` would dodge
             # every unanchored pattern through the newline in a folder name
-            pattern.regex = re.compile(pattern.regex.pattern, pattern.regex.flags | re.DOTALL)
+            # and `$` also matches before a final newline (`x.md\n` would meet `*.md`): the
+            # end of the name is \Z
+            pattern.regex = re.compile(_end_anchored(pattern.regex.pattern),
+                                       pattern.regex.flags | re.DOTALL)
         _COMPILED[text] = pattern
     return pattern
 
