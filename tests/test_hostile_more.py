@@ -88,3 +88,20 @@ def _deep_checks(path: str) -> None:
              "tool_input": {"file_path": deep, "content": "x"}}
     res = run_guard("hook", "claude", cwd=repo.path, input=json.dumps(write))
     assert res.code == 2 and "do-not-touch" in res.err, res
+
+
+# -- point 11: a forbidden change and its revert inside the range -------------------------
+def test_a_forbidden_change_reverted_in_the_range_is_a_warning_naming_the_commit(tmp_path):
+    from gitrepo import backend_project, run_guard
+    repo = backend_project(str(tmp_path / "p"))
+    bad = repo.commit("fix(deploy): tune nginx", {"deploy/nginx.conf": "server { x }\n"})
+    repo.commit("revert: nginx", {"deploy/nginx.conf": "server {}\n"})
+    repo.commit("feat(server): work", {"src/server/app.py": "app = 1\n"})
+    res = run_guard("check", "--format", "json", cwd=repo.path)
+    import json
+    data = json.loads(res.out)
+    found = [f for f in data["findings"] if f["rule"] == "SCOPE006"]
+    assert res.code == 0 and len(found) == 1, res
+    assert found[0]["severity"] == "warning" and found[0]["path"] == "deploy/nginx.conf"
+    assert bad[:8] in found[0]["message"]
+    assert not [f for f in data["findings"] if f["rule"] == "SCOPE001"]

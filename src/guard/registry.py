@@ -83,6 +83,14 @@ CORE_RULES: tuple[Rule, ...] = (
          "the checkout) lets later writes through the link bypass scope checks.",
          "src/server/ui -> ../components (a do-not-touch folder)",
          "remove the link; import or copy what you need through an owned path"),
+    Rule("SCOPE006", "forbidden-change-reverted", "scope", "warning",
+         "A commit of the range changed a do-not-touch path (or one outside the task's "
+         "scope), and a later commit undid it: the net diff is clean, the history is not.",
+         "Only the net diff is checked for SCOPE001/SCOPE004; a merge without squash keeps "
+         "the forbidden commit in the base branch's history, where it can be cherry-picked, "
+         "reverted back or bisected onto.",
+         "commit a1b2c3d4 edits deploy/nginx.conf, commit e5f6a7b8 restores it",
+         "squash the branch when merging, or rewrite it (git rebase -i) to drop the commit"),
     Rule("POLICY001", "policy-file-changed", "policy", "error",
          "The branch changed a file guard reads its policy from, and the role does not own it.",
          "The checked branch is untrusted: guard reads policy from the base, so an edit there "

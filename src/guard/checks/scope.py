@@ -208,3 +208,32 @@ def run(ctx) -> Iterator[Finding]:
                 seen.add((finding.rule, path))
                 yield finding
     yield from _symlink_findings(ctx, policy)
+    yield from _reverted_findings(ctx, policy, {p for c in ctx.changes for p in c.paths})
+
+
+def _reverted_findings(ctx, policy: Policy, net: set[str]) -> Iterator[Finding]:
+    """SCOPE006: a path a commit of the range touched against the policy, which the net
+    diff no longer shows (a later commit undid it); once per path, naming the first
+    commit (git log lists the newest first)."""
+    range_spec = getattr(ctx, "range_spec", None)
+    if not range_spec:
+        return
+    by_commit = ctx.git.paths_per_commit(range_spec)
+    first: dict[str, str] = {}
+    for sha, paths in by_commit.items():
+        for path in paths:
+            if path not in net:
+                first[path] = sha
+    for path in sorted(first):
+        decision = policy.decide(path)
+        if decision.verdict not in ("forbidden", "outside-task"):
+            continue
+        what = ("on the do-not-touch list" if decision.verdict == "forbidden"
+                else "outside the task's file scope")
+        sha = first[path]
+        yield Finding("SCOPE006", "scope", "warning",
+                      f"commit {sha[:8]} changed {path}, which is {what}"
+                      f"{_pattern_words(decision)}; a later commit undid it, so the net diff "
+                      "is clean but the history carries it",
+                      "squash the branch when merging, or drop the commit with "
+                      f"`git rebase -i` (commit {sha[:8]})", path)
