@@ -105,3 +105,24 @@ def test_a_forbidden_change_reverted_in_the_range_is_a_warning_naming_the_commit
     assert found[0]["severity"] == "warning" and found[0]["path"] == "deploy/nginx.conf"
     assert bad[:8] in found[0]["message"]
     assert not [f for f in data["findings"] if f["rule"] == "SCOPE001"]
+
+
+def test_a_tree_1100_levels_deep_is_exported_and_removed(tmp_path):
+    from gitrepo import Repo
+    from guard.fsutil import remove_tree
+    from guard.git import Git
+    repo = Repo.init(str(tmp_path / "r"))
+    rel = "db/" + "m/" * 1100 + "0001.sql"
+    try:
+        _deep_file(repo.path, rel, "CREATE TABLE t (id int);\n")
+        repo.git("add", "-A")
+        repo.git("commit", "-q", "-m", "feat(db): deep")
+        dest = str(tmp_path / "out")
+        os.mkdir(dest)
+        Git(repo.path).export_tree("HEAD", dest)
+        with open(os.path.join(dest, rel)) as fh:
+            assert fh.read() == "CREATE TABLE t (id int);\n"
+        remove_tree(dest)
+        assert not os.path.exists(dest)
+    finally:
+        _remove_deep(repo.path)

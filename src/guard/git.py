@@ -665,6 +665,8 @@ class Git:
         unseen, filters and eol would rewrite them). The repository's index and work tree
         are untouched; a symlink is written only when it points inside ``dest``;
         submodules are left out. Iterative: any depth of folders."""
+        from guard.fsutil import make_dirs
+
         proc = self.run(["ls-tree", "-r", "-z", "--full-tree", rev])
         files: list[tuple[str, str, str]] = []
         for rec in proc.stdout.split(b"\0"):
@@ -683,7 +685,7 @@ class Git:
         root = os.path.realpath(dest)
         for mode, sha, rel in files:
             full = os.path.join(root, *rel.split("/"))
-            os.makedirs(os.path.dirname(full), exist_ok=True)
+            make_dirs(os.path.dirname(full))
             data = blobs.get(sha, b"")
             if mode == "120000":
                 target = os.path.normpath(os.path.join(os.path.dirname(full),

@@ -55,13 +55,11 @@ class WorktreeReader:
         return {path: self.read(path) for path in paths}
 
     def list(self, folder: str) -> list[str]:
-        out = []
+        from guard.fsutil import files_under
+
         base = os.path.join(self.root, folder)
-        for dirpath, _dirs, files in os.walk(base):
-            for name in files:
-                out.append(os.path.relpath(os.path.join(dirpath, name), self.root)
-                           .replace(os.sep, "/"))
-        return sorted(out)
+        return sorted(os.path.relpath(path, self.root).replace(os.sep, "/")
+                      for path in files_under(base) if not os.path.isdir(path))
 
 
 class TaskScope(NamedTuple):

@@ -11,7 +11,6 @@ code from the branch; it never goes through a shell.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ import urllib.parse
 
 from guard.checks.migrations import verify
 from guard.finding import Finding
+from guard.fsutil import remove_tree
 
 TIMEOUT = 300
 
@@ -187,5 +187,5 @@ def round_trip(ctx, settings, mset, base_migs, fresh, url, entry, mark) -> list[
             first = findings[0].message if findings else "see the findings"
             for m in fresh:
                 mark(m, f"round trip failed: {first}", only_if_empty=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)       # (iterative: the exported trees may be any depth)
         db.close()
