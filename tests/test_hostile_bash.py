@@ -276,3 +276,14 @@ def test_the_hook_predicts_a_superset_of_what_bash_writes(tmp_path, sandbox_temp
     missed = sorted(p for p in changed if not _covered(os.path.join(box, p), parsed.targets)
                     and not any(q.startswith(p + "/") for q in changed))
     assert not missed, (command, missed, parsed.targets)
+
+
+def test_a_huge_or_deeply_nested_command_is_answered_fast_and_briefly():
+    import time
+    for command in ["echo " + "$(" * 3000 + "x" + ")" * 3000 + " > f",
+                    "(" * 5000 + "tee f" + ")" * 5000, "tee " + "a" * 1_000_000,
+                    "echo x > f; " * 10000]:
+        start = time.perf_counter()
+        parsed = write_targets(command, "/tmp")
+        assert time.perf_counter() - start < 5, command[:40]
+        assert parsed.unsure is None or len(parsed.unsure) < 200, parsed.unsure[:300]

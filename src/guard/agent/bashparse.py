@@ -35,6 +35,7 @@ from typing import NamedTuple
 HEAD_BRANCH = "move the checked-out branch"    # blocked when HEAD is the base branch
 MAX_NESTING = 8                                # bash -c inside bash -c ...
 MAX_CWDS = 64
+MAX_COMMAND = 256 * 1024     # bytes read; a longer command is not read (blocked)
 
 KEYWORDS = {"then", "else", "elif", "fi", "do", "done", "esac", "in", "{", "}", "!",
             "function", "select", "case", "if", "while", "until", "for", "[[", "]]", "coproc"}
@@ -104,6 +105,15 @@ class Word(NamedTuple):
     is_glob: bool       # an unquoted * ? [
 
 
+def _esc(ch: str) -> str:
+    """glob.escape of one character (without a regex call per character)."""
+    return "[" + ch + "]" if ch in "*?[" else ch
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _unescape(text: str, quoted: bool) -> tuple[str, str, bool]:
     """Backslashes in an unquoted word (or a double-quoted string's text)."""
     value, pattern, is_glob, i = [], [], False, 0
@@ -116,15 +126,15 @@ def _unescape(text: str, quoted: bool) -> tuple[str, str, bool]:
                 continue
             if quoted and nxt not in '$`"\\':
                 value.append("\\")
-                pattern.append(glob.escape("\\"))
+                pattern.append("\\")
             value.append(nxt)
-            pattern.append(glob.escape(nxt))
+            pattern.append(_esc(nxt))
             continue
         if not quoted and ch in "*?[":
             is_glob = True
             pattern.append(ch)
         else:
-            pattern.append(glob.escape(ch))
+            pattern.append(_esc(ch))
         value.append(ch)
         i += 1
     return "".join(value), "".join(pattern), is_glob
@@ -208,8 +218,8 @@ class _Reader:
             word = Word(word, glob.escape(word), False)
         cwds = [word.value] if os.path.isabs(word.value) else ctx.cwds
         if cwds is None:
-            raise _Unsure(f"`{command}` writes {word.value!r} relative to a folder a `cd` "
-                          "leads to that guard cannot tell")
+            raise _Unsure(f"`{command}` writes {_clip(word.value)!r} relative to a folder a "
+                          "`cd` leads to that guard cannot tell")
         for base in cwds:
             path = os.path.normpath(os.path.join(base, word.value))
             if git_path and re.search(r"[*?\[]", word.value):
@@ -271,8 +281,8 @@ def _redirect(reader: _Reader, node, looped: bool) -> None:
         raise _Unsure("a redirection with more than one target")
     word = joined[0]
     if word is None:
-        raise _Unsure(f"the redirection `{node.text.decode(errors='replace')}` writes to a "
-                      "computed path")
+        raise _Unsure(f"the redirection `{_clip(node.text.decode(errors='replace'))}` writes "
+                      "to a computed path")
     reader.add(word, "write", op, _ctx(reader, node, looped))
 
 
@@ -331,10 +341,11 @@ def _command(reader: _Reader, node, looped: bool) -> None:
     words = _joined(parts, reader.source)
     name = words[0]
     if name is None:
-        raise _Unsure(f"the program's name `{name_node.text.decode(errors='replace')}` is "
-                      "computed")
+        raise _Unsure(f"the program's name `{_clip(name_node.text.decode(errors='replace'))}` "
+                      "is computed")
     if name.value in KEYWORDS:
-        raise _Unsure(f"the shell keyword `{name.value}` stands where a program is expected")
+        raise _Unsure(f"the shell keyword `{_clip(name.value)}` stands where a program is "
+                      "expected")
     ctx = _ctx(reader, node, looped)
     _program(reader, words, ctx, assigned, node.text.decode(errors="replace"))
 
@@ -763,7 +774,7 @@ def _git(reader, prog, args, ctx):
     def paths(words, verb):
         for w in words:
             if w.value.startswith(":"):
-                raise _Unsure(f"git {sub} with pathspec magic `{w.value}`")
+                raise _Unsure(f"git {sub} with pathspec magic `{_clip(w.value)}`")
             reader.add(w, verb, f"git {sub}", gctx, tree=True, git_path=True)
 
     flags = set(v.partition("=")[0] for v in vals if v.startswith("-"))
@@ -909,6 +920,9 @@ def write_targets(command: str, cwd: str) -> Parsed:
     """What ``command`` writes, made absolute against ``cwd``; ``unsure`` says why guard
     cannot tell (the hook then blocks)."""
     reader = _Reader(cwd)
+    if len(command) > MAX_COMMAND:
+        return Parsed((), f"the command is over {MAX_COMMAND // 1024} KB, more than guard "
+                          "reads")
     try:
         _read(reader, command)
     except _Unsure as exc:
