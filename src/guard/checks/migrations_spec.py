@@ -49,14 +49,18 @@ RULES: tuple[Rule, ...] = (
        "number the new migration 0005, or find the missing one"),
     _R("MIG006", "multiple-migration-heads", "migrations", "error",
        "After the change the migration graph (Alembic revisions, a Django app's migrations) "
-       "has more than one head.",
+       "has more heads than on the base. Alembic: heads as `alembic heads` lists them "
+       "(depends_on does not end a head), counted per branch label, so a deliberate new "
+       "labelled branch is not a conflict.",
        "Two branches that both add a child of the same head merge cleanly in git but break "
        "`alembic upgrade head` / `manage.py migrate` with 'multiple heads'.",
        "two revisions both with down_revision = 'a1b2c3'",
        "rebase the new migration onto the current head (set its parent), or add a merge "
        "migration (`alembic merge heads`, `manage.py makemigrations --merge`)"),
     _R("MIG007", "missing-migration-parent", "migrations", "error",
-       "A migration names a parent (down_revision, dependency) that does not exist.",
+       "A migration names a parent (down_revision, depends_on, dependency) that does not "
+       "exist. Alembic: one no version location of the repository holds (script_location "
+       "and version_locations of alembic.ini or pyproject [tool.alembic]).",
        "The tool cannot build the graph: every command fails until the parent exists.",
        "down_revision = 'ffff0000' (no such revision)",
        "point the migration at an existing revision (normally the current head)"),

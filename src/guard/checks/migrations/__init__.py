@@ -49,7 +49,7 @@ def _reuse(migs: list[Migration], tree: dict[str, str], memo: dict) -> list[Migr
 
 
 def _index(place, tree: dict[str, str], blobs_of, dialect: str,
-           memo: dict | None = None) -> tuple[list[Migration], list]:
+           memo: dict | None = None, recursive=()) -> tuple[list[Migration], list]:
     # each framework's module is imported only for its own folders
     prefix = place.folder + "/"
     paths = [p for p in tree if p.startswith(prefix)] if place.folder else list(tree)
@@ -69,7 +69,7 @@ def _index(place, tree: dict[str, str], blobs_of, dialect: str,
         migs = drizzle.index(place.folder, paths, journal[0])
     elif fw == "alembic":
         from guard.checks.migrations import alembic
-        migs = _reuse(alembic.index(place.folder, paths), tree, memo)
+        migs = _reuse(alembic.index(place.folder, paths, place in recursive), tree, memo)
         fresh = [m for m in migs if (m.path, tree.get(m.path)) not in memo]
         blobs = blobs_of([m.path for m in fresh])
         for m in fresh:
@@ -142,6 +142,8 @@ def _run(ctx) -> list[Finding]:
                          framework=settings.framework, hinted=settings.hinted_framework)
     head_read, base_read = _reader(ctx, ctx.head, head_tree), _reader(ctx, ctx.merge_base,
                                                                       base_tree)
+    groups, recursive = _alembic_places(ctx, settings, places, head_tree, base_tree,
+                                        head_read, base_read)
     findings: list[Finding] = []
     sets: list[MigSet] = []
     for place in places:
@@ -155,8 +157,8 @@ def _run(ctx) -> list[Finding]:
         dialect = dialect or settings.hinted_dialect
         mset = MigSet(place, dialect or FRAMEWORK_DIALECT[place.framework])
         memo: dict = {}     # (path, blob id) -> parsed Python migration, base then head
-        mset.base, _ = _index(place, base_tree, base_read, mset.dialect, memo)
-        mset.head, journal = _index(place, head_tree, head_read, mset.dialect, memo)
+        mset.base, _ = _index(place, base_tree, base_read, mset.dialect, memo, recursive)
+        mset.head, journal = _index(place, head_tree, head_read, mset.dialect, memo, recursive)
         if place.framework == "drizzle" and journal is not None:
             if not settings.dialect and journal[1]:
                 mset.dialect = _dialect_name(journal[1]) or mset.dialect
@@ -175,10 +177,15 @@ def _run(ctx) -> list[Finding]:
         from guard.checks.migrations.django import app_of
         django_apps |= {app_of(s.folder) for s in django_sets}
     django_known = {k for s in django_sets for m in s.head for k in (m.key,) + m.replaces}
+    alembic_sets = [s for s in sets if s.framework == "alembic"]
+    alembic_known = {k for s in alembic_sets for m in s.head for k in (m.key,) + m.labels}
+    for group in dict.fromkeys(groups.get(s.folder, s.folder) for s in alembic_sets):
+        members = [s for s in alembic_sets if groups.get(s.folder, s.folder) == group]
+        findings += list(history.alembic_graph(
+            [m for s in members for m in s.base], [m for s in members for m in s.head],
+            set().union(*(s.new for s in members)), alembic_known))
     for mset in sets:
-        if mset.framework == "alembic":
-            findings += list(history.graph(mset.head, mset.new))
-        elif mset.framework == "django":
+        if mset.framework == "django":
             findings += list(history.django_graph(mset.base, mset.head, mset.new,
                                                   django_apps, django_known))
             from guard.checks.migrations.django import settle_alter_fields
@@ -187,7 +194,7 @@ def _run(ctx) -> list[Finding]:
             from guard.checks.migrations import prisma
             findings += [prisma.out_of_order(f)
                          for f in history.ordered(mset.base, mset.head, mset.new)]
-        else:
+        elif mset.framework != "alembic":       # Alembic: the graph above, never numbers
             findings += list(history.ordered(mset.base, mset.head, mset.new))
         fresh = [m for m in mset.head if m.path in mset.new]
         _load_sql(mset, fresh, head_read)
@@ -214,6 +221,44 @@ def _run(ctx) -> list[Finding]:
         ctx.set_status("migrations", "skipped",
                        f"no migrations found in {settings.path or 'the repository'}")
     return findings
+
+
+def _alembic_places(ctx, settings, places: list, head_tree: dict, base_tree: dict,
+                    head_read, base_read) -> tuple[dict[str, str], set]:
+    """Alembic's own configuration (alembic.ini, pyproject [tool.alembic]) as Alembic reads
+    it: its version locations become migration folders (listed if the candidate listing
+    missed them), grouped by configuration so that one graph spans its locations.
+    Returns (folder -> configuration, places read recursively)."""
+    if settings.framework not in (None, "alembic"):
+        return {}, set()
+    configs = [p for p in head_tree if p == "pyproject.toml" or p.endswith("alembic.ini")]
+    if not configs:
+        return {}, set()
+    from guard.checks.migrations import alembic
+    from guard.checks.migrations.detect import Place
+    locs = alembic.locations(head_read(configs))
+    groups: dict[str, str] = {}
+    recursive: set = set()
+    have = {pl.folder for pl in places}
+    for loc in locs:
+        for folder in loc.folders:
+            if settings.path and not (folder + "/").startswith(settings.path + "/"):
+                continue
+            groups[folder] = loc.config
+            place = Place("alembic", folder)
+            if loc.recursive:
+                recursive.add(place)
+            if folder in have:
+                continue
+            for tree, rev in ((head_tree, ctx.head), (base_tree, ctx.merge_base)):
+                if rev and not any(p.startswith(folder + "/") for p in tree):
+                    tree.update(ctx.git.tree_blobs(rev, [folder]))
+            if any(p.startswith(folder + "/") and p.endswith(".py") for p in head_tree):
+                places.append(place)
+                have.add(folder)
+    # a folder Alembic reads is not also a Django or plain folder
+    places[:] = [pl for pl in places if pl.framework == "alembic" or pl.folder not in groups]
+    return groups, recursive
 
 
 def _journal_findings(mset: MigSet, journal, base_read) -> list[Finding]:

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
+from typing import NamedTuple
 
 from guard.checks.migrations import pyast
 from guard.checks.migrations.model import Migration, Op
 
 
-def index(folder: str, paths: list[str]) -> list[Migration]:
+def index(folder: str, paths: list[str], recursive: bool = False) -> list[Migration]:
     out = []
+    prefix = folder + "/" if folder else ""
     for path in sorted(paths):
-        if posixpath.dirname(path) != folder or not path.endswith(".py"):
+        if not path.endswith(".py") or not path.startswith(prefix):
+            continue
+        if not recursive and posixpath.dirname(path) != folder:
             continue
         name = posixpath.basename(path)[:-3]
         if name.startswith("__"):
@@ -180,10 +185,9 @@ def load(mig: Migration, raw: bytes | None, dialect: str) -> None:
         mig.key = rev
         mig.label = rev
     found, down, _ = pyast.assigned(tree, "down_revision")
-    if isinstance(down, str):
-        mig.parents = (down,)
-    elif isinstance(down, (list, tuple)):
-        mig.parents = tuple(str(d) for d in down)
+    mig.parents = _names(down)
+    mig.labels = _names(pyast.assigned(tree, "branch_labels")[1])
+    mig.depends = _names(pyast.assigned(tree, "depends_on")[1])
     funcs = pyast.functions(tree)
     created: set[str] = set()
     if "upgrade" in funcs:
@@ -201,3 +205,124 @@ def load(mig: Migration, raw: bytes | None, dialect: str) -> None:
         mig.down_state = "present"
         mig.down_line = down_fn.lineno
         mig.down_ops = [o.text for o in _ops(down_fn, mig, dialect, set())]
+
+
+def _names(value) -> tuple[str, ...]:
+    """down_revision / branch_labels / depends_on: None, one string, or a tuple of them."""
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value if v)
+    return ()
+
+
+class Location(NamedTuple):
+    """One Alembic configuration: where its revision files live, as Alembic reads it."""
+    config: str                  # alembic.ini or pyproject.toml (repo-relative)
+    folders: tuple[str, ...]     # version locations, repo-relative
+    recursive: bool
+
+
+_SEPARATORS = {"space": None, "newline": "\n", "colon": ":", "semicolon": ";",
+               "os": ":", ";": ";", ":": ":"}
+
+
+def _rel(config: str, where: str) -> str | None:
+    """A script_location / version_locations entry as a repo-relative folder; None when it
+    is a package resource (`pkg:dir`) or leaves the repository. Relative entries are read
+    from the configuration file's folder, where alembic is normally run."""
+    here = posixpath.dirname(config)
+    where = where.strip().replace("%(here)s", here or ".")
+    if not where or (":" in where and not where.startswith((".", "/"))):
+        return None
+    if where.startswith("/"):
+        return None
+    path = posixpath.normpath(posixpath.join(here, where) if here and
+                              not where.startswith(here + "/") else where)
+    return None if path.startswith("..") else ("" if path == "." else path)
+
+
+def _split(value: str, sep: str | None) -> list[str]:
+    real = _SEPARATORS.get((sep or "").strip().lower(), None) if sep else None
+    if sep is None:
+        # older configurations: space or comma separated
+        return [v for v in re.split(r"[\s,]+", value) if v]
+    if real is None:
+        return [v for v in re.split(r"\s+", value) if v]
+    return [v for v in value.split(real) if v.strip()]
+
+
+def locations(blobs: dict[str, bytes]) -> list[Location]:
+    """Version locations from every alembic.ini (section [alembic]) and a root pyproject's
+    [tool.alembic]: script_location/versions unless version_locations is set."""
+    out = []
+    for path, raw in sorted(blobs.items()):
+        name = posixpath.basename(path)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if name == "pyproject.toml":
+            conf = _pyproject(text)
+        elif name.endswith("alembic.ini"):
+            conf = _ini(text)
+        else:
+            continue
+        if conf is None or not conf.get("script_location"):
+            continue
+        script = _rel(path, str(conf["script_location"]))
+        raw_locs = conf.get("version_locations")
+        if isinstance(raw_locs, list):
+            entries = [str(v) for v in raw_locs]
+        elif isinstance(raw_locs, str) and raw_locs.strip():
+            entries = _split(raw_locs, conf.get("version_path_separator"))
+        else:
+            entries = None
+        if entries is None:
+            folders = [] if script is None else [posixpath.join(script, "versions")
+                                                  if script else "versions"]
+        else:
+            folders = [f for f in (_rel(path, e) for e in entries) if f is not None]
+        recursive = str(conf.get("recursive_version_locations", "")).lower() in ("true", "1",
+                                                                                "yes")
+        if folders:
+            out.append(Location(path, tuple(dict.fromkeys(folders)), recursive))
+    return out
+
+
+def _ini(text: str) -> dict | None:
+    import configparser
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    if not parser.has_section("alembic"):
+        return None
+    return dict(parser.items("alembic"))
+
+
+def _pyproject(text: str) -> dict | None:
+    try:
+        import tomllib
+    except ImportError:             # Python 3.10: no tomllib; read the one table by hand
+        return _pyproject_by_hand(text)
+    try:
+        data = tomllib.loads(text)
+    except ValueError:
+        return None
+    conf = data.get("tool", {}).get("alembic")
+    return conf if isinstance(conf, dict) else None
+
+
+def _pyproject_by_hand(text: str) -> dict | None:
+    m = re.search(r"^\[tool\.alembic\]\s*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
+    if not m:
+        return None
+    conf: dict = {}
+    for key, value in re.findall(r"^(\w+)\s*=\s*(.+?)\s*$", m.group(1), re.M):
+        if value.startswith("["):
+            conf[key] = re.findall(r"[\"']([^\"']*)[\"']", value)
+        else:
+            conf[key] = value.strip("\"'")
+    return conf

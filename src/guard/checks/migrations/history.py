@@ -139,50 +139,6 @@ def ordered(base: list[Migration], head: list[Migration], new: set[str]) -> Iter
             expected = max(expected, m.version[0] + 1)
 
 
-def graph(head: list[Migration], new: set[str], *, known_scopes: set[str] | None = None,
-          scope_of=None, what: str = "revision") -> Iterator[Finding]:
-    """MIG004/MIG006/MIG007 for parent-linked tools (Alembic revisions, a Django app)."""
-    by_key: dict[str, list[Migration]] = defaultdict(list)
-    for m in head:
-        by_key[m.key].append(m)
-    for key, group in by_key.items():
-        # a runner that applies files in name order tells them apart by the whole name, so
-        # `0000_a_up.sql` and `0000_b_up.sql` sharing a number is by design
-        clash = [m for m in group if m.style != "name-order"]
-        if len(clash) > 1 and any(m.path in new for m in clash):
-            group = clash
-            for m in group:
-                if m.path in new:
-                    yield _f("MIG004", "error",
-                             f"{what} id {key} is used by "
-                             f"{', '.join(g.path for g in group)}",
-                             "generate a fresh revision id for the new migration", m.path)
-    children = {p for m in head for p in m.parents}
-    for m in head:
-        if m.path not in new:
-            continue
-        for parent in m.parents:
-            if parent in by_key:
-                continue
-            if scope_of is not None and known_scopes is not None and \
-                    scope_of(parent) not in known_scopes:
-                continue        # another app or package that this repository does not hold
-            yield _f("MIG007", "error",
-                     f"{m.path} names parent {parent}, which does not exist",
-                     "point it at the current head (the newest existing migration)", m.path)
-    heads = sorted({m.key for m in head if m.key not in children})
-    if len(heads) > 1 and new & {m.path for m in head}:
-        paths = {m.key: m.path for m in head}
-        listed = ", ".join(f"{h} ({paths[h]})" for h in heads)
-        for h in heads:
-            if paths[h] in new:
-                yield _f("MIG006", "error",
-                         f"the migration graph has {len(heads)} heads after this change: "
-                         f"{listed}",
-                         "set the new migration's parent to the current head, or add a merge "
-                         "migration (alembic merge heads / makemigrations --merge)", paths[h])
-
-
 def _django_leaves(migs: list[Migration]) -> dict[str, list[Migration]]:
     """Leaf nodes per app as Django's loader finds them: a squash stands for the migrations
     it replaces (dependencies on them point at it), run_before adds an edge, and a leaf is
@@ -236,3 +192,89 @@ def django_graph(base: list[Migration], head: list[Migration], new: set[str],
                      "Django reports \"Conflicting migrations detected\"",
                      "make the new migration depend on the app's current leaf, or add a merge "
                      "migration (manage.py makemigrations --merge)", m.path)
+
+
+def alembic_heads(migs: list[Migration]) -> dict[str, frozenset[str]]:
+    """Heads as `alembic heads` lists them, each with its branch labels: a head is a
+    revision no other revision names in down_revision (depends_on does not count), and a
+    revision carries the labels of itself and of every ancestor along down_revision."""
+    by_key = {m.key: m for m in migs}
+    named = {p for m in migs for p in m.parents}
+    memo: dict[str, frozenset[str]] = {}
+
+    def labels(key: str) -> frozenset[str]:
+        stack, order = [key], []
+        while stack:                       # iterative: histories run to thousands
+            k = stack.pop()
+            if k in memo or k not in by_key or k in order:
+                continue
+            order.append(k)
+            stack.extend(p for p in by_key[k].parents if p not in memo)
+        for k in reversed(order):
+            m = by_key[k]
+            got = set(m.labels)
+            for p in m.parents:
+                got |= memo.get(p, frozenset())
+            memo[k] = frozenset(got)
+        return memo.get(key, frozenset())
+
+    return {k: labels(k) for k in sorted(by_key) if k not in named}
+
+
+def _head_groups(heads: dict[str, frozenset[str]]) -> dict[str | None, list[str]]:
+    """Heads per branch label (None: heads with no label): `alembic upgrade LABEL@head`
+    needs one head per label, `alembic upgrade head` one unlabelled head."""
+    groups: dict[str | None, list[str]] = defaultdict(list)
+    for key, labels in heads.items():
+        for label in labels or (None,):
+            groups[label].append(key)
+    return groups
+
+
+def alembic_graph(base: list[Migration], head: list[Migration], new: set[str],
+                  known: set[str]) -> Iterator[Finding]:
+    """MIG004/MIG006/MIG007 for Alembic, judged as Alembic reads the revision graph and
+    never by a file name or number: a parent is missing only when no version location of
+    the repository holds it (``known``: revision ids and branch labels); a branch label (or
+    the unlabelled line) has a conflict when it has more heads than on the base."""
+    by_key: dict[str, list[Migration]] = defaultdict(list)
+    for m in head:
+        by_key[m.key].append(m)
+    for key, group in by_key.items():
+        if len(group) > 1 and any(m.path in new for m in group):
+            for m in group:
+                if m.path in new:
+                    yield _f("MIG004", "error",
+                             f"revision id {key} is used by "
+                             f"{', '.join(g.path for g in group)}; Alembic keeps one of them "
+                             "(\"Revision ... is present more than once\")",
+                             "generate a fresh revision id for the new migration", m.path)
+    for m in head:
+        if m.path not in new:
+            continue
+        for parent in m.parents + m.depends:
+            if parent in known or (parent in m.depends and
+                                   any(k.startswith(parent) for k in known)):
+                continue
+            what = "down_revision" if parent in m.parents else "depends_on"
+            yield _f("MIG007", "error",
+                     f"{m.path} names {what} {parent}, which no version location of this "
+                     "repository holds",
+                     "point it at the current head (`alembic heads`)", m.path)
+    if not any(m.path in new for m in head):
+        return
+    paths = {m.key: m.path for m in head}
+    before = _head_groups(alembic_heads(base))
+    for label, heads in sorted(_head_groups(alembic_heads(head)).items(),
+                               key=lambda kv: kv[0] or ""):
+        if len(heads) < 2 or len(heads) <= len(before.get(label, ())):
+            continue
+        listed = ", ".join(f"{h} ({paths[h]})" for h in heads)
+        where = f"branch {label}" if label else "the revision graph"
+        for h in heads:
+            if paths[h] in new:
+                yield _f("MIG006", "error",
+                         f"{where} has {len(heads)} heads after this change: {listed}; "
+                         "`alembic upgrade head` stops with \"Multiple head revisions\"",
+                         "set the new revision's down_revision to the current head, or add "
+                         "a merge revision (alembic merge heads)", paths[h])

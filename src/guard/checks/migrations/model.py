@@ -49,6 +49,8 @@ class Migration:
     app: str = ""                      # Django app label
     replaces: tuple[str, ...] = ()     # Django squash: the migrations it stands for
     run_before: tuple[str, ...] = ()   # Django run_before: migrations that depend on this one
+    labels: tuple[str, ...] = ()       # Alembic branch_labels
+    depends: tuple[str, ...] = ()      # Alembic depends_on (revisions or branch labels)
     problems: list[tuple[str, int | None, str, str]] = field(default_factory=list)
     # (rule, line, message, hint): parse problems found while reading it
     ignores: list[tuple[str, str, int]] = field(default_factory=list)  # Python inline ignores
