@@ -12,7 +12,9 @@ from guard.yamlfile import line_of
 
 FRAMEWORKS = ("sql", "alembic", "django", "prisma", "drizzle")
 DIALECTS = ("postgres", "sqlite", "mysql")
-KEYS = ("path", "framework", "dialect", "verify", "database_url", "allow_inline_ignores",
+# the tool that runs a plain SQL folder (checks/migrations/migrators.py: its version rules)
+MIGRATORS = ("golang-migrate", "goose", "dbmate", "flyway", "sql-migrate", "name-order")
+KEYS = ("path", "framework", "migrator", "dialect", "verify", "database_url", "allow_inline_ignores",
         "irreversible", "model_paths", "commands")
 COMMAND_KEYS = ("up", "down", "env")
 
@@ -33,12 +35,19 @@ RULES: tuple[Rule, ...] = (
     _R("MIG003", "out-of-order-migration", "migrations", "error",
        "A new migration sorts before a migration that is already on the base.",
        "Tools apply migrations in version order and skip versions older than the newest "
-       "applied one (or refuse to run): an older-numbered newcomer is never applied.",
+       "applied one (or refuse to run): an older-numbered newcomer is never applied. For "
+       "plain SQL the migrator decides (guard.migrations.migrator, or detected from go.mod, "
+       "package.json, flyway.conf): golang-migrate, goose (unless -allow-missing) and Flyway "
+       "(unless outOfOrder) refuse it; dbmate and sql-migrate apply pending older migrations, "
+       "so no finding. Never raised for Alembic or Django, which order by the graph.",
        "base has 0005_*, the branch adds 0004_add_index.up.sql",
        "renumber the new migration after the newest one on the base (0006_add_index)"),
     _R("MIG004", "duplicate-migration-version", "migrations", "error",
        "Two migrations share one version number (or one revision id).",
-       "Only one of them will run; which one depends on the tool and the file system.",
+       "Only one of them will run; which one depends on the tool and the file system. For "
+       "plain SQL the migrator decides: golang-migrate, goose, Flyway and dbmate require "
+       "unique versions; sql-migrate and name-order runners tell files apart by the whole "
+       "name. Alembic: a revision id used twice (Alembic keeps one).",
        "0004_users.up.sql and 0004_orders.up.sql",
        "give the new migration the next free version"),
     _R("MIG005", "migration-version-gap", "migrations", "warning",
@@ -219,6 +228,7 @@ class Irreversible(NamedTuple):
 class Settings(NamedTuple):
     path: str | None = None
     framework: str | None = None
+    migrator: str | None = None          # the tool that runs a plain SQL folder
     dialect: str | None = None
     verify: bool = False
     database_url: str | None = None      # literal URL
@@ -299,6 +309,9 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Setti
     if "framework" in value:
         kw["framework"] = expect_choice(value["framework"], FRAMEWORKS, file=file,
                                         line=ln("framework"), what="guard.migrations.framework")
+    if "migrator" in value:
+        kw["migrator"] = expect_choice(value["migrator"], MIGRATORS, file=file,
+                                       line=ln("migrator"), what="guard.migrations.migrator")
     if "dialect" in value:
         d = expect(value["dialect"], str, file=file, line=ln("dialect"),
                    what="guard.migrations.dialect")

@@ -177,6 +177,10 @@ def _run(ctx) -> list[Finding]:
         from guard.checks.migrations.django import app_of
         django_apps |= {app_of(s.folder) for s in django_sets}
     django_known = {k for s in django_sets for m in s.head for k in (m.key,) + m.replaces}
+    migrator = settings.migrator
+    if not migrator and any(s.framework == "sql" for s in sets):
+        from guard.checks.migrations import migrators
+        migrator = migrators.detect(head_read(list(migrators.FILES)))
     alembic_sets = [s for s in sets if s.framework == "alembic"]
     alembic_known = {k for s in alembic_sets for m in s.head for k in (m.key,) + m.labels}
     for group in dict.fromkeys(groups.get(s.folder, s.folder) for s in alembic_sets):
@@ -195,7 +199,8 @@ def _run(ctx) -> list[Finding]:
             findings += [prisma.out_of_order(f)
                          for f in history.ordered(mset.base, mset.head, mset.new)]
         elif mset.framework != "alembic":       # Alembic: the graph above, never numbers
-            findings += list(history.ordered(mset.base, mset.head, mset.new))
+            findings += list(history.ordered(mset.base, mset.head, mset.new,
+                                             migrator if mset.framework == "sql" else None))
         fresh = [m for m in mset.head if m.path in mset.new]
         _load_sql(mset, fresh, head_read)
         for m in fresh:
@@ -216,6 +221,7 @@ def _run(ctx) -> list[Finding]:
         "migrations": notes,
         "verification": verification,
         "searched": settings.path or "the repository layout",
+        "migrator": migrator if any(s.framework == "sql" for s in sets) else None,
     })
     if not sets and not findings:
         ctx.set_status("migrations", "skipped",

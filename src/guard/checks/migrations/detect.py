@@ -20,7 +20,9 @@ SQLISH_FOLDER = re.compile(r"(^|/)(migrations?|migrate|db|sql|schema)$|migrat", 
 # Prisma's lock file. A superset is harmless; with no guard.migrations.path, git lists only
 # these instead of every file of the tree.
 CANDIDATES = ("*.sql", "*env.py", "*script.py.mako", "*versions/*.py", "*migrations/*.py",
-              "*_journal.json", "*migration_lock.toml", "*alembic.ini", "pyproject.toml")
+              "*_journal.json", "*migration_lock.toml", "*alembic.ini", "pyproject.toml",
+              # the migrator of plain SQL folders (migrators.FILES)
+              "go.mod", "package.json", "flyway.conf", "flyway.toml", "conf/flyway.conf")
 
 
 # a folder named for its database (`migrations/sqlite/`, `db/postgres/`, `sql/mariadb`)

@@ -94,8 +94,15 @@ def _commit(ctx, path: str) -> str:
     return f"commit {sha[:8]}" + (f" \"{header}\"" if header else "")
 
 
-def ordered(base: list[Migration], head: list[Migration], new: set[str]) -> Iterator[Finding]:
-    """MIG003/MIG004/MIG005 for version-ordered tools (SQL, Prisma, Drizzle, one Django app)."""
+def ordered(base: list[Migration], head: list[Migration], new: set[str],
+            migrator: str | None = None) -> Iterator[Finding]:
+    """MIG003/MIG004/MIG005 for version-ordered tools (SQL, Prisma, Drizzle). A known SQL
+    ``migrator`` decides whether versions must be unique and whether an older newcomer is
+    refused (migrators.RULES); without one, the file names do."""
+    tool = None
+    if migrator:
+        from guard.checks.migrations.migrators import RULES
+        tool = RULES[migrator]
     versioned = [m for m in head if m.version is not None]
     base_versions = [m.version for m in base if m.version is not None]
     top = max(base_versions) if base_versions else None
@@ -106,7 +113,8 @@ def ordered(base: list[Migration], head: list[Migration], new: set[str]) -> Iter
     for version, group in sorted(by_version.items()):
         # a runner that applies files in name order tells them apart by the whole name, so
         # `0000_a_up.sql` and `0000_b_up.sql` sharing a number is by design
-        clash = [m for m in group if m.style != "name-order"]
+        clash = [m for m in group if m.style != "name-order"] if tool is None else \
+            (group if tool.unique else [])
         if len(clash) > 1 and any(m.path in new for m in clash):
             group = clash
             names = ", ".join(m.path for m in group)
@@ -117,10 +125,14 @@ def ordered(base: list[Migration], head: list[Migration], new: set[str]) -> Iter
                              "give the new migration the next free version number", m.path)
     fresh = sorted((m for m in versioned if m.path in new), key=lambda m: m.version)
     for m in fresh:
+        if tool is not None and tool.older is None:
+            break
         if top is not None and m.version < top:
+            why = (f"{migrator}: {tool.why_older}" if tool else
+                   "the tool will skip it or refuse to run")
             yield _f("MIG003", "error",
                      f"new migration {m.path} (version {m.label}) sorts before {top_label}, "
-                     "the newest migration on the base; the tool will skip it or refuse to run",
+                     f"the newest migration on the base; {why}",
                      f"renumber it after {top_label}", m.path)
     # gaps: only where numbering is a sequence (golang-migrate -seq, dbmate/Flyway 1, 2, 3)
     styles = {m.style for m in versioned}
