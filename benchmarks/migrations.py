@@ -9,12 +9,17 @@ Prints, in one run:
       4,000 files — wall times and the ratio (target: guard within 2x of squawk); and, for
       a stricter comparison, squawk on the 2,000 .up.sql files alone. Runs alternate;
   (c) how many of squawk's findings on the .up.sql files guard also raises, rule family by
-      rule family (same file and same statement line).
+      rule family (same file and same statement line);
+  (d) the real-project size: guard vs squawk on 100 PostgreSQL migrations (a full lint of
+      a branch that adds them; squawk on the same files);
+  (e) a branch that adds nothing (one README edit) on a synthetic Django project with 1,400
+      migrations in 40 apps: `guard check --only migrations` against the start-up floor
+      `python -c pass`.
 
     python benchmarks/migrations.py [--count 2000] [--repeat 3] [--keep]
 
-Run it with the interpreter guard is installed in; squawk is looked up next to it, then on
-PATH (pip install squawk-cli). Without squawk, (b) and (c) say so and the rest still runs.
+Run it with the interpreter guard is installed in; squawk is looked up next to it, then in
+$SQUAWK, then on PATH (pip install squawk-cli, e.g. into a throwaway venv). Without squawk, (b) and (c) say so and the rest still runs.
 """
 
 from __future__ import annotations
@@ -52,7 +57,9 @@ def env() -> dict:
                 "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C",
                 "GIT_AUTHOR_DATE": "1764115200 +0000",
                 "GIT_COMMITTER_DATE": "1764115200 +0000"})
-    for var in ("GITHUB_ACTIONS", "GITLAB_CI", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"):
+    # an installed guard has its bytecode cached; without it every run compiles its modules
+    for var in ("GITHUB_ACTIONS", "GITLAB_CI", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF",
+                "PYTHONDONTWRITEBYTECODE"):
         out.pop(var, None)
     return out
 
@@ -191,7 +198,10 @@ def timed_alternately(cmds: list[list[str]], cwd: str, repeat: int):
 
 def squawk_exe() -> str | None:
     near = os.path.join(os.path.dirname(sys.executable), "squawk")
-    return near if os.path.exists(near) else shutil.which("squawk")
+    if os.path.exists(near):
+        return near
+    given = os.environ.get("SQUAWK")
+    return given if given and os.path.exists(given) else shutil.which("squawk")
 
 
 def fmt(times: list[float]) -> str:
@@ -214,6 +224,8 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--only-de", action="store_true",
+                    help="run only (d) 100 files vs squawk and (e) the no-op Django branch")
     args = ap.parse_args()
     root = tempfile.mkdtemp(prefix="guard-bench-migrations-")
     try:
@@ -227,6 +239,9 @@ def main() -> int:
         cmd = guard_cmd() + ["check", "--base", "main", "--only", "migrations",
                              "--format", "json", "--fail-on", "never"]
 
+        if args.only_de:
+            small_and_noop(root, cmd, args.repeat)
+            return 0
         # (a) the hand-off case
         extra = generate(args.count + 5)
         new = {p: t for p, t in extra.items() if p not in files}
@@ -258,6 +273,7 @@ def main() -> int:
         if squawk is None:
             print("    squawk NOT INSTALLED: `pip install squawk-cli` into this interpreter's "
                   "environment to compare; (b) ratio and (c) skipped")
+            small_and_noop(root, cmd, args.repeat)
             return 0
         version = subprocess.run([squawk, "--version"], capture_output=True, text=True).stdout
         (times_all, _), (times_s, sproc) = runs[1], runs[2]
@@ -306,6 +322,7 @@ def main() -> int:
         print(f"    families guard covers: {mapped_also}/{mapped} "
               f"({100 * mapped_also / max(mapped, 1):.0f} %); all squawk findings: "
               f"{total_also}/{total}")
+        small_and_noop(root, cmd, args.repeat)
         print(f"\nload average at the end: {os.getloadavg()[0]:.2f} (wall times on a loaded "
               "machine include waiting for a CPU; CPU times do not)")
         return 0
@@ -314,6 +331,59 @@ def main() -> int:
             print(f"kept {root}")
         else:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def django_tree(apps: int = 40, per_app: int = 35) -> dict[str, str]:
+    """A Django project's migrations: ``apps`` apps of ``per_app`` linear migrations, the
+    first of each app depending on the previous app's (1,400 by default)."""
+    files = {}
+    for a in range(apps):
+        app = f"app{a:02d}"
+        files[f"{app}/__init__.py"] = ""
+        files[f"{app}/migrations/__init__.py"] = ""
+        files[f"{app}/models.py"] = "from django.db import models\n"
+        for i in range(1, per_app + 1):
+            deps = [(app, f"{i - 1:04d}_step")] if i > 1 else (
+                [(f"app{a - 1:02d}", f"{per_app:04d}_step")] if a else [])
+            op = (f"migrations.CreateModel(name='M{a}', fields=[('id', models.AutoField("
+                  "primary_key=True))])" if i == 1 else
+                  f"migrations.AddField(model_name='m{a}', name='f{i}', "
+                  "field=models.IntegerField(null=True))")
+            files[f"{app}/migrations/{i:04d}_step.py"] = (
+                "from django.db import migrations, models\n\n\n"
+                "class Migration(migrations.Migration):\n"
+                f"    dependencies = {deps!r}\n"
+                f"    operations = [\n        {op},\n    ]\n")
+    return files
+
+
+def small_and_noop(root: str, cmd: list[str], repeat: int) -> None:
+    files = generate(50)          # 50 migrations = 100 files (.up.sql and .down.sql)
+    every = sorted(files)
+    repo_d = build(os.path.join(root, "d"), {}, files)
+    squawk = squawk_exe()
+    cmds = [cmd] + ([[squawk, "--reporter", "json", *every]] if squawk else [])
+    runs = timed_alternately(cmds, repo_d, max(repeat, 5))
+    (times_g, _), *rest = runs
+    print(f"\n(d) full lint of {len(every)} PostgreSQL migration files: guard {fmt(times_g)}")
+    if not rest:
+        print("    squawk row skipped: squawk NOT INSTALLED (pip install squawk-cli into a "
+              "venv, then SQUAWK=/path/to/squawk)")
+    else:
+        times_s = rest[0][0]
+        ratio = statistics.median(times_g) / statistics.median(times_s)
+        print(f"    squawk {fmt(times_s)} on the same files; ratio {ratio:.2f}x; target "
+              f"within 2x: {'met' if ratio <= 2 else 'MISSED'}")
+    tree = django_tree()
+    repo_e = build(os.path.join(root, "e"), tree, {"README.md": "# edited\n"})
+    count = sum(1 for p in tree if "/migrations/0" in p)
+    floor = [sys.executable, "-c", "pass"]
+    (times_n, proc), (times_f, _) = timed_alternately([cmd, floor], repo_e, max(repeat, 5))
+    if proc.returncode != 0:
+        print(proc.stderr[:500], file=sys.stderr)
+    print(f"\n(e) Django, {count} migrations, branch adds nothing: `guard check --only "
+          f"migrations` {fmt(times_n)}; floor `python -c pass` {fmt(times_f)}; "
+          f"above the floor: {statistics.median(times_n) - statistics.median(times_f):.3f} s")
 
 
 if __name__ == "__main__":

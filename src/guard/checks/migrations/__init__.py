@@ -48,11 +48,30 @@ def _reuse(migs: list[Migration], tree: dict[str, str], memo: dict) -> list[Migr
     return [memo.get((m.path, tree.get(m.path)), m) for m in migs]
 
 
+def _under(tree: dict[str, str], prefix: str) -> list[str]:
+    """The paths of ``tree`` under ``prefix``, by bisection of its sorted paths (kept on the
+    dict's side: one sort per tree, where a scan per folder cost 80 x 3,000 comparisons)."""
+    import bisect
+    memo = _SORTED.get(id(tree))
+    if memo is None or memo[0] is not tree or len(memo[1]) != len(tree):
+        memo = _SORTED[id(tree)] = (tree, sorted(tree))
+    keys = memo[1]
+    out = []
+    for i in range(bisect.bisect_left(keys, prefix), len(keys)):
+        if not keys[i].startswith(prefix):
+            break
+        out.append(keys[i])
+    return out
+
+
+_SORTED: dict[int, tuple[dict, list[str]]] = {}
+
+
 def _index(place, tree: dict[str, str], blobs_of, dialect: str,
-           memo: dict | None = None, recursive=()) -> tuple[list[Migration], list]:
+           memo: dict | None = None, recursive=(), shallow: bool = False
+           ) -> tuple[list[Migration], list]:
     # each framework's module is imported only for its own folders
-    prefix = place.folder + "/"
-    paths = [p for p in tree if p.startswith(prefix)] if place.folder else list(tree)
+    paths = _under(tree, place.folder + "/") if place.folder else list(tree)
     fw = place.framework
     journal = None
     memo = {} if memo is None else memo
@@ -70,6 +89,8 @@ def _index(place, tree: dict[str, str], blobs_of, dialect: str,
     elif fw == "alembic":
         from guard.checks.migrations import alembic
         migs = _reuse(alembic.index(place.folder, paths, place in recursive), tree, memo)
+        if shallow:
+            return migs, journal
         fresh = [m for m in migs if (m.path, tree.get(m.path)) not in memo]
         blobs = blobs_of([m.path for m in fresh])
         for m in fresh:
@@ -78,6 +99,8 @@ def _index(place, tree: dict[str, str], blobs_of, dialect: str,
     else:
         from guard.checks.migrations import django
         migs = _reuse(django.index(place.folder, paths), tree, memo)
+        if shallow:
+            return migs, journal
         fresh = [m for m in migs if (m.path, tree.get(m.path)) not in memo]
         blobs = blobs_of([m.path for m in fresh])
         for m in fresh:
@@ -127,6 +150,7 @@ def run(ctx) -> list[Finding]:
     try:
         return _run(ctx)
     finally:
+        _SORTED.clear()
         if collecting:
             gc.enable()
 
@@ -146,6 +170,14 @@ def _run(ctx) -> list[Finding]:
                                         head_read, base_read)
     findings: list[Finding] = []
     sets: list[MigSet] = []
+    # A branch that touches no migration folder (the usual case) has no new migration and
+    # no edited one: every rule below reads only new or changed migrations, so the folders
+    # are listed by file name and nothing is read or parsed (1,400 Django migrations cost
+    # ~0.5 s of `compile`). Verification still reads everything.
+    changed = [p for p in head_tree.keys() | base_tree.keys()
+               if head_tree.get(p) != base_tree.get(p)]
+    shallow = not (ctx.options.verify_migrations or settings.verify) and not any(
+        p.startswith(pl.folder + "/") or not pl.folder for p in changed for pl in places)
     for place in places:
         dialect = settings.dialect
         if not dialect and place.framework == "prisma":
@@ -157,8 +189,10 @@ def _run(ctx) -> list[Finding]:
         dialect = dialect or settings.hinted_dialect
         mset = MigSet(place, dialect or FRAMEWORK_DIALECT[place.framework])
         memo: dict = {}     # (path, blob id) -> parsed Python migration, base then head
-        mset.base, _ = _index(place, base_tree, base_read, mset.dialect, memo, recursive)
-        mset.head, journal = _index(place, head_tree, head_read, mset.dialect, memo, recursive)
+        mset.base, _ = _index(place, base_tree, base_read, mset.dialect, memo, recursive,
+                              shallow)
+        mset.head, journal = _index(place, head_tree, head_read, mset.dialect, memo, recursive,
+                                    shallow)
         if place.framework == "drizzle" and journal is not None:
             if not settings.dialect and journal[1]:
                 mset.dialect = _dialect_name(journal[1]) or mset.dialect

@@ -179,6 +179,8 @@ def django_graph(base: list[Migration], head: list[Migration], new: set[str],
     a parent is missing only when its app has a migrations folder in this repository and
     neither holds nor replaces it; an app has a conflict when it has more than one leaf
     after this change ("Conflicting migrations detected"), where the base had one."""
+    if not new:
+        return
     keys = known | {m.key for m in head} | {r for m in head for r in m.replaces}
     for m in head:
         if m.path not in new:
