@@ -148,3 +148,16 @@ def test_heads_agree_with_alembic_heads(tmp_path, name):
         reader.load(m, text.encode(), "postgres")
         migs.append(m)
     assert history.alembic_heads(migs) == _alembic_heads(folder)
+
+
+def test_a_branch_that_touches_no_revision_reads_none_and_reports_the_folder(tmp_path):
+    # the base already has a syntax error and two heads: not this branch's doing
+    repo = project(tmp_path, {**alembic_base(), f"{V}/c3_a.py": rev("c3", "a1"),
+                              f"{V}/d4_bad.py": "revision = (\n"})
+    repo.commit("docs: readme", {"README.md": "# edited\n"})
+    data = check(repo)
+    assert data["findings"] == []
+    [s] = data["facts"]["migrations"]["sets"]
+    assert (s["folder"], s["base"], s["new"]) == (V, 4, 0)
+    repo.commit("feat(db): child of the broken one", {f"{V}/e5_a.py": rev("e5", "c3")})
+    assert mig_rules(check(repo), "MIG006") == []
