@@ -51,7 +51,7 @@ def test_sqlite_round_trip_passes_and_is_reported(tmp_path):
     assert [f for f in data["findings"] if f["rule"].startswith("MIG03")] == []
     ver = data["facts"]["migrations"]["verification"]
     assert ver["engine"] == "sqlite" and ver["status"] == "passed"
-    assert "rollback restores the base schema" in notes(data)[0]["verification"]
+    assert "rollback restores the schema before it" in notes(data)[0]["verification"]
     assert leftovers(tmp) == []
 
 
@@ -194,7 +194,7 @@ def test_django_round_trip_through_manage_py(tmp_path):
     data = verify(repo)
     assert [f for f in data["findings"] if f["rule"].startswith("MIG03")] == [], data["findings"]
     note = notes(data)[0]["verification"]
-    assert "migrate shop 0001_initial" in note and "restores the base schema" in note
+    assert "migrate shop 0001_initial" in note and "restores the schema before it" in note
 
 
 def test_django_rollback_that_leaves_an_index_behind(tmp_path):

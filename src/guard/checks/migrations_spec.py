@@ -147,6 +147,14 @@ RULES: tuple[Rule, ...] = (
        "Verification that did not run must not look like a pass.",
        "database_url names $DATABASE_URL, which is not set",
        "set the variable, or fix guard.migrations.database_url / commands"),
+    _R("MIG034", "rollback-not-verified", "migrations", "warning",
+       "--verify-migrations could not prove one new migration's rollback: it has no down "
+       "step, an earlier migration failed to apply, or the layout cannot be stepped.",
+       "Each migration's rollback is proven on its own (up, down, up on a database at the "
+       "migration before it); one that could not be is named, so a partial verification "
+       "never reads as a pass.",
+       "0003_a.up.sql without a down file: 0003_a is not verified, 0004_b still is",
+       "write the down step, or fix the migration that failed before it, and verify again"),
     _R("MIG101", "drop-table", "migrations", "warning",
        "DROP TABLE (or Alembic drop_table, Django DeleteModel).",
        "Data loss, and a lock on the table; code still deployed may read it.",

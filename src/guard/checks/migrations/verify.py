@@ -1,10 +1,14 @@
-"""--verify-migrations: prove the rollback on a throwaway database.
+"""--verify-migrations: prove each new migration's rollback on a throwaway database.
 
-Base migrations up → snapshot S0; the branch's new migrations up → S1; their down steps in
-reverse → S2 (must equal S0); up again → S3 (must equal S1). SQLite (embedded) by default;
-PostgreSQL when guard.migrations.database_url (or the variable it names) is set: guard creates
-a database of its own on that server and drops it afterwards. Plain SQL, Prisma and Drizzle
-are applied by guard itself. The throwaway database is always removed, also on failure.
+Step by step, as pytest-alembic's up/down consistency test does: the base's migrations up;
+then for each new migration k, on the database at k-1: up k, snapshot; down k, which must
+give the k-1 snapshot back (MIG030); up k again, which must give the k snapshot back
+(MIG032). A down step that leaves the schema changed is an error for that migration, also
+when an earlier one has no down step; what cannot be proven is a MIG034 warning. SQLite
+(embedded) by default; PostgreSQL when guard.migrations.database_url (or the variable it
+names) is set: guard creates a database of its own on that server and drops it afterwards.
+Plain SQL, Prisma and Drizzle are applied by guard itself (toolrun.py runs Alembic and
+Django). The throwaway databases are always removed, also on failure.
 """
 
 from __future__ import annotations
@@ -267,6 +271,10 @@ def run(ctx, settings, sets, base_read, head_read, notes) -> tuple[list[Finding]
 
 
 def _round_trip(mset, base, fresh, url, entry, by_file) -> list[Finding]:
+    """Step by step, as pytest-alembic's up/down consistency test: for each new migration k
+    on a database at k-1: up k, snapshot, down k (must give the k-1 snapshot back), up k
+    again (must give the k snapshot back). A migration that cannot be proven (no down step,
+    or an earlier step broke the database) is a MIG034 warning, never a silent skip."""
     findings: list[Finding] = []
 
     def mark(m: Migration, text: str) -> None:
@@ -274,96 +282,131 @@ def _round_trip(mset, base, fresh, url, entry, by_file) -> list[Finding]:
         if note is not None:
             note["verification"] = text
 
+    def open_db(upto: int):
+        """A new throwaway database at the base plus fresh[:upto] (None: could not)."""
+        fresh_db = PostgresDB(url) if url else SqliteDB()
+        for m in base + fresh[:upto]:
+            try:
+                fresh_db.apply(m.up or [])
+            except StepFailed as exc:
+                fresh_db.close()
+                return None, m, exc
+        return fresh_db, None, None
+
+    where = "a throwaway PostgreSQL database" if url else "a throwaway SQLite database"
+    engine = "postgresql" if url else "sqlite"
     try:
-        db = PostgresDB(url) if url else SqliteDB()
+        db, bad, exc = open_db(0)
     except StepFailed as exc:
         entry["status"] = "not run"
         entry["differences"] = [exc.error]
         return [_fail("MIG033", f"cannot verify migrations: {exc.error}",
                       "check guard.migrations.database_url and that the server is up",
                       fresh[0].path)]
-    entry["engine"] = db.engine
-    where = "a throwaway PostgreSQL database" if url else "a throwaway SQLite database"
+    entry["engine"] = engine
+    if db is None:
+        entry["status"] = "not run"
+        line = exc.stmt.line if exc.stmt else None
+        findings.append(_fail(
+            "MIG033", f"the base's migration {bad.path} fails on {where} "
+            f"(line {line}): {exc.error}, so the round trip cannot start",
+            "verify on the database the project uses (guard.migrations.database_url)",
+            bad.path, line))
+        for f in fresh:
+            mark(f, f"not verified: base migration {bad.path} fails on {engine}")
+        return findings
+    unproven: list[str] = []
     try:
-        for m in base:
-            try:
-                db.apply(m.up or [])
-            except StepFailed as exc:
-                entry["status"] = "not run"
-                line = exc.stmt.line if exc.stmt else None
-                findings.append(_fail(
-                    "MIG033", f"the base's migration {m.path} fails on {where} "
-                    f"(line {line}): {exc.error}, so the round trip cannot start",
-                    "verify on the database the project uses (guard.migrations.database_url)",
-                    m.path, line))
-                for f in fresh:
-                    mark(f, f"not verified: base migration {m.path} fails on {db.engine}")
-                return findings
-        s0 = db.snapshot()
-
-        def step(m: Migration, stmts, phase: str, rule: str) -> bool:
-            try:
-                db.apply(stmts)
-                return True
-            except StepFailed as exc:
-                line = exc.stmt.line if exc.stmt else None
-                path = exc.stmt.path if exc.stmt else m.path
-                findings.append(_fail(rule, f"{path}: {phase} failed on {where}: "
-                                      f"{exc.error}",
-                                      "fix the statement; run it locally against a copy of "
-                                      "the base schema", path, line))
-                mark(m, f"{phase} failed: {exc.error}")
+        before = db.snapshot()
+        for k, m in enumerate(fresh):
+            failure = _step(db, m, before, where, findings)
+            if failure == "up":
+                # the migration itself does not apply: later ones cannot start
                 entry["status"] = "failed"
-                return False
-
-        for m in fresh:
-            if not step(m, m.up or [], "up", "MIG031"):
+                mark(m, f"up failed on {engine}: {findings[-1].message}")
+                for later in fresh[k + 1:]:
+                    unproven.append(later.path)
+                    _unverified(findings, later, f"{m.path} fails to apply before it", mark)
                 return findings
-        s1 = db.snapshot()
-        no_down = [m for m in fresh if not m.down]
-        if no_down:
-            for m in fresh:
-                mark(m, f"up applied on {db.engine}; down not verifiable: "
-                     f"{', '.join(x.path for x in no_down)} has no down step")
-            entry["status"] = "partial"
-            entry["differences"] = ["no down step: " + ", ".join(x.path for x in no_down)]
-            return findings
-        for m in reversed(fresh):
-            if not step(m, m.down, "down", "MIG031"):
-                return findings
-        s2 = db.snapshot()
-        lost = diff(s0, s2)
-        if lost:
-            entry["status"] = "failed"
-            entry["differences"] = lost
-            findings.append(_fail(
-                "MIG030", f"after up and down of {', '.join(m.path for m in fresh)} on {where}"
-                f", the schema differs from the base: {'; '.join(lost[:8])}"
-                + (f" (and {len(lost) - 8} more)" if len(lost) > 8 else ""),
-                "make each down step undo everything its up step created or changed",
-                fresh[-1].down_path or fresh[-1].path))
-        for m in fresh:
-            if not step(m, m.up or [], "second up", "MIG032"):
-                return findings
-        s3 = db.snapshot()
-        again = diff(s1, s3)
-        if again:
-            entry["status"] = "failed"
-            entry["differences"] += again
-            findings.append(_fail(
-                "MIG032", f"applying {', '.join(m.path for m in fresh)} again after the "
-                f"rollback gave a different schema on {where}: {'; '.join(again[:8])}",
-                "make the down step undo everything the up step did", fresh[0].path))
-        verdict = "rollback restores the base schema" if not lost else \
-            "rollback does NOT restore the base schema"
-        for m in fresh:
-            mark(m, f"up, down, up on {db.engine}: {verdict}"
-                 + ("" if not again else "; second up differs"))
+            if failure == "no down":
+                entry["status"] = "partial" if entry["status"] == "passed" else entry["status"]
+                unproven.append(m.path)
+                _unverified(findings, m, "it has no down step", mark)
+                before = db.snapshot()
+                continue
+            if failure:
+                entry["status"] = "failed"
+                entry["differences"] += [f"{m.path}: {d}" for d in failure[1]]
+                mark(m, f"up, down, up on {engine}: {failure[0]}")
+                # the database's state is unknown: start the next step on a new one
+                db.close()
+                db, bad, exc = open_db(k + 1)
+                if db is None:
+                    for later in fresh[k + 1:]:
+                        unproven.append(later.path)
+                        _unverified(findings, later, f"the database could not be rebuilt "
+                                    f"({bad.path}: {exc.error})", mark)
+                    return findings
+            else:
+                mark(m, f"up, down, up on {engine}: rollback restores the schema before it")
+            before = db.snapshot()
+        if unproven:
+            entry["differences"].append("not verified: " + ", ".join(unproven))
         return findings
     finally:
-        if entry["status"] == "failed":
-            first = findings[0].message if findings else "see the findings"
-            for m in fresh:
-                if m.path in by_file and by_file[m.path]["verification"] is None:
-                    mark(m, f"round trip on {db.engine} failed: {first}")
-        db.close()
+        if db is not None:
+            db.close()
+
+
+def _unverified(findings, m: Migration, why: str, mark) -> None:
+    findings.append(Finding(
+        "MIG034", "migrations", "warning",
+        f"{m.path}: rollback not verified: {why}",
+        "write the down step (or fix the earlier migration) and run "
+        "guard check --verify-migrations again", m.path))
+    mark(m, f"not verified: {why}")
+
+
+def _step(db, m: Migration, before: dict, where: str, findings: list):
+    """up, down, up of one migration on a database at the state `before`. Returns None when
+    proven, "up" when it does not apply, "no down", or (summary, differences) on failure."""
+    def apply(stmts, phase: str, rule: str) -> bool:
+        try:
+            db.apply(stmts)
+            return True
+        except StepFailed as exc:
+            line = exc.stmt.line if exc.stmt else None
+            path = exc.stmt.path if exc.stmt else m.path
+            findings.append(_fail(rule, f"{path}: {phase} failed on {where}: {exc.error}",
+                                  "fix the statement; run it locally against a copy of the "
+                                  "schema before it", path, line))
+            return False
+
+    if not apply(m.up or [], "up", "MIG031"):
+        return "up"
+    after = db.snapshot()
+    if not m.down:
+        return "no down"
+    if not apply(m.down, "down", "MIG031"):
+        return ("down failed", [findings[-1].message])
+    lost = diff(before, db.snapshot())
+    if lost:
+        findings.append(_fail(
+            "MIG030", f"after up and down of {m.path} on {where}, the schema differs from "
+            f"the one before it: {'; '.join(lost[:8])}"
+            + (f" (and {len(lost) - 8} more)" if len(lost) > 8 else ""),
+            "make the down step undo everything its up step created or changed",
+            m.down_path or m.path))
+    if not apply(m.up or [], "second up", "MIG032"):
+        return ("rollback does NOT restore the schema before it" if lost
+                else "second up failed", lost + [findings[-1].message])
+    again = diff(after, db.snapshot())
+    if again:
+        findings.append(_fail(
+            "MIG032", f"applying {m.path} again after its rollback gave a different schema "
+            f"on {where}: {'; '.join(again[:8])}",
+            "make the down step undo everything the up step did", m.path))
+    if lost or again:
+        return ("rollback does NOT restore the schema before it" if lost
+                else "second up differs", lost + again)
+    return None
