@@ -278,15 +278,28 @@ def _framework_word(word: Any) -> str | None:
     return None
 
 
+PLACEHOLDERS = ("{target}", "{base}", "{app}")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
 def _command(value, *, file, line, what) -> tuple[str, ...]:
     if isinstance(value, str):
         import shlex
         try:
-            return tuple(shlex.split(value))
+            words = tuple(shlex.split(value))
         except ValueError as exc:
             raise GuardError(f"{what} cannot be split into words: {exc}", path=file, line=line,
                              hint="close the quote, or write the command as a list") from None
-    return tuple(c for c, _ in str_list(value, file=file, line=line, what=what))
+    else:
+        words = tuple(c for c, _ in str_list(value, file=file, line=line, what=what))
+    for word in words:
+        for ph in _PLACEHOLDER.findall(word):
+            if ph not in PLACEHOLDERS:
+                raise GuardError(f"{what} uses the placeholder {ph}, which guard does not "
+                                 "fill", path=file, line=line,
+                                 hint="use {target} (the migration to go to), {base} (the one "
+                                      "before it) or {app} (the Django app)")
+    return words
 
 
 def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Settings:

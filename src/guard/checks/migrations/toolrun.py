@@ -53,7 +53,52 @@ def _defaults(mset, base_migs, head_tree: set[str]) -> tuple[list, list, str | N
 
 
 def _custom(command: tuple[str, ...], base: str, app: str) -> list[str]:
-    return [part.replace("{base}", base).replace("{app}", app) for part in command]
+    return [part.replace("{base}", base).replace("{app}", app).replace("{target}", base)
+            for part in command]
+
+
+def _topo(fresh) -> list:
+    """The new migrations parents first (ties by path), as the tool applies them."""
+    left = sorted(fresh, key=lambda m: m.path)
+    keys = {m.key for m in left}
+    done: set[str] = set()
+    out = []
+    while left:
+        ready = [m for m in left if all(p in done or p not in keys for p in m.parents)]
+        ready = ready or left[:1]           # a cycle: history.py reports it
+        out.append(ready[0])
+        done.add(ready[0].key)
+        left.remove(ready[0])
+    return out
+
+
+def _steps(mset, m, settings) -> tuple[list | None, list | None, str]:
+    """(up to m, down to the migration before m, why not) for one stepwise round trip."""
+    if mset.framework == "alembic":
+        if len(m.parents) > 1:
+            return None, None, "it is a merge revision (several parents)"
+        target, before = m.key, (m.parents[0] if m.parents else "base")
+        up, down = ["alembic", "upgrade", target], ["alembic", "downgrade", before]
+    else:
+        same = [p.split(".", 1)[1] for p in m.parents if p.split(".", 1)[0] == m.app]
+        if len(same) > 1:
+            return None, None, "it depends on several migrations of its own app"
+        target, before = m.key.split(".", 1)[-1], (same[0] if same else "zero")
+        up = [sys.executable, "manage.py", "migrate", m.app, target, "--noinput"]
+        down = [sys.executable, "manage.py", "migrate", m.app, before, "--noinput"]
+    if settings.up_command:
+        up = [p.replace("{target}", target).replace("{base}", before).replace("{app}", m.app)
+              for p in settings.up_command]
+    if settings.down_command:
+        down = [p.replace("{target}", target).replace("{base}", before)
+                .replace("{app}", m.app) for p in settings.down_command]
+    return up, down, ""
+
+
+def stepwise(settings, mset, fresh) -> bool:
+    """Whether the round trip can go migration by migration: the usual tool, or commands
+    that take the {target} revision."""
+    return not settings.up_command or "{target}" in " ".join(settings.up_command)
 
 
 class _Db:
@@ -99,7 +144,7 @@ def round_trip(ctx, settings, mset, base_migs, fresh, url, entry, mark) -> list[
         up = [_custom(settings.up_command, base_target, app)]
     if settings.down_command:
         down = [_custom(settings.down_command, base_target, app)]
-    if not down:
+    if not down and not stepwise(settings, mset, fresh):
         entry["status"] = "not run"
         return [_fail("MIG033", f"cannot tell which {mset.framework} revision the base ends at "
                       "(several heads)", "set guard.migrations.commands.down with the "
@@ -153,6 +198,13 @@ def round_trip(ctx, settings, mset, base_migs, fresh, url, entry, mark) -> list[
         if not run(up, base_dir, "up on the base", "MIG033"):
             return findings
         s0 = db.snapshot()
+        if stepwise(settings, mset, fresh):
+            _each(fresh, settings, mset, s0, db, lambda argv, phase, rule: run(
+                [argv], head_dir, phase, rule), findings, entry, mark, where)
+            return findings
+        for m in fresh:
+            _not_proven(findings, m, f"guard.migrations.commands.up has no {{target}}: the "
+                        "new migrations were checked together, not one by one", mark)
         if not run(up, head_dir, "up", "MIG031"):
             return findings
         s1 = db.snapshot()
@@ -189,3 +241,66 @@ def round_trip(ctx, settings, mset, base_migs, fresh, url, entry, mark) -> list[
                 mark(m, f"round trip failed: {first}", only_if_empty=True)
         remove_tree(tmp)       # (iterative: the exported trees may be any depth)
         db.close()
+
+
+def _not_proven(findings, m, why: str, mark) -> None:
+    findings.append(Finding("MIG034", "migrations", "warning",
+                            f"{m.path}: rollback not verified: {why}",
+                            "write the down step (or fix the earlier migration) and run "
+                            "guard check --verify-migrations again", m.path))
+    mark(m, f"not verified: {why}")
+
+
+def _each(fresh, settings, mset, before, db, run, findings, entry, mark, where) -> None:
+    """Up, down, up of each new migration in turn, through the project's tool."""
+    order = _topo(fresh)
+    for k, m in enumerate(order):
+        up, down, why = _steps(mset, m, settings)
+        if up is None:
+            _not_proven(findings, m, why, mark)
+            if not run(_steps_up_only(mset, m, settings), "up", "MIG031"):
+                break
+            before = db.snapshot()
+            continue
+        if not run(up, f"up of {m.path}", "MIG031"):
+            break
+        after = db.snapshot()
+        if not run(down, f"down of {m.path} ({' '.join(down[-3:])})", "MIG031"):
+            break
+        lost = verify.diff(before, db.snapshot())
+        if lost:
+            entry["status"] = "failed"
+            entry["differences"] += [f"{m.path}: {d}" for d in lost]
+            findings.append(_fail("MIG030", f"after up and down of {m.path} on {where}, the "
+                                  f"schema differs from the one before it: "
+                                  f"{'; '.join(lost[:8])}",
+                                  "make the migration's reverse undo everything it did",
+                                  m.path))
+        if not run(up, f"second up of {m.path}", "MIG032"):
+            break
+        again = verify.diff(after, db.snapshot())
+        if again:
+            entry["status"] = "failed"
+            entry["differences"] += [f"{m.path}: {d}" for d in again]
+            findings.append(_fail("MIG032", f"upgrading {m.path} again after its rollback "
+                                  f"gave a different schema: {'; '.join(again[:8])}",
+                                  "make the migration's reverse undo everything it did",
+                                  m.path))
+        verdict = ("rollback restores the schema before it" if not (lost or again)
+                   else "rollback does NOT restore the schema before it")
+        shown = " ".join(a for a in down if a not in (sys.executable, "manage.py", "--noinput"))
+        mark(m, f"up, down ({shown}), "
+                f"up on {db.engine} through the project's tool: {verdict}")
+        before = db.snapshot()
+    else:
+        return
+    # a step failed: the database's state is unknown, the later migrations are not proven
+    for later in order[k + 1:]:
+        _not_proven(findings, later, f"an earlier step failed ({order[k].path})", mark)
+
+
+def _steps_up_only(mset, m, settings):
+    if mset.framework == "alembic":
+        return ["alembic", "upgrade", m.key]
+    return [sys.executable, "manage.py", "migrate", m.app, m.key.split(".", 1)[-1],
+            "--noinput"]
