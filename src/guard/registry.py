@@ -91,6 +91,17 @@ CORE_RULES: tuple[Rule, ...] = (
          "reverted back or bisected onto.",
          "commit a1b2c3d4 edits deploy/nginx.conf, commit e5f6a7b8 restores it",
          "squash the branch when merging, or rewrite it (git rebase -i) to drop the commit"),
+    Rule("SCOPE007", "shared-boundary-imports", "scope", "warning",
+         "A changed file imports from both a server-owned and a UI-owned area of the role "
+         "packs (Python import/from, JS/TS import, export-from, require(), import(), "
+         "tsconfig.json path aliases), wherever the file is.",
+         "The role contract makes 'API route handlers that import from both server and UI "
+         "layers' a shared boundary: such a file couples both roles' code, so a change to "
+         "it needs the Staff Engineer's coordination, whatever folder it sits in.",
+         "src/lib/report.ts imports '@/server/db' (src/server/) and "
+         "'@/components/Chart' (src/components/)",
+         "list the file in the hand-off report for the Staff Engineer, or move the server "
+         "call behind an API route the UI calls"),
     Rule("POLICY001", "policy-file-changed", "policy", "error",
          "The branch changed a file guard reads its policy from, and the role does not own it.",
          "The checked branch is untrusted: guard reads policy from the base, so an edit there "

@@ -237,3 +237,5 @@ def _reverted_findings(ctx, policy: Policy, net: set[str]) -> Iterator[Finding]:
                       "is clean but the history carries it",
                       "squash the branch when merging, or drop the commit with "
                       f"`git rebase -i` (commit {sha[:8]})", path)
+    from guard.checks import boundary
+    yield from boundary.findings(ctx, ctx.changes)

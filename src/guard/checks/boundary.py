@@ -1,0 +1,227 @@
+"""SCOPE007: a changed file that imports from both a server-owned and a UI-owned area.
+
+The seed's shared boundary ("API route handlers that import from both server and UI layers")
+decided from the code instead of the folder: the imports of each changed Python and JS/TS
+file are read by a small lexer (regular expressions that skip comments and strings; no
+parser, so the pre-commit path stays fast), resolved to repository paths (relative imports
+against the file's folder, tsconfig.json `compilerOptions.paths` aliases such as `@/*`, Python
+modules as folders), and matched against the owned paths of the backend and frontend role
+packs. Bare package imports (react, django) resolve to nothing and are left alone.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import posixpath
+import re
+
+from guard.errors import GuardError
+from guard.finding import Finding
+
+JS_EXT = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".vue", ".svelte")
+PY_EXT = (".py",)
+SERVER_ROLE, UI_ROLE = "backend", "frontend"
+
+_JS = re.compile(r"""
+    (?P<comment>//[^\n]*|/\*.*?\*/)
+  | \bimport\s*(?:\(\s*|(?:type\s+)?[\w$*{}\s,]*?\s*from\s*)?(?P<q1>['"])(?P<s1>[^'"\n]+)(?P=q1)
+  | \bexport\s+(?:type\s+)?(?:\*(?:\s+as\s+[\w$]+)?|\{[^}]*\})\s*from\s*(?P<q2>['"])(?P<s2>[^'"\n]+)(?P=q2)
+  | \brequire\s*\(\s*(?P<q3>['"])(?P<s3>[^'"\n]+)(?P=q3)\s*\)
+  | (?P<string>'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`)
+""", re.S | re.X)
+
+_PY = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>[rRbBuUfF]{0,2}(?:'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))
+  | ^[ \t]*from[ \t]+(?P<from>\.*[\w.]*)[ \t]+import[ \t]+\(?(?P<names>[\w, \t*]*)
+  | ^[ \t]*import[ \t]+(?P<mods>[\w., \t]+)
+""", re.S | re.X | re.M)
+
+
+def _lines(text: str):
+    starts = [i for i, ch in enumerate(text) if ch == "\n"]
+    return lambda offset: bisect.bisect_right(starts, offset - 1) + 1
+
+
+def js_imports(text: str) -> list[tuple[str, int]]:
+    """(specifier, line) of every import, export-from, require() and import() call."""
+    line_of = _lines(text)
+    out = []
+    for m in _JS.finditer(text):
+        for group in ("s1", "s2", "s3"):
+            if m.group(group):
+                out.append((m.group(group), line_of(m.start(group))))
+    return out
+
+
+def py_imports(text: str) -> list[tuple[str, int]]:
+    """(module, line): `import a.b` gives a.b; `from ..x import y` gives ..x; `from . import
+    y, z` gives .y and .z (the names may be modules)."""
+    line_of = _lines(text)
+    out = []
+    for m in _PY.finditer(text):
+        if m.group("mods"):
+            for part in m.group("mods").split(","):
+                name = part.split()[0] if part.split() else ""
+                if name:
+                    out.append((name, line_of(m.start("mods"))))
+        elif m.group("from") is not None and m.group("from"):
+            mod = m.group("from")
+            line = line_of(m.start("from"))
+            if mod.strip(".") == "":
+                for part in (m.group("names") or "").split(","):
+                    name = part.split()[0] if part.split() else ""
+                    if name and name != "*":
+                        out.append((mod + name, line))
+            else:
+                out.append((mod, line))
+    return out
+
+
+def _strip_jsonc(text: str) -> str:
+    """tsconfig.json allows comments and trailing commas: drop both outside strings."""
+    text = re.sub(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/',
+                  lambda m: m.group(1) or "", text, flags=re.S)
+    return re.sub(r'("(?:\\.|[^"\\])*")|,(\s*[}\]])', lambda m: m.group(1) or m.group(2), text)
+
+
+def tsconfig_aliases(text: str, path: str) -> tuple[str, list[tuple[str, list[str]]]]:
+    """(baseUrl folder, [(alias pattern, [targets])]) from a tsconfig.json's compilerOptions."""
+    try:
+        data = json.loads(_strip_jsonc(text))
+    except json.JSONDecodeError as exc:
+        raise GuardError(f"{path} is not valid JSON (line {exc.lineno}): {exc.msg}",
+                         path=path, line=exc.lineno,
+                         hint="fix the file: guard reads compilerOptions.paths from it to "
+                              "resolve import aliases") from None
+    opts = data.get("compilerOptions") if isinstance(data, dict) else None
+    opts = opts if isinstance(opts, dict) else {}
+    folder = posixpath.dirname(path)
+    base = posixpath.normpath(posixpath.join(folder, str(opts.get("baseUrl") or ".")))
+    paths = opts.get("paths") if isinstance(opts.get("paths"), dict) else {}
+    aliases = []
+    for alias, targets in paths.items():
+        if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+            raise GuardError(f"{path}: compilerOptions.paths[{alias!r}] must be a list of "
+                             "paths", path=path, hint='e.g. "@/*": ["./src/*"]')
+        aliases.append((alias, targets))
+    return ("" if base == "." else base), aliases
+
+
+def _join(*parts: str) -> str | None:
+    joined = posixpath.normpath(posixpath.join(*parts))
+    return None if joined.startswith("..") or joined.startswith("/") else joined.lstrip("./")
+
+
+def resolve_js(spec: str, folder: str, tsconfig) -> list[str]:
+    if spec.startswith(("./", "../")) or spec in (".", ".."):
+        target = _join(folder, spec)
+        return [target] if target else []
+    if tsconfig is None:
+        return []
+    base, aliases = tsconfig
+    out = []
+    for alias, targets in aliases:
+        if alias.endswith("*") and spec.startswith(alias[:-1]):
+            rest = spec[len(alias[:-1]):]
+        elif alias == spec:
+            rest = ""
+        else:
+            continue
+        for t in targets:
+            target = _join(base, t.replace("*", rest))
+            if target:
+                out.append(target)
+    return out
+
+
+def resolve_py(module: str, folder: str) -> list[str]:
+    if module.startswith("."):
+        dots = len(module) - len(module.lstrip("."))
+        up = folder
+        for _ in range(dots - 1):
+            up = posixpath.dirname(up)
+        rest = module[dots:].replace(".", "/")
+        target = _join(up or ".", rest) if rest else (up or None)
+        return [target] if target else []
+    path = module.replace(".", "/")
+    return [path, "src/" + path]
+
+
+def _area(patterns, target: str, python: bool):
+    tries = (target + ".py", target + "/__init__.py") if python else (target, target + "/index")
+    for t in tries:
+        found = patterns.decide(t)
+        if found is not None:
+            return found
+    return None
+
+
+def findings(ctx, changes) -> list[Finding]:
+    from guard.git import ZERO_SHA
+    from guard.patterns import PatternSet
+    roles = getattr(ctx.policy, "roles", {}) or {}
+    if SERVER_ROLE not in roles or UI_ROLE not in roles:
+        return []
+    code = [c for c in changes if c.kind == "file" and c.status != "D"
+            and c.path.endswith(JS_EXT + PY_EXT)]
+    if not code:
+        return []
+    server = PatternSet(roles[SERVER_ROLE].owned)
+    ui = PatternSet(roles[UI_ROLE].owned)
+    blobs = ctx.git.read_blobs([c.new_sha for c in code if c.new_sha != ZERO_SHA])
+    tsconfig = False       # not read yet
+    out = []
+    for change in code:
+        data = blobs.get(change.new_sha)
+        if data is None:
+            try:
+                with open(posixpath.join(ctx.root, change.path), "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+        text = data.decode("utf-8", "replace")
+        folder = posixpath.dirname(change.path)
+        python = change.path.endswith(PY_EXT)
+        if python:
+            found = [(s, ln, resolve_py(s, folder)) for s, ln in py_imports(text)]
+        else:
+            specs = js_imports(text)
+            if tsconfig is False and any(not s.startswith(".") for s, _ in specs):
+                tsconfig = _read_tsconfig(ctx)
+            found = [(s, ln, resolve_js(s, folder, tsconfig or None)) for s, ln in specs]
+        first = {}
+        for spec, line, targets in found:
+            for target in targets:
+                for side, patterns in (("server", server), ("UI", ui)):
+                    if side in first:
+                        continue
+                    src = _area(patterns, target, python)
+                    if src is not None:
+                        first[side] = (spec, line, src.pattern)
+        if len(first) == 2:
+            s, u = first["server"], first["UI"]
+            out.append(Finding(
+                "SCOPE007", "scope", "warning",
+                f"{change.path} imports from both the server and the UI layers: {s[0]!r} "
+                f"(line {s[1]}, {s[2]}) and {u[0]!r} (line {u[1]}, {u[2]}): a shared boundary",
+                "coordinate the change via the Staff Engineer and list it in the hand-off "
+                "report, or keep server code behind an API route the UI calls",
+                change.path, min(s[1], u[1])))
+    return out
+
+
+def _read_tsconfig(ctx):
+    rev = ":" if ctx.mode == "staged" else (None if ctx.mode == "worktree" else ctx.head)
+    if rev is None:
+        try:
+            with open(posixpath.join(ctx.root, "tsconfig.json"), "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+    else:
+        data = ctx.git.read_blob(rev, "tsconfig.json")
+    if data is None:
+        return None
+    return tsconfig_aliases(data.decode("utf-8", "replace"), "tsconfig.json")
