@@ -14,8 +14,8 @@ FRAMEWORKS = ("sql", "alembic", "django", "prisma", "drizzle")
 DIALECTS = ("postgres", "sqlite", "mysql")
 # the tool that runs a plain SQL folder (checks/migrations/migrators.py: its version rules)
 MIGRATORS = ("golang-migrate", "goose", "dbmate", "flyway", "sql-migrate", "name-order")
-KEYS = ("path", "framework", "migrator", "dialect", "verify", "database_url", "allow_inline_ignores",
-        "irreversible", "model_paths", "commands")
+KEYS = ("path", "framework", "migrator", "dialect", "verify", "database_url",
+        "allow_inline_ignores", "irreversible", "model_paths", "commands", "seed_paths")
 COMMAND_KEYS = ("up", "down", "env")
 
 _R = Rule
@@ -126,6 +126,16 @@ RULES: tuple[Rule, ...] = (
        "src/models/order.py gains a field; migrations/ unchanged",
        "generate the migration (alembic revision --autogenerate, makemigrations, prisma "
        "migrate dev, drizzle-kit generate) or explain why none is needed"),
+    _R("MIG021", "table-without-seed-data", "migrations", "warning",
+       "The branch adds a table (a new migration's CREATE TABLE, create_table, CreateModel) "
+       "or a model file, and touches no seed data (seeds/, prisma/seed.*, Django fixtures/, "
+       "or guard.migrations.seed_paths).",
+       "The role contract asks for seed data alongside the implementation: a new table "
+       "without it leaves local and test environments empty, and the next engineer writes "
+       "the rows by hand.",
+       "db/migrations/0007_invoices.up.sql creates invoices; seeds/ unchanged",
+       "add rows for the new table to the seed data (seeds/, prisma/seed.ts, a Django "
+       "fixture), or set guard.migrations.seed_paths: [] if the project has none"),
     _R("MIG030", "rollback-not-clean", "migrations", "error",
        "In the throwaway database, down after up did not give back the base schema.",
        "A rollback that leaves tables, columns or indexes behind fails the next deploy.",
@@ -244,6 +254,7 @@ class Settings(NamedTuple):
     allow_inline_ignores: bool = False
     irreversible: tuple[Irreversible, ...] = ()
     model_paths: tuple[str, ...] | None = None
+    seed_paths: tuple[str, ...] | None = None
     up_command: tuple[str, ...] | None = None
     down_command: tuple[str, ...] | None = None
     url_env: str = "DATABASE_URL"
@@ -384,6 +395,18 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Setti
         kw["model_paths"] = tuple(p for p, _ in str_list(value["model_paths"], file=file,
                                                          line=ln("model_paths"),
                                                          what="guard.migrations.model_paths"))
+    if "seed_paths" in value:
+        seeds = []
+        for p, pline in str_list(value["seed_paths"], file=file, line=ln("seed_paths"),
+                                 what="guard.migrations.seed_paths"):
+            p = p.strip()
+            if not p or p.startswith("/") or ".." in p.split("/"):
+                raise GuardError(f"guard.migrations.seed_paths: {p!r} is not a path inside "
+                                 "the repository", path=file, line=pline or ln("seed_paths"),
+                                 hint="give repository-relative folders or globs, e.g. "
+                                      "seeds/ or prisma/seed.*")
+            seeds.append(p)
+        kw["seed_paths"] = tuple(seeds)
     if "commands" in value:
         cmds = expect(value["commands"], dict, file=file, line=ln("commands"),
                       what="guard.migrations.commands")

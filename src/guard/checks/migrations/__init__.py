@@ -243,6 +243,7 @@ def _run(ctx) -> list[Finding]:
             notes.append(note)
     findings += list(rules.model_changes(ctx, settings, DEFAULT_MODEL_PATHS,
                                          any(s.new for s in sets)))
+    findings += list(rules.seed_data(ctx, settings, notes, DEFAULT_MODEL_PATHS))
     verify = bool(ctx.options.verify_migrations or settings.verify)
     verification = None
     if verify:

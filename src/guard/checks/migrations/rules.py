@@ -153,6 +153,47 @@ def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
     return findings, note
 
 
+DEFAULT_SEED_PATHS = ("seeds/", "*/seeds/", "prisma/seed.*", "fixtures/", "*/fixtures/",
+                      "db/seed.*", "db/seeds.*")
+
+
+def seed_data(ctx, settings, notes, model_patterns) -> Iterator[Finding]:
+    """MIG021: new tables or model files, and no seed data touched on the branch."""
+    seeds = settings.seed_paths if settings.seed_paths is not None else DEFAULT_SEED_PATHS
+    if not seeds:
+        return
+    if any(_matches(c.path, p) for c in ctx.changes for p in seeds):
+        return
+    if settings.seed_paths is None:
+        # by default only where the project keeps seed data on the base: a project with
+        # none has chosen so (guard.migrations.seed_paths turns the rule on for it)
+        specs = [p + "*" if p.endswith("/") else p for p in seeds]
+        if not ctx.merge_base or not ctx.git.tree_blobs(ctx.merge_base, (), specs):
+            return
+    new = []
+    for note in notes:
+        for part in note["summary"].split("; "):
+            if part.startswith("create table "):
+                new.append((part[len("create table "):], note["file"]))
+    if not new:
+        patterns = settings.model_paths if settings.model_paths is not None else model_patterns
+        new = [(c.path, c.path) for c in ctx.changes if c.status == "A"
+               and "/migrations/" not in c.path and not c.path.endswith(".sql")
+               and any(_matches(c.path, p) for p in patterns)
+               and not c.path.endswith("__init__.py")]
+        what = "model file"
+    else:
+        what = "table"
+    if not new:
+        return
+    names = ", ".join(n for n, _ in new[:5]) + (f" (and {len(new) - 5} more)"
+                                                if len(new) > 5 else "")
+    yield _f("MIG021", f"the branch adds {what}{'s' if len(new) > 1 else ''} {names} but "
+             f"touches no seed data ({', '.join(seeds)})",
+             "add rows for it to the seed data, or set guard.migrations.seed_paths to the "
+             "project's seed files ([] when it has none)", new[0][1])
+
+
 def _matches(path: str, pattern: str) -> bool:
     import fnmatch
     if pattern.endswith("/"):
