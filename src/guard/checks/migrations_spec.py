@@ -134,7 +134,7 @@ RULES: tuple[Rule, ...] = (
        "without it leaves local and test environments empty, and the next engineer writes "
        "the rows by hand.",
        "db/migrations/0007_invoices.up.sql creates invoices; seeds/ unchanged",
-       "add rows for the new table to the seed data (seeds/, prisma/seed.ts, a Django "
+       "add rows for the new table to its seed data (seeds/, prisma/seed.ts, a Django "
        "fixture), or set guard.migrations.seed_paths: [] if the project has none"),
     _R("MIG030", "rollback-not-clean", "migrations", "error",
        "In the throwaway database, down after up did not give back the base schema.",
