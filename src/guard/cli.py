@@ -204,8 +204,19 @@ def demo(keep: bool, fmt: str) -> None:
 @click.option("--print", "to_stdout", is_flag=True, help="Print the section instead of writing.")
 @click.option("--claude", is_flag=True,
               help="Instead: write or merge guard's hooks into .claude/settings.json.")
-def init(repo: str, role, to_stdout: bool, claude: bool) -> None:
+@click.option("--tools", is_flag=True,
+              help="Instead: write ./tools/db/migration-check.sh and ./tools/ci/"
+                   "openapi-lint.sh calling guard (existing scripts are kept).")
+def init(repo: str, role, to_stdout: bool, claude: bool, tools: bool) -> None:
     """Write a starter guard: section into company.config.yaml, every key explained."""
+    if tools:
+        if claude or to_stdout:
+            from guard.errors import GuardError
+            raise GuardError("guard init --tools writes scripts: it goes with neither "
+                             "--claude nor --print", hint="run guard init --tools alone")
+        from guard import tools as tools_mod
+        click.echo(tools_mod.run(repo=repo), nl=False)
+        return
     if claude:
         import json
         from guard.agent import settings
