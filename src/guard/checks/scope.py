@@ -209,6 +209,8 @@ def run(ctx) -> Iterator[Finding]:
                 yield finding
     yield from _symlink_findings(ctx, policy)
     yield from _reverted_findings(ctx, policy, {p for c in ctx.changes for p in c.paths})
+    from guard.checks import boundary
+    yield from boundary.findings(ctx, ctx.changes)
 
 
 def _reverted_findings(ctx, policy: Policy, net: set[str]) -> Iterator[Finding]:
@@ -237,5 +239,3 @@ def _reverted_findings(ctx, policy: Policy, net: set[str]) -> Iterator[Finding]:
                       "is clean but the history carries it",
                       "squash the branch when merging, or drop the commit with "
                       f"`git rebase -i` (commit {sha[:8]})", path)
-    from guard.checks import boundary
-    yield from boundary.findings(ctx, ctx.changes)
