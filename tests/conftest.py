@@ -7,6 +7,46 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from gitrepo import Repo, backend_project  # noqa: E402
 
+# Tests left out of the fast lane (`pytest -m "not slow"`) without a decorator in their file,
+# each a second or more on a 2-core machine: real servers and full schemathesis runs, the demo
+# project built whole, generated corpora, Django's manage.py round trips. Whole modules are
+# named by file, single tests by "file::name" (every parametrization of it). Modules that
+# install hooks through pre-commit mark themselves (pytestmark). CI runs them all (.ci/run).
+SLOW = {
+    "test_contract_apps.py",          # real FastAPI/Flask/uvicorn apps under schemathesis
+    "test_scope.py::test_twenty_thousand_file_change",
+    "test_verify_report.py::test_undisclosed_api_deviation_on_the_demo_project",
+    "test_verify_report.py::test_guard_report_with_hostile_names_verifies",
+    "test_migrations_fastsql.py::test_generated_statements_and_broken_variants_read_the_same_both_ways",
+    "test_migrations_verify.py::test_django_round_trip_through_manage_py",
+    "test_migrations_verify.py::test_django_rollback_that_leaves_an_index_behind",
+    "test_migrations_report.py::test_demo_has_a_destructive_migration_and_an_edited_applied_one",
+    "test_migrations_sql.py::test_detection_lists_candidate_names_whatever_the_pathspec_environment",
+    "test_cli.py::test_demo_runs_and_shows_violations",
+    "test_cli.py::test_demo_json",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    seen = set()
+    files = set()
+    for item in items:
+        name = os.path.basename(str(item.path))
+        files.add(name)
+        test = f"{name}::{item.originalname}" if hasattr(item, "originalname") else None
+        for key in (name, test):
+            if key in SLOW:
+                seen.add(key)
+                item.add_marker(pytest.mark.slow)
+    # a renamed test would silently rejoin the fast lane: say so when its file was collected
+    stale = sorted(k for k in SLOW if k not in seen and k.split("::")[0] in files
+                   and not config.getoption("keyword") and "::" in k
+                   and not any("::" in arg for arg in config.args))
+    for key in stale:
+        config.issue_config_time_warning(
+            pytest.PytestConfigWarning(f"tests/conftest.py SLOW names {key}, which no longer "
+                                       "exists: remove or rename the entry"), stacklevel=2)
+
 
 @pytest.fixture
 def repo(tmp_path) -> Repo:

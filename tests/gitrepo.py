@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 
 
@@ -93,8 +96,37 @@ guard:
 """
 
 
+# backend_project() builds each distinct project once per process and copies it afterwards (a
+# copy costs one git call; building one, about ten). Per process, so pytest-xdist workers
+# never share a template.
+_TEMPLATES: dict[str, str] = {}
+_TEMPLATE_ROOT: list[str] = []
+
+
+def _template_dir() -> str:
+    if not _TEMPLATE_ROOT:
+        root = tempfile.mkdtemp(prefix="guard-test-templates-")
+        atexit.register(shutil.rmtree, root, True)
+        _TEMPLATE_ROOT.append(root)
+    return os.path.join(_TEMPLATE_ROOT[0], str(len(_TEMPLATES)))
+
+
 def backend_project(path: str, config: str = BACKEND_CONFIG, extra: dict | None = None) -> Repo:
     """A base branch `main` with a policy, and an agent branch checked out, no changes yet."""
+    key = repr((config, sorted((extra or {}).items(), key=repr)))
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = _template_dir()
+        _build_backend_project(template, config, extra)
+        _TEMPLATES[key] = template
+    shutil.copytree(template, path, symlinks=True, dirs_exist_ok=True)
+    repo = Repo(str(path))
+    # the copy has new inodes and ctimes: refresh the index so plumbing sees a clean tree
+    repo.git("update-index", "-q", "--refresh", check=False)
+    return repo
+
+
+def _build_backend_project(path: str, config: str, extra: dict | None) -> Repo:
     repo = Repo.init(path)
     files = {
         "company.config.yaml": config,

@@ -247,9 +247,12 @@ def test_without_pcre_the_reference_runs(tmp_path, monkeypatch):
                                     ("CONV008", "src/server/main.py", None)}
 
 
-def test_the_scratch_index_leaves_nothing_behind(tmp_path):
+def test_the_scratch_index_leaves_nothing_behind(tmp_path, monkeypatch):
     import glob
     import tempfile
+    # a private temp folder: guard runs in other test processes (pytest -n) make their own
+    os.makedirs(tmp_path / "tmp")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     repo = backend_project(str(tmp_path / "p"))
     repo.commit("feat: port", {"src/server/main.py": "app.run(port=8000)\n"})
     before = set(glob.glob(os.path.join(tempfile.gettempdir(), "guard-index-*")))
