@@ -223,7 +223,10 @@ def build(options: Options, env: dict | None = None) -> Context:
         base_ref, origin = choose_base(git, options, branch, env, head)
         base_sha = resolved.get(base_ref) or git.resolve(base_ref, what="base")
         if base_sha == head and not options.base:
-            raise GuardError(f"HEAD is the base itself ({base_ref}, from {origin}): there is no "
+            # the base branch itself (a person pushing main): no range, and no branch name or
+            # trailer naming a role, so `--if-no-role skip` lets it through with a notice
+            error = NoRoleError if not options.role else GuardError
+            raise error(f"HEAD is the base itself ({base_ref}, from {origin}): there is no "
                              "change to check",
                              hint="run guard on the work branch, or pass --base explicitly")
         merge_base = git.merge_base(base_sha, head)
