@@ -1,0 +1,82 @@
+"""Size and build time of the fast hooks' pre-commit environment, beside its floor.
+
+Builds the environment pre-commit makes for guard-scope and guard-commit-msg (the light core)
+from a clean PRE_COMMIT_HOME, with guard fetched from a clone of this repository's committed
+HEAD (file URL, commit SHA as rev), and prints its size (MB) and build time (s). The floor:
+a fresh virtualenv with `pip install` of the core alone, the same install without pre-commit.
+Both use pip's cache as it is (run twice for warm-cache figures). Needs the package index.
+
+    .venv/bin/python benchmarks/precommit_env.py
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+
+
+def size_mb(path: str) -> float:
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            full = os.path.join(folder, name)
+            if not os.path.islink(full):
+                total += os.lstat(full).st_size
+    return total / 1e6
+
+
+def env() -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    out.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+                "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.invalid",
+                "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.invalid"})
+    return out
+
+
+def main() -> None:
+    e = env()
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, env=e, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="guard-bench-pc-") as tmp:
+        clone = os.path.join(tmp, "guard.git")
+        subprocess.run(["git", "clone", "-q", "--bare", "--no-local", ROOT, clone], env=e,
+                       check=True)
+        project = os.path.join(tmp, "project")
+        os.makedirs(project)
+        subprocess.run(["git", "init", "-q", project], env=e, check=True)
+        with open(os.path.join(project, ".pre-commit-config.yaml"), "w") as fh:
+            fh.write(f"repos:\n  - repo: file://{clone}\n    rev: {sha}\n    hooks:\n"
+                     "      - id: guard-scope\n      - id: guard-commit-msg\n")
+        e["PRE_COMMIT_HOME"] = home = os.path.join(tmp, "home")
+        start = time.perf_counter()
+        subprocess.run([os.path.join(BIN, "pre-commit"), "install-hooks"], cwd=project, env=e,
+                       check=True, capture_output=True)
+        pc_time = time.perf_counter() - start
+        envs = [os.path.join(home, d) for d in os.listdir(home)
+                if os.path.isdir(os.path.join(home, d))]
+        pc_size = sum(size_mb(d) for d in envs)
+        # the floor: a virtualenv and pip install of the core, nothing else
+        src = os.path.join(tmp, "src")
+        subprocess.run(["git", "clone", "-q", clone, src], env=e, check=True)
+        venv = os.path.join(tmp, "floor")
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "virtualenv", "-q", venv], env=e, check=True)
+        subprocess.run([os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q",
+                        "--disable-pip-version-check", "."], cwd=src, env=e, check=True)
+        floor_time = time.perf_counter() - start
+        floor_size = size_mb(venv)
+        shutil.rmtree(venv)
+    print(f"pre-commit env (guard-scope, guard-commit-msg): {pc_size:6.1f} MB  {pc_time:5.1f} s")
+    print(f"floor: virtualenv + pip install core:            {floor_size:6.1f} MB  "
+          f"{floor_time:5.1f} s")
+
+
+if __name__ == "__main__":
+    main()
