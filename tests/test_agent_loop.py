@@ -285,3 +285,19 @@ def test_warning_relevelled_to_error_fails_its_check(tmp_path):
                     cwd=repo.path)
     assert res.code == 1
     assert {c["name"]: c["status"] for c in json.loads(res.out)["checks"]}["scope"] == "failed"
+
+
+def test_one_commit_branch_reuses_the_diff_for_commit_aware_hints(repo, tmp_path):
+    # one commit on top of the base: its diff is the range's, so the scope check's
+    # commit-aware hints come without a second `git log --name-only` (issue 17)
+    repo.commit("feat(api): orders and a button", {"src/api/orders.py": "x = 1\n",
+                                                   "src/components/Button.tsx": "changed\n"})
+    trace = tmp_path / "trace.txt"
+    res = run_guard("check", "--format", "json", "--base", "main", "--only", "scope",
+                    cwd=repo.path, env={"GIT_TRACE": str(trace)})
+    assert res.code == 1, res.err
+    hint = next(f["hint"] for f in json.loads(res.out)["findings"] if f["rule"] == "SCOPE001")
+    assert "by taking its change out of commit" in hint, hint
+    assert "git checkout HEAD^ -- src/components/Button.tsx" in hint
+    assert not [line for line in trace.read_text().splitlines()
+                if " git log " in line and "--name-only" in line]

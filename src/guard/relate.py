@@ -85,6 +85,15 @@ def _out_of_commit(path: str, status: str) -> str:
     return f"git checkout HEAD^ -- {path}"
 
 
+def _paths_per_commit(ctx, commits) -> dict[str, list[str]]:
+    """The paths each commit of the range changes. One commit on top of the merge base: its
+    diff is the range's, already read (both ends of a rename), so no second `git log`."""
+    if (len(commits) == 1 and commits[0].parents == (ctx.merge_base,)
+            and ctx.range_spec == f"{ctx.merge_base}..{commits[0].sha}"):
+        return {commits[0].sha: [p for change in ctx.changes for p in change.paths]}
+    return ctx.git.paths_per_commit(ctx.range_spec)
+
+
 def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
     """SCOPE001 and COMMIT011 related through the commits that made each change."""
     scope = [f for f in findings if f.rule == "SCOPE001" and f.path]
@@ -93,7 +102,7 @@ def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
     commits = {c.sha: c for c in ctx.commits()}
     if not commits or any(len(c.parents) > 1 for c in commits.values()):
         return findings          # merges: which commit made a change is not one answer
-    per_commit = ctx.git.paths_per_commit(ctx.range_spec)
+    per_commit = _paths_per_commit(ctx, list(commits.values()))
     partner, status = {}, {}
     for change in ctx.changes:
         status[change.path] = change.status
