@@ -73,8 +73,11 @@ def test_readme_is_a_front_page():
     # the two set-up commands, exactly
     assert ("python3 -m venv .venv && .venv/bin/pip install -q . && .venv/bin/guard demo"
             in text)
-    assert ("python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && "
-            ".venv/bin/python -m pytest -q" in text)
+    command = ".venv/bin/python -m pytest -q -n auto"
+    assert ("python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && " + command
+            + "\n") in text
+    # and CI runs exactly that command
+    assert command in _read(".ci", "run")
     for undefined in ("the seed", "design card", "<!--"):
         assert undefined not in text.lower(), undefined
     assert "the role contract" in text.lower()
