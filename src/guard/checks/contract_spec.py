@@ -125,7 +125,8 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # `api.*` keys of the agent framework that name the contract file, in order of preference
 API_PATH_KEYS = ("contract", "spec", "openapi", "contract_path", "spec_path", "openapi_path")
 
-KEYS = ("path", "app", "url", "start", "startup_timeout", "headers", "auth", "include",
+KEYS = ("path", "app", "app_dir", "url",
+        "start", "startup_timeout", "headers", "auth", "include",
         "exclude",
         "checks", "exclude_checks", "phases", "max_examples", "seed", "framework_routes",
         "ignore_routes")
@@ -136,6 +137,7 @@ class ContractSettings(NamedTuple):
     path_origin: str = ""
     path_line: int | None = None
     app: str | None = None
+    app_dir: str = ""                     # the application folder, repository-relative
     url: str | None = None
     start: tuple[str, ...] = ()
     startup_timeout: float = 30.0
@@ -230,6 +232,16 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Contr
                              hint="e.g. app: \"src.server.main:app\" (as uvicorn takes it), "
                                   "or `module:create_app()` for a factory")
         kw["app"] = app
+    if "app_dir" in value:
+        import posixpath
+        raw = text("app_dir")
+        folder = posixpath.normpath(raw.replace("\\", "/"))
+        if raw.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", raw) or folder == ".." or \
+                folder.startswith("../"):
+            raise GuardError(f"guard.contract.app_dir {raw!r} is not a folder inside the "
+                             "repository", path=file, line=ln("app_dir"),
+                             hint="a repository-relative folder, e.g. app_dir: backend")
+        kw["app_dir"] = "" if folder == "." else folder
     if "url" in value:
         url = text("url")
         if not re.match(r"https?://", url):

@@ -160,6 +160,7 @@ def _require_extra(s: ContractSettings) -> None:
 class _Run:
     def __init__(self, ctx, s: ContractSettings) -> None:
         self.ctx, self.s = ctx, s
+        self.detected = None          # the app found in the project, when none is configured
         self.facts: dict = {"path": s.path, "seed": s.seed, "max_examples": s.max_examples,
                             "checks": list(s.checks), "phases": list(s.phases), "timings": {}}
         self._clock = time.perf_counter()
@@ -300,13 +301,91 @@ class _Run:
         ops = specmod.operations(agreed)
         op_lines = {op.label: (op.file, op.line) for op in ops}
         self.facts["operations"] = len(ops)
+        pinned: dict[str, str] = {}
         if not s.app and not s.url:
+            found = yield from self._detect()
+            if found is None:
+                return
+            s = self.s = s._replace(app=found.app, app_dir=found.app_dir)
+            self.detected = found
+            pinned = dict(found.env)
+            self.facts["app"] = f"{found.app} (found: {found.source}, {found.where})"
+        from guard.checks.contract import appenv
+
+        folder = os.path.join(ctx.root, s.app_dir) if s.app_dir else ctx.root
+        if not os.path.isdir(folder):
+            raise GuardError(f"guard.contract.app_dir {s.app_dir} is not a folder in the "
+                             "working tree", path=s.file, line=s.line,
+                             hint="name the folder the app is imported from, relative to "
+                                  "the repository root")
+        added, notes = appenv.compose(ctx.root, s.app_dir, pinned, os.environ)
+        if notes:
+            self.facts["env_files"] = notes
+        if s.app and not s.url:            # the app runs in this process
+            with appenv.applied(added, folder):
+                yield from self._implementation_run(specmod, agreed, root_file, ops,
+                                                    op_lines, added, folder)
+        else:
+            yield from self._implementation_run(specmod, agreed, root_file, ops, op_lines,
+                                                added, folder)
+
+    def _detect(self):
+        """The app the project names, read on the trusted base (generator: yields the
+        findings, returns the Found or None)."""
+        from guard.checks.contract import detect
+
+        ctx, s = self.ctx, self.s
+        base_rev = ctx.merge_base or ctx.base
+        head_rev = ":" if ctx.mode == "staged" else ctx.head
+        files = detect.candidate_files(s.app_dir)
+
+        def reader(rev):
+            known = ctx.git.read_blobs_at(rev, files)
+            return lambda path: known[path] if path in known else ctx.git.read_blob(rev, path)
+        base = detect.detect(reader(base_rev), s.app_dir) if base_rev else None
+        head = detect.detect(reader(head_rev), s.app_dir) if head_rev != base_rev else base
+        add = "add the line app: \"package.module:app\" to guard.contract in company.config.yaml"
+        judged, label = (base, "base") if base is not None and base.found else (head, "branch")
+        if head is None or judged is None or not judged.found:
+            tried = (base or head).tried_text if (base or head) else "nothing"
             yield _f("CONTRACT001", "info",
                      f"the contract {s.path} is valid, but guard.contract says neither app:, "
-                     "url: nor start:, so routes and conformance are not checked",
-                     "add app: \"package.module:app\", url:, or start: + url: to "
-                     "guard.contract", s.file, s.line)
-            return
+                     f"url: nor start:, and guard found no app in the project (tried "
+                     f"{tried}), so routes and conformance are not checked",
+                     f"{add} (and app_dir: backend when it is imported from backend/), "
+                     "or url:, or start: + url:", s.file, s.line)
+            return None
+        if judged.app is None:
+            names = "; ".join(f"{f.app}{' in ' + f.app_dir + '/' if f.app_dir else ''} "
+                              f"({f.source}, {f.where})" for f in judged.found)
+            ctx.set_status(CHECK, "error", "which app to check is ambiguous")
+            yield _f("CONTRACT008", "error",
+                     f"guard.contract names no app and the project names {len(judged.found)} "
+                     f"different ones on the {label}: {names}; guard does not guess",
+                     f"add the one that serves the API, e.g. {judged.found[0].config_line}, "
+                     "to guard.contract in company.config.yaml on the base branch",
+                     s.file, s.line)
+            return None
+        found = judged.app
+        if label == "branch":
+            yield _f("CONTRACT001", "info",
+                     f"the app {found.app} was found on the branch only ({found.source}, "
+                     f"{found.where}): the base names none, so the branch chose what is checked",
+                     f"pin it on the base branch: {found.config_line} in guard.contract",
+                     s.file, s.line)
+        elif head is not base and head.app != found:
+            now = f"{head.app.app} ({head.app.source}, {head.app.where})" if head.app else \
+                "no single app"
+            yield _f("CONTRACT001", "info",
+                     f"the branch changes where the app is: it names {now}, the base "
+                     f"{found.app} ({found.source}, {found.where}); guard checks the base's",
+                     "if the move is agreed, set guard.contract.app on the base branch; "
+                     f"otherwise revert it", s.file, s.line)
+        return found
+
+    def _implementation_run(self, specmod, agreed, root_file, ops, op_lines, added,
+                            folder) -> Iterator[Finding]:
+        ctx, s = self.ctx, self.s
         if ctx.mode == "range":
             worktree = ctx.git.try_resolve("HEAD")
             if worktree != ctx.head:
@@ -326,10 +405,11 @@ class _Run:
         if s.app and s.url:
             # the app is only listed: import it in a helper process, in parallel with the run
             from guard.checks.contract import helper
-            routes_job = helper.start("routes", ctx.root, s.app, cwd=ctx.root)
+            routes_job = helper.start("routes", ctx.root, s.app, s.app_dir, cwd=folder,
+                                      env={**os.environ, **added})
         elif s.app:
             try:
-                app = inventory.load_app(s.app, ctx.root)
+                app = inventory.load_app(s.app, ctx.root, s.app_dir)
             except inventory.AppLoadError as exc:
                 ctx.set_status(CHECK, "error", "the app could not be imported")
                 yield self._import_error(str(exc), exc.detail)
@@ -339,7 +419,8 @@ class _Run:
         base_job = self._start_base(root_file) if s.app and not s.url else None
         try:
             self.lap("app")
-            out += list(self._conformance(app, root_file, agreed, op_lines, port))
+            out += list(self._conformance(app, root_file, agreed, op_lines, port, added,
+                                          folder))
             self.lap("conformance")
             if app is not None:
                 routes = ("ok", inventory.routes(app))
@@ -457,12 +538,15 @@ class _Run:
             self.base_note = f"exporting it failed: {exc}"
             return None
         headers, _ = _headers(s)
-        settings = dict(root=tree, app=s.app, spec=root_file, headers=headers,
+        settings = dict(root=tree, app=s.app, app_dir=s.app_dir or "", spec=root_file,
+                        headers=headers,
                         include=list(s.include), exclude=list(s.exclude),
                         checks=list(s.checks), phases=list(s.phases),
                         max_examples=s.max_examples, seed=s.seed)
         self.base_tree = tree
-        return helper.start("conform", cwd=tree, stdin=json.dumps(settings).encode())
+        # the same application folder inside the base's export, the same .env reading
+        cwd = os.path.join(tree, s.app_dir) if s.app_dir else tree
+        return helper.start("conform", cwd=cwd, stdin=json.dumps(settings).encode())
 
     def _base_result(self, job, ops, base_path: str):
         from guard.checks.contract import decide, helper, inventory
@@ -551,14 +635,18 @@ class _Run:
         s = self.s
         # one line: an exception's own newlines (real, or escaped by the helper) become " | "
         message = re.sub(r"\s*(?:\n|\\n)+\s*", " | ", message.strip())
+        found = self.detected
+        where = f" (found: {found.source}, {found.where})" if found else ""
+        folder = f"{s.app_dir}/" if s.app_dir else "the repository root"
         return _f("CONTRACT008", "error",
-                  f"the app {s.app} could not be imported: {message}"
+                  f"the app {s.app}{where} could not be imported: {message}"
                   + (f" | {detail.splitlines()[-1]}" if detail else ""),
                   "fix the import error (run `python -c \"import "
-                  f"{s.app.split(':')[0]}\"` in the repository root to see it), "
-                  "then run guard again", s.file, s.at("app"), output=detail or None)
+                  f"{s.app.split(':')[0]}\"` in {folder} to see it), then run guard again"
+                  + (f"; if guard found the wrong app, add app: to guard.contract"
+                     if found else ""), s.file, s.at("app"), output=detail or None)
 
-    def _conformance(self, app, root_file, agreed, op_lines, port):
+    def _conformance(self, app, root_file, agreed, op_lines, port, added=None, folder=None):
         ctx, s = self.ctx, self.s
         from guard.checks.contract import runner, server as srv
 
@@ -574,9 +662,10 @@ class _Run:
         try:
             if s.start:
                 env = dict(os.environ)
+                env.update(added or {})
                 env.update({"API_PORT": str(port), "PORT": str(port)})
                 argv = [srv.expand(a, values) for a in s.start]
-                with srv.Server(argv, url, cwd=ctx.root, env=env,
+                with srv.Server(argv, url, cwd=folder or ctx.root, env=env,
                                 timeout=s.startup_timeout) as server:
                     result = runner.run(root_file, base_url=url, **kwargs)
                     if server.proc is not None and server.proc.poll() is not None:

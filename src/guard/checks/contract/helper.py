@@ -3,7 +3,7 @@ validation, and listing the routes of an app that is not also imported for the r
 and start: modes). One JSON document on stdout.
 
     python -m guard.checks.contract.helper validate FOLDER ROOT_FILE LABEL
-    python -m guard.checks.contract.helper routes REPO_ROOT MODULE:ATTR
+    python -m guard.checks.contract.helper routes REPO_ROOT MODULE:ATTR [APP_DIR]
     python -m guard.checks.contract.helper conform < SETTINGS_JSON
 
 `conform` imports the app of another tree (the base commit, exported) and runs schemathesis
@@ -19,9 +19,10 @@ import subprocess
 import sys
 
 
-def start(*args: str, cwd: str | None = None, stdin: bytes | None = None) -> subprocess.Popen:
+def start(*args: str, cwd: str | None = None, stdin: bytes | None = None,
+          env: dict[str, str] | None = None) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "guard.checks.contract.helper", *args],
-                            cwd=cwd, stdin=subprocess.DEVNULL if stdin is None else
+                            cwd=cwd, env=env, stdin=subprocess.DEVNULL if stdin is None else
                             subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if stdin is not None:
         proc.stdin.write(stdin)
@@ -57,10 +58,10 @@ def _validate(folder: str, root: str, label: str) -> list:
     return [[p.path, p.line, p.message] for p in spec.validate(contract, scratch)]
 
 
-def _routes(repo_root: str, app_spec: str):
+def _routes(repo_root: str, app_spec: str, app_dir: str = ""):
     from guard.checks.contract import inventory
     try:
-        app = inventory.load_app(app_spec, repo_root)
+        app = inventory.load_app(app_spec, repo_root, app_dir)
     except inventory.AppLoadError as exc:
         return {"error": str(exc), "detail": exc.detail}
     found = inventory.routes(app)
@@ -73,7 +74,7 @@ def _conform(settings: dict):
     from guard.checks.contract import inventory, runner
     root = settings["root"]
     try:
-        app = inventory.load_app(settings["app"], root)
+        app = inventory.load_app(settings["app"], root, settings.get("app_dir", ""))
     except inventory.AppLoadError as exc:
         return {"error": str(exc)}
     found = inventory.routes(app)
@@ -90,7 +91,7 @@ def _conform(settings: dict):
 def main(argv: list[str]) -> int:
     if argv[:1] == ["validate"] and len(argv) == 4:
         data = _validate(*argv[1:])
-    elif argv[:1] == ["routes"] and len(argv) == 3:
+    elif argv[:1] == ["routes"] and len(argv) in (3, 4):
         stdout = sys.stdout
         sys.stdout = sys.stderr          # the app's prints must not corrupt the JSON
         try:

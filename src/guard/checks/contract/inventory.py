@@ -86,22 +86,42 @@ def app_stdout_silenced():
             os.close(saved)
 
 
-def load_app(spec: str, root: str):
+def load_app(spec: str, root: str, app_dir: str = ""):
     with app_stdout_silenced():
-        return _load_app(spec, root)
+        return _load_app(spec, root, app_dir)
 
 
-def _load_app(spec: str, root: str):
-    """Import ``module:attr`` (or ``module:factory()``) with the repository root first on
-    sys.path, as uvicorn does. The branch's code runs here: that is the check's purpose."""
+def _split_call(attr: str) -> tuple[str, tuple | None]:
+    """`create_app` -> (name, None); `create_app()` / `create_app('dev', x=1)` -> (name,
+    (args, kwargs)), literal arguments only (as `flask --app` takes them)."""
+    if not attr.endswith(")") or "(" not in attr:
+        return attr, None
+    import ast
+    name = attr[:attr.index("(")]
+    try:
+        call = ast.parse(attr, mode="eval").body
+        if not isinstance(call, ast.Call):
+            raise ValueError
+        args = tuple(ast.literal_eval(a) for a in call.args)
+        kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg}
+    except (SyntaxError, ValueError):
+        raise AppLoadError(f"{attr!r}: only literal arguments can be passed to the app "
+                           "factory") from None
+    return name, (args, kwargs)
+
+
+def _load_app(spec: str, root: str, app_dir: str = ""):
+    """Import ``module:attr`` (or ``module:factory()``) with the application folder (the
+    repository root, or ``app_dir`` inside it) first on sys.path and as the working
+    directory, as uvicorn does. The branch's code runs here: that is the check's purpose."""
     module_name, _, attr = spec.partition(":")
-    call = attr.endswith("()")
-    attr = attr[:-2] if call else attr
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    attr, call = _split_call(attr)
+    folder = os.path.join(root, app_dir) if app_dir else root
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     cwd = os.getcwd()
     try:
-        os.chdir(root)
+        os.chdir(folder)
         try:
             module = importlib.import_module(module_name)
         except Exception as exc:   # the app's own import error, reported as what it is
@@ -114,9 +134,9 @@ def _load_app(spec: str, root: str):
             if not hasattr(obj, part):
                 raise AppLoadError(f"{module_name} has no attribute {attr!r}")
             obj = getattr(obj, part)
-        if call:
+        if call is not None:
             try:
-                obj = obj()
+                obj = obj(*call[0], **call[1])
             except Exception as exc:
                 raise AppLoadError(f"calling {module_name}:{attr}() failed: "
                                    f"{type(exc).__name__}: {exc}", _tail(exc)) from None
