@@ -109,6 +109,13 @@ def main() -> int:
             "src/__init__.py": "", "src/api/__init__.py": "",
             "src/api/app.py": read(args.app, "app.py")})
         repo.commit("feat(api): work", {"src/api/notes.md": "x\n"})
+        # the same project with the app in guard's process (no server, no url:)
+        inproc = backend_project(os.path.join(tmp, "inproc"), config=config.replace(
+            f"    url: \"{url}\"\n", ""), extra={
+            "artifacts/api/openapi.yaml": read("openapi.yaml"),
+            "src/__init__.py": "", "src/api/__init__.py": "",
+            "src/api/app.py": read(args.app, "app.py")})
+        inproc.commit("feat(api): work", {"src/api/notes.md": "x\n"})
         env = git_env()
         server = subprocess.Popen(tool("uvicorn") + ["src.api.app:app", "--host", "127.0.0.1",
                                                      "--port", str(port), "--log-level",
@@ -128,7 +135,8 @@ def main() -> int:
             "--seed", str(args.seed), "--continue-on-failure", "--no-color"]
 
         guard_times, st_times, guard_cpu, st_cpu = [], [], [], []
-        guard_code = st_code = None
+        in_times, in_cpu = [], []
+        guard_code = st_code = in_code = None
         for i in range(args.repeat):            # interleaved, so drift hits both alike
             t, c, guard_code, out = timed(guard_argv, repo.path, env)
             if guard_code not in (0, 1):
@@ -136,6 +144,12 @@ def main() -> int:
                 raise SystemExit("benchmark: guard failed")
             guard_times.append(t)
             guard_cpu.append(c)
+            t, c, in_code, out = timed(guard_argv, inproc.path, env)
+            if in_code not in (0, 1):
+                print(out, file=sys.stderr)
+                raise SystemExit("benchmark: guard (in-process) failed")
+            in_times.append(t)
+            in_cpu.append(c)
             # a fresh folder per CLI run: no .schemathesis/ cache or .hypothesis/ examples
             # from the previous run steer it (guard runs without both, for determinism)
             run_dir = os.path.join(cli_dir, str(i))
@@ -170,6 +184,10 @@ def main() -> int:
         print(f"{'guard check --only contract':30}{gm:>11.2f}s{min(guard_times):>9.2f}s"
               f"{statistics.median(guard_cpu):>11.2f}s   exit {guard_code}, "
               f"findings {dict(sorted(rules.items()))}")
+        im = statistics.median(in_times)
+        print(f"{'guard, app in-process':30}{im:>11.2f}s{min(in_times):>9.2f}s"
+              f"{statistics.median(in_cpu):>11.2f}s   exit {in_code}, "
+              f"{im / sm:.2f}x the CLI against the server")
         print(f"{'schemathesis run (CLI)':30}{sm:>11.2f}s{min(st_times):>9.2f}s"
               f"{statistics.median(st_cpu):>11.2f}s   exit {st_code}")
         print(f"cpu ratio guard / CLI: "
