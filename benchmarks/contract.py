@@ -154,7 +154,9 @@ def main() -> int:
             # from the previous run steer it (guard runs without both, for determinism)
             run_dir = os.path.join(cli_dir, str(i))
             os.makedirs(run_dir)
-            t, c, st_code, out = timed(st_argv, run_dir, env)
+            t, c, st_code, out = timed(st_argv + ["--report", "junit", "--report-junit-path",
+                                                  os.path.join(run_dir, "junit.xml")],
+                                       run_dir, env)
             if st_code not in (0, 1):
                 print(out, file=sys.stderr)
                 raise SystemExit("benchmark: schemathesis failed")
@@ -197,6 +199,18 @@ def main() -> int:
               f"{'met' if ok else 'MISSED'}); guard also validated the contract and diffed "
               f"{facts.get('routes', 0)} routes")
         print(f"guard's own split (last run): {timings}")
+        # agreement per operation (failed or not): guard's CONTRACT007 against the CLI's JUnit
+        # report of its last run. Per (check, operation) needs the CLI's ST codes mapped to
+        # check names, not done yet.
+        import xml.etree.ElementTree as ET
+        junit = ET.parse(os.path.join(run_dir, "junit.xml")).getroot()
+        cli_ops = {tc.get("name"): tc.find("failure") is not None for tc in junit.iter("testcase")}
+        guard_failed = {dict(f.get("data") or {}).get("operation") or f["message"].split(":")[0]
+                        for f in data["findings"] if f["rule"] == "CONTRACT007"}
+        same = [op for op, failed in cli_ops.items() if (op in guard_failed) == failed]
+        print(f"agreement per operation (failed or not), guard vs CLI: {len(same)}/{len(cli_ops)}"
+              + ("" if len(same) == len(cli_ops) else
+                 f"; differ: {sorted(set(cli_ops) - set(same))}"))
         return 1 if (args.strict and not ok) else 0
     finally:
         if server is not None:
