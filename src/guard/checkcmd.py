@@ -77,7 +77,8 @@ def colour() -> bool:
 
 def execute(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, scope_file,
             policy, only, skip, outputs, fail_on, tests_junit, verify_migrations, if_no_role,
-            run_tests: bool, config_fail_on: bool = True, **extra) -> int:
+            run_tests: bool, config_fail_on: bool = True, run_lint: bool = False,
+            **extra) -> int:
     """Run the checks and write the reports; the exit code. The command line is valid
     (`--staged` without --base/--head, each output FORMAT=FILE). `config_fail_on`: whether
     guard.fail_on applies (it does for `guard check`; `guard report` fails only on an explicit
@@ -98,7 +99,8 @@ def execute(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, s
     cfg = ctx.policy.config
     tests = testsrun.for_run(ctx, junit_file=tests_junit, run_tests=run_tests)
     threshold = fail_on or (cfg.fail_on if config_fail_on else None) or default_fail_on
-    report = engine.run(ctx, checks, fail_on=threshold, tests=tests)
+    lint = testsrun.lint_for_run(ctx, run_lint=run_lint)
+    report = engine.run(ctx, checks, fail_on=threshold, tests=tests, lint=lint)
 
     kwargs = {"colour": colour()} if fmt == "text" else {}
     sys.stdout.write(render(fmt, report, **kwargs))

@@ -103,15 +103,17 @@ def check(fmt: str, **kwargs) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="markdown",
               show_default=True, help="What goes to stdout.")
 @click.option("--run-tests/--no-run-tests", default=True, show_default=True,
-              help="Run guard.tests.command for the Test results section.")
-def report(fmt: str, fail_on, run_tests: bool, **kwargs) -> None:
+              help="Run guard.tests.command (else tools/ci/run-tests.sh) for Test results.")
+@click.option("--run-lint/--no-run-lint", default=True, show_default=True,
+              help="Run guard.lint.command (else tools/ci/lint-format.sh) for Test results.")
+def report(fmt: str, fail_on, run_tests: bool, run_lint: bool, **kwargs) -> None:
     """Write the hand-off report in the role contract's "How You Report Back" format.
 
     Exits 0 once the report is written unless --fail-on is given (guard.fail_on in the
     configuration applies to `guard check` only).
     """
     raise SystemExit(_run(fmt, "never", fail_on=fail_on, run_tests=run_tests,
-                          config_fail_on=False, **kwargs))
+                          run_lint=run_lint, config_fail_on=False, **kwargs))
 
 
 @cli.command("verify-report")

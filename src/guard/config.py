@@ -24,10 +24,11 @@ DEFAULT_ROLES_DIR = ".guard/roles"
 DEFAULT_BRANCH_PATTERN = r"^(?:agents?|ai|bot)/(?P<role>[A-Za-z0-9_.-]+)/"
 
 GUARD_KEYS = ("role", "roles_dir", "owned", "forbidden", "shared", "unowned", "scope",
-              "severity", "ignore", "policy_files", "branch_pattern", "tests", "fail_on",
+              "severity", "ignore", "policy_files", "branch_pattern", "tests", "lint", "fail_on",
               "contract", "migrations", "commits", "conventions")
 SCOPE_KEYS = ("file", "allowed", "forbidden", "task")
 TESTS_KEYS = ("command", "junit", "timeout")
+LINT_KEYS = ("command", "timeout")
 SEVERITY_KEYS = ("level", "reason")
 IGNORE_KEYS = ("rule", "paths", "reason")
 
@@ -78,6 +79,7 @@ class Config(NamedTuple):
     policy_files: tuple[Source, ...] = ()
     branch_pattern: str = DEFAULT_BRANCH_PATTERN
     tests: TestsSettings = TestsSettings()
+    lint: TestsSettings = TestsSettings()   # guard.lint: the lint/format command (no junit)
     fail_on: str | None = None
     reserved: tuple[tuple[str, int | None], ...] = ()   # sections for checks not available yet
     settings: dict = _EMPTY                 # check name -> parsed guard.<check>
@@ -104,6 +106,45 @@ def _reason(entry: dict, *, file: str, what: str) -> str:
                          hint="add reason: \"why this is acceptable\" — every change to a rule "
                               "carries one")
     return reason.strip()
+
+
+def _command_settings(value: Any, key: str, keys, *, file: str,
+                      line: int | None) -> TestsSettings:
+    """guard.tests / guard.lint: a command (string split like a shell, or a list), its
+    timeout and (tests only) the JUnit file it writes."""
+    tests = expect(value, dict, file=file, line=line, what=f"guard.{key}")
+    check_keys(tests, keys, file=file, where=f"guard.{key}")
+    command = None
+    if "command" in tests:
+        import shlex
+        value = tests["command"]
+        if isinstance(value, str):
+            try:
+                command = tuple(shlex.split(value))
+            except ValueError as exc:
+                raise GuardError(f"guard.{key}.command cannot be split into words: {exc}",
+                                 path=file, line=line_of(tests, "command"),
+                                 hint="close the quote, or write the command as a list"
+                                 ) from None
+        else:
+            command = tuple(c for c, _ in str_list(value, file=file,
+                                                   line=line_of(tests, "command"),
+                                                   what=f"guard.{key}.command"))
+        if not command:
+            raise GuardError(f"guard.{key}.command is empty", path=file,
+                             line=line_of(tests, "command"),
+                             hint="give the command to run, or remove the key")
+    junit = tests.get("junit")
+    if junit is not None:
+        expect(junit, str, file=file, line=line_of(tests, "junit"), what=f"guard.{key}.junit")
+    timeout = tests.get("timeout", 900)
+    expect(timeout, int, file=file, line=line_of(tests, "timeout"),
+           what=f"guard.{key}.timeout")
+    if timeout < 1:
+        raise GuardError(f"guard.{key}.timeout is {timeout}; it must be at least 1 (seconds)",
+                         path=file, line=line_of(tests, "timeout"),
+                         hint="the default is 900")
+    return TestsSettings(command, junit, timeout)
 
 
 def parse(data: Any, file: str, present: bool = True) -> Config:
@@ -224,40 +265,9 @@ def parse(data: Any, file: str, present: bool = True) -> Config:
                              line=sline("branch_pattern"),
                              hint=f"for example {DEFAULT_BRANCH_PATTERN}")
         kw["branch_pattern"] = pattern
-    if "tests" in g:
-        tests = expect(g["tests"], dict, file=file, line=sline("tests"), what="guard.tests")
-        check_keys(tests, TESTS_KEYS, file=file, where="guard.tests")
-        command = None
-        if "command" in tests:
-            import shlex
-            value = tests["command"]
-            if isinstance(value, str):
-                try:
-                    command = tuple(shlex.split(value))
-                except ValueError as exc:
-                    raise GuardError(f"guard.tests.command cannot be split into words: {exc}",
-                                     path=file, line=line_of(tests, "command"),
-                                     hint="close the quote, or write the command as a list"
-                                     ) from None
-            else:
-                command = tuple(c for c, _ in str_list(value, file=file,
-                                                       line=line_of(tests, "command"),
-                                                       what="guard.tests.command"))
-            if not command:
-                raise GuardError("guard.tests.command is empty", path=file,
-                                 line=line_of(tests, "command"),
-                                 hint="give the command that runs the tests, or remove the key")
-        junit = tests.get("junit")
-        if junit is not None:
-            expect(junit, str, file=file, line=line_of(tests, "junit"), what="guard.tests.junit")
-        timeout = tests.get("timeout", 900)
-        expect(timeout, int, file=file, line=line_of(tests, "timeout"),
-               what="guard.tests.timeout")
-        if timeout < 1:
-            raise GuardError(f"guard.tests.timeout is {timeout}; it must be at least 1 (seconds)",
-                             path=file, line=line_of(tests, "timeout"),
-                             hint="the default is 900")
-        kw["tests"] = TestsSettings(command, junit, timeout)
+    for key, keys in (("tests", TESTS_KEYS), ("lint", LINT_KEYS)):
+        if key in g:
+            kw[key] = _command_settings(g[key], key, keys, file=file, line=sline(key))
     reserved = []
     settings = {}
     for key in tuple(CHECKS) + tuple(PLANNED_CHECKS):

@@ -96,6 +96,7 @@ def _status(found: list[Finding], kept: dict[tuple, Finding], fail_on: str) -> s
 
 
 def run(ctx, checks: list[str], *, fail_on: str, tests: TestsResult | None = None,
+        lint: TestsResult | None = None,
         with_commits: bool = True) -> Report:
     from guard.report.model import CheckResult, CommitInfo, FileChange, Report
     collected: list[Finding] = []
@@ -137,4 +138,4 @@ def run(ctx, checks: list[str], *, fail_on: str, tests: TestsResult | None = Non
         head=ctx.head, branch=ctx.branch, policy_source=policy.source_label,
         task=(policy.task.name or policy.task.file) if policy.task else None, fail_on=fail_on,
         findings=tuple(final), checks=tuple(results), changes=changes, commits=commits,
-        tests=tests, facts=dict(ctx.facts))
+        tests=tests, lint=lint, facts=dict(ctx.facts))

@@ -65,14 +65,16 @@ def _count(suite, attr: str, default: int, path: str) -> int:
 
 
 def run_command(command: tuple[str, ...], cwd: str, timeout: int,
-                junit: str | None) -> TestsResult:
+                junit: str | None, key: str = "tests") -> TestsResult:
     label = " ".join(command)
     try:
         proc = subprocess.run(list(command), cwd=cwd, capture_output=True, timeout=timeout,
                               check=False)
     except FileNotFoundError:
-        raise GuardError(f"the configured test command cannot be started: {command[0]} not found",
-                         path="company.config.yaml", hint="fix guard.tests.command") from None
+        what = "test" if key == "tests" else "lint"
+        raise GuardError(f"the configured {what} command cannot be started: {command[0]} "
+                         "not found", path="company.config.yaml",
+                         hint=f"fix guard.{key}.command") from None
     except subprocess.TimeoutExpired:
         return TestsResult("failed", label, detail=f"timed out after {timeout} s")
     if junit and os.path.exists(os.path.join(cwd, junit)):
@@ -96,4 +98,55 @@ def for_run(ctx, *, junit_file: str | None, run_tests: bool) -> TestsResult | No
         return run_command(tests.command, ctx.root, tests.timeout, tests.junit)
     if tests.junit and os.path.exists(os.path.join(ctx.root, tests.junit)):
         return from_junit(os.path.join(ctx.root, tests.junit))
+    if run_tests:
+        script, why = trusted_script(ctx, TESTS_SCRIPT)
+        if script is not None:
+            return run_command(script, ctx.root, tests.timeout, None)
+        if why:
+            return TestsResult("not run", TESTS_SCRIPT, detail=why)
     return None
+
+
+# The role contract's own scripts: "Run ./tools/ci/run-tests.sh before reporting completion",
+# "Run ./tools/ci/lint-format.sh before reporting completion". Used when guard.tests /
+# guard.lint name no command.
+TESTS_SCRIPT = "tools/ci/run-tests.sh"
+LINT_SCRIPT = "tools/ci/lint-format.sh"
+
+
+def trusted_script(ctx, path: str) -> tuple[tuple[str, ...] | None, str]:
+    """(command, "") to run the project's script at ``path``, or (None, why not). The
+    script is run only as the base commit has it: a script the branch added or changed is
+    the agent's own code and is not run for the report (the reason says so)."""
+    base_rev = ctx.merge_base or ctx.base
+    base = ctx.git.read_blob(base_rev, path) if base_rev else None
+    local = os.path.join(ctx.root, path)
+    if not os.path.isfile(local) or os.path.islink(local):
+        return None, ""
+    with open(local, "rb") as fh:
+        here = fh.read()
+    if base is None:
+        return None, (f"{path} is not on the base commit: a script the branch adds is not "
+                      "run for the report")
+    if base != here:
+        return None, (f"{path} differs from the base commit's: the branch's version of it "
+                      "is not run for the report")
+    # as the contract says to run it (./tools/ci/...), or through bash when it is not
+    # executable; the path is an argument, never shell text
+    return ((f"./{path}",) if os.access(local, os.X_OK) else ("bash", path)), ""
+
+
+def lint_for_run(ctx, *, run_lint: bool) -> TestsResult | None:
+    """The lint/format result for the report: guard.lint.command, else the role contract's
+    tools/ci/lint-format.sh as the base has it; "not run", with why, otherwise. None when the
+    caller does not run lint (`guard check`)."""
+    if not run_lint:
+        return None
+    lint = ctx.policy.config.lint
+    if lint.command:
+        return run_command(lint.command, ctx.root, lint.timeout, None, key="lint")
+    script, why = trusted_script(ctx, LINT_SCRIPT)
+    if script is not None:
+        return run_command(script, ctx.root, lint.timeout, None, key="lint")
+    return TestsResult("not run", "guard.lint", detail=why or (
+        f"no lint command is configured (guard.lint.command) and there is no {LINT_SCRIPT}"))

@@ -42,6 +42,9 @@ def as_dict(report) -> dict:
             "status": report.tests.status, "source": report.tests.source,
             "tests": report.tests.tests, "failures": report.tests.failures,
             "errors": report.tests.errors, "skipped": report.tests.skipped},
+        "lint": None if report.lint is None else {
+            "status": report.lint.status, "source": report.lint.source,
+            "detail": report.lint.detail},
     }
 
 

@@ -112,6 +112,14 @@ def _tests(report) -> list[str]:
         out.append(f"**{t.status.upper()}** — {t.tests} tests, {t.failures} failures, "
                    f"{t.errors} errors, {t.skipped} skipped (from {_cell(t.source)})"
                    + (f". {_cell(t.detail)}" if t.detail else ""))
+    lint = getattr(report, "lint", None)
+    if lint is not None:
+        out.append("")
+        if lint.status == "not run":
+            out.append(f"**Lint and format: not run** — {_cell(lint.detail)}.")
+        else:
+            out.append(f"**Lint and format: {lint.status.upper()}** — {_cell(lint.source)}"
+                       + (f" ({_cell(lint.detail)})" if lint.detail else "") + ".")
     return out + [""]
 
 

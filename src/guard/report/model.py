@@ -68,6 +68,7 @@ class Report:
     changes: tuple[FileChange, ...]
     commits: tuple[CommitInfo, ...] = ()
     tests: TestsResult | None = None
+    lint: TestsResult | None = None        # guard report: the lint/format run, or "not run"
     schema_version: int = SCHEMA_VERSION
     notes: tuple[str, ...] = field(default=())
     facts: dict = field(default_factory=dict)   # check name -> structured data it published
