@@ -173,9 +173,21 @@ class _Run:
     def run(self) -> Iterator[Finding]:
         from guard.checks.contract import spec as specmod
 
+        # importing and running the project's app must leave nothing in its tree: no
+        # __pycache__ folders from guard's imports (nor its helpers' and servers', which
+        # inherit PYTHONDONTWRITEBYTECODE), as no .hypothesis/ is left either
+        written = sys.dont_write_bytecode
+        sys.dont_write_bytecode = True
+        saved = os.environ.get("PYTHONDONTWRITEBYTECODE")
+        os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
         try:
             yield from self._run(specmod)
         finally:
+            sys.dont_write_bytecode = written
+            if saved is None:
+                os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+            else:
+                os.environ["PYTHONDONTWRITEBYTECODE"] = saved
             self.ctx.publish(CHECK, self.facts)
 
     def _run(self, specmod) -> Iterator[Finding]:
