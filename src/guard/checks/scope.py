@@ -218,8 +218,8 @@ def _reverted_findings(ctx, policy: Policy, net: set[str]) -> Iterator[Finding]:
     diff no longer shows (a later commit undid it); once per path, naming the first
     commit (git log lists the newest first)."""
     range_spec = getattr(ctx, "range_spec", None)
-    if not range_spec:
-        return
+    if not range_spec or len(ctx.commits()) < 2:
+        return           # one commit cannot change a path and undo it: its diff is the net
     by_commit = ctx.git.paths_per_commit(range_spec)
     first: dict[str, str] = {}
     for sha, paths in by_commit.items():
