@@ -164,12 +164,6 @@ def seed_data(ctx, settings, notes, model_patterns) -> Iterator[Finding]:
         return
     if any(_matches(c.path, p) for c in ctx.changes for p in seeds):
         return
-    if settings.seed_paths is None:
-        # by default only where the project keeps seed data on the base: a project with
-        # none has chosen so (guard.migrations.seed_paths turns the rule on for it)
-        specs = [p + "*" if p.endswith("/") else p for p in seeds]
-        if not ctx.merge_base or not ctx.git.tree_blobs(ctx.merge_base, (), specs):
-            return
     new = []
     for note in notes:
         for part in note["summary"].split("; "):
@@ -185,7 +179,13 @@ def seed_data(ctx, settings, notes, model_patterns) -> Iterator[Finding]:
     else:
         what = "table"
     if not new:
-        return
+        return               # (before any git process: most branches add no table)
+    if settings.seed_paths is None:
+        # by default only where the project keeps seed data on the base: a project with
+        # none has chosen so (guard.migrations.seed_paths turns the rule on for it)
+        specs = [p + "*" if p.endswith("/") else p for p in seeds]
+        if not ctx.merge_base or not ctx.git.tree_blobs(ctx.merge_base, (), specs):
+            return
     names = ", ".join(n for n, _ in new[:5]) + (f" (and {len(new) - 5} more)"
                                                 if len(new) > 5 else "")
     yield _f("MIG021", f"the branch adds {what}{'s' if len(new) > 1 else ''} {names} but "
