@@ -486,3 +486,22 @@ def test_claims_read_markdown_escapes():
                              "- created \\`quoted `src/e.py`\n", "R.md")
     paths = [c.path for c in file_claims(written.sections["summary"])]
     assert paths == ["src/a`b.py", "src/c|d.py", "src/api/__init__.py", "src/e.py"]
+
+
+
+def test_a_short_sha_of_letters_alone_is_read_as_a_commit():
+    """One commit in ~2,600 has an 8-character sha without a digit (`feeceadc`): a report
+    listing it must not be told it left the commit out (REPORT006), while a word of a-f
+    letters that names no commit stays prose."""
+    from types import SimpleNamespace
+
+    from guard.report.model import CommitInfo
+    from guard.verify_report import _commits
+
+    sha = "feeceadca23aa9efe91e7eb064e7eceef0fb7c9e"
+    report = SimpleNamespace(merge_base="1" * 40, base="1" * 40, head=sha, head_ref="HEAD",
+                             base_ref="main", mode="range",
+                             commits=(CommitInfo(sha, "feat(api): x", "", 1, "a"),))
+    written = parse_markdown("5. **Commit references**\n   - feeceadc feat(api): x — the "
+                             "handler, not defaced\n", "r.md")
+    assert _commits(written, written.sections["commits"], report) == []
