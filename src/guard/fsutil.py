@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 
 
-def files_under(base: str) -> list[str]:
-    """Every non-folder entry under ``base`` (symlinks not followed), as full paths."""
-    out, todo = [], [base]
+def walk(root: str, skip: tuple[str, ...] = ()):
+    """(entry, is a folder) for every entry under ``root``, depth first without recursion;
+    symlinks are not followed, folders named in ``skip`` are not entered, unreadable
+    entries are left out."""
+    todo = [root]
     while todo:
         folder = todo.pop()
         try:
@@ -20,8 +22,16 @@ def files_under(base: str) -> list[str]:
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 continue
-            (todo if is_dir else out).append(entry.path)
-    return out
+            if is_dir and entry.name in skip:
+                continue
+            if is_dir:
+                todo.append(entry.path)
+            yield entry, is_dir
+
+
+def files_under(base: str) -> list[str]:
+    """Every non-folder entry under ``base`` (symlinks not followed), as full paths."""
+    return [entry.path for entry, is_dir in walk(base) if not is_dir]
 
 
 def make_dirs(path: str) -> None:
@@ -50,20 +60,13 @@ def remove_tree(root: str) -> None:
         except OSError:
             pass
         return
-    folders, todo = [], [root]
-    while todo:
-        folder = todo.pop()
-        folders.append(folder)
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
+    folders = [root]
+    for entry, is_dir in walk(root):
+        if is_dir:
+            folders.append(entry.path)
+        else:
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    todo.append(entry.path)
-                else:
-                    os.unlink(entry.path)
+                os.unlink(entry.path)
             except OSError:
                 pass
     for folder in reversed(folders):

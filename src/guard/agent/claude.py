@@ -271,26 +271,19 @@ def _hard_links(root: str, absolute: str) -> list[str]:
 
     if not stat_mod.S_ISREG(st.st_mode) or st.st_nlink < 2:
         return []
-    found, todo = [], [root]
-    while todo:                          # iterative: no recursion limit on deep folders
-        folder = todo.pop()
+    from guard.fsutil import walk
+
+    found = []
+    for entry, is_dir in walk(root, skip=(".git",)):   # iterative: any depth of folders
         try:
-            entries = list(os.scandir(folder))
+            if is_dir or not entry.is_file(follow_symlinks=False):
+                continue
+            est = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        for entry in entries:
-            if entry.name == ".git":
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    todo.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    est = entry.stat(follow_symlinks=False)
-                    if (est.st_ino, est.st_dev) == (st.st_ino, st.st_dev) and \
-                            os.path.normpath(entry.path) != os.path.normpath(absolute):
-                        found.append(entry.path)
-            except OSError:
-                continue
+        if (est.st_ino, est.st_dev) == (st.st_ino, st.st_dev) and \
+                os.path.normpath(entry.path) != os.path.normpath(absolute):
+            found.append(entry.path)
     return found
 
 
