@@ -634,12 +634,8 @@ def _sed(reader, prog, args, ctx):
         else:
             files.append(args[i])
         i += 1
-    if not inplace:
-        return
-    for w in files if script_given else files[1:]:
-        reader.add(w, "edit in place", prog, ctx)
-        if suffix and "*" not in suffix:
-            reader.add(w.value + suffix, "write", prog, ctx)
+    if inplace:
+        _edits_in_place(reader, prog, ctx, files if script_given else files[1:], suffix)
 
 
 def _perl(reader, prog, args, ctx):
@@ -669,9 +665,14 @@ def _perl(reader, prog, args, ctx):
         else:
             files.append(args[i])
         i += 1
-    if not inplace:
-        return
-    for w in files if script else files[1:]:
+    if inplace:
+        _edits_in_place(reader, prog, ctx, files if script else files[1:], suffix)
+
+
+def _edits_in_place(reader, prog, ctx, files, suffix: str) -> None:
+    """sed -i / perl -i: each file is edited in place, and with a suffix (not a `*` name
+    pattern) a backup is written beside it."""
+    for w in files:
         reader.add(w, "edit in place", prog, ctx)
         if suffix and "*" not in suffix:
             reader.add(w.value + suffix, "write", prog, ctx)
