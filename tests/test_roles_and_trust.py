@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from gitrepo import Repo, backend_project, run_guard
 
 
@@ -462,3 +464,20 @@ def test_tag_pushed_as_origin_main_is_not_the_ci_base(tmp_path):
         <= found(data)
     res = run_guard("check", "--base", "origin/main", cwd=ci.path)
     assert res.code == 2 and "'origin/main' is ambiguous" in res.err, res
+
+
+@pytest.mark.parametrize("role", ["backend", "frontend", "staff"])
+def test_compose_files_are_devops_in_every_pack(tmp_path, role):
+    """Compose reads compose.yaml before docker-compose.yml: both names (and their override
+    files) are DevOps' domain in the built-in packs, not "unowned"."""
+    repo = Repo.init(str(tmp_path / "p"))
+    repo.commit("chore: start", {"README.md": "x\n"})
+    repo.branch(f"agent/{role}/x")
+    files = ("compose.yaml", "compose.override.yml", "docker-compose.prod.yaml",
+             "web/Dockerfile.dev", ".dockerignore")
+    repo.commit("chore: containers", {f: "x\n" for f in files})
+    res = run_guard("check", "--base", "main", "--only", "scope", "--format", "json",
+                    cwd=repo.path)
+    found = {f["path"]: f for f in json.loads(res.out)["findings"]}
+    for path in files:
+        assert found[path]["rule"] == "SCOPE001" and "DevOps" in found[path]["message"], path
