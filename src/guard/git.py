@@ -727,6 +727,26 @@ class Git:
     def log(self, rev_range: str, *, first_parent: bool = False) -> list[Commit]:
         return _parse_log(self.run(_log_args(rev_range, first_parent)).stdout)
 
+    def recent(self, rev: str, count: int) -> list[Commit]:
+        """The last ``count`` commits reachable from ``rev``, newest first (guard init reads
+        the project's own commit style from them)."""
+        args = _log_args(rev, False)
+        return _parse_log(self.run(args[:1] + [f"--max-count={count}"] + args[1:]).stdout)
+
+    def tree_entries(self, rev: str, folder: str = "") -> list[tuple[str, str]]:
+        """(type, name) of each entry directly in ``folder`` at ``rev`` ("tree" for a folder,
+        "blob" for a file); empty when the folder does not exist."""
+        spec = f"{rev}:{folder.strip('/')}" if folder.strip("/") else f"{rev}^{{tree}}"
+        proc = self.run(["ls-tree", "-z", spec], check=False)
+        if proc.returncode != 0:
+            return []
+        out = []
+        for entry in proc.stdout.split(b"\0"):
+            if entry:
+                meta, _, name = entry.partition(b"\t")
+                out.append((meta.split()[1].decode(), _decode(name)))
+        return out
+
     def log_later(self, rev_range: str) -> Callable[[], list[Commit]]:
         """Start log(rev_range) now; the function returned waits for it."""
         job = Background(_log_args(rev_range, False), cwd=self.root)

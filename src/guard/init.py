@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 from guard import config as config_mod
 from guard import yamlfile
@@ -26,7 +27,7 @@ guard:
   # Extra patterns on top of the role's own lists (.gitignore syntax, ! negates).
   owned: []
   forbidden: []
-  shared: []
+  {shared_line}
   # Paths neither owned nor shared: error (default) or warning.
   unowned: error
   # The task's own file scope: a YAML file with allowed:/forbidden:, or a text file with
@@ -51,31 +52,120 @@ guard:
 
 def run(*, repo: str, role: str | None, to_stdout: bool) -> str:
     # an explicit `guard init --role` pins that role; by default the line stays a comment
-    text = TEMPLATE.format(role_line=f"role: {role}" if role else "# role: backend")
-    if to_stdout:
-        return text
-    git = open_repo(repo)
-    path = os.path.join(git.root, config_mod.CONFIG_FILE)
+    try:
+        git = open_repo(repo)
+    except GuardError:
+        if not to_stdout:
+            raise
+        git = None                       # --print outside a repository: the template alone
+    path = os.path.join(git.root, config_mod.CONFIG_FILE) if git else None
     existing = b""
-    if os.path.exists(path):
+    data = None
+    if path and os.path.exists(path):
         with open(path, "rb") as fh:
             existing = fh.read()
         data = yamlfile.load(existing, config_mod.CONFIG_FILE)
-        if isinstance(data, dict) and "guard" in data:
+        if isinstance(data, dict) and "guard" in data and not to_stdout:
             raise GuardError("company.config.yaml already has a guard section",
                              path=config_mod.CONFIG_FILE, line=data.line_of("guard"),
                              hint="edit it by hand, or see `guard init --print` for every key")
-    # validate before writing: the template must itself be a valid configuration
+    read = _read_repository(git, data)
+    text = read.conventions + TEMPLATE.format(
+        role_line=f"role: {role}" if role else "# role: backend", shared_line=read.shared)
+    if to_stdout:
+        for name, body in read.roles.items():
+            text += (f"\n# guard init also writes .guard/roles/{name}.yaml:\n"
+                     + "".join(f"# {line}\n" if line else "#\n"
+                               for line in body.splitlines()))
+        return text
+    # validate before writing: the template and the role files must be a valid policy
     merged = existing + (b"\n" if existing and not existing.endswith(b"\n") else b"") + \
         (b"\n" if existing else b"") + text.encode()
     config_mod.parse(yamlfile.load(merged, config_mod.CONFIG_FILE), config_mod.CONFIG_FILE)
+    roles_dir = os.path.join(git.root, ".guard", "roles")
+    new_roles = {name: body for name, body in read.roles.items()
+                 if not os.path.exists(os.path.join(roles_dir, f"{name}.yaml"))}
+    from guard.roles import load_roles
+    load_roles([(f".guard/roles/{name}.yaml", body.encode()) for name, body in new_roles.items()])
     with open(path, "wb") as fh:
         fh.write(merged)
-    return (f"wrote a guard section to {path}\n"
-            "next steps:\n"
-            "  1. commit company.config.yaml on the base branch (guard reads policy from "
-            "there, never from agent branches)\n"
-            "  2. add guard's hooks to .pre-commit-config.yaml (guard-scope, "
-            "guard-commit-msg, guard-check; they skip branches with no agent role) and run "
-            "`pre-commit install -t pre-commit -t commit-msg -t pre-push`\n"
-            "  3. run `guard check --base <base branch>` in CI on every agent branch\n")
+    for name, body in new_roles.items():
+        os.makedirs(roles_dir, exist_ok=True)
+        with open(os.path.join(roles_dir, f"{name}.yaml"), "w", encoding="utf-8") as fh:
+            fh.write(body)
+    lines = [f"wrote a guard section to {path}"]
+    lines += read.notes
+    kept = sorted(set(read.roles) - set(new_roles))
+    if new_roles:
+        lines.append("wrote " + ", ".join(f".guard/roles/{n}.yaml" for n in new_roles)
+                     + " (the built-in packs plus this repository's folders)")
+    if kept:
+        lines.append("kept the existing " + ", ".join(f".guard/roles/{n}.yaml" for n in kept)
+                     + " (add the folders above by hand if they are missing)")
+    what = "company.config.yaml" + (" and .guard/roles/" if new_roles else "")
+    lines += [
+        "next steps:",
+        f"  1. commit {what} on the base branch (guard reads policy from there, never from "
+        "agent branches)",
+        "  2. add guard's hooks to .pre-commit-config.yaml (guard-scope, guard-commit-msg, "
+        "guard-check; they skip branches with no agent role) and run "
+        "`pre-commit install -t pre-commit -t commit-msg -t pre-push`",
+        "  3. run `guard check --base <base branch>` in CI on every agent branch",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class _Read(NamedTuple):
+    conventions: str          # a conventions: section to write before guard:, or ""
+    roles: dict[str, str]     # role → .guard/roles/<role>.yaml text
+    notes: list[str]          # what guard init read, for the user
+    shared: str = "shared: []"   # the guard.shared line
+
+
+def _read_repository(git, data) -> _Read:
+    """The project's layout and commit style, read from HEAD (see guard.initdetect)."""
+    if git is None or not git.has_commits():
+        return _Read("", {}, [])
+    from guard import initdetect
+
+    notes = []
+    layout = initdetect.detect_layout(git)
+    if layout:
+        sides = [f"{', '.join(paths)} ({side})" for side, paths in
+                 (("backend", layout.backend), ("frontend", layout.frontend)) if paths]
+        notes.append("read the layout: " + "; ".join(sides)
+                     + (f"; shared workspace files {', '.join(layout.manifests)}"
+                        if layout.manifests else ""))
+    conventions = ""
+    has_conventions = isinstance(data, dict) and "conventions" in data
+    guess = initdetect.detect_commit_style(git)
+    ranked = sorted(guess.counts, key=lambda s: -guess.counts[s])
+    evidence = (f"of the last {guess.total} commits (merges and bots left out), "
+                + ", ".join(f"{guess.counts[s]} follow {s}" for s in ranked))
+    if has_conventions:
+        if guess.style and "commit_style" not in (data["conventions"] or {}):
+            notes.append(f"commit style: {evidence}; set conventions.commit_style: "
+                         f"{guess.style} in company.config.yaml to hold agents to it")
+    elif guess.style:
+        conventions = ("conventions:\n  # read by guard init from the project's history:"
+                       f"\n  # {evidence}.\n  # Agents are held to this style (conventional, "
+                       "angular, gitmoji, plain, custom).\n"
+                       f"  commit_style: {guess.style}\n")
+        notes.append(f"commit style: {guess.style} — {evidence}")
+    elif guess.total >= initdetect.MIN_HISTORY:
+        notes.append(f"commit style: no style has a majority ({evidence}); agents are held "
+                     "to conventional commits, the default (conventions.commit_style)")
+    roles = initdetect.role_files(layout)
+    shared = "shared: []"
+    if layout.docs:
+        shared = ("# documentation (read by guard init): any role may update it, with a "
+                  "coordination\n  # warning (SCOPE002)\n  shared: ["
+                  + ", ".join(f'"{p}"' for p in layout.docs) + "]")
+    from guard.roles import load_roles
+    known = load_roles([(f".guard/roles/{n}.yaml", body.encode()) for n, body in roles.items()])
+    free = initdetect.unassigned(layout, known)
+    if free:
+        notes.append("no role owns " + ", ".join(free) + ": agents' changes there are "
+                     "unowned (SCOPE003) until you add them to a role in .guard/roles/ or to "
+                     "guard.owned / guard.shared")
+    return _Read(conventions, roles, notes, shared)
