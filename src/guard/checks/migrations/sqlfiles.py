@@ -5,22 +5,23 @@ from __future__ import annotations
 import re
 
 from guard.checks.migrations import sqltext
+from guard.checks.migrations.lazyre import Pattern
 from guard.checks.migrations.model import Migration
 
-GOLANG = re.compile(r"^(?P<v>\d+)_(?P<name>.+)\.(?P<dir>up|down)\.sql$")
-FLYWAY = re.compile(r"^(?P<kind>[VU])(?P<v>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$")
-REPEATABLE = re.compile(r"^R__(?P<name>.+)\.sql$")
-NUMBERED = re.compile(r"^(?P<v>\d+)_(?P<name>.+)\.sql$")
+GOLANG = Pattern(r"^(?P<v>\d+)_(?P<name>.+)\.(?P<dir>up|down)\.sql$")
+FLYWAY = Pattern(r"^(?P<kind>[VU])(?P<v>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$")
+REPEATABLE = Pattern(r"^R__(?P<name>.+)\.sql$")
+NUMBERED = Pattern(r"^(?P<v>\d+)_(?P<name>.+)\.sql$")
 # `0001_init_up.sql` / `0001_init_down.sql`: one migration and its down step, as runners
 # that apply files in name order (and match `*_up.sql`) read them
-NAME_ORDER = re.compile(r"^(?P<v>\d+)_(?P<name>.+)_(?P<dir>up|down)\.sql$")
-DBMATE_UP = re.compile(r"^--\s*migrate:up\b.*$", re.M)
-DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b.*$", re.M)
+NAME_ORDER = Pattern(r"^(?P<v>\d+)_(?P<name>.+)_(?P<dir>up|down)\.sql$")
+DBMATE_UP = Pattern(r"^--\s*migrate:up\b.*$", re.M)
+DBMATE_DOWN = Pattern(r"^--\s*migrate:down\b.*$", re.M)
 # one file, two sections, as goose and sql-migrate mark them
-MARKERS = {"goose": (re.compile(r"^--\s*\+goose\s+up\b.*$", re.M | re.I),
-                     re.compile(r"^--\s*\+goose\s+down\b.*$", re.M | re.I)),
-           "sql-migrate": (re.compile(r"^--\s*\+migrate\s+up\b.*$", re.M | re.I),
-                           re.compile(r"^--\s*\+migrate\s+down\b.*$", re.M | re.I))}
+MARKERS = {"goose": (Pattern(r"^--\s*\+goose\s+up\b.*$", re.M | re.I),
+                     Pattern(r"^--\s*\+goose\s+down\b.*$", re.M | re.I)),
+           "sql-migrate": (Pattern(r"^--\s*\+migrate\s+up\b.*$", re.M | re.I),
+                           Pattern(r"^--\s*\+migrate\s+down\b.*$", re.M | re.I))}
 
 
 def is_sql_migration_name(name: str) -> bool:
@@ -28,13 +29,10 @@ def is_sql_migration_name(name: str) -> bool:
                 or NUMBERED.match(name))
 
 
-_VERSION_SEP = re.compile(r"[._]")
-
-
 def _version(text: str) -> tuple:
     if text.isdecimal():        # the usual case (one number, as \d+ matched it)
         return (int(text),)
-    return tuple(int(p) for p in _VERSION_SEP.split(text))
+    return tuple(int(p) for p in text.replace("_", ".").split("."))
 
 
 def index(folder: str, paths: list[str]) -> list[Migration]:
