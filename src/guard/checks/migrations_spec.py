@@ -13,7 +13,8 @@ from guard.yamlfile import line_of
 FRAMEWORKS = ("sql", "alembic", "django", "prisma", "drizzle")
 DIALECTS = ("postgres", "sqlite", "mysql")
 # the tool that runs a plain SQL folder (checks/migrations/migrators.py: its version rules)
-MIGRATORS = ("golang-migrate", "goose", "dbmate", "flyway", "sql-migrate", "name-order")
+MIGRATORS = ("golang-migrate", "goose", "dbmate", "flyway", "sql-migrate", "pop",
+             "name-order")
 KEYS = ("path", "framework", "migrator", "dialect", "verify", "database_url",
         "allow_inline_ignores", "irreversible", "model_paths", "commands", "seed_paths")
 COMMAND_KEYS = ("up", "down", "env")
@@ -39,7 +40,8 @@ RULES: tuple[Rule, ...] = (
        "plain SQL the migrator decides (guard.migrations.migrator, or detected from go.mod, "
        "package.json, flyway.conf): golang-migrate, goose (unless -allow-missing) and Flyway "
        "(unless outOfOrder) refuse it; dbmate and sql-migrate apply pending older migrations, "
-       "so no finding. Never raised for Alembic or Django, which order by the graph.",
+       "so no finding; pop applies every version its schema_migration table lacks, so no "
+       "finding either. Never raised for Alembic or Django, which order by the graph.",
        "base has 0005_*, the branch adds 0004_add_index.up.sql",
        "renumber the new migration after the newest one on the base (0006_add_index)"),
     _R("MIG004", "duplicate-migration-version", "migrations", "error",
@@ -47,7 +49,9 @@ RULES: tuple[Rule, ...] = (
        "Only one of them will run; which one depends on the tool and the file system. For "
        "plain SQL the migrator decides: golang-migrate, goose, Flyway and dbmate require "
        "unique versions; sql-migrate and name-order runners tell files apart by the whole "
-       "name. Alembic: a revision id used twice (Alembic keeps one).",
+       "name. pop keeps a file per database under one version (`.mysql.`, `.postgres.`, "
+       "`.sqlite3.`, none = every other database): only two files for one database clash. "
+       "Alembic: a revision id used twice (Alembic keeps one).",
        "0004_users.up.sql and 0004_orders.up.sql",
        "give the new migration the next free version"),
     _R("MIG005", "migration-version-gap", "migrations", "warning",

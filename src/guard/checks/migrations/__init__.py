@@ -68,8 +68,8 @@ _SORTED: dict[int, tuple[dict, list[str]]] = {}
 
 
 def _index(place, tree: dict[str, str], blobs_of, dialect: str,
-           memo: dict | None = None, recursive=(), shallow: bool = False
-           ) -> tuple[list[Migration], list]:
+           memo: dict | None = None, recursive=(), shallow: bool = False,
+           migrator: str | None = None) -> tuple[list[Migration], list]:
     # each framework's module is imported only for its own folders
     paths = _under(tree, place.folder + "/") if place.folder else list(tree)
     fw = place.framework
@@ -77,7 +77,7 @@ def _index(place, tree: dict[str, str], blobs_of, dialect: str,
     memo = {} if memo is None else memo
     if fw == "sql":
         from guard.checks.migrations import sqlfiles
-        migs = sqlfiles.index(place.folder, paths)
+        migs = sqlfiles.index(place.folder, paths, migrator)
     elif fw == "prisma":
         from guard.checks.migrations import prisma
         migs = prisma.index(place.folder, paths)
@@ -178,6 +178,12 @@ def _run(ctx) -> list[Finding]:
                if head_tree.get(p) != base_tree.get(p)]
     shallow = not (ctx.options.verify_migrations or settings.verify) and not any(
         p.startswith(pl.folder + "/") or not pl.folder for p in changed for pl in places)
+    # the tool that runs the plain SQL folders decides how their file names read (pop: a
+    # database per file) and which version rules hold
+    migrator = settings.migrator
+    if not migrator and any(pl.framework == "sql" for pl in places):
+        from guard.checks.migrations import migrators
+        migrator = migrators.detect(head_read(list(migrators.FILES)))
     for place in places:
         dialect = settings.dialect
         if not dialect and place.framework == "prisma":
@@ -190,9 +196,9 @@ def _run(ctx) -> list[Finding]:
         mset = MigSet(place, dialect or FRAMEWORK_DIALECT[place.framework])
         memo: dict = {}     # (path, blob id) -> parsed Python migration, base then head
         mset.base, _ = _index(place, base_tree, base_read, mset.dialect, memo, recursive,
-                              shallow)
+                              shallow, migrator)
         mset.head, journal = _index(place, head_tree, head_read, mset.dialect, memo, recursive,
-                                    shallow)
+                                    shallow, migrator)
         if place.framework == "drizzle" and journal is not None:
             if not settings.dialect and journal[1]:
                 mset.dialect = _dialect_name(journal[1]) or mset.dialect
@@ -211,10 +217,6 @@ def _run(ctx) -> list[Finding]:
         from guard.checks.migrations.django import app_of
         django_apps |= {app_of(s.folder) for s in django_sets}
     django_known = {k for s in django_sets for m in s.head for k in (m.key,) + m.replaces}
-    migrator = settings.migrator
-    if not migrator and any(s.framework == "sql" for s in sets):
-        from guard.checks.migrations import migrators
-        migrator = migrators.detect(head_read(list(migrators.FILES)))
     alembic_sets = [s for s in sets if s.framework == "alembic"]
     alembic_known = {k for s in alembic_sets for m in s.head for k in (m.key,) + m.labels}
     for group in dict.fromkeys(groups.get(s.folder, s.folder) for s in alembic_sets):

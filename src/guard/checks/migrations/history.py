@@ -109,8 +109,10 @@ def ordered(base: list[Migration], head: list[Migration], new: set[str],
     top_label = next((m.label for m in base if m.version == top), "")
     by_version: dict[tuple, list[Migration]] = defaultdict(list)
     for m in versioned:
-        by_version[m.version].append(m)
-    for version, group in sorted(by_version.items()):
+        # pop: one version has a file per database (`.mysql.`, `.postgres.`) by design; only
+        # two files for one database clash (pop runs one of them and never the other)
+        by_version[(m.version, m.variant)].append(m)
+    for _key, group in sorted(by_version.items()):
         # a runner that applies files in name order tells them apart by the whole name, so
         # `0000_a_up.sql` and `0000_b_up.sql` sharing a number is by design
         clash = [m for m in group if m.style != "name-order"] if tool is None else \

@@ -1,7 +1,8 @@
 """Which tool runs a plain SQL folder, and the version rules that tool enforces.
 
 The migrator is `guard.migrations.migrator` when set, else read from the project: go.mod
-requires (golang-migrate, goose, sql-migrate, dbmate), package.json dependencies (dbmate),
+requires (golang-migrate, goose, sql-migrate, dbmate, pop / ory's popx; an `// indirect`
+requirement is another module's, not the project's), package.json dependencies (dbmate),
 flyway.conf / flyway.toml. Without any, the file names decide (as before)."""
 
 from __future__ import annotations
@@ -29,13 +30,18 @@ RULES = {
     "dbmate": Rules(True, None, "dbmate applies every pending migration, older ones too"),
     "sql-migrate": Rules(False, None, "sql-migrate keys migrations by file name and applies "
                          "every one not yet applied"),
+    "pop": Rules(True, None, "pop applies every version its schema_migration table lacks, "
+                 "older ones too"),
     "name-order": Rules(False, "error", "a runner that applies files in name order may never "
                         "reach a file that sorts before the applied ones"),
 }
 
 _GO = (("github.com/golang-migrate/migrate", "golang-migrate"),
        ("github.com/pressly/goose", "goose"), ("github.com/rubenv/sql-migrate", "sql-migrate"),
-       ("github.com/amacneil/dbmate", "dbmate"))
+       ("github.com/amacneil/dbmate", "dbmate"),
+       # gobuffalo/pop's file migrator, ory's fork of it and ory/x's popx (the same names)
+       ("github.com/gobuffalo/pop", "pop"), ("github.com/ory/pop", "pop"),
+       ("github.com/ory/x", "pop"))
 _NPM = (("dbmate", "dbmate"), ("node-flywaydb", "flyway"))
 FILES = ("go.mod", "package.json", "flyway.conf", "flyway.toml", "conf/flyway.conf")
 
@@ -43,8 +49,10 @@ FILES = ("go.mod", "package.json", "flyway.conf", "flyway.toml", "conf/flyway.co
 def detect(blobs: dict[str, bytes]) -> str | None:
     """The migrator the project's own files name (``blobs``: root files by path)."""
     gomod = blobs.get("go.mod", b"").decode("utf-8", "replace")
+    direct = [line for line in gomod.splitlines() if "// indirect" not in line]
     for module, name in _GO:
-        if re.search(rf"^\s*(require\s+)?{re.escape(module)}(/v\d+)?\s", gomod, re.M):
+        pattern = re.compile(rf"^\s*(require\s+)?{re.escape(module)}(/v\d+)?\s")
+        if any(pattern.match(line + " ") for line in direct):
             return name
     raw = blobs.get("package.json")
     if raw:

@@ -36,7 +36,10 @@ class Migration:
     version: tuple | None      # sort key; None when the tool has no order (repeatable)
     label: str                 # version as written
     name: str = ""
-    style: str = ""            # golang-migrate | flyway | flyway-repeatable | dbmate | name-order | ...
+    style: str = ""            # golang-migrate | flyway | flyway-repeatable | dbmate | name-order | pop ...
+    variant: str = ""          # pop: the database the file is for (postgres, mysql...; "all")
+    dialect: str | None = None  # the SQL dialect of this file, where not the folder's
+    autocommit: bool = False   # pop's `.autocommit.`: run outside a transaction
     up: list[Stmt] | None = None         # SQL up part (SQL-based tools)
     down: list[Stmt] | None = None       # SQL down part; None = there is none
     down_path: str | None = None

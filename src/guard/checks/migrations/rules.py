@@ -102,7 +102,8 @@ def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
     risks: list[tuple[str, str, str, int, tuple]] = []   # rule, message, path, line, ignores
     summary: list[str] = []
     if m.up is not None:
-        analysis = sqlrisk.analyse(m.up, mset.dialect)
+        dialect = m.dialect or mset.dialect     # pop: the database the file name says
+        analysis = sqlrisk.analyse(m.up, dialect)
         summary = analysis.summary
         for r in analysis.risks:
             risks.append((r.rule, r.message, r.stmt.path, r.stmt.line, r.stmt.ignores))
@@ -110,7 +111,7 @@ def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
             findings.append(_f("MIG011", f"{m.path}: {problem}",
                                "fix the statement; run the migration locally", m.path, line))
         if m.down:
-            down = sqlrisk.analyse(m.down, mset.dialect)
+            down = sqlrisk.analyse(m.down, dialect)
             rollback["steps"] = down.summary
             rollback["text"] = f"{rollback['text']}: {'; '.join(down.summary)}"
             for line, problem in down.errors:

@@ -1,4 +1,4 @@
-"""Plain SQL migration folders: golang-migrate, Flyway and dbmate file conventions."""
+"""Plain SQL migration folders: golang-migrate, Flyway, dbmate and pop file conventions."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ NUMBERED = Pattern(r"^(?P<v>\d+)_(?P<name>.+)\.sql$")
 # `0001_init_up.sql` / `0001_init_down.sql`: one migration and its down step, as runners
 # that apply files in name order (and match `*_up.sql`) read them
 NAME_ORDER = Pattern(r"^(?P<v>\d+)_(?P<name>.+)_(?P<dir>up|down)\.sql$")
+# gobuffalo/pop and ory/x popx: `<version>_<name>[.<dialect>][.autocommit].(up|down).sql`;
+# the name has no dot, so the first dotted part after it is the database the file is for
+POP = Pattern(r"^(?P<v>\d+)_(?P<name>[^.]+)(?P<db>\.[a-z0-9]+)?(?P<ac>\.autocommit)?"
+              r"\.(?P<dir>up|down)\.sql$")
 DBMATE_UP = Pattern(r"^--\s*migrate:up\b.*$", re.M)
 DBMATE_DOWN = Pattern(r"^--\s*migrate:down\b.*$", re.M)
 # one file, two sections, as goose and sql-migrate mark them
@@ -22,6 +26,16 @@ MARKERS = {"goose": (Pattern(r"^--\s*\+goose\s+up\b.*$", re.M | re.I),
                      Pattern(r"^--\s*\+goose\s+down\b.*$", re.M | re.I)),
            "sql-migrate": (Pattern(r"^--\s*\+migrate\s+up\b.*$", re.M | re.I),
                            Pattern(r"^--\s*\+migrate\s+down\b.*$", re.M | re.I))}
+
+# pop's own spellings of a database (pop.CanonicalDialect), and the SQL guard reads each
+# with; a file for any other database is one pop ignores ("dialect is not supported")
+POP_DATABASES = {"postgres": "postgres", "postgresql": "postgres", "pg": "postgres",
+                 "pgx": "postgres", "cockroach": "cockroach", "cockroachdb": "cockroach",
+                 "crdb": "cockroach", "mysql": "mysql", "mariadb": "mysql",
+                 "sqlite3": "sqlite3", "sqlite": "sqlite3", "yugabyte": "yugabyte",
+                 "yugabytedb": "yugabyte"}
+POP_DIALECT = {"postgres": "postgres", "cockroach": "cockroach", "yugabyte": "postgres",
+               "mysql": "mysql", "sqlite3": "sqlite"}
 
 
 def is_sql_migration_name(name: str) -> bool:
@@ -35,8 +49,10 @@ def _version(text: str) -> tuple:
     return tuple(int(p) for p in text.replace("_", ".").split("."))
 
 
-def index(folder: str, paths: list[str]) -> list[Migration]:
+def index(folder: str, paths: list[str], migrator: str | None = None) -> list[Migration]:
     """Migrations of one folder from file names alone (no content read)."""
+    if migrator == "pop":
+        return pop_index(folder, paths)
     downs: dict[str, str] = {}
     out: list[Migration] = []
     paired = _name_order_names(folder, paths)
@@ -98,6 +114,67 @@ def index(folder: str, paths: list[str]) -> list[Migration]:
             mig.down_path = down
             mig.files = (mig.path, down)
     return out
+
+
+def pop_index(folder: str, paths: list[str]) -> list[Migration]:
+    """A pop folder as pop reads it: one Migration per up file, the database it is for
+    (``variant``) from its name. pop runs, for each version its schema_migration table lacks,
+    the up file for the connection's database, else the one without a database in its name;
+    its down step is the down file for the same database, else the generic one."""
+    ups: list[Migration] = []
+    downs: dict[tuple[str, str], str] = {}
+    for path in sorted(paths):
+        parent, _, name = path.rpartition("/")
+        if parent != folder:
+            continue
+        m = POP.match(name)
+        if m is None:
+            continue
+        version, stem, db, autocommit, direction = m.groups()
+        if db == ".autocommit":       # `1_x.autocommit.up.sql`: every database, no transaction
+            db, autocommit = None, ".autocommit"
+        variant = "all"
+        if db:
+            variant = POP_DATABASES.get(db[1:])
+            if variant is None:
+                continue                # pop ignores a file for a database it does not know
+        if direction == "down":
+            downs.setdefault((version, variant), path)
+            continue
+        mig = Migration("sql", name[:-len(".up.sql")], path, (path,), _version(version),
+                        version, stem, "pop")
+        mig.variant = variant
+        mig.dialect = POP_DIALECT.get(variant)
+        mig.autocommit = bool(autocommit)
+        ups.append(mig)
+    variants: dict[str, set[str]] = {}
+    for mig in ups:
+        variants.setdefault(mig.label, set()).add(mig.variant)
+    for mig in ups:
+        down = downs.get((mig.label, mig.variant)) or downs.get((mig.label, "all"))
+        if down:
+            mig.down_path = down
+            mig.files = (mig.path, down)
+        if mig.variant == "all":
+            # the generic file runs only on the databases without a file of their own
+            rest = [d for d in ("postgres", "cockroach", "mysql", "sqlite3")
+                    if d not in variants[mig.label]]
+            if rest and "postgres" not in rest:
+                mig.dialect = POP_DIALECT[rest[0]]
+    return ups
+
+
+def pop_select(migs: list[Migration], database: str) -> list[Migration]:
+    """The migrations pop runs on ``database`` (a pop name: postgres, sqlite3...): per
+    version the file for that database, else the generic one; other folders' as they are."""
+    chosen: dict[str, Migration] = {}
+    out = []
+    for m in migs:
+        if m.style != "pop":
+            out.append(m)
+        elif m.variant == database or (m.variant == "all" and m.label not in chosen):
+            chosen[m.label] = m
+    return out + list(chosen.values())
 
 
 def _name_order_names(folder: str, paths: list[str]) -> set[str]:

@@ -207,6 +207,14 @@ def _url(settings) -> tuple[str | None, str | None]:
     return settings.database_url, None
 
 
+def _for_engine(migs: list[Migration], engine: str) -> list[Migration]:
+    """pop keeps a file per database under one version: the ones pop runs on this engine."""
+    if not any(m.style == "pop" for m in migs):
+        return migs
+    from guard.checks.migrations.sqlfiles import pop_select
+    return pop_select(migs, "sqlite3" if engine == "sqlite" else "postgres")
+
+
 def _ordered(migs: list[Migration]) -> list[Migration]:
     return sorted(migs, key=lambda m: (m.version is None, m.version or (), m.path))
 
@@ -241,7 +249,7 @@ def run(ctx, settings, sets, base_read, head_read, notes) -> tuple[list[Finding]
         return findings, result
     by_file = {n["file"]: n for n in notes}
     for mset in sets:
-        fresh = _ordered([m for m in mset.head if m.path in mset.new])
+        fresh = _ordered(_for_engine([m for m in mset.head if m.path in mset.new], engine))
         entry = {"folder": mset.folder, "framework": mset.framework, "status": "passed",
                  "differences": []}
         result["sets"].append(entry)
@@ -258,8 +266,8 @@ def run(ctx, settings, sets, base_read, head_read, notes) -> tuple[list[Finding]
             findings += toolrun.round_trip(ctx, settings, mset, mset.base, fresh, url, entry,
                                            mark)
             continue
-        base = _ordered([m for m in mset.base if m.version is not None or m.style ==
-                         "flyway-repeatable"])
+        base = _ordered(_for_engine([m for m in mset.base if m.version is not None or
+                                     m.style == "flyway-repeatable"], engine))
         _prepare(mset, base, base_read)
         _prepare(mset, fresh, head_read)
         findings += _round_trip(mset, base, fresh, url, entry, by_file)
