@@ -23,4 +23,9 @@ def test_older_stamped_prisma_migration_is_info_not_error(tmp_path):
     [finding] = [f for f in data["findings"] if f["rule"] == "MIG003"]
     assert finding["severity"] == "info" and finding["path"] == path
     assert "still applies it" in finding["message"]
+    # in Prisma's words: a migration folder and its timestamp, not a version to renumber
+    assert "migration folder 20260525103410_add_signature_level is timestamped before " \
+        "20260604143030" in finding["message"]
+    assert "version" not in finding["message"] and "renumber" not in finding["hint"]
+    assert "prisma migrate dev" in finding["hint"]
     assert not data["failed"]

@@ -41,7 +41,10 @@ RULES: tuple[Rule, ...] = (
        "package.json, flyway.conf): golang-migrate, goose (unless -allow-missing) and Flyway "
        "(unless outOfOrder) refuse it; dbmate and sql-migrate apply pending older migrations, "
        "so no finding; pop applies every version its schema_migration table lacks, so no "
-       "finding either. Never raised for Alembic or Django, which order by the graph.",
+       "finding either. Prisma: `prisma migrate deploy` applies every folder "
+       "_prisma_migrations lacks in name order (the timestamp prefix), so an older-stamped "
+       "folder is applied, only in another order than on a fresh database: an info. Never "
+       "raised for Alembic or Django, which order by the graph.",
        "base has 0005_*, the branch adds 0004_add_index.up.sql",
        "renumber the new migration after the newest one on the base (0006_add_index)"),
     _R("MIG004", "duplicate-migration-version", "migrations", "error",

@@ -55,17 +55,21 @@ def load(mig: Migration, blobs: dict[str, bytes]) -> None:
 
 def out_of_order(finding):
     """MIG003 as Prisma has it: `prisma migrate deploy` applies every folder that
-    `_prisma_migrations` lacks, in name order, whatever its timestamp (a branch merged after a
-    newer one is routine), so the newcomer is not skipped. What remains worth saying: on a
-    database that already holds the newer migration it runs after it, on a fresh one before
-    it — an info, not an error."""
+    `_prisma_migrations` lacks, in name order (the timestamp prefix `prisma migrate dev`
+    gives the folder), whatever its timestamp: a branch merged after a newer one is routine,
+    so the newcomer is not skipped. What remains worth saying: on a database that already
+    holds the newer migration it runs after it, on a fresh one before it — an info, not an
+    error, in Prisma's words (folders and timestamps, not versions)."""
     if finding.rule != "MIG003":
         return finding
-    message = finding.message.split(";", 1)[0]
+    folder = posixpath.dirname(finding.path)
+    newest = finding.message.split(" sorts before ", 1)[-1].split(",", 1)[0]
     return finding._replace(
         severity="info",
-        message=f"{message}; prisma migrate deploy still applies it (every pending folder, in "
-                "name order), after that migration on databases that have it and before it "
-                "on a fresh one",
-        hint="nothing to do unless the two migrations touch the same tables; then renumber "
-             "it after the newest one")
+        message=f"new migration folder {posixpath.basename(folder)} is timestamped before "
+                f"{newest}, the newest migration folder on the base; prisma migrate deploy "
+                "still applies it (every folder _prisma_migrations lacks, in name order): "
+                "after that migration on databases that have it, before it on a fresh one",
+        hint="nothing to do unless the two migrations touch the same tables; then give the "
+             "folder a timestamp after the newest one (rename it, or delete it and run "
+             "prisma migrate dev again)")
