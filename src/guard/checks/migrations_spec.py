@@ -81,7 +81,9 @@ RULES: tuple[Rule, ...] = (
        "down_revision = 'ffff0000' (no such revision)",
        "point the migration at an existing revision (normally the current head)"),
     _R("MIG008", "migration-without-rollback", "migrations", "error",
-       "A new migration has no down step.",
+       "A new migration has no down step, where its tool has down steps (golang-migrate, "
+       "goose, dbmate, sql-migrate, pop, Flyway in a folder that keeps U undo files, Alembic, "
+       "Django; docs/configuration.md has the table per migrator).",
        "Without a down step a bad deploy cannot be rolled back; the role contract asks every migration "
        "for a rollback strategy.",
        "0007_orders.up.sql without 0007_orders.down.sql; a dbmate file without "
@@ -95,9 +97,11 @@ RULES: tuple[Rule, ...] = (
        "def downgrade():\n    pass",
        "undo the upgrade's operations in reverse order"),
     _R("MIG010", "forward-only-without-rollback-notes", "migrations", "warning",
-       "A new migration of a forward-only tool (Prisma, Drizzle) carries no rollback notes.",
-       "Prisma and Drizzle have no down migrations; the hand-off report must still say how "
-       "to roll back.",
+       "A new migration of a forward-only tool (Prisma, Drizzle; Flyway Community in a folder "
+       "with no U undo file; a configured name-order runner's plain files) carries no "
+       "rollback notes.",
+       "Prisma and Drizzle have no down migrations, Flyway's undo migrations are a paid "
+       "edition's; the hand-off report must still say how to roll back.",
        "prisma/migrations/20240101_add_status/migration.sql alone",
        "add a down.sql next to it, or a `-- rollback:` comment saying how to undo it"),
     _R("MIG011", "malformed-migration", "migrations", "error",

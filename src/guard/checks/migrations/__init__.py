@@ -35,6 +35,7 @@ class MigSet:
         self.head: list[Migration] = []
         self.new: set[str] = set()         # main paths of migrations added on the branch
         self.journal: list | None = None
+        self.migrator: str | None = None   # plain SQL: the tool that runs the folder
 
 
 def _dialect_name(word: str | None) -> str | None:
@@ -194,6 +195,8 @@ def _run(ctx) -> list[Finding]:
             dialect = detect.folder_dialect(place.folder)
         dialect = dialect or settings.hinted_dialect
         mset = MigSet(place, dialect or FRAMEWORK_DIALECT[place.framework])
+        if place.framework == "sql":
+            mset.migrator = migrator
         memo: dict = {}     # (path, blob id) -> parsed Python migration, base then head
         mset.base, _ = _index(place, base_tree, base_read, mset.dialect, memo, recursive,
                               shallow, migrator)

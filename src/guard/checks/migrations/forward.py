@@ -1,10 +1,13 @@
-"""Shared by the forward-only tools (Prisma, Drizzle): rollback notes in the SQL itself."""
+"""Shared by the forward-only tools (Prisma, Drizzle, Flyway Community): rollback notes in the
+SQL itself."""
 
 from __future__ import annotations
 
 import re
 
-NOTES = re.compile(r"^\s*--\s*rollback\s*:\s*(?P<text>.+)$", re.M | re.I)
+from guard.checks.migrations.lazyre import Pattern
+
+NOTES = Pattern(r"^\s*--\s*rollback\s*:\s*(?P<text>.+)$", re.M | re.I)
 
 
 def rollback_notes(text: str) -> str:

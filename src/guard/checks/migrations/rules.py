@@ -31,15 +31,52 @@ def irreversible_entry(m: Migration, settings):
     return next((e for e in settings.irreversible if e.migration in names), None)
 
 
-def _rollback(m: Migration, settings) -> tuple[list[Finding], dict]:
+def forward_only(m: Migration, mset) -> str | None:
+    """Why the tool that runs ``m`` has no down step by design, or None when it has one.
+    Flyway Community runs V files only (U undo files are the paid editions'): a folder with
+    no U file at all is forward-only, one that keeps them owes one per migration. A runner
+    of plain files in name order has no down step (unless the folder pairs _up/_down)."""
+    if m.framework != "sql":
+        return None
+    migrator = getattr(mset, "migrator", None)
+    if m.style == "flyway" and migrator in (None, "flyway") and not any(
+            x.down_path for x in mset.base + mset.head if x.style == "flyway"):
+        return ("Flyway Community has no undo (U<version>__*.sql undo migrations are "
+                "Flyway Teams/Enterprise)")
+    if m.style == "dbmate" and migrator == "name-order":
+        return "a runner that applies files in name order has no down step"
+    return None
+
+
+def _rollback(m: Migration, settings, mset=None) -> tuple[list[Finding], dict]:
     entry = irreversible_entry(m, settings)
     if entry is not None:
         return [], {"kind": "irreversible", "steps": [],
                     "text": f"irreversible by policy ({entry.where}): {entry.reason}"}
     state = m.down_state
     out: list[Finding] = []
+    why_forward = forward_only(m, mset) if state == "none" and mset is not None else None
+    if why_forward:
+        # no down step by the tool's design: rollback notes, as for Prisma and Drizzle
+        if m.rollback_notes:
+            return [], {"kind": "notes", "steps": [m.rollback_notes],
+                        "text": m.rollback_notes}
+        hint = (f"add a `-- rollback: how to undo it` comment to {m.path}"
+                + (f" (or the undo migration U{m.label}__{m.name}.sql on Flyway "
+                   "Teams/Enterprise)" if m.style == "flyway" else "")
+                + ", or list it under guard.migrations.irreversible with a reason")
+        out.append(_f("MIG010", f"new migration {m.path} is forward-only ({why_forward}) and "
+                      "carries no rollback notes", hint, m.path))
+        return out, {"kind": "none", "steps": [], "text": "forward-only, no rollback notes"}
     if state == "none":
-        if m.framework == "sql" and m.style == "golang-migrate":
+        if m.framework == "sql" and m.style == "pop":
+            stem = m.path[:-len(".up.sql")]
+            generic = f"{m.label}_{m.name}.down.sql"
+            hint = (f"add {stem}.down.sql" if m.variant == "all" else
+                    f"add {stem.rpartition('/')[2]}.down.sql or {generic}")
+            hint += (" (pop refuses to run a folder in which a version has no down file, "
+                     "and rolls back with the generic one where a database has none)")
+        elif m.framework == "sql" and m.style == "golang-migrate":
             hint = f"add {m.path[:-len('.up.sql')]}.down.sql"
         elif m.framework == "sql" and m.style == "name-order":
             hint = f"add {m.path[:-len('_up.sql')]}_down.sql"
@@ -97,7 +134,7 @@ def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
         findings.append(_f("MIG013", f"{path}: {problem}",
                            "write `guard:ignore MIG101 reason: why` in a comment on or above "
                            "the statement", path, line))
-    rb_findings, rollback = _rollback(m, settings)
+    rb_findings, rollback = _rollback(m, settings, mset)
     findings += rb_findings
     risks: list[tuple[str, str, str, int, tuple]] = []   # rule, message, path, line, ignores
     summary: list[str] = []

@@ -221,6 +221,9 @@ def load(mig: Migration, blobs: dict[str, bytes]) -> None:
                 mig.down_state = "present" if mig.down else "empty"
     else:
         mig.up = sqltext.split(text, mig.path, 1, bad)
+        if not mig.down_path and "rollback" in text:
+            from guard.checks.migrations.forward import rollback_notes
+            mig.rollback_notes = rollback_notes(text)
         if mig.down_path:
             down = _text(mig, mig.down_path, blobs)
             mig.down = sqltext.split(down or "", mig.down_path, 1, bad)
