@@ -103,6 +103,19 @@ def test_each_file_parses_in_its_own_database(tmp_path):
     assert not [p for _r, p in found if ".mysql." in p]
 
 
+def test_mysql_foreign_key_needs_no_index_of_its_own(tmp_path):
+    # InnoDB creates the index a foreign key needs; PostgreSQL does not
+    repo = project(tmp_path, base_files())
+    repo.commit("feat(db): owner", pop_files("20240751000000000000", "owner", {
+        ".postgres": ("ALTER TABLE tokens ADD COLUMN owner_id uuid REFERENCES accounts (id);\n",
+                      "ALTER TABLE tokens DROP COLUMN owner_id;\n"),
+        ".mysql": ("ALTER TABLE tokens ADD COLUMN owner_id char(36) NULL,\n"
+                   "    ADD CONSTRAINT tokens_owner_fk FOREIGN KEY (owner_id) REFERENCES "
+                   "accounts (id);\n", "ALTER TABLE tokens DROP COLUMN owner_id;\n")}))
+    assert rules(check(repo)) == [
+        ("MIG113", f"{DIR}/20240751000000000000_owner.postgres.up.sql")]
+
+
 def test_indirect_requirement_is_not_the_migrator_and_config_wins(tmp_path):
     files = base_files()
     files["go.mod"] = ("module x\n\nrequire (\n\tgithub.com/gobuffalo/pop/v6 v6.1.1 // "

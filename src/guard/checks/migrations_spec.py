@@ -235,7 +235,8 @@ RULES: tuple[Rule, ...] = (
        "CREATE INDEX orders_user_idx ON orders (user_id);",
        "CREATE INDEX CONCURRENTLY (outside a transaction)"),
     _R("MIG113", "foreign-key-without-index", "migrations", "warning",
-       "A new foreign key has no index on its columns.",
+       "A new foreign key has no index on its columns. Not raised for MySQL, whose InnoDB "
+       "creates the index a foreign key needs when none exists.",
        "Deletes and updates of the parent scan the child table; joins are slow.",
        "ALTER TABLE orders ADD COLUMN user_id int REFERENCES users(id);",
        "index the foreign key's column(s) in the same migration: CREATE INDEX (CONCURRENTLY "

@@ -105,6 +105,8 @@ def analyse(stmts: list[Stmt], dialect: str, fast: bool = True) -> Analysis:
                 out.errors.append((op[1], op[2]))
     if dialect == "cockroach":
         risks[:] = [r for r in risks if r.rule != "MIG112"]
+    if read == "mysql":
+        fks = []            # InnoDB creates the index a foreign key needs when none exists
     for table, col, stmt, text in fks:
         if (table, col) not in indexed:
             risks.append(Risk("MIG113", f"foreign key {text} has no index on its "
