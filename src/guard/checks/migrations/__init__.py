@@ -182,9 +182,14 @@ def _run(ctx) -> list[Finding]:
     # the tool that runs the plain SQL folders decides how their file names read (pop: a
     # database per file) and which version rules hold
     migrator = settings.migrator
-    if not migrator and any(pl.framework == "sql" for pl in places):
+    sql_folders = [pl.folder for pl in places if pl.framework == "sql"]
+    if not migrator and sql_folders:
+        import os
         from guard.checks.migrations import migrators
-        migrator = migrators.detect(head_read(list(migrators.FILES)))
+        read = head_read
+        if settings.path:       # the listing holds only that folder: list the root files
+            read = _reader(ctx, ctx.head, git.tree_blobs(ctx.head, (), migrators.FILES))
+        migrator = migrators.detect(read(list(migrators.FILES)), os.environ, sql_folders)
     for place in places:
         dialect = settings.dialect
         if not dialect and place.framework == "prisma":

@@ -22,7 +22,9 @@ SQLISH_FOLDER = re.compile(r"(^|/)(migrations?|migrate|db|sql|schema)$|migrat", 
 CANDIDATES = ("*.sql", "*env.py", "*script.py.mako", "*versions/*.py", "*migrations/*.py",
               "*_journal.json", "*migration_lock.toml", "*alembic.ini", "pyproject.toml",
               # the migrator of plain SQL folders (migrators.FILES)
-              "go.mod", "package.json", "flyway.conf", "flyway.toml", "conf/flyway.conf")
+              "go.mod", "package.json", "flyway.conf", "flyway.toml", "conf/flyway.conf",
+              ".env", "Makefile", "makefile", "GNUmakefile", "docker-compose.yml",
+              "docker-compose.yaml", "compose.yml", "compose.yaml")
 
 
 # a folder named for its database (`migrations/sqlite/`, `db/postgres/`, `sql/mariadb`)

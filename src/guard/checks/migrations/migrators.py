@@ -2,13 +2,15 @@
 
 The migrator is `guard.migrations.migrator` when set, else read from the project: go.mod
 requires (golang-migrate, goose, sql-migrate, dbmate, pop / ory's popx; an `// indirect`
-requirement is another module's, not the project's), package.json dependencies (dbmate),
-flyway.conf / flyway.toml. Without any, the file names decide (as before)."""
+requirement is another module's, not the project's), package.json dependencies (dbmate,
+node-flywaydb), flyway.conf / flyway.toml, then dbmate's own traces: a `dbmate` script, a
+Makefile recipe or compose service naming it, DBMATE_* variables in .env or the environment,
+or DATABASE_URL in .env beside dbmate's default folder db/migrations. Without any, the file
+names decide (as before)."""
 
 from __future__ import annotations
 
 import json
-import re
 from typing import NamedTuple
 
 from guard.checks.migrations_spec import MIGRATORS  # noqa: F401  (the setting's choices)
@@ -43,18 +45,58 @@ _GO = (("github.com/golang-migrate/migrate", "golang-migrate"),
        ("github.com/gobuffalo/pop", "pop"), ("github.com/ory/pop", "pop"),
        ("github.com/ory/x", "pop"))
 _NPM = (("dbmate", "dbmate"), ("node-flywaydb", "flyway"))
-FILES = ("go.mod", "package.json", "flyway.conf", "flyway.toml", "conf/flyway.conf")
+# where a project says it runs dbmate: a Makefile recipe, a compose service (the
+# amacneil/dbmate image), a package.json script, dbmate's own variables in .env
+_DBMATE_FILES = ("Makefile", "makefile", "GNUmakefile", "docker-compose.yml",
+                 "docker-compose.yaml", "compose.yml", "compose.yaml")
+FILES = ("go.mod", "package.json", "flyway.conf", "flyway.toml", "conf/flyway.conf",
+         ".env") + _DBMATE_FILES
 
 
-def detect(blobs: dict[str, bytes]) -> str | None:
-    """The migrator the project's own files name (``blobs``: root files by path)."""
-    gomod = blobs.get("go.mod", b"").decode("utf-8", "replace")
-    direct = [line for line in gomod.splitlines() if "// indirect" not in line]
+def _go_modules(gomod: str) -> set[str]:
+    """The modules go.mod requires directly (`require x v1` and the lines of a require
+    block), without a major-version suffix; an `// indirect` one is another module's."""
+    out = set()
+    block = None
+    for line in gomod.splitlines():
+        words = line.split("//", 1)[0].split()
+        if not words:
+            continue
+        if words[0] == ")":
+            block = None
+            continue
+        if len(words) >= 2 and words[1] == "(":
+            block = words[0]
+            continue
+        if block is None and words[0] == "require":
+            words = words[1:]
+        elif block != "require":
+            continue
+        if len(words) < 2 or "// indirect" in line:
+            continue
+        module = words[0]
+        head, _, last = module.rpartition("/")
+        if head and last[:1] == "v" and last[1:].isdecimal():
+            module = head
+        out.add(module)
+    return out
+
+
+def _mentions_dbmate(text: str) -> bool:
+    import re
+    return re.search(r"(?<![\w.-])dbmate(?![\w-])", text) is not None
+
+
+def detect(blobs: dict[str, bytes], environ=None, folders=()) -> str | None:
+    """The migrator the project's own files name (``blobs``: root files by path).
+    ``environ``: the environment guard runs in (dbmate's DBMATE_* variables); ``folders``:
+    the plain SQL migration folders (dbmate's default is db/migrations)."""
+    modules = _go_modules(blobs.get("go.mod", b"").decode("utf-8", "replace"))
     for module, name in _GO:
-        pattern = re.compile(rf"^\s*(require\s+)?{re.escape(module)}(/v\d+)?\s")
-        if any(pattern.match(line + " ") for line in direct):
+        if module in modules:
             return name
     raw = blobs.get("package.json")
+    scripts: dict = {}
     if raw:
         try:
             data = json.loads(raw)
@@ -67,6 +109,31 @@ def detect(blobs: dict[str, bytes]) -> str | None:
         for package, name in _NPM:
             if package in deps:
                 return name
+        if isinstance(data, dict) and isinstance(data.get("scripts"), dict):
+            scripts = data["scripts"]
     if any(f in blobs for f in ("flyway.conf", "flyway.toml", "conf/flyway.conf")):
         return "flyway"
+    if any(isinstance(v, str) and _mentions_dbmate(v) for v in scripts.values()):
+        return "dbmate"
+    for name in _DBMATE_FILES:
+        if name in blobs and _mentions_dbmate(blobs[name].decode("utf-8", "replace")):
+            return "dbmate"
+    dotenv = _dotenv_names(blobs.get(".env", b"").decode("utf-8", "replace"))
+    if any(k.startswith("DBMATE_") for k in dotenv) or any(
+            k.startswith("DBMATE_") for k in (environ or {})):
+        return "dbmate"
+    if "DATABASE_URL" in dotenv and "db/migrations" in folders:
+        return "dbmate"       # dbmate's defaults: DATABASE_URL from .env, db/migrations
     return None
+
+
+def _dotenv_names(text: str) -> set[str]:
+    out = set()
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("export "):
+            line = line[len("export "):].lstrip()
+        name, eq, _ = line.partition("=")
+        if eq and name and not name.startswith("#"):
+            out.add(name.strip())
+    return out
