@@ -244,7 +244,8 @@ RULES: tuple[Rule, ...] = (
        "op.create_index(...) or Column(..., index=True)"),
 )
 
-_ENV = re.compile(r"^(?:env:|\$\{?)([A-Za-z_][A-Za-z0-9_]*)\}?$")
+# compiled by re on first use (and cached there): a config that names no URL never pays
+_ENV = r"^(?:env:|\$\{?)([A-Za-z_][A-Za-z0-9_]*)\}?$"
 
 
 # NamedTuples rather than frozen dataclasses: as immutable, and cheaper to define (every run
@@ -302,7 +303,7 @@ def _framework_word(word: Any) -> str | None:
 
 
 PLACEHOLDERS = ("{target}", "{base}", "{app}")
-_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_PLACEHOLDER = r"\{[^{}]*\}"
 
 
 def _command(value, *, file, line, what) -> tuple[str, ...]:
@@ -316,7 +317,7 @@ def _command(value, *, file, line, what) -> tuple[str, ...]:
     else:
         words = tuple(c for c, _ in str_list(value, file=file, line=line, what=what))
     for word in words:
-        for ph in _PLACEHOLDER.findall(word):
+        for ph in re.findall(_PLACEHOLDER, word):
             if ph not in PLACEHOLDERS:
                 raise GuardError(f"{what} uses the placeholder {ph}, which guard does not "
                                  "fill", path=file, line=line,
@@ -369,7 +370,7 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Setti
         url = expect(value["database_url"], str, file=file, line=ln("database_url"),
                      what="guard.migrations.database_url").strip()
         kw["database_url_line"] = ln("database_url")
-        m = _ENV.match(url)
+        m = re.match(_ENV, url)
         if m:
             kw["database_env"] = m.group(1)
         elif url.startswith(("postgres://", "postgresql://")):

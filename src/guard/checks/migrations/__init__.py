@@ -161,6 +161,8 @@ def _run(ctx) -> list[Finding]:
     settings = ctx.settings("migrations") or Settings()
     git = ctx.git
     folders, names = listing(settings)
+    if ctx.merge_base:          # the two listings run at once
+        git.prefetch_tree_blobs(ctx.merge_base, folders, names)
     head_tree = git.tree_blobs(ctx.head, folders, names)
     base_tree = git.tree_blobs(ctx.merge_base, folders, names) if ctx.merge_base else {}
     places = detect.find(set(head_tree) | set(base_tree), path=settings.path,
@@ -253,7 +255,10 @@ def _run(ctx) -> list[Finding]:
             notes.append(note)
     findings += list(rules.model_changes(ctx, settings, DEFAULT_MODEL_PATHS,
                                          any(s.new for s in sets)))
-    findings += list(rules.seed_data(ctx, settings, notes, DEFAULT_MODEL_PATHS))
+    # the base's listing holds the default seed paths too (detect.CANDIDATES), so finding
+    # out whether the project keeps seed data asks git nothing more
+    findings += list(rules.seed_data(ctx, settings, notes, DEFAULT_MODEL_PATHS,
+                                     base_tree if names else None))
     verify = bool(ctx.options.verify_migrations or settings.verify)
     verification = None
     if verify:

@@ -7,11 +7,12 @@ import posixpath
 import re
 from typing import NamedTuple
 
+from guard.checks.migrations.lazyre import Pattern
 from guard.checks.migrations import sqlfiles
 
-SKIP = re.compile(r"(^|/)(node_modules|vendor|\.venv|venv|site-packages|\.git|fixtures|testdata)/")
-DJANGO_NAME = re.compile(r"^\d{4,}_\w+\.py$")
-SQLISH_FOLDER = re.compile(r"(^|/)(migrations?|migrate|db|sql|schema)$|migrat", re.I)
+SKIP = Pattern(r"(^|/)(node_modules|vendor|\.venv|venv|site-packages|\.git|fixtures|testdata)/")
+DJANGO_NAME = Pattern(r"^\d{4,}_\w+\.py$")
+SQLISH_FOLDER = Pattern(r"(^|/)(migrations?|migrate|db|sql|schema)$|migrat", re.I)
 
 
 # Every file find() and the index/load functions of each framework look at, as git wildcard
@@ -24,7 +25,10 @@ CANDIDATES = ("*.sql", "*env.py", "*script.py.mako", "*versions/*.py", "*migrati
               # the migrator of plain SQL folders (migrators.FILES)
               "go.mod", "package.json", "flyway.conf", "flyway.toml", "conf/flyway.conf",
               ".env", "Makefile", "makefile", "GNUmakefile", "docker-compose.yml",
-              "docker-compose.yaml", "compose.yml", "compose.yaml")
+              "docker-compose.yaml", "compose.yml", "compose.yaml",
+              # where projects keep seed data (rules.DEFAULT_SEED_SPECS), for MIG021
+              "seeds/*", "*/seeds/*", "prisma/seed.*", "fixtures/*", "*/fixtures/*",
+              "db/seed.*", "db/seeds.*")
 
 
 # a folder named for its database (`migrations/sqlite/`, `db/postgres/`, `sql/mariadb`)

@@ -7,10 +7,11 @@ import ast
 import posixpath
 import re
 
+from guard.checks.migrations.lazyre import Pattern
 from guard.checks.migrations import pyast
 from guard.checks.migrations.model import Migration, Op
 
-NAME = re.compile(r"^(?P<v>\d{4,})_(?P<name>\w+)\.py$")
+NAME = Pattern(r"^(?P<v>\d{4,})_(?P<name>\w+)\.py$")
 
 # operation → (one-line text, how Django undoes it, risk)
 REVERSE = {

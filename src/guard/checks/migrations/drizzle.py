@@ -10,11 +10,12 @@ import json
 import posixpath
 import re
 
+from guard.checks.migrations.lazyre import Pattern
 from guard.checks.migrations import forward
 from guard.checks.migrations.model import Migration
 
 JOURNAL = "meta/_journal.json"
-LEADING = re.compile(r"^(?P<v>\d+)_(?P<name>.+)$")
+LEADING = Pattern(r"^(?P<v>\d+)_(?P<name>.+)$")
 
 
 def journal(blobs: dict[str, bytes], folder: str) -> tuple[list[dict] | None, str | None, str]:

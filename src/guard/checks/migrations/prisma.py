@@ -9,11 +9,12 @@ from __future__ import annotations
 import posixpath
 import re
 
+from guard.checks.migrations.lazyre import Pattern
 from guard.checks.migrations import forward
 from guard.checks.migrations.model import Migration
 
-DIR = re.compile(r"^(?P<v>\d+)_(?P<name>.+)$")
-PROVIDER = re.compile(r'^\s*provider\s*=\s*"(?P<p>[^"]+)"', re.M)
+DIR = Pattern(r"^(?P<v>\d+)_(?P<name>.+)$")
+PROVIDER = Pattern(r'^\s*provider\s*=\s*"(?P<p>[^"]+)"', re.M)
 
 
 def index(folder: str, paths: list[str]) -> list[Migration]:

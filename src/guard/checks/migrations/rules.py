@@ -195,8 +195,13 @@ DEFAULT_SEED_PATHS = ("seeds/", "*/seeds/", "prisma/seed.*", "fixtures/", "*/fix
                       "db/seed.*", "db/seeds.*")
 
 
-def seed_data(ctx, settings, notes, model_patterns) -> Iterator[Finding]:
-    """MIG021: new tables or model files, and no seed data touched on the branch."""
+DEFAULT_SEED_SPECS = tuple(p + "*" if p.endswith("/") else p for p in DEFAULT_SEED_PATHS)
+
+
+def seed_data(ctx, settings, notes, model_patterns, base_listing: dict | None = None
+              ) -> Iterator[Finding]:
+    """MIG021: new tables or model files, and no seed data touched on the branch.
+    ``base_listing``: the base's files, where the listing includes DEFAULT_SEED_SPECS."""
     seeds = settings.seed_paths if settings.seed_paths is not None else DEFAULT_SEED_PATHS
     if not seeds:
         return
@@ -221,8 +226,14 @@ def seed_data(ctx, settings, notes, model_patterns) -> Iterator[Finding]:
     if settings.seed_paths is None:
         # by default only where the project keeps seed data on the base: a project with
         # none has chosen so (guard.migrations.seed_paths turns the rule on for it)
-        specs = [p + "*" if p.endswith("/") else p for p in seeds]
-        if not ctx.merge_base or not ctx.git.tree_blobs(ctx.merge_base, (), specs):
+        if not ctx.merge_base:
+            return
+        if base_listing is not None:
+            import fnmatch         # git's wildcard `*` matches `/`, as fnmatch's does
+            if not any(fnmatch.fnmatchcase(p, s) for p in base_listing
+                       if "seed" in p or "fixtures/" in p for s in DEFAULT_SEED_SPECS):
+                return
+        elif not ctx.git.tree_blobs(ctx.merge_base, (), DEFAULT_SEED_SPECS):
             return
     names = ", ".join(n for n, _ in new[:5]) + (f" (and {len(new) - 5} more)"
                                                 if len(new) > 5 else "")

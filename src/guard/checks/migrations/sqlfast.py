@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 
+from guard.checks.migrations.lazyre import Pattern
 from guard.checks.migrations.sqltext import lex
 from guard.checks.migrations.sqlwords import KEYWORDS, MULTI_FIRST, NOT_ID, TYPES
 
@@ -70,7 +71,7 @@ DROP_KINDS = frozenset(("TABLE", "VIEW", "INDEX", "SCHEMA", "DATABASE", "SEQUENC
 COMPARE = frozenset(("=", "<>", "!=", "<", ">", "<=", ">="))
 WORD_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 DIGITS = frozenset("0123456789")
-NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+NUMBER = Pattern(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 # types of two or more words, by their first word
 MULTI = {}
 for _d, _types in TYPES.items():

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 
+from guard.checks.migrations.lazyre import Pattern
 from guard.checks.migrations.model import Stmt
 
 _IGNORE = r"guard:\s*ignore\b(?P<rest>.*)"
 _RULE_REASON = (r"^\s*(?P<rules>MIG\d{3}(?:\s*,\s*MIG\d{3})*)\s*(?:[:\-—]|reason:)?"
                 r"\s*(?P<reason>.*)$")
 _IGNORE_RES: list = []      # the two, compiled when the first comment is read
-_DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+_DOLLAR = Pattern(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 
 
 def parse_ignore(text: str) -> tuple[list[str], str] | None | str:
@@ -40,8 +41,8 @@ def parse_ignore(text: str) -> tuple[list[str], str] | None | str:
     return rules, reason
 
 
-_START = re.compile(r"[^ \t\r\n]")          # first character of a statement or comment
-_SPECIAL = re.compile(r"--|/\*|[;'\"`$]")       # what ends or hides a statement's end
+_START = Pattern(r"[^ \t\r\n]")          # first character of a statement or comment
+_SPECIAL = Pattern(r"--|/\*|[;'\"`$]")       # what ends or hides a statement's end
 
 
 def split(text: str, path: str, first_line: int = 1, bad: list | None = None) -> list[Stmt]:
@@ -161,7 +162,7 @@ def _split_scan(text: str, path: str, first_line: int, bad: list | None) -> list
     return out
 
 
-_ANY_SPECIAL = re.compile(r"--|/\*|['\"`$]")   # _SPECIAL without ;
+_ANY_SPECIAL = Pattern(r"--|/\*|['\"`$]")   # _SPECIAL without ;
 
 
 def _split_plain(text: str, path: str, line: int) -> list[Stmt]:
@@ -221,8 +222,8 @@ _QUOTED = {
     "sqlite": _STRING + r""""[^"]*(?:""[^"]*)*"|`[^`]*`|\[[^\]]*\]|""",
 }
 _FAST: dict = {}        # dialect -> the compiled token pattern, compiled on first use
-_MYSQL_SLOW = re.compile(r"--|/\*|#|\$")
-_COMMENT = re.compile(r"--[^\n]*|/\*|#[^\n]*")
+_MYSQL_SLOW = Pattern(r"--|/\*|#|\$")
+_COMMENT = Pattern(r"--[^\n]*|/\*|#[^\n]*")
 
 
 def lex(sql: str, dialect: str) -> tuple[list[str], frozenset[int]] | None:
