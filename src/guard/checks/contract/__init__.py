@@ -228,6 +228,7 @@ class _Run:
                      f"{role} does not own it",
                      f"revert it; {STOP_HINT}", path)
         agreed = head if head is not None and (base is None or (touched and owns)) else base
+        self.base_contract = base
         self.lap("load")
         self.facts["agreed"] = agreed.rev_label
         self.facts["version"] = agreed.version
@@ -333,6 +334,8 @@ class _Run:
         added, notes = appenv.compose(ctx.root, s.app_dir, pinned, os.environ)
         if notes:
             self.facts["env_files"] = notes
+        # the environment before the branch's .env files: the base run composes its own
+        self.outer_env, self.pinned = dict(os.environ), pinned
         if s.app and not s.url:            # the app runs in this process
             with appenv.applied(added, folder):
                 yield from self._implementation_run(specmod, agreed, root_file, ops,
@@ -453,7 +456,6 @@ class _Run:
         except BaseException:
             if base_job is not None:
                 base_job.kill()
-                base_job.wait()
             raise
         finally:
             if routes_job is not None:
@@ -532,47 +534,85 @@ class _Run:
             yield f
 
     # -- where the fix goes, and what the base already had ---------------------------------
-    def _start_base(self, root_file: str):
-        """Run the base commit's app on the same contract, seed and budget, in a helper
-        process (its own sys.modules), while the branch's runs here. None when there is
-        no base to run (the note comes later, and only when there are failures)."""
+    def _base_tree(self) -> str | None:
+        """The base commit's files in a temporary folder (exported once), with the working
+        tree's `.env` files that the base does not commit copied in: a developer's local
+        settings (database URL, secrets) are not code, and an app that reads the file
+        itself (pydantic-settings' env_file) finds it as on the branch. None when there is
+        no base (``self.base_note`` says why)."""
+        if hasattr(self, "base_tree"):
+            return self.base_tree
         ctx, s = self.ctx, self.s
+        self.base_tree = None
         base_rev = ctx.merge_base or ctx.base
         if not base_rev:
             self.base_note = "there is no base commit"
             return None
-        import json
-        from guard.checks.contract import helper
+        from guard.checks.contract import appenv
         tree = os.path.join(self.tmp, "base-tree")
         try:
             ctx.git.export_tree(base_rev, tree)
+            for rel in appenv.dotenv_files(s.app_dir):
+                here, there = os.path.join(ctx.root, rel), os.path.join(tree, rel)
+                if os.path.isfile(here) and not os.path.lexists(there) and \
+                        os.path.isdir(os.path.dirname(there) or tree):
+                    with open(here, "rb") as src, open(there, "wb") as dst:
+                        dst.write(src.read())
         except Exception as exc:         # noqa: BLE001 - any failure: the base is unknown
             self.base_note = f"exporting it failed: {exc}"
             return None
+        self.base_tree = tree
+        return tree
+
+    def _base_env(self, tree: str) -> dict[str, str]:
+        """The base app's environment, composed as the branch's is, from the base's own
+        `.env` files (and the local ones copied beside them), over the environment guard
+        was started with: never the branch's values."""
+        from guard.checks.contract import appenv
+        outer = getattr(self, "outer_env", None) or dict(os.environ)
+        added, notes = appenv.compose(tree, self.s.app_dir, getattr(self, "pinned", {}), outer)
+        if notes:
+            self.facts["base_env_files"] = notes
+        return {**outer, **added}
+
+    def _start_base(self, root_file: str):
+        """Run the base commit's app on the same contract, seed and budget, in a helper
+        process (its own sys.modules), while the branch's runs here. None when there is
+        no base to run (the note comes later, and only when there are failures)."""
+        s = self.s
+        tree = self._base_tree()
+        if tree is None:
+            return None
+        import json
+        from guard.checks.contract import helper
         headers, _ = _headers(s)
         settings = dict(root=tree, app=s.app, app_dir=s.app_dir or "", spec=root_file,
                         headers=headers,
                         include=list(s.include), exclude=list(s.exclude),
                         checks=list(s.checks), phases=list(s.phases),
                         max_examples=s.max_examples, seed=s.seed)
-        self.base_tree = tree
-        # the same application folder inside the base's export, the same .env reading
+        # the same application folder inside the base's export, the base's .env reading
         cwd = os.path.join(tree, s.app_dir) if s.app_dir else tree
-        return helper.start("conform", cwd=cwd, stdin=json.dumps(settings).encode())
+        return _BaseJob(helper.Lines(helper.start("conform", cwd=cwd, env=self._base_env(tree),
+                                                  stdin=json.dumps(settings).encode())))
+
+    def _late(self) -> float:
+        # it started with the branch's run: as long again, and a margin, then it is late
+        return max(60.0, 2 * self.facts.get("duration", 0) + 30)
 
     def _base_result(self, job, ops, base_path: str):
-        from guard.checks.contract import decide, helper, inventory
+        from guard.checks.contract import decide
+        listed, why = job.routes(self._late())
+        if why:
+            return None, why
         try:
-            # it started with the branch's run: as long again, and a margin, then it is late
-            got = helper.result(job, timeout=max(60.0, 2 * self.facts.get("duration", 0) + 30))
+            got = job.result(self._late())
         except (RuntimeError, ValueError) as exc:
             return None, str(exc)
         if "error" in got:
             return None, got["error"]
         if got.get("errors"):
             return None, "schemathesis could not test it: " + got["errors"][0][1]
-        listed = None if got["routes"] is None else [
-            inventory.Route(tuple(m), p, bool(fw), f, ln) for m, p, fw, f, ln in got["routes"]]
         failures = frozenset((op, check, status) for op, check, status in got["failures"])
         return decide.BaseRun(failures, decide.handlers(ops, listed, base_path,
                                                         self.base_tree), self.base_tree), ""
@@ -597,7 +637,6 @@ class _Run:
         else:
             if base_job is not None:         # nothing to compare: the base run is not needed
                 base_job.kill()
-                base_job.wait()
             note = getattr(self, "base_note", "") or (
                 "guard runs the base only for an in-process app (app: without url: or start:)")
         base_rev = (ctx.merge_base or ctx.base or "")[:8]
@@ -738,3 +777,35 @@ class _Run:
                      "guard.contract.include/exclude leave none)",
                      "check guard.contract.include and exclude", s.file,
                      s.at("include", "exclude"))
+
+
+class _BaseJob:
+    """The base commit's run in its helper process: its routes (the first line, as soon as
+    its app is imported), then its conformance failures."""
+
+    def __init__(self, lines) -> None:
+        self.lines = lines
+        self._first = None
+
+    def routes(self, timeout: float):
+        """(the base's routes or None for a plain callable, "") or (None, why it failed)."""
+        from guard.checks.contract import inventory
+        if self._first is None:
+            try:
+                self._first = self.lines.next(timeout)
+            except (RuntimeError, ValueError) as exc:
+                self._first = {"error": str(exc)}
+        got = self._first
+        if "error" in got:
+            return None, got["error"]
+        listed = None if got["routes"] is None else [
+            inventory.Route(tuple(m), p, bool(fw), f, ln) for m, p, fw, f, ln in got["routes"]]
+        return listed, ""
+
+    def result(self, timeout: float) -> dict:
+        got = self.lines.next(timeout)
+        self.lines.proc.wait()
+        return got
+
+    def kill(self) -> None:
+        self.lines.kill()
