@@ -75,6 +75,18 @@ RULES: tuple[Rule, ...] = (
          "operation, or an edit of its handler, makes every failure there the branch's.",
          "GET /items/{id}: undocumented 404 at the base and on the branch, handler untouched",
          "nothing for this branch; fix them in a change of their own, or report them"),
+    Rule("CONTRACT010", "inherited-route-gap", R, "info",
+         "Route gaps the base commit already has: a contract operation with no route "
+         "(CONTRACT005), or an undocumented route (CONTRACT006) whose handler the branch did "
+         "not change, compared with the base's own routes and contract: counted once, as "
+         "inherited, not as the branch's errors. Also the note saying why guard could not "
+         "tell (the base's app did not import), in which case every gap is the branch's.",
+         "A branch answers for what it changed; a route the project never implemented or "
+         "never documented is its debt, listed so it is not lost. Removing a route, adding "
+         "one, or editing an undocumented route's handler makes the gap the branch's.",
+         "GET /health served but not in the contract, at the base and on the branch, its "
+         "handler untouched",
+         "nothing for this branch; fix them in a change of their own, or report them"),
     Rule("CONTRACT020", "api-base-path", R, "error",
          "An operation the branch added or changed is not under the base path (or version "
          "scheme) that company.config.yaml's api.base_path / api.versioning set.",

@@ -504,8 +504,11 @@ class _Run:
                                      ignore=s.ignore_routes)
             for gap in gaps:
                 if gap.kind == "missing":
+                    missing_ops.add(f"{gap.method} {gap.path}")
+            gaps, old = yield from self._inherited_gaps(gaps, specmod, agreed, base_job)
+            for gap in gaps:
+                if gap.kind == "missing":
                     label = f"{gap.method} {gap.path}"
-                    missing_ops.add(label)
                     file, line = op_lines.get(label, (agreed.root, None))
                     yield _f("CONTRACT005", "error",
                              f"{label} is in the contract but the app has no route for it",
@@ -534,6 +537,74 @@ class _Run:
             yield f
 
     # -- where the fix goes, and what the base already had ---------------------------------
+    def _inherited_gaps(self, gaps, specmod, agreed, base_job):
+        """(the branch's own route gaps, the inherited ones); yields the CONTRACT010 notes.
+        The base's gaps are its own routes against its own contract, the routes from the
+        base run (in-process) or, with url: or start:, from importing the base's app in a
+        helper process; a gap is compared only when there is one."""
+        from guard.checks.contract import decide, inventory
+        ctx, s = self.ctx, self.s
+        if not gaps:
+            return gaps, []
+        base = getattr(self, "base_contract", None)
+        listed, why = None, ""
+        if base is None:
+            why = "the base commit has no contract"
+        elif base_job is not None:
+            listed, why = base_job.routes(self._late())
+        else:
+            listed, why = self._base_routes()
+        if not why and listed is None:
+            why = "its app is a plain ASGI/WSGI callable"
+        base_rev = (ctx.merge_base or ctx.base or "")[:8]
+        if why:
+            yield _f("CONTRACT010", "info",
+                     f"guard could not tell which route gaps the base commit {base_rev} "
+                     f"already has: {why}; all {len(gaps)} are counted as this branch's",
+                     "fix them, or fix the base so its app imports", s.file, s.line)
+            return gaps, []
+        base_gaps = inventory.compare(specmod.operations(base), listed,
+                                      specmod.base_path(base),
+                                      framework_routes=s.framework_routes,
+                                      ignore=s.ignore_routes)
+        own, old, reasons = decide.split_gaps(gaps, specmod.base_path(agreed), ctx.root,
+                                              base_gaps, specmod.base_path(base),
+                                              self.base_tree)
+        if reasons:
+            self.facts["gaps_not_inherited"] = dict(sorted(reasons.items()))
+        if old:
+            rows = tuple(sorted(("missing" if g.kind == "missing" else "undocumented",
+                                 f"{'ANY' if g.method == '*' else g.method} {g.path}")
+                                for g in old))
+            self.facts["inherited_gaps"] = len(old)
+            yield _f("CONTRACT010", "info",
+                     f"{len(old)} route gap(s) are inherited from the base commit {base_rev} "
+                     "(the same there; handlers not changed on this branch): "
+                     + ", ".join(f"{label} ({kind})" for kind, label in rows),
+                     "nothing for this branch; fix them in a change of their own, or report "
+                     "them", s.file, s.at("app"), inherited=rows)
+        return own, old
+
+    def _base_routes(self):
+        """The base app's routes, imported from the base's export in a helper process (url:
+        and start: modes, where no base run exists): (routes, "") or (None, why)."""
+        from guard.checks.contract import helper, inventory
+        s = self.s
+        tree = self._base_tree()
+        if tree is None:
+            return None, getattr(self, "base_note", "") or "there is no base commit"
+        cwd = os.path.join(tree, s.app_dir) if s.app_dir else tree
+        try:
+            got = helper.result(helper.start("routes", tree, s.app, s.app_dir or "", cwd=cwd,
+                                             env=self._base_env(tree)), timeout=120)
+        except (RuntimeError, ValueError) as exc:
+            return None, str(exc)
+        if "error" in got:
+            return None, got["error"]
+        return (None if got["routes"] is None else [
+            inventory.Route(tuple(m), p, bool(fw), f, ln)
+            for m, p, fw, f, ln in got["routes"]]), ""
+
     def _base_tree(self) -> str | None:
         """The base commit's files in a temporary folder (exported once), with the working
         tree's `.env` files that the base does not commit copied in: a developer's local

@@ -111,3 +111,54 @@ def split(failures: list, base: BaseRun, head_handlers: dict[str, Handler],
         (inherited if verdict.get(op) is None else own).append(f)
     reasons = {op: why for op, why in verdict.items() if why and why != "new"}
     return own, inherited, reasons
+
+
+def gap_key(gap, base_path: str) -> tuple:
+    """A route gap by what it is, not by its words: kind, method and path shape."""
+    prefix = base_path if gap.kind == "missing" else ""
+    return (gap.kind, gap.method, shape(prefix + gap.path))
+
+
+def split_gaps(gaps: list, head_base_path: str, head_root: str, base_gaps: list | None,
+               base_base_path: str, base_root: str) -> tuple[list, list, dict[str, str]]:
+    """(the branch's own route gaps, the inherited ones, why a gap the base also has is the
+    branch's: "METHOD path" → reason). A gap is inherited when the base commit has the same
+    one (same kind, method and path shape, against the base's own contract) and, for an
+    undocumented route, its handler is the same text at the base and on the branch. With no
+    base gaps to compare (``None``), every gap is the branch's."""
+    if base_gaps is None:
+        return list(gaps), [], {}
+    then = {}
+    for g in base_gaps:
+        then.setdefault(gap_key(g, base_base_path), g)
+    own, inherited, reasons = [], [], {}
+    for g in gaps:
+        old = then.get(gap_key(g, head_base_path))
+        label = f"{'ANY' if g.method == '*' else g.method} {g.path}"
+        if old is None:
+            own.append(g)
+            continue
+        if g.kind == "undocumented":
+            why = _same_handler(g.route, head_root, old.route, base_root)
+            if why:
+                reasons[label] = why
+                own.append(g)
+                continue
+        inherited.append(g)
+    return own, inherited, reasons
+
+
+def _same_handler(now, head_root: str, then, base_root: str) -> str | None:
+    """None when the two routes' handlers are the same source text, else why not."""
+    from guard.checks.contract.inventory import relative_source
+    head_at = relative_source(now, head_root) if now is not None else (None, None)
+    base_at = relative_source(then, base_root) if then is not None else (None, None)
+    if not (head_at[0] and head_at[1] and base_at[0] and base_at[1]):
+        return "handler not located by the route inventory"
+    a = handler_source(head_root, Handler(*head_at))
+    b = handler_source(base_root, Handler(*base_at))
+    if a is None or b is None:
+        return "handler source not found"
+    if a != b:
+        return "handler changed on this branch"
+    return None
