@@ -83,3 +83,14 @@ def test_lexers_directly():
     assert js_imports("export { a } from './a';\nimport './side.css';\n") == [
         ("./a", 1), ("./side.css", 2)]
     assert py_imports("from . import models, views as v\n") == [(".models", 1), (".views", 1)]
+
+
+def test_lexers_line_numbers_and_texts_without_imports():
+    # the line table is built on the first import found; a text with no import word at
+    # all is not scanned (its comments and strings cannot hide one)
+    text = "// x\n\n/* import './no' */\nconst a = 1;\n\nrequire('./b')"
+    assert js_imports(text) == [("./b", 6)]
+    assert js_imports("// a comment\nconst s = 'from ./x';\n") == []
+    assert py_imports("# only a comment\nx = 'import os'\n\n\nimport a.b, c\n") == [
+        ("a.b", 5), ("c", 5)]
+    assert py_imports("x = 1\n") == [] and py_imports("") == []

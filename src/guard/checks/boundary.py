@@ -40,12 +40,29 @@ _PY = re.compile(r"""
 
 
 def _lines(text: str):
-    starts = [i for i, ch in enumerate(text) if ch == "\n"]
-    return lambda offset: bisect.bisect_right(starts, offset - 1) + 1
+    """offset -> 1-based line number. The line starts are found (by a C-speed search, not
+    a loop over every character) on the first question: most files have few imports and
+    some none, and a 20,000-file change asks about every one of them."""
+    starts: list[int] = []
+
+    def line_of(offset: int) -> int:
+        if not starts:
+            starts.append(-1)      # a sentinel: line 1 starts after it
+            starts.extend(m.start() for m in _NEWLINE.finditer(text))
+        return bisect.bisect_right(starts, offset - 1)
+    return line_of
+
+
+_NEWLINE = re.compile("\n")
+# every import form either lexer reports spells one of these words: a text with none of
+# them has no import, and its comments and strings need no scan
+_JS_WORDS = ("import", "require", "export")
 
 
 def js_imports(text: str) -> list[tuple[str, int]]:
     """(specifier, line) of every import, export-from, require() and import() call."""
+    if not any(word in text for word in _JS_WORDS):
+        return []
     line_of = _lines(text)
     out = []
     for m in _JS.finditer(text):
@@ -58,6 +75,8 @@ def js_imports(text: str) -> list[tuple[str, int]]:
 def py_imports(text: str) -> list[tuple[str, int]]:
     """(module, line): `import a.b` gives a.b; `from ..x import y` gives ..x; `from . import
     y, z` gives .y and .z (the names may be modules)."""
+    if "import" not in text:          # both forms spell it
+        return []
     line_of = _lines(text)
     out = []
     for m in _PY.finditer(text):
@@ -158,19 +177,35 @@ def _area(patterns, target: str, python: bool):
     return None
 
 
-def findings(ctx, changes) -> list[Finding]:
+def start(ctx, changes):
+    """What ``findings`` reads, started: the changed code files and a `git cat-file` of
+    their blobs running on another core (the scope check's policy loop runs meanwhile);
+    None when there is nothing to read."""
     from guard.git import ZERO_SHA
-    from guard.patterns import PatternSet
     roles = getattr(ctx.policy, "roles", {}) or {}
     if SERVER_ROLE not in roles or UI_ROLE not in roles:
-        return []
+        return None
     code = [c for c in changes if c.kind == "file" and c.status != "D"
             and c.path.endswith(JS_EXT + PY_EXT)]
     if not code:
+        return None
+    shas = [c.new_sha for c in code if c.new_sha != ZERO_SHA]
+    return code, shas, (ctx.git.start_read_blobs(shas) if shas else None)
+
+
+def findings(ctx, changes, started=False) -> list[Finding]:
+    """SCOPE007 for ``changes``; ``started``: what start(ctx, changes) returned."""
+    from guard.git import parse_batch
+    from guard.patterns import PatternSet
+    if started is False:
+        started = start(ctx, changes)
+    if started is None:
         return []
+    code, shas, pending = started
+    roles = ctx.policy.roles
     server = PatternSet(roles[SERVER_ROLE].owned)
     ui = PatternSet(roles[UI_ROLE].owned)
-    blobs = ctx.git.read_blobs([c.new_sha for c in code if c.new_sha != ZERO_SHA])
+    blobs = parse_batch(shas, pending.result()) if pending is not None else {}
     tsconfig = False       # not read yet
     out = []
     for change in code:

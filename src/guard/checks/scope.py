@@ -184,6 +184,19 @@ def entry_decision(policy: Policy, path: str) -> Decision:
 
 
 def run(ctx) -> Iterator[Finding]:
+    from guard.checks import boundary
+
+    # the import boundary's blobs are read by git on the other core while the loop decides
+    started = boundary.start(ctx, ctx.changes)
+    try:
+        yield from _path_findings(ctx)
+        yield from boundary.findings(ctx, ctx.changes, started)
+    finally:
+        if started is not None and started[2] is not None:
+            started[2].close()      # (after an error in the loop: stop git, free its files)
+
+
+def _path_findings(ctx) -> Iterator[Finding]:
     policy: Policy = ctx.policy
     decide = policy.decide
     seen: set[tuple[str, str]] = set()
@@ -209,8 +222,6 @@ def run(ctx) -> Iterator[Finding]:
                 yield finding
     yield from _symlink_findings(ctx, policy)
     yield from _reverted_findings(ctx, policy, {p for c in ctx.changes for p in c.paths})
-    from guard.checks import boundary
-    yield from boundary.findings(ctx, ctx.changes)
 
 
 def _reverted_findings(ctx, policy: Policy, net: set[str]) -> Iterator[Finding]:
