@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -190,25 +191,40 @@ def build_repo(repo: str, base: list[str], changes) -> dict[str, float]:
     return times
 
 
-def timed(cmd: list[str], cwd: str, repeat: int, verify=None, **kw) -> list[float]:
-    """Wall-clock seconds of each run; ``verify(proc)`` checks every run, outside the clock."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], cwd: str, repeat: int, verify=None, cpu: list | None = None,
+          **kw) -> list[float]:
+    """Wall-clock seconds of each run; ``verify(proc)`` checks every run, outside the clock.
+    ``cpu`` gets each run's CPU seconds (user + system of the command and every process it
+    waited for, such as guard's git): on a shared machine wall time swings with the load,
+    CPU time much less."""
     times = []
     for _ in range(repeat):
+        used = _children_cpu()
         start = time.perf_counter()
         proc = subprocess.run(cmd, cwd=cwd, env=ENV, check=False, **kw)
         times.append(time.perf_counter() - start)
+        if cpu is not None:
+            cpu.append(_children_cpu() - used)
         if verify:
             verify(proc)
     return times
 
 
+CPU: dict[str, list[float]] = {}    # arm -> CPU seconds per run, filled by alternating()
+
+
 def alternating(arms: list[tuple], cwd: str, repeat: int) -> dict[str, list[float]]:
     """``timed`` for several commands, one run of each per round, so a drift of this
-    machine's speed during the run lands on every arm alike."""
+    machine's speed during the run lands on every arm alike. CPU times go to CPU."""
     times: dict[str, list[float]] = {name: [] for name, *_ in arms}
     for _ in range(repeat):
         for name, cmd, verify, kw in arms:
-            times[name] += timed(cmd, cwd, 1, verify, **kw)
+            times[name] += timed(cmd, cwd, 1, verify, CPU.setdefault(name, []), **kw)
     return times
 
 
@@ -438,12 +454,21 @@ def report(t: dict[str, list[float]], loaded: list[str], installed: list[str],
     vs_floor_min = min(t["guard scope"]) / min(t["floor json"])
     print(f"{'guard scope / python floor (json)':<46}{vs_floor:>8.2f}x"
           f"{vs_floor_min:>8.2f}x")
+    if CPU.get("guard scope") and CPU.get("floor json"):
+        print(f"\n{'CPU time, same runs (' + str(r) + ' runs)':<46}{'median':>9}{'min':>9}")
+        for name in ("git diff", "guard scope", "python -c pass", "floor read", "floor json"):
+            print(f"{name:<46}{statistics.median(CPU[name]):>8.3f}s{min(CPU[name]):>8.3f}s")
+        cpu_med = statistics.median(CPU["guard scope"]) / statistics.median(CPU["floor json"])
+        cpu_min = min(CPU["guard scope"]) / min(CPU["floor json"])
+        print(f"{'guard scope / python floor (json), CPU':<46}{cpu_med:>8.2f}x{cpu_min:>8.2f}x")
     targets = [("scope <= 2 x python floor (json)", vs_floor <= 2.0,
                 f"{vs_floor:.2f}x median, {vs_floor_min:.2f}x min"),
                ("staged check < 0.3 s", med["guard --staged"] < 0.3,
                 f"{med['guard --staged']:.3f} s"),
                ("--help imports no heavy module", not heavy_loaded,
                 ", ".join(heavy_loaded) or "none loaded")]
+    if hasattr(os, "getloadavg"):
+        print(f"load at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)")
     print()
     for name, ok, figure in targets:
         print(f"{'PASS' if ok else 'FAIL'}  {name:<34} ({figure})")
