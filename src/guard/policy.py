@@ -233,7 +233,9 @@ class Policy:
         out once per folder where the folder decides."""
         folder, _, name = path.rpartition("/")
         if name and self._plain(name):   # (a folder probe, "src/x/", is decided alone)
-            entry = self._folder_decision(folder)
+            entry = self._by_folder.get(folder)     # (inline: 22,000 calls in a big change)
+            if entry is None:
+                entry = self._folder_decision(folder)
             if entry is not _MIXED:
                 return entry
         return self.decide_path(path)

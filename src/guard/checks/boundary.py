@@ -181,12 +181,13 @@ def start(ctx, changes):
     """What ``findings`` reads, started: the changed code files and a `git cat-file` of
     their blobs running on another core (the scope check's policy loop runs meanwhile);
     None when there is nothing to read."""
-    from guard.git import ZERO_SHA
+    from guard.git import MODE_SUBMODULE, MODE_SYMLINK, ZERO_SHA
     roles = getattr(ctx.policy, "roles", {}) or {}
     if SERVER_ROLE not in roles or UI_ROLE not in roles:
         return None
-    code = [c for c in changes if c.kind == "file" and c.status != "D"
-            and c.path.endswith(JS_EXT + PY_EXT)]
+    ext, entry = JS_EXT + PY_EXT, (MODE_SYMLINK, MODE_SUBMODULE)
+    code = [c for c in changes if c.status != "D" and c.path.endswith(ext)
+            and c.old_mode not in entry and c.new_mode not in entry]     # kind "file"
     if not code:
         return None
     shas = [c.new_sha for c in code if c.new_sha != ZERO_SHA]
@@ -216,9 +217,13 @@ def findings(ctx, changes, started=False) -> list[Finding]:
                     data = fh.read()
             except OSError:
                 continue
+        python = change.path.endswith(PY_EXT)
+        # no import word, no import (as in the lexers; an ASCII word survives decoding)
+        if b"import" not in data and (python or (b"require" not in data
+                                                  and b"export" not in data)):
+            continue
         text = data.decode("utf-8", "replace")
         folder = posixpath.dirname(change.path)
-        python = change.path.endswith(PY_EXT)
         if python:
             found = [(s, ln, resolve_py(s, folder)) for s, ln in py_imports(text)]
         else:

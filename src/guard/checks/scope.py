@@ -7,7 +7,7 @@ import posixpath
 from typing import Iterator
 
 from guard.finding import Finding
-from guard.git import MODE_SYMLINK, encode_path
+from guard.git import MODE_SUBMODULE, MODE_SYMLINK, encode_path
 from guard.policy import Decision, Policy
 
 
@@ -196,41 +196,53 @@ def run(ctx) -> Iterator[Finding]:
             started[2].close()      # (after an error in the loop: stop git, free its files)
 
 
+_ENTRY_MODES = (MODE_SYMLINK, MODE_SUBMODULE)     # Change.kind is not "file"
+
+
 def _path_findings(ctx) -> Iterator[Finding]:
+    # the loop of a 20,000-path change: Change.paths and Change.kind spelt out inline (a
+    # property call per change adds up), a finding's words built only off the owned path
     policy: Policy = ctx.policy
     decide = policy.decide
     seen: set[tuple[str, str]] = set()
     memo: dict = {}
     for change in ctx.changes:
-        paths = change.paths
-        if change.kind == "file":
-            decisions = [decide(path) for path in paths]
+        status, path, old_path = change.status, change.path, change.old_path
+        file = change.old_mode not in _ENTRY_MODES and change.new_mode not in _ENTRY_MODES
+        judge = decide if file else (lambda p: entry_decision(policy, p))
+        if status == "R" and old_path is not None:      # both ends of a rename
+            before, after = judge(old_path), judge(path)
+            if before.verdict == "owned" and after.verdict == "owned":
+                continue
+            pairs: tuple = ((old_path, before), (path, after))
         else:
-            decisions = [entry_decision(policy, path) for path in paths]
-        if all(d.verdict == "owned" for d in decisions):
-            continue    # the common case on a clean branch: no words to build
+            decision = judge(path)
+            if decision.verdict == "owned":
+                continue    # the common case on a clean branch: no words to build
+            pairs = ((path, decision),)
         word = change.describe
-        if change.kind != "file":
+        if not file:
             word = f"{change.kind} {word}"
-        for path, decision in zip(paths, decisions):
-            old = change.old_path == path and change.status == "R"
-            finding = finding_for(policy, path, decision,
-                                  change_word=f"renamed to {change.path}" if old else word,
-                                  status=change.status, old=old, _memo=memo)
-            if finding and (finding.rule, path) not in seen:
-                seen.add((finding.rule, path))
+        for where, decision in pairs:
+            old = where == old_path and status == "R"
+            finding = finding_for(policy, where, decision,
+                                  change_word=f"renamed to {path}" if old else word,
+                                  status=status, old=old, _memo=memo)
+            if finding and (finding.rule, where) not in seen:
+                seen.add((finding.rule, where))
                 yield finding
     yield from _symlink_findings(ctx, policy)
-    yield from _reverted_findings(ctx, policy, {p for c in ctx.changes for p in c.paths})
+    yield from _reverted_findings(ctx, policy)
 
 
-def _reverted_findings(ctx, policy: Policy, net: set[str]) -> Iterator[Finding]:
+def _reverted_findings(ctx, policy: Policy) -> Iterator[Finding]:
     """SCOPE006: a path a commit of the range touched against the policy, which the net
     diff no longer shows (a later commit undid it); once per path, naming the first
     commit (git log lists the newest first)."""
     range_spec = getattr(ctx, "range_spec", None)
     if not range_spec or len(ctx.commits()) < 2:
         return           # one commit cannot change a path and undo it: its diff is the net
+    net = {p for c in ctx.changes for p in c.paths}
     by_commit = ctx.git.paths_per_commit(range_spec)
     first: dict[str, str] = {}
     for sha, paths in by_commit.items():
