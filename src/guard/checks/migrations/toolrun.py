@@ -27,6 +27,13 @@ def _fail(rule, message, hint, path, line=None) -> Finding:
     return Finding(rule, "migrations", "error", message, hint, path, line)
 
 
+def _alembic() -> str:
+    """The alembic command: the one installed next to the Python running guard (as Django's
+    manage.py runs on that Python), else the one on PATH."""
+    here = os.path.join(os.path.dirname(sys.executable), "alembic")
+    return here if os.access(here, os.X_OK) else "alembic"
+
+
 def _heads(migs) -> list[str]:
     parents = {p for m in migs for p in m.parents}
     return sorted({m.key for m in migs if m.key not in parents})
@@ -39,8 +46,8 @@ def _defaults(mset, base_migs, head_tree: set[str]) -> tuple[list, list, str | N
         target = heads[0] if len(heads) == 1 else ("base" if not heads else None)
         ini = next((p for p in sorted(head_tree, key=len) if p.endswith("alembic.ini")), None)
         cwd = os.path.dirname(ini) if ini else ""
-        up = [["alembic", "upgrade", "head"]]
-        down = [["alembic", "downgrade", target]] if target else []
+        up = [[_alembic(), "upgrade", "head"]]
+        down = [[_alembic(), "downgrade", target]] if target else []
         return up, down, cwd
     manage = next((p for p in sorted(head_tree, key=len) if p.endswith("manage.py")), None)
     cwd = os.path.dirname(manage) if manage else ""
@@ -78,7 +85,7 @@ def _steps(mset, m, settings) -> tuple[list | None, list | None, str]:
         if len(m.parents) > 1:
             return None, None, "it is a merge revision (several parents)"
         target, before = m.key, (m.parents[0] if m.parents else "base")
-        up, down = ["alembic", "upgrade", target], ["alembic", "downgrade", before]
+        up, down = [_alembic(), "upgrade", target], [_alembic(), "downgrade", before]
     else:
         same = [p.split(".", 1)[1] for p in m.parents if p.split(".", 1)[0] == m.app]
         if len(same) > 1:
@@ -159,58 +166,84 @@ def round_trip(ctx, settings, mset, base_migs, fresh, url, entry, mark) -> list[
     entry["engine"] = db.engine
     tmp = tempfile.mkdtemp(prefix="guard-verify-trees-")
     env = dict(os.environ)
-    env[settings.url_env] = db.url
     where = f"a throwaway {'PostgreSQL' if url else 'SQLite'} database"
+    cur = [db]          # the database in use: a failed step replaces it with a new one
+    base_dir, head_dir = os.path.join(tmp, "base"), os.path.join(tmp, "head")
 
-    def run(commands, tree: str, phase: str, rule: str) -> bool:
+    def run(commands, tree: str, phase: str, rule: str, path: str | None = None,
+            quiet: list | None = None) -> bool:
+        """Run the commands in `tree`; a failure is a `rule` finding on `path` (or, with
+        `quiet`, only a message appended to it)."""
+        env[settings.url_env] = cur[0].url
         for argv in commands:
             folder = os.path.join(tree, cwd) if cwd else tree
             try:
                 proc = subprocess.run(argv, cwd=folder, env=env, capture_output=True,
                                       text=True, timeout=TIMEOUT)
             except FileNotFoundError:
+                if quiet is not None:
+                    quiet.append(f"`{argv[0]}` is not installed or not on PATH")
+                    return False
                 findings.append(_fail("MIG033", f"{phase}: `{argv[0]}` is not installed or "
                                       "not on PATH", "install the project's migration tool "
                                       "next to guard, or set guard.migrations.commands",
-                                      fresh[0].path))
+                                      path or fresh[0].path))
                 entry["status"] = "not run"
                 return False
             except subprocess.TimeoutExpired:
-                findings.append(_fail(rule, f"{phase}: `{' '.join(argv)}` ran longer than "
-                                      f"{TIMEOUT} s", "run it by hand to see why",
-                                      fresh[0].path))
-                entry["status"] = "failed"
+                message = f"{phase}: `{' '.join(argv)}` ran longer than {TIMEOUT} s"
+                hint = "run it by hand to see why"
+            else:
+                if proc.returncode == 0:
+                    continue
+                message = (f"{phase} failed on {where}: `{' '.join(argv)}` exited "
+                           f"{proc.returncode}: {_last_line(proc.stderr or proc.stdout)}")
+                hint = "run the command by hand against a copy of the base schema"
+            if quiet is not None:
+                quiet.append(message)
                 return False
-            if proc.returncode != 0:
-                tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-                findings.append(_fail(rule, f"{phase} failed on {where}: `{' '.join(argv)}` "
-                                      f"exited {proc.returncode}: {tail[0][:300]}",
-                                      "run the command by hand against a copy of the base "
-                                      "schema", fresh[0].path))
-                entry["status"] = "failed"
-                return False
+            findings.append(_fail(rule, message, hint, path or fresh[0].path))
+            entry["status"] = "failed"
+            return False
         return True
 
+    def rebuild(done) -> str | None:
+        """A new database at the base plus the new migrations `done`; None, or why not."""
+        cur[0].close()
+        try:
+            cur[0] = _Db(url)
+        except verify.StepFailed as exc:
+            cur[0] = None
+            return exc.error
+        why: list[str] = []
+        if not run(up, base_dir, "up on the base", "", quiet=why):
+            return why[0]
+        for m in done:
+            argv = _steps(mset, m, settings)[0] or _steps_up_only(mset, m, settings)
+            if not run([argv], head_dir, f"up of {m.path}", "", quiet=why):
+                return why[0]
+        return None
+
     try:
-        base_dir, head_dir = os.path.join(tmp, "base"), os.path.join(tmp, "head")
         ctx.git.export_tree(ctx.merge_base, base_dir)
         ctx.git.export_tree(ctx.head, head_dir)
         if not run(up, base_dir, "up on the base", "MIG033"):
             return findings
-        s0 = db.snapshot()
+        s0 = cur[0].snapshot()
         if stepwise(settings, mset, fresh):
-            _each(fresh, settings, mset, s0, db, lambda argv, phase, rule: run(
-                [argv], head_dir, phase, rule), findings, entry, mark, where)
+            _each(fresh, settings, mset, s0, cur,
+                  lambda argv, phase, rule, path: run([argv], head_dir, phase, rule, path),
+                  rebuild, findings, entry, mark, where)
             return findings
         for m in fresh:
             _not_proven(findings, m, f"guard.migrations.commands.up has no {{target}}: the "
                         "new migrations were checked together, not one by one", mark)
         if not run(up, head_dir, "up", "MIG031"):
             return findings
-        s1 = db.snapshot()
+        s1 = cur[0].snapshot()
         if not run(down, head_dir, "down", "MIG031"):
             return findings
-        s2 = db.snapshot()
+        s2 = cur[0].snapshot()
         lost = verify.diff(s0, s2)
         if lost:
             entry["status"] = "failed"
@@ -221,7 +254,7 @@ def round_trip(ctx, settings, mset, base_migs, fresh, url, entry, mark) -> list[
                                   "make downgrade undo everything upgrade did", fresh[-1].path))
         if not run(up, head_dir, "second up", "MIG032"):
             return findings
-        again = verify.diff(s1, db.snapshot())
+        again = verify.diff(s1, cur[0].snapshot())
         if again:
             entry["status"] = "failed"
             entry["differences"] += again
@@ -240,7 +273,16 @@ def round_trip(ctx, settings, mset, base_migs, fresh, url, entry, mark) -> list[
             for m in fresh:
                 mark(m, f"round trip failed: {first}", only_if_empty=True)
         remove_tree(tmp)       # (iterative: the exported trees may be any depth)
-        db.close()
+        if cur[0] is not None:
+            cur[0].close()
+
+
+def _last_line(output: str) -> str:
+    """The line of a failed command's output that says what went wrong: its last one, less
+    SQLAlchemy's "(Background on this error at: ...)" pointer."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()
+             and not line.strip().startswith("(Background on this error at:")]
+    return lines[-1][:300] if lines else "no output"
 
 
 def _not_proven(findings, m, why: str, mark) -> None:
@@ -251,56 +293,88 @@ def _not_proven(findings, m, why: str, mark) -> None:
     mark(m, f"not verified: {why}")
 
 
-def _each(fresh, settings, mset, before, db, run, findings, entry, mark, where) -> None:
-    """Up, down, up of each new migration in turn, through the project's tool."""
+def _no_down(mset, m) -> str:
+    """Why the migration has no down step to prove, or ""."""
+    if mset.framework == "alembic" and m.down_state == "none":
+        return "it has no downgrade()"
+    if mset.framework == "alembic" and m.down_state == "empty":
+        return "its downgrade() is empty (no down step)"
+    if mset.framework == "django" and m.down_state == "none":
+        return "an operation has no reverse, so Django cannot unapply it (no down step)"
+    return ""
+
+
+def _each(fresh, settings, mset, before, cur, run, rebuild, findings, entry, mark,
+          where) -> None:
+    """Up, down, up of each new migration in turn, through the project's tool, each on a
+    database at the migration before it. One without a down step is applied and named
+    (MIG034); after a failed step the database is rebuilt, so later ones are still proven."""
     order = _topo(fresh)
     for k, m in enumerate(order):
         up, down, why = _steps(mset, m, settings)
-        if up is None:
+        why = why or _no_down(mset, m)
+        if why:
             _not_proven(findings, m, why, mark)
-            if not run(_steps_up_only(mset, m, settings), "up", "MIG031"):
+            if entry["status"] == "passed":
+                entry["status"] = "partial"
+            if not run(up or _steps_up_only(mset, m, settings), f"up of {m.path}", "MIG031",
+                       m.path):
                 break
-            before = db.snapshot()
+            before = cur[0].snapshot()
             continue
-        if not run(up, f"up of {m.path}", "MIG031"):
+        if not run(up, f"up of {m.path}", "MIG031", m.path):
             break
-        after = db.snapshot()
-        if not run(down, f"down of {m.path} ({' '.join(down[-3:])})", "MIG031"):
-            break
-        lost = verify.diff(before, db.snapshot())
-        if lost:
-            entry["status"] = "failed"
-            entry["differences"] += [f"{m.path}: {d}" for d in lost]
-            findings.append(_fail("MIG030", f"after up and down of {m.path} on {where}, the "
-                                  f"schema differs from the one before it: "
-                                  f"{'; '.join(lost[:8])}",
-                                  "make the migration's reverse undo everything it did",
-                                  m.path))
-        if not run(up, f"second up of {m.path}", "MIG032"):
-            break
-        again = verify.diff(after, db.snapshot())
-        if again:
-            entry["status"] = "failed"
-            entry["differences"] += [f"{m.path}: {d}" for d in again]
-            findings.append(_fail("MIG032", f"upgrading {m.path} again after its rollback "
-                                  f"gave a different schema: {'; '.join(again[:8])}",
-                                  "make the migration's reverse undo everything it did",
-                                  m.path))
-        verdict = ("rollback restores the schema before it" if not (lost or again)
-                   else "rollback does NOT restore the schema before it")
-        shown = " ".join(a for a in down if a not in (sys.executable, "manage.py", "--noinput"))
-        mark(m, f"up, down ({shown}), "
-                f"up on {db.engine} through the project's tool: {verdict}")
-        before = db.snapshot()
+        after = cur[0].snapshot()
+        shown = " ".join(a for a in [os.path.basename(down[0]), *down[1:]]
+                         if a not in (os.path.basename(sys.executable), "manage.py",
+                                      "--noinput"))
+        ok = run(down, f"down of {m.path} ({shown})", "MIG031", m.path)
+        lost: list[str] = []
+        again: list[str] = []
+        if ok:
+            lost = verify.diff(before, cur[0].snapshot())
+            if lost:
+                entry["status"] = "failed"
+                entry["differences"] += [f"{m.path}: {d}" for d in lost]
+                findings.append(_fail("MIG030", f"after up and down of {m.path} on {where}, "
+                                      f"the schema differs from the one before it: "
+                                      f"{'; '.join(lost[:8])}",
+                                      "make the migration's reverse undo everything it did",
+                                      m.path))
+            ok = run(up, f"second up of {m.path}", "MIG032", m.path)
+        if ok:
+            again = verify.diff(after, cur[0].snapshot())
+            if again:
+                entry["status"] = "failed"
+                entry["differences"] += [f"{m.path}: {d}" for d in again]
+                findings.append(_fail("MIG032", f"upgrading {m.path} again after its rollback "
+                                      f"gave a different schema: {'; '.join(again[:8])}",
+                                      "make the migration's reverse undo everything it did",
+                                      m.path))
+        verdict = ("rollback restores the schema before it" if ok and not (lost or again)
+                   else "rollback does NOT restore the schema before it: "
+                   + "; ".join((lost + again)[:3]) if lost or again
+                   else f"the round trip failed: {findings[-1].message}")
+        mark(m, f"up, down ({shown}), up on {cur[0].engine} through the project's tool: "
+                f"{verdict}")
+        if not ok:
+            # the database's state is unknown: the next migration starts on a new one
+            problem = rebuild(order[:k + 1])
+            if problem:
+                for later in order[k + 1:]:
+                    _not_proven(findings, later, f"the database could not be rebuilt after "
+                                f"{m.path} failed ({problem})", mark)
+                return
+        before = cur[0].snapshot()
     else:
         return
-    # a step failed: the database's state is unknown, the later migrations are not proven
+    # a migration did not apply: the later ones cannot start
     for later in order[k + 1:]:
-        _not_proven(findings, later, f"an earlier step failed ({order[k].path})", mark)
+        _not_proven(findings, later, f"{order[k].path} fails to apply before it", mark)
 
 
 def _steps_up_only(mset, m, settings):
     if mset.framework == "alembic":
-        return ["alembic", "upgrade", m.key]
+        return [_alembic(), "upgrade", m.key]
     return [sys.executable, "manage.py", "migrate", m.app, m.key.split(".", 1)[-1],
             "--noinput"]
