@@ -2,6 +2,8 @@
 migration is proven on a database at the migration before it, on real SQLite and (when
 GUARD_TEST_POSTGRES_URL names a server, as .ci/run provides) PostgreSQL databases."""
 
+import pytest
+
 from gitrepo import run_guard
 from test_migrations_sql import GOLANG_BASE, notes, project
 from test_migrations_verify import PG_CONFIG, PG_URL, django_project, needs_pg, pg_databases
@@ -113,3 +115,26 @@ def test_django_each_migration_on_postgres(tmp_path):
     django_two(repo)
     assert_django(verify(repo, env={"GUARD_TEST_POSTGRES_URL": PG_URL}))
     assert pg_databases() == before
+
+
+@pytest.mark.slow      # manage.py migrate six times
+def test_django_irreversible_migration_does_not_hide_a_later_leak(tmp_path):
+    from test_migrations_frameworks import django_mig
+    repo = django_project(tmp_path)
+    repo.commit("feat(shop): two", {
+        # RunPython without reverse_code: Django cannot unapply 0002
+        "shop/migrations/0002_fill.py": django_mig(
+            [("shop", "0001_initial")],
+            ["migrations.RunPython(lambda apps, schema_editor: None)"]),
+        "shop/migrations/0003_idx.py": django_mig(
+            [("shop", "0002_fill")],
+            ["migrations.RunSQL('CREATE INDEX shop_order_total ON shop_order (total)', "
+             "reverse_sql='SELECT 1')"])})
+    data = verify(repo)
+    [unproven] = by_rule(data, "MIG034")
+    assert unproven["path"] == "shop/migrations/0002_fill.py"
+    assert "no reverse" in unproven["message"] and unproven["severity"] == "warning"
+    [leak] = by_rule(data, "MIG030")
+    assert leak["path"] == "shop/migrations/0003_idx.py"
+    assert "index shop_order_total" in leak["message"]
+    assert by_rule(data, "MIG031") == []
