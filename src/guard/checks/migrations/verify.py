@@ -339,7 +339,7 @@ def _round_trip(mset, base, fresh, url, entry, by_file) -> list[Finding]:
             if failure == "no down":
                 entry["status"] = "partial" if entry["status"] == "passed" else entry["status"]
                 unproven.append(m.path)
-                _unverified(findings, m, "it has no down step", mark)
+                _unverified(findings, m, _no_down(m), mark)
                 before = db.snapshot()
                 continue
             if failure:
@@ -364,6 +364,19 @@ def _round_trip(mset, base, fresh, url, entry, by_file) -> list[Finding]:
     finally:
         if db is not None:
             db.close()
+
+
+def _no_down(m: Migration) -> str:
+    """Why a migration guard applies itself has no down step to prove."""
+    notes = " (its -- rollback: notes are for people, not run)" if m.rollback_notes else ""
+    if m.framework in ("prisma", "drizzle"):
+        down = (f"{m.path.rsplit('/', 1)[0]}/down.sql" if m.framework == "prisma"
+                else f"{m.path[:-4]}.down.sql")
+        return (f"{m.framework.capitalize()} migrations are forward-only and it has no "
+                f"{down} next to it{notes}")
+    if m.down_state == "empty":
+        return f"its down step is empty (no down step){notes}"
+    return f"it has no down step{notes}"
 
 
 def _unverified(findings, m: Migration, why: str, mark) -> None:
