@@ -344,7 +344,8 @@ def _round_trip(mset, base, fresh, url, entry, by_file) -> list[Finding]:
                 continue
             if failure:
                 entry["status"] = "failed"
-                entry["differences"] += [f"{m.path}: {d}" for d in failure[1]]
+                entry["differences"] += [d if d.startswith(m.path + ":") else f"{m.path}: {d}"
+                                         for d in failure[1]]
                 mark(m, f"up, down, up on {engine}: {failure[0]}")
                 # the database's state is unknown: start the next step on a new one
                 db.close()
@@ -374,6 +375,8 @@ def _no_down(m: Migration) -> str:
                 else f"{m.path[:-4]}.down.sql")
         return (f"{m.framework.capitalize()} migrations are forward-only and it has no "
                 f"{down} next to it{notes}")
+    if m.style == "flyway-repeatable":
+        return "Flyway has no undo for a repeatable migration (R__), it re-applies it"
     if m.down_state == "empty":
         return f"its down step is empty (no down step){notes}"
     return f"it has no down step{notes}"
