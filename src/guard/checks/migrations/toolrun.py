@@ -357,7 +357,7 @@ def _each(fresh, settings, mset, before, cur, run, rebuild, findings, entry, mar
                    else f"the round trip failed: {findings[-1].message}")
         mark(m, f"up, down ({shown}), up on {cur[0].engine} through the project's tool: "
                 f"{verdict}")
-        if not ok:
+        if not ok and k + 1 < len(order):
             # the database's state is unknown: the next migration starts on a new one
             problem = rebuild(order[:k + 1])
             if problem:
