@@ -244,7 +244,9 @@ class Tenancy(NamedTuple):
 
 def parse_tenancy(data, *, file: str) -> Tenancy | None:
     arch = data.get("architecture") if isinstance(data, dict) else None
-    if not isinstance(arch, dict) or arch.get("multi_tenancy") in (None, False):
+    # `is`, not `in`: 0 == False, and a malformed `multi_tenancy: 0` must not turn it off
+    if not isinstance(arch, dict) or arch.get("multi_tenancy") is None \
+            or arch["multi_tenancy"] is False:
         return None
     value, vline = arch["multi_tenancy"], line_of(arch, "multi_tenancy")
     kw: dict = {"file": file, "line": vline}

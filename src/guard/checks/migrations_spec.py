@@ -418,6 +418,11 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Setti
                                  "the repository", path=file, line=pline or ln("seed_paths"),
                                  hint="give repository-relative folders or globs, e.g. "
                                       "seeds/ or prisma/seed.*")
+            if p.startswith("./"):
+                # paths are matched as git gives them, without ./: it would never match
+                raise GuardError(f"guard.migrations.seed_paths: {p!r} starts with ./, so it "
+                                 "matches no file", path=file, line=pline or ln("seed_paths"),
+                                 hint=f"write it without the leading ./ ({p[2:]})")
             seeds.append(p)
         kw["seed_paths"] = tuple(seeds)
     if "commands" in value:
