@@ -25,6 +25,7 @@ IDEMPOTENCY = re.compile(r"\b(\w*(?:idempot|dedup)\w*|job_?[iI]d|unique\w*|queue
 DEAD_LETTER = re.compile(r"\b(on_failure|link_error|task_failure|failure_callback|"
                          r"on_failure_callback|dead_?letter\w*|deadLetter\w*|dlq\w*|"
                          r"failed_queue|failedQueue)\b|\.on\(\s*['\"](failed)['\"]", re.I)
+ARQ_QUEUE = re.compile(r"^\s+queue_name\s*=\s*" + _STR, re.M)
 RQ_JOB = re.compile(r"@(?:\w+\.)?job\(\s*" + _STR)
 # failure handling that applies to every job of a file: a worker's 'failed' listener, a
 # Celery task_failure signal handler, an app-wide dead-letter queue
@@ -67,6 +68,14 @@ def rows(analysed) -> list[Row]:
                 continue
             span = "\n".join(lines[job.line - 1:job.end_line])
             queue = None
+            if job.kind == "arq function":
+                # arq configures a job where the worker lists it, func(name, max_tries=...),
+                # and names the queue once for the worker (WorkerSettings.queue_name)
+                listed = re.search(r"\bfunc\(\s*" + re.escape(job.name) + r"\b([^)\n]*)\)",
+                                   src.text)
+                span += "\n" + (listed.group(1) if listed else "")
+                worker = ARQ_QUEUE.search(src.text)
+                queue = worker.group(1) if worker else None
             if job.kind.startswith("BullMQ"):
                 queue = job.name            # BullMQ: the first argument is the queue's name
             m = (JS_QUEUE if js else PY_QUEUE).search(span) or (
