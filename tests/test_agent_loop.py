@@ -301,3 +301,73 @@ def test_one_commit_branch_reuses_the_diff_for_commit_aware_hints(repo, tmp_path
     assert "git checkout HEAD^ -- src/components/Button.tsx" in hint
     assert not [line for line in trace.read_text().splitlines()
                 if " git log " in line and "--name-only" in line]
+
+
+# -- staged mode (the pre-commit path): the next step is about the index ---------------
+def _staged(repo):
+    res = run_guard("check", "--staged", "--format", "json", "--only", "scope", cwd=repo.path)
+    assert res.code in (0, 1), res.err
+    return json.loads(res.out)["findings"]
+
+
+def _do_staged_step(repo, hint):
+    """The step as written: every `(git ...)` command in order, then every `delete P`."""
+    import shlex
+    for command in re.findall(r"\((git [^)]+)\)", hint):
+        repo.git(*shlex.split(command)[1:])
+    for path in re.findall(r"delete (\S+?)(?: from the working tree|[;,)]|$)", hint):
+        os.remove(os.path.join(repo.path, path))
+
+
+@pytest.mark.parametrize("change", ["modified", "added", "deleted", "renamed away",
+                                    "renamed into"])
+def test_scope001_staged_hint_unstages_and_restores_the_file(repo, change):
+    path = {"modified": "src/components/Button.tsx", "added": "src/components/New.tsx",
+            "deleted": "deploy/nginx.conf", "renamed away": ".github/workflows/ci.yml",
+            "renamed into": "src/components/app.py"}[change]
+    if change == "modified":
+        repo.write(path, "changed\n")
+    elif change == "added":
+        repo.write(path, "export const n = 1\n")
+    elif change == "deleted":
+        os.remove(os.path.join(repo.path, path))
+    elif change == "renamed away":
+        repo.git("mv", path, "src/server/ci.yml")
+    else:
+        repo.git("mv", "src/server/app.py", path)
+    repo.write("src/server/routes.py", "routes = []\n")       # owned work, staged too
+    repo.git("add", "-A")
+    before = _staged(repo)
+    f = next(f for f in before if f["rule"] == "SCOPE001" and f["path"] == path)
+    hint = f["hint"]
+    assert "git restore --staged -- " in hint and "commit" not in hint.split(";")[0] \
+        .replace("from the commit", ""), hint
+    assert "ask the Staff Engineer to route the change to its owner" in hint
+    _do_staged_step(repo, hint)
+    after = _staged(repo)
+    assert not [g for g in after if g["rule"].startswith("SCOPE")], after
+    # the working tree holds the base's file again, and the owned work is still staged
+    status = repo.git("status", "--porcelain", "--untracked-files=all")
+    assert status.splitlines() == ["A  src/server/routes.py"], status
+
+
+def test_scope004_staged_hint_unstages_and_keeps_the_widen_option(tmp_path):
+    from gitrepo import BACKEND_CONFIG
+    repo = backend_project(str(tmp_path / "p"), BACKEND_CONFIG + "  scope:\n"
+                           "    allowed: [src/server/routes.py]\n")
+    repo.write("src/server/app.py", "app = 1\n")
+    repo.write("src/server/routes.py", "routes = []\n")
+    repo.git("add", "-A")
+    f = next(f for f in _staged(repo) if f["rule"] == "SCOPE004")
+    assert f["hint"].startswith("revert src/server/app.py: unstage it (git restore --staged "
+                                "-- src/server/app.py)"), f["hint"]
+    assert f["hint"].endswith("or ask the Staff Engineer to widen the task's file scope")
+    _do_staged_step(repo, f["hint"])
+    assert not _staged(repo)
+    assert repo.git("status", "--porcelain") == "A  src/server/routes.py"
+
+
+def test_range_mode_hints_do_not_talk_about_the_index(repo):
+    repo.commit("fix(ui): button", {"src/components/Button.tsx": "changed\n"})
+    f = next(f for f in guard_json(repo, "scope") if f["rule"] == "SCOPE001")
+    assert "git restore --staged" not in f["hint"] and "by dropping commit" in f["hint"]

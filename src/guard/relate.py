@@ -9,7 +9,9 @@ function here takes the decided findings and builds new ones (findings are immut
 - SCOPE001 on a change made by commits that change nothing else: drop those commits (a
   revert on top would leave each of them touching another role's file);
 - COMMIT011 whose other role's file is SCOPE001: that file's change goes first, then the
-  commit is one concern (split-then-revert is the wrong order).
+  commit is one concern (split-then-revert is the wrong order);
+- SCOPE001/SCOPE004 in staged mode (the pre-commit hook): the change is in the index, not
+  in a commit, so the step is to unstage it and undo the working-tree edit.
 
 Light imports only: this runs on the pre-commit path.
 """
@@ -172,6 +174,47 @@ def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
     return out
 
 
+# -- staged mode: the change is in the index ----------------------------------------------
+def _unstage(path: str, status: str, renamed: tuple[str, str] | None) -> str:
+    """How the staged change of ``path`` comes out of the index and the working tree: the
+    file must not change, so unstaging alone would leave the edit for the next commit.
+    ``renamed`` is (old, new) when the change is a rename."""
+    if renamed:
+        old, new = renamed
+        return (f"unstage the rename (git restore --staged -- {old} {new}), then bring the old "
+                f"file back (git restore -- {old}) and delete {new}")
+    if status == "A":
+        return (f"unstage it (git restore --staged -- {path}), then delete {path} from the "
+                "working tree")
+    if status == "D":
+        return (f"unstage the deletion (git restore --staged -- {path}), then bring the file "
+                f"back (git restore -- {path})")
+    return (f"unstage it (git restore --staged -- {path}), then undo the working-tree edit "
+            f"(git restore -- {path}): the file must not change")
+
+
+def staged_aware(findings: list[Finding], ctx) -> list[Finding]:
+    """SCOPE001/SCOPE004 in staged mode: "revert P" means the index and the working tree,
+    not a commit (there is none yet)."""
+    if ctx is None or ctx.mode != "staged" or \
+            not any(f.rule in ("SCOPE001", "SCOPE004") and f.path for f in findings):
+        return findings
+    change_of = {p: c for c in ctx.changes for p in c.paths}
+    out = []
+    for f in findings:
+        change = change_of.get(f.path) if f.rule in ("SCOPE001", "SCOPE004") else None
+        if change is not None:
+            renamed = ((change.old_path, change.path)
+                       if change.status == "R" and change.old_path else None)
+            fix, tail = _split(f)
+            fix = fix.replace(" from the branch", " from the commit")
+            f = _with_data(f._replace(hint=f"{fix}: {_unstage(f.path, change.status, renamed)}"
+                                           f"{tail}"), "unstage", True)
+        out.append(f)
+    return out
+
+
 def relate(findings: list[Finding], policy, ctx=None) -> list[Finding]:
     findings = role_checked(findings, policy)
+    findings = staged_aware(findings, ctx)
     return commit_aware(findings, ctx)
