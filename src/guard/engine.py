@@ -73,7 +73,8 @@ def decide(findings: list[Finding], policy, ctx=None) -> list[Finding]:
                 "POLICY002", "policy", "warning",
                 f"suppression of {sup.rule} at {sup.where} matched nothing in this run",
                 "remove it from guard.ignore, or narrow it to what it is meant for",
-                cfg.file, int(sup.where.rsplit(":", 1)[1])).with_severity(level or "warning"))
+                cfg.file, int(sup.where.rsplit(":", 1)[1]),
+                data=(("fix_paths", (cfg.file,)),)).with_severity(level or "warning"))
     return sorted(relate(out, policy, ctx), key=Finding.sort_key)
 
 

@@ -90,7 +90,8 @@ CORE_RULES: tuple[Rule, ...] = (
          "the forbidden commit in the base branch's history, where it can be cherry-picked, "
          "reverted back or bisected onto.",
          "commit a1b2c3d4 edits deploy/nginx.conf, commit e5f6a7b8 restores it",
-         "squash the branch when merging, or rewrite it (git rebase -i) to drop the commit"),
+         "drop the commit and the later one that undid it (git rebase -i), or squash the "
+         "branch when merging"),
     Rule("SCOPE007", "shared-boundary-imports", "scope", "warning",
          "A changed file imports from both a server-owned and a UI-owned area of the role "
          "packs (Python import/from, JS/TS import, export-from, require(), import(), "

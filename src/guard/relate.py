@@ -6,6 +6,8 @@ function here takes the decided findings and builds new ones (findings are immut
 
 - a hint whose fix edits a path (`data["fix_paths"]`) that the role shares or must not
   touch says so, and whom to coordinate with, before the agent raises SCOPE001/SCOPE002;
+  one that edits guard policy the role does not own becomes a request to the Staff
+  Engineer (the edit belongs on the base; on the branch it is POLICY001);
 - SCOPE001 on a change made by commits that change nothing else: drop those commits (a
   revert on top would leave each of them touching another role's file);
 - COMMIT011 whose other role's file is SCOPE001: that file's change goes first, then the
@@ -42,6 +44,15 @@ def role_checked(findings: list[Finding], policy) -> list[Finding]:
         for path in paths:
             decision = policy.decide(path)
             src = decision.source
+            if policy.policy_files.decide(path) is not None and \
+                    not policy.owns_policy_file(decision):
+                # guard policy: read from the base, so the edit goes there, not on the branch
+                f = f._replace(hint=(
+                    f"ask the Staff Engineer to make this change on the base branch: {f.hint}. "
+                    f"{path} is guard policy, read from {policy.source_label}: an edit on "
+                    "this branch does not apply and is POLICY001"))
+                notes = []
+                break
             if decision.verdict == "forbidden":
                 owner = policy.owner_title(src.owner) if src else None
                 notes.append(f"{path} is on the do-not-touch list for the {policy.role.title}"
@@ -96,9 +107,12 @@ def _paths_per_commit(ctx, commits) -> dict[str, list[str]]:
     return ctx.git.paths_per_commit(ctx.range_spec)
 
 
+_OUT_OF_BOUNDS = ("SCOPE001", "SCOPE004")     # changes that must come out of the branch
+
+
 def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
-    """SCOPE001 and COMMIT011 related through the commits that made each change."""
-    scope = [f for f in findings if f.rule == "SCOPE001" and f.path]
+    """SCOPE001/SCOPE004 and COMMIT011 related through the commits that made each change."""
+    scope = [f for f in findings if f.rule in _OUT_OF_BOUNDS and f.path]
     if not scope or ctx is None or not ctx.range_spec or ctx.mode != "range":
         return findings
     commits = {c.sha: c for c in ctx.commits()}
@@ -114,6 +128,7 @@ def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
     change_set = {f.path: {f.path} | ({partner[f.path]} if f.path in partner else set())
                   for f in scope}
     forbidden = set().union(*change_set.values())
+    scope001 = {f.path for f in scope if f.rule == "SCOPE001"}
     # commits that change only forbidden paths: dropping them removes the change whole
     only_forbidden = {sha for sha, paths in per_commit.items()
                       if sha in commits and paths and set(paths) <= forbidden}
@@ -133,7 +148,7 @@ def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
     order = {c.sha: i for i, c in enumerate(reversed(ctx.commits()))}
     out = []
     for f in findings:
-        if f.rule == "SCOPE001" and f.path in droppable:
+        if f.rule in _OUT_OF_BOUNDS and f.path in droppable:
             shas = droppable[f.path]
             # oldest first, as git rebase -i lists them
             shas = sorted(shas, key=order.__getitem__)
@@ -145,7 +160,7 @@ def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
                 f"{fix} by dropping commit{plural} {listed} (git rebase -i <base>, mark {them} "
                 f"`drop`), which change{'' if plural else 's'} nothing else{tail}")),
                 "drop_commits", tuple(shas))
-        elif f.rule == "SCOPE001" and f.path in editable:
+        elif f.rule in _OUT_OF_BOUNDS and f.path in editable:
             sha = editable[f.path]
             fix, tail = _split(f)
             f = _with_data(f._replace(hint=(
@@ -155,7 +170,7 @@ def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
                 f"git rebase --continue){tail}")), "edit_commit", sha)
         elif f.rule == "COMMIT011" and data_of(f, "paths"):
             sha = data_of(f, "commit")
-            theirs = [p for p in data_of(f, "paths") if p in change_set]
+            theirs = [p for p in data_of(f, "paths") if p in change_set and p in scope001]
             if theirs and sha:
                 path = theirs[0]
                 if sha in only_forbidden:
@@ -214,7 +229,43 @@ def staged_aware(findings: list[Finding], ctx) -> list[Finding]:
     return out
 
 
+def reverted_aware(findings: list[Finding], ctx) -> list[Finding]:
+    """SCOPE006: the change and its undoing are two or more commits; dropping only the
+    first leaves the undoing commit without the change it undoes (a conflict in the
+    rebase). Name every commit that touched the path."""
+    reverted = [f for f in findings if f.rule == "SCOPE006" and f.path]
+    if not reverted or ctx is None or not ctx.range_spec or ctx.mode != "range":
+        return findings
+    commits = ctx.commits()
+    if any(len(c.parents) > 1 for c in commits):
+        return findings
+    per_commit = ctx.git.paths_per_commit(ctx.range_spec)
+    paths = {f.path for f in reverted}
+    order = {c.sha: i for i, c in enumerate(reversed(commits))}
+    out = []
+    for f in findings:
+        if f in reverted:
+            shas = sorted((sha for sha, changed in per_commit.items()
+                           if sha in order and f.path in changed), key=order.__getitem__)
+            listed = ", ".join(_short(s) for s in shas)
+            if shas and all(set(per_commit[s]) <= paths for s in shas):
+                f = _with_data(f._replace(hint=(
+                    f"drop commits {listed} (git rebase -i <base>, mark them `drop`): they "
+                    f"change {f.path} and undo it, and change nothing else; or squash the "
+                    "branch when merging")), "drop_commits", tuple(shas))
+            elif shas:
+                f = f._replace(hint=(
+                    "squash the branch when merging, or take the change and its undoing out "
+                    f"of commits {listed} together (git rebase -i <base>, `edit` each, "
+                    f"git checkout HEAD^ -- {f.path}, git commit --amend, "
+                    "git rebase --continue); dropping only the first makes the later ones "
+                    "conflict"))
+        out.append(f)
+    return out
+
+
 def relate(findings: list[Finding], policy, ctx=None) -> list[Finding]:
     findings = role_checked(findings, policy)
     findings = staged_aware(findings, ctx)
+    findings = reverted_aware(findings, ctx)
     return commit_aware(findings, ctx)

@@ -52,4 +52,4 @@ def run(ctx) -> Iterator[Finding]:
             f"guard.{key} is configured, but this guard version has no {key} check: "
             "nothing was checked for it",
             "upgrade guard, or remove the section until the check is available",
-            policy.config.file, line)
+            policy.config.file, line, data=(("fix_paths", (policy.config.file,)),))
