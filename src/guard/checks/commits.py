@@ -261,6 +261,11 @@ def _typed(header: str, s: CommitSettings, out: list[Problem]) -> str | None:
             proposed = (f"{typ}({close[0]}){bang or ''}: {subject.strip()}" if close
                         and len(bad) == 1 else None)
             fix = f"use `{proposed}`; " if proposed else ""
+            if not proposed:
+                # no allowed scope is close: any allowed one is a header that passes
+                example = f"{typ}({s.scopes[0]}){bang or ''}: {subject.strip()}"
+                fix = (f"use one of the allowed scopes ({', '.join(s.scopes)}), e.g. "
+                       f"`{example}`; ")
             out.append(Problem("COMMIT003", f"scope `{', '.join(bad)}` is not allowed "
                                             f"(allowed: {', '.join(s.scopes)})",
                                fix + "or ask for the scope to be added to "
@@ -341,8 +346,9 @@ def _custom(header: str, s: CommitSettings, out: list[Problem]) -> str:
 
 
 def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
-                 is_merge: bool = False) -> list[Problem]:
-    """Every problem of one (cleaned) commit message under the settings."""
+                 is_merge: bool = False, role: str | None = None) -> list[Problem]:
+    """Every problem of one (cleaned) commit message under the settings. ``role``: the
+    role the branch is held to, the value a missing Agent-Role trailer should have."""
     msg = commitmsg.parse(text)
     header = msg.header
     out: list[Problem] = []
@@ -422,10 +428,14 @@ def lint_message(text: str, s: CommitSettings, *, hook: bool = False,
     present = {t.key.lower() for t in msg.trailers}
     for key in s.trailers:
         if key.lower() not in present:
+            value = role if role and key.lower() == "agent-role" else "..."
+            sign = " or -s" if key.lower() == "signed-off-by" else ""
+            how = (f"e.g. git commit --trailer '{key}: {value}'{sign}" if hook else
+                   f"git commit --amend --trailer '{key}: {value}'{sign} on the newest "
+                   "commit; `reword` an older one in git rebase -i <base>")
             out.append(Problem("COMMIT010", f"no `{key}:` trailer",
-                               f"add a `{key}: ...` line in the last paragraph of the message "
-                               "(e.g. git commit --trailer "
-                               f"'{key}: ...'{' or -s' if key.lower() == 'signed-off-by' else ''})"))
+                               f"add a `{key}: {value}` line in the last paragraph of the "
+                               f"message ({how})"))
     return out if revert else _one_header(header, s, out)
 
 
@@ -669,7 +679,8 @@ def run(ctx) -> Iterator[Finding]:
     check_shallow(ctx, commits)
     found: list[Finding] = []
     for c in commits:
-        for problem in lint_message(c.message, s, is_merge=len(c.parents) > 1):
+        for problem in lint_message(c.message, s, is_merge=len(c.parents) > 1,
+                                    role=ctx.policy.role.name):
             found.append(_finding(problem, c.sha, c.header))
     found += merges(ctx, s, commits)
     found += atomicity(ctx, s, commits)
