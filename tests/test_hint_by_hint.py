@@ -61,6 +61,10 @@ TESTED = {
     "MIG005": "test_mig_renumber_as_the_hint_says",
     "MIG101": "test_agent_loop.py::test_mig101_take_the_drop_out_no_rename_proposed",
     "MIG112": "test_mig112_create_the_index_concurrently",
+    "MIG110": "test_mig110_add_the_column_with_a_default",
+    "MIG113": "test_mig113_index_the_foreign_key_as_mig112_asks",
+    "MIG103": "test_mig103_take_the_drop_schema_out",
+    "MIG013": "test_mig013_the_ignore_names_the_rule_of_its_statement",
     "TENANT004": "test_tenant004_add_the_tenant_condition",
     "TENANT001": "test_tenant001_add_the_tenant_column",
     "CONV012": "test_conv012_point_the_start_command_at_the_app",
@@ -102,21 +106,16 @@ EXCLUDED = {
     "MIG010": "judgement: the SQL of the down step or the rollback notes",
     "MIG011": "judgement: the syntax fix",
     "MIG012": "needs drizzle-kit (not installed) to regenerate the journal",
-    "MIG013": "judgement: which rule the ignore names and its reason (and adding an ignore "
-              "is a suppression an honest agent does not write by itself)",
     "MIG020": "needs the framework's generator (alembic/makemigrations/prisma/drizzle-kit)",
     "MIG021": "judgement: the seed rows",
     "MIG102": "judgement: a multi-release plan (stop using the column, drop it later)",
-    "MIG103": "judgement: a multi-release plan (stop using the schema, drop it later)",
     "MIG104": "judgement: a data task with a backup",
     "MIG105": "judgement: the WHERE clause",
     "MIG106": "judgement: the WHERE clause and the batches",
     "MIG107": "judgement: a multi-release plan (new table or view, move the code)",
     "MIG108": "judgement: a multi-release plan (new column, backfill, switch the code)",
     "MIG109": "judgement: a multi-release plan (new column, backfill, switch the code)",
-    "MIG110": "judgement: the DEFAULT value or the backfill",
     "MIG111": "judgement: the duplicate check and index build",
-    "MIG113": "judgement: the index's name and whether it is built CONCURRENTLY",
     # need a database or a running app
     "MIG030": "needs a database run (--verify-migrations); the fix is the down step's SQL",
     "MIG031": "needs a database run (--verify-migrations); the fix is the statement",
@@ -823,3 +822,77 @@ def test_tenant004_add_the_tenant_condition(tmp_path):
                         f"WHERE {column} = %s AND status = %s', [tenant, 'open']")
     repo.commit("fix(server): open invoices of the current tenant", {f["path"]: text})
     assert_fixed(before, findings(repo, "conventions"), "TENANT004")
+
+
+# -- migrations: statements ----------------------------------------------------------------
+def _migration(tmp_path, up, down):
+    repo = project(tmp_path, extra=SQL_BASE)
+    repo.commit("feat(db): change", {"db/migrations/0003_x.up.sql": up,
+                                     "db/migrations/0003_x.down.sql": down})
+    return repo
+
+
+def _edit(repo, path, change, message="fix(db): as guard asks"):
+    with open(os.path.join(repo.path, path)) as fh:
+        text = fh.read()
+    repo.commit(message, {path: change(text)})
+
+
+def test_mig013_the_ignore_names_the_rule_of_its_statement(tmp_path):
+    repo = _migration(tmp_path, "-- guard:ignore drop it anyway\nDELETE FROM orders;\n",
+                      "SELECT 1;\n")
+    before = findings(repo, "migrations")
+    f = one(before, "MIG013")
+    written = backticked(f["hint"])
+    _edit(repo, f["path"], lambda t: t.replace("guard:ignore drop it anyway", written))
+    after = findings(repo, "migrations")
+    assert_fixed(before, after, "MIG013")
+    # the ignore names the statement's own rule (not honoured: the trusted policy does not
+    # allow inline ignores, so MIG105 still warns, and nothing new appears)
+    assert written.startswith("guard:ignore MIG105 reason:"), f["hint"]
+    assert [g["rule"] for g in after] == ["MIG105"], after
+
+
+@slow
+def test_mig103_take_the_drop_schema_out(tmp_path):
+    repo = _migration(tmp_path, "ALTER TABLE orders ADD COLUMN s text;\nDROP SCHEMA legacy;\n",
+                      "ALTER TABLE orders DROP COLUMN s;\n")
+    before = findings(repo, "migrations")
+    f = one(before, "MIG103")
+    assert f["hint"].startswith("take the DROP out of this migration")
+    _edit(repo, f["path"], lambda t: "".join(
+        x for i, x in enumerate(t.splitlines(keepends=True), 1) if i != f["line"]))
+    after = findings(repo, "migrations")
+    assert_fixed(before, after, "MIG103")
+    assert not after, after
+
+
+@slow
+def test_mig113_index_the_foreign_key_as_mig112_asks(tmp_path):
+    repo = _migration(tmp_path, "ALTER TABLE orders ADD COLUMN user_id integer "
+                                "REFERENCES users(id);\n",
+                      "ALTER TABLE orders DROP COLUMN user_id;\n")
+    before = findings(repo, "migrations")
+    f = one(before, "MIG113")
+    table, column = re.search(r"foreign key (\w+)\.(\w+) has no index", f["message"]).groups()
+    # orders is an existing table: the hint says CONCURRENTLY there, as MIG112 asks
+    assert "CONCURRENTLY on an existing PostgreSQL table" in f["hint"]
+    _edit(repo, f["path"], lambda t: t + f"CREATE INDEX CONCURRENTLY {table}_{column} "
+                                         f"ON {table} ({column});\n")
+    after = findings(repo, "migrations")
+    assert_fixed(before, after, "MIG113")
+    assert not after, after
+
+
+@slow
+def test_mig110_add_the_column_with_a_default(tmp_path):
+    repo = _migration(tmp_path, "ALTER TABLE users ADD COLUMN age int NOT NULL;\n",
+                      "ALTER TABLE users DROP COLUMN age;\n")
+    before = findings(repo, "migrations")
+    f = one(before, "MIG110")
+    assert f["hint"].startswith("add the column with a DEFAULT")
+    # the value is the agent's (0); the shape is the hint's
+    _edit(repo, f["path"], lambda t: t.replace("NOT NULL;", "NOT NULL DEFAULT 0;"))
+    after = findings(repo, "migrations")
+    assert_fixed(before, after, "MIG110")
+    assert not after, after

@@ -130,10 +130,6 @@ def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
     findings: list[Finding] = []
     for rule, line, message, hint in m.problems:
         findings.append(_f(rule, message, hint, m.path, line))
-    for path, line, problem in m.bad_ignores:
-        findings.append(_f("MIG013", f"{path}: {problem}",
-                           "write `guard:ignore MIG101 reason: why` in a comment on or above "
-                           "the statement", path, line))
     rb_findings, rollback = _rollback(m, settings, mset)
     findings += rb_findings
     risks: list[tuple[str, str, str, int, tuple]] = []   # rule, message, path, line, ignores
@@ -166,6 +162,14 @@ def check_new(m: Migration, mset, settings) -> tuple[list[Finding], dict]:
             for line, problem in analysis.errors:
                 findings.append(_f("MIG011", f"{m.path}: {problem}",
                                    "fix the SQL string", m.path, line))
+    for path, line, problem in m.bad_ignores:
+        # the rule the ignore is for: the first risk at or below it (MIG101 when none is)
+        below = sorted((at, rule) for rule, _msg, where, at, _i in risks
+                       if where == path and at >= line)
+        rule = below[0][1] if below else "MIG101"
+        findings.append(_f("MIG013", f"{path}: {problem}",
+                           f"remove the comment, or name the rule and why: `guard:ignore {rule} "
+                           "reason: why` in a comment on or above the statement", path, line))
     flags = []
     for rule, message, path, line, ignores in risks:
         reason = next((r for (rid, r, _l) in ignores if rid == rule), None)
