@@ -61,6 +61,10 @@ TESTED = {
     "MIG005": "test_mig_renumber_as_the_hint_says",
     "MIG101": "test_agent_loop.py::test_mig101_take_the_drop_out_no_rename_proposed",
     "MIG112": "test_mig112_create_the_index_concurrently",
+    "CONTRACT003": "test_contract003_revert_the_contract_edit",
+    "CONTRACT023": "test_contract_api_style_steps_followed_on_the_owners_branch",
+    "CONTRACT022": "test_contract_api_style_steps_followed_on_the_owners_branch",
+    "CONTRACT021": "test_contract_api_style_steps_followed_on_the_owners_branch",
     "MIG110": "test_mig110_add_the_column_with_a_default",
     "MIG113": "test_mig113_index_the_foreign_key_as_mig112_asks",
     "MIG103": "test_mig103_take_the_drop_schema_out",
@@ -123,8 +127,6 @@ EXCLUDED = {
     "MIG033": "needs a database run (--verify-migrations); the fix is the environment",
     "MIG034": "needs a database run (--verify-migrations)",
     "CONTRACT002": "judgement: the contract is the Staff Engineer's (stop and report)",
-    "CONTRACT003": "stop and report: the hint's first step (revert) is POLICY001-like and "
-                   "is covered by the contract tests; the rest is escalation",
     "CONTRACT004": "judgement: keep the old shape or version the endpoint",
     "CONTRACT005": "needs the app running (schemathesis); the fix is the handler's code",
     "CONTRACT006": "needs the app's route inventory; the fix is removing the route's code",
@@ -132,9 +134,6 @@ EXCLUDED = {
                    "it on the demo (test_agent_loop.py::test_demo_loop_passes_honestly)",
     "CONTRACT008": "judgement: the import or start command",
     "CONTRACT020": "judgement: the contract is the Staff Engineer's (path in the contract)",
-    "CONTRACT021": "judgement: a rename in the contract (Staff Engineer) and the code",
-    "CONTRACT022": "judgement: pagination in the contract and the code",
-    "CONTRACT023": "judgement: the error schema in the contract",
     # multi-tenancy: each fix is a schema or query design
     "TENANT002": "judgement: the row-level security policy",
     "TENANT003": "judgement: which tenant value filters the query",
@@ -896,3 +895,91 @@ def test_mig110_add_the_column_with_a_default(tmp_path):
     after = findings(repo, "migrations")
     assert_fixed(before, after, "MIG110")
     assert not after, after
+
+
+# -- contract: the api.* settings, on the contract owner's branch ----------------------------
+def _contract_findings(repo):
+    res = run_guard("check", "--format", "json", "--only", "contract", "--base", "main",
+                    cwd=repo.path)
+    assert res.code in (0, 1), res.err
+    return json.loads(res.out)["findings"]
+
+
+def _api_project(tmp_path, role):
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "contract"))
+    import test_contract_apistyle as style
+    repo = style._project(tmp_path, role)
+    head = style._with_added(style.BASE, style.ADDED)
+    repo.commit("feat(api): items and customers", {style.CONTRACT: head})
+    return repo, style.CONTRACT
+
+
+def _follow_api_style(spec, f):
+    """One CONTRACT02x step on the contract (a dict read from its YAML)."""
+    hint, message = f["hint"], f["message"]
+    paths = spec["paths"]
+    if f["rule"] == "CONTRACT021":
+        new = re.match(r"name it '([^']+)' in the contract", hint).group(1)
+        old = re.search(r"(?:segment|parameter|field) '([^']+)'", message).group(1)
+        if "path segment" in message or "path parameter" in message:
+            for path in list(paths):
+                if old in path:
+                    paths[path.replace(old, new)] = paths.pop(path)
+        text = json.dumps(spec).replace(f'"{old}"', f'"{new}"')
+        spec.clear()
+        spec.update(json.loads(text))
+    elif f["rule"] == "CONTRACT022":
+        method, path = re.match(r"(\w+) (\S+) lists a collection", message).groups()
+        params, items, after = re.search(
+            r"take (.+?) as query parameters and return an envelope "
+            r"\{(\w+): \[\.\.\.\], (\w+): \.\.\.\}", hint).group(1, 2, 3)
+        op = paths[path][method.lower()]
+        op["parameters"] = [{"name": p.strip(), "in": "query", "schema": {"type": "string"}}
+                            for p in params.split(",")]
+        content = op["responses"]["200"]["content"]["application/json"]
+        content["schema"] = {"type": "object", "properties": {
+            items: content["schema"], after: {"type": "string"}}}
+    elif f["rule"] == "CONTRACT023":
+        method, path, code = re.match(r"(\w+) (\S+): the (\d+) response is", message).groups()
+        assert hint.startswith("document it as application/problem+json with type, title, "
+                               "status"), hint
+        response = paths[path][method.lower()]["responses"][code]
+        response["content"] = {"application/problem+json": {"schema": {
+            "type": "object", "properties": {"type": {"type": "string"},
+                                             "title": {"type": "string"},
+                                             "status": {"type": "integer"}}}}}
+    else:
+        raise AssertionError(f"no step for {f['rule']}")
+
+
+@slow
+def test_contract_api_style_steps_followed_on_the_owners_branch(tmp_path):
+    import yaml
+    repo, contract = _api_project(tmp_path, "staff")
+    before = _contract_findings(repo)
+    steps = [f for f in before if f["rule"] in ("CONTRACT021", "CONTRACT022", "CONTRACT023")]
+    assert {f["rule"] for f in steps} == {"CONTRACT021", "CONTRACT022", "CONTRACT023"}
+    with open(os.path.join(repo.path, contract)) as fh:
+        spec = yaml.safe_load(fh)
+    # renames last: the other steps name the operation by its path as guard printed it
+    for f in sorted(steps, key=lambda f: f["rule"] == "CONTRACT021"):
+        _follow_api_style(spec, f)
+    repo.commit("fix(api): follow the api settings",
+                {contract: yaml.safe_dump(spec, sort_keys=False)})
+    after = _contract_findings(repo)
+    # the envelope's field is spelled as api.naming.fields asks: no new CONTRACT021
+    assert not [g for g in after if g["rule"] in ("CONTRACT021", "CONTRACT022",
+                                                   "CONTRACT023")], after
+    assert not errors(after) - errors(before)
+
+
+@slow
+def test_contract003_revert_the_contract_edit(tmp_path):
+    repo, contract = _api_project(tmp_path, "backend")
+    before = _contract_findings(repo)
+    f = one(before, "CONTRACT003")
+    assert f["hint"].startswith("revert it;"), f["hint"]
+    repo.git("checkout", "main", "--", contract)
+    repo.commit(f"fix(api): restore {contract} from main")
+    after = _contract_findings(repo)
+    assert_fixed(before, after, "CONTRACT003")

@@ -312,13 +312,17 @@ def _pagination(c, style: ApiStyle, op: _Op) -> Iterator[Departure]:
         problems.append("returns a bare array (no room for the "
                         + ("next cursor" if kind == "cursor" else "total") + ")")
     if problems:
+        # the envelope's fields as api.naming.fields spells them, or following the step
+        # raises CONTRACT021
+        fields = next((case for what, case, _l in style.naming if what == "fields"), None)
+        after = "next_cursor" if kind == "cursor" else "total"
+        after = convert(after, fields) if fields else after
         yield Departure(
             "CONTRACT022", ("CONTRACT022", op.label),
             f"{op.label} lists a collection but {' and '.join(problems)}, where "
             f"api.pagination is {kind} ({_where(style, pline)})",
             f"take {', '.join(wanted)} as query parameters and return an envelope "
-            f"{{{COLLECTION_KEYS[0]}: [...], " + ("next_cursor" if kind == "cursor" else "total")
-            + ": ...}", op.file, op.line, op.label)
+            f"{{{COLLECTION_KEYS[0]}: [...], {after}: ...}}", op.file, op.line, op.label)
 
 
 def _errors(c, style: ApiStyle, op: _Op) -> Iterator[Departure]:
