@@ -76,12 +76,18 @@ class Result:
     err: str
 
 
-def run_guard(*args: str, cwd: str, env: dict | None = None, input: str | None = None) -> Result:
-    """The real command line, in a subprocess: exit codes, stdout and stderr as a user sees."""
+def run_guard(*args: str, cwd: str, env: dict | None = None, input: str | None = None,
+              timeout: float | None = None, fresh: bool = False) -> Result:
+    """The real command line, `python -m guard ARGS` in its own process: exit code, stdout and
+    stderr as a user sees them. The process is forked from a server that has imported guard
+    already (tests/forkrun.py); ``fresh=True`` starts a new interpreter instead, for a test
+    about the start itself (imports, timing), as GUARD_TEST_FRESH=1 does for every run. A
+    run past ``timeout`` is killed and raises subprocess.TimeoutExpired."""
+    import forkrun
     full_env = git_env()
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "guard", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, input=input, check=False)
+    proc = forkrun.run(list(args), cwd=cwd, env=full_env, input=input, timeout=timeout,
+                       fresh=fresh)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 

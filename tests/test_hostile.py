@@ -3,7 +3,6 @@ slip past it. Real repositories, the real command line, each run under a timeout
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "contract"))
 
 from contract_fixture import CONTRACT, contract_config, fixture_text  # noqa: E402
-from gitrepo import BACKEND_CONFIG, Repo, backend_project, git_env  # noqa: E402
+from gitrepo import BACKEND_CONFIG, Repo, backend_project, run_guard  # noqa: E402
 from test_errors import assert_clean_error  # noqa: E402
 
 from guard import yamlfile  # noqa: E402
@@ -20,13 +19,7 @@ from guard.errors import GuardError  # noqa: E402
 
 def guard(*args, cwd, timeout=60, env=None, input=None):
     """The real command line; a run past ``timeout`` fails the test instead of hanging it."""
-    full_env = git_env()
-    full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "guard", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout, input=input,
-                          check=False)
-    from gitrepo import Result
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+    return run_guard(*args, cwd=cwd, timeout=timeout, env=env, input=input)
 
 
 # -- 5. YAML alias bombs ---------------------------------------------------------------------
