@@ -2,9 +2,11 @@
 
 Builds the environment pre-commit makes for guard-scope and guard-commit-msg (the light core)
 from a clean PRE_COMMIT_HOME, with guard fetched from a clone of this repository's committed
-HEAD (file URL, commit SHA as rev), and prints its size (MB) and build time (s). The floor:
-a fresh virtualenv with `pip install` of the core alone, the same install without pre-commit.
-Both use pip's cache as it is (run twice for warm-cache figures). Needs the package index.
+HEAD (file URL, commit SHA as rev), and prints its size (MB) and build time (s). Beside it:
+the same core installed with `pip install .` into a fresh virtualenv (the install without
+pre-commit), and the floor, an empty virtualenv (virtualenv's own pip, setuptools and wheel,
+which every pre-commit Python environment holds before anything is installed into it).
+All use pip's cache as it is (run twice for warm-cache figures). Needs the package index.
 
     .venv/bin/python benchmarks/precommit_env.py
 """
@@ -62,20 +64,29 @@ def main() -> None:
         envs = [os.path.join(home, d) for d in os.listdir(home)
                 if os.path.isdir(os.path.join(home, d))]
         pc_size = sum(size_mb(d) for d in envs)
-        # the floor: a virtualenv and pip install of the core, nothing else
+        # the core without pre-commit: a virtualenv and `pip install .`, nothing else
         src = os.path.join(tmp, "src")
         subprocess.run(["git", "clone", "-q", clone, src], env=e, check=True)
-        venv = os.path.join(tmp, "floor")
+        venv = os.path.join(tmp, "core")
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "virtualenv", "-q", venv], env=e, check=True)
         subprocess.run([os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q",
                         "--disable-pip-version-check", "."], cwd=src, env=e, check=True)
+        core_time = time.perf_counter() - start
+        core_size = size_mb(venv)
+        shutil.rmtree(venv)
+        # the floor: an empty virtualenv, as pre-commit's environment starts
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "virtualenv", "-q", venv], env=e, check=True)
         floor_time = time.perf_counter() - start
         floor_size = size_mb(venv)
         shutil.rmtree(venv)
     print(f"pre-commit env (guard-scope, guard-commit-msg): {pc_size:6.1f} MB  {pc_time:5.1f} s")
-    print(f"floor: virtualenv + pip install core:            {floor_size:6.1f} MB  "
+    print(f"virtualenv + pip install of the core:           {core_size:6.1f} MB  "
+          f"{core_time:5.1f} s")
+    print(f"floor: an empty virtualenv:                     {floor_size:6.1f} MB  "
           f"{floor_time:5.1f} s")
+    print(f"load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
