@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from guard.lazyre import Pattern
+
 GIT_GENERATED_PREFIXES = ("Signed-off-by: ", "(cherry picked from commit ")
 SCISSORS = "------------------------ >8 ------------------------"
 
@@ -174,7 +176,7 @@ def parse(text: str) -> Message:
     return Message(text, tuple(lines), tuple(trailers), start)
 
 
-_BREAKING = re.compile(r"^(BREAKING[ -]CHANGE)\s*:(.*)$", re.IGNORECASE)
+_BREAKING = Pattern(r"^(BREAKING[ -]CHANGE)\s*:(.*)$", re.IGNORECASE)
 
 
 def breaking_footers(msg: Message) -> list[tuple[int, str, str]]:

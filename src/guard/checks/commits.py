@@ -17,6 +17,7 @@ from guard import commitmsg, gitmoji
 from guard.checks.commits_spec import CommitSettings
 from guard.errors import GuardError
 from guard.finding import Finding
+from guard.lazyre import Pattern
 
 CHECK = "commits"
 
@@ -31,19 +32,19 @@ class Problem:
 
 
 # -- hygiene: WIP / fixup! / squash! / amend! / tmp ------------------------------------------
-AUTOSQUASH = re.compile(r"^(fixup|squash|amend)! ")
-_WIP_WORD = re.compile(r"(?<![\w-])(wip|work in progress|dnm)(?![\w-])", re.I)
+AUTOSQUASH = Pattern(r"^(fixup|squash|amend)! ")
+_WIP_WORD = Pattern(r"(?<![\w-])(wip|work in progress|dnm)(?![\w-])", re.I)
 # "do not merge" is a marker where it labels the commit (`DO NOT MERGE`, `[do not merge]`, a
 # header or subject that starts with it), not in a subject that says what the code does
 # (`fix(build): do not merge non-module inline scripts into bundle`, vite 2021)
-_DO_NOT_MERGE = re.compile(r"[\[(]\s*do not merge\s*[\])]|^\W*do not merge\b"
+_DO_NOT_MERGE = Pattern(r"[\[(]\s*do not merge\s*[\])]|^\W*do not merge\b"
                            r"|^[\w-]+(?:\([^)]*\))?!?:\s*do not merge(?:\W*$|\W*yet\b)")
-_DO_NOT_MERGE_UPPER = re.compile(r"DO NOT MERGE")
+_DO_NOT_MERGE_UPPER = Pattern(r"DO NOT MERGE")
 # placeholders only: a one-word subject such as `test` or `update` is vague but may be honest
 # Every quantifier here meets a class it cannot overlap, so matching is linear in the header
 # (`\W*(\.+)\W*$` was quadratic on a header of dots); the last branch is "only dots and
 # other punctuation".
-_TMP_SUBJECT = re.compile(
+_TMP_SUBJECT = Pattern(
     r"^\W*(tmp|temp|temporary|checkpoint|savepoint|asdf\w*|wip)\W*$|^(?=\W*\.)\W*$"
     r"|^\W*(tmp|temp)\s+(commit|fix|hack|change|changes|workaround|debug|save|stuff)\b",
     re.I)
@@ -75,7 +76,7 @@ def hygiene(header: str, subject: str | None, *, hook: bool) -> Problem | None:
 
 # commitlint's isSemver ignore: the header, less a `chore(...):` prefix and [skip ci], is a
 # semantic version (`v21.2.0`, `chore(release): 1.2.3`)
-_VERSION_HEADER = re.compile(
+_VERSION_HEADER = Pattern(
     r"^(?:chore(?:\([^)]*\))?:)?\s*(?:[\[(](?:skip|ci)[- ](?:ci|skip)[\])]\s*)?v?"
     r"(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
     r"\s*(?:[\[(](?:skip|ci)[- ](?:ci|skip)[\])])?\s*$", re.I)
@@ -167,19 +168,19 @@ def _imperative(subject: str) -> str:
 
 
 # -- styles ----------------------------------------------------------------------------------
-CONVENTIONAL = re.compile(
+CONVENTIONAL = Pattern(
     r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:(?P<space>\s*)"
     r"(?P<subject>.*)$")
 # a typed header with stray spaces around the scope, `!` or colon: `feat (api) : add orders`
-_LOOSE_TYPED = re.compile(r"^(?P<type>[A-Za-z][\w-]*)\s*(?:\(\s*(?P<scope>[^()\r\n]*?)\s*\))?"
+_LOOSE_TYPED = Pattern(r"^(?P<type>[A-Za-z][\w-]*)\s*(?:\(\s*(?P<scope>[^()\r\n]*?)\s*\))?"
                           r"\s*(?P<bang>!)?\s*:\s*(?P<subject>\S.*)$")
 # git's `Revert "<header>"` (and, reverting a revert, git 2.43's `Reapply "<header>"`), with the
 # ` (#123)` GitHub's squash merge appends and GitLab's ` (!123)`
-REVERT = re.compile(r'^(?:Revert|Reapply) "(?P<inner>.*)"(?P<suffix>(?: \((?:#|!)\d+\))*)$')
-_REVERT_REF = re.compile(r"This reverts commit [0-9a-f]{7,40}|^Reverts [\w.-]*/?[\w.-]*#\d+",
+REVERT = Pattern(r'^(?:Revert|Reapply) "(?P<inner>.*)"(?P<suffix>(?: \((?:#|!)\d+\))*)$')
+_REVERT_REF = Pattern(r"This reverts commit [0-9a-f]{7,40}|^Reverts [\w.-]*/?[\w.-]*#\d+",
                          re.M)
-_REVERT_TYPE = re.compile(r"(?i)revert(\(|!|:)")
-_SHA = re.compile(r"\b[0-9a-f]{7,40}\b")
+_REVERT_TYPE = Pattern(r"(?i)revert(\(|!|:)")
+_SHA = Pattern(r"\b[0-9a-f]{7,40}\b")
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 
 

@@ -7,6 +7,7 @@ import re
 from typing import NamedTuple
 
 from guard.errors import GuardError
+from guard.lazyre import Pattern
 from guard.patterns import Source, validate_pattern
 from guard.rule import Rule
 from guard.schema import check_keys, expect, expect_choice, str_list
@@ -147,7 +148,7 @@ DEFAULT_TEST_PATHS = ("tests/server/", "tests/api/", "tests/integration/")
 DEFAULT_PORT_VARS = ("API_PORT", "PORT", "WEB_PORT", "EXPO_PORT", "WORKER_PORT")
 DEFAULT_ENV_IGNORE = ("NODE_ENV", "PATH", "HOME", "PWD", "CI", "TZ", "LANG")
 DEFAULT_ENV_FILES = (".env", ".env.local", ".env.*.local", ".env.production", ".env.prod")
-_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_VAR = Pattern(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class Settings(NamedTuple):

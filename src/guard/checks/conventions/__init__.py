@@ -26,14 +26,15 @@ from guard.checks.conventions import envfile, rules
 from guard.checks.conventions.facts import FileFacts
 from guard.finding import Finding
 from guard.git import ZERO_SHA
+from guard.lazyre import Pattern
 
 PY_EXT = (".py",)
 JS_EXT = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
 # a file without any of these cannot trigger a port or env-var rule (jobs are always parsed)
-PY_MARK = re.compile(r"environ|getenv|HTTPServer|TCPServer|\bport\b|--port|--bind|\bbind\b|"
+PY_MARK = Pattern(r"environ|getenv|HTTPServer|TCPServer|\bport\b|--port|--bind|\bbind\b|"
                      r"\b(?:run|listen|serve|run_app|run_simple|make_server|start_server|"
                      r"create_server|Config)\s*\(")
-JS_MARK = re.compile(r"process|import\.meta|Bun\.|Deno\.|\bport\b|\b(?:listen|serve|"
+JS_MARK = Pattern(r"process|import\.meta|Bun\.|Deno\.|\bport\b|\b(?:listen|serve|"
                      r"createServer|WebSocketServer|startServer|startStandaloneServer|"
                      r"set)\s*\(")
 # Candidate lines are found by these substrings (C speed); a line without any of them
@@ -48,7 +49,7 @@ WORDS = {"py": ("environ", "getenv", "Server(", "Server (", "port=", "port =", "
                 "Server (", "set('port'", 'set("port"')}
 # files where a finding's line need not hold a marker word: parsed whenever they change
 PY_ALWAYS = ("BaseSettings", "decouple", "environs", "Env(")
-JS_ALWAYS = re.compile(r"\}\s*=\s*(?:process|Bun)\.env\b")
+JS_ALWAYS = Pattern(r"\}\s*=\s*(?:process|Bun)\.env\b")
 MAX_BYTES = 2_000_000     # bigger code files are generated or bundled: CONV011, not parsed
 
 
@@ -198,15 +199,15 @@ def _js_code_match(line: str, search) -> bool:
             i = seg = end + 2
 
 
-_JS_STOP = re.compile(r"['\"`/{}]")
-_JS_STRING = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"', re.S)
-_JS_TEMPLATE = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
+_JS_STOP = Pattern(r"['\"`/{}]")
+_JS_STRING = Pattern(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"', re.S)
+_JS_TEMPLATE = Pattern(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
 
 
 # Python lines without triple quotes, as _code_at reads them: plain characters (not a
 # quote or #), and string literals in which a backslash escapes the next character
-_PY_PLAIN = re.compile(r"""[^'"#]*""")
-_PY_STRING = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"', re.S)
+_PY_PLAIN = Pattern(r"""[^'"#]*""")
+_PY_STRING = Pattern(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"', re.S)
 
 
 def _code_at(line: str, col: int, lang: str) -> bool:

@@ -36,6 +36,7 @@ from guard.checks.conventions import (JS_MARK, MAX_BYTES, PY_ALWAYS, PY_MARK, WO
 from guard.checks.conventions import secrets
 from guard.errors import GuardError
 from guard.git import ZERO_SHA, ScratchIndex, parse_batch
+from guard.lazyre import Pattern
 
 
 def _any_of(words) -> str:
@@ -81,12 +82,12 @@ GREP = {
 }
 FOLDER = {"plain": "a", "generic": "b", "py": "p", "js": "j"}
 # on grep's -n output as a whole (`<folder>/<n>:<line>:<text>` records)
-_PY_ALWAYS_LINE = re.compile(_any_of(PY_ALWAYS).encode())
+_PY_ALWAYS_LINE = Pattern(_any_of(PY_ALWAYS).encode())
 # JS_ALWAYS is `\}\s*=\s*(?:process|Bun)\.env\b`: on the line of `process.env` / `Bun.env`,
 # what comes before it is `=` and whitespace, or only whitespace (the `=` is on a line
 # above; the `:` ending the record's prefix stands for the line start). Python's \s also
 # matches \x1c-\x1f and non-ASCII spaces (bytes >= 0x80 in UTF-8).
-_JS_ENV_LINE = re.compile(rb"[:=][\s\x1c-\x1f\x80-\xff]*(?:process|Bun)\.env")
+_JS_ENV_LINE = Pattern(rb"[:=][\s\x1c-\x1f\x80-\xff]*(?:process|Bun)\.env")
 _WORDS_B = {lang: tuple(w.encode() for w in words) for lang, words in WORDS.items()}
 # SECRET_HINT in Python, as plain searches (a regex with ignored case is slow here): the
 # token words as they are, the key words and `aws` in the ASCII-lower-cased output, the two

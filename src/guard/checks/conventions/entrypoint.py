@@ -20,11 +20,12 @@ import shlex
 from typing import Iterator, NamedTuple
 
 from guard.finding import Finding
+from guard.lazyre import Pattern
 
 SERVERS = ("uvicorn", "gunicorn", "hypercorn", "daphne")
-_TARGET = re.compile(r"^([A-Za-z_][\w.]*):([A-Za-z_]\w*)(?:\(.*\))?(?:\.[\w.]+)?$")
-_PY_RUN = re.compile(r"\buvicorn\.run\(\s*(['\"])([^'\"]+)\1")
-_SETTINGS = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]")
+_TARGET = Pattern(r"^([A-Za-z_][\w.]*):([A-Za-z_]\w*)(?:\(.*\))?(?:\.[\w.]+)?$")
+_PY_RUN = Pattern(r"\buvicorn\.run\(\s*(['\"])([^'\"]+)\1")
+_SETTINGS = Pattern(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]")
 _MARKS = ("uvicorn", "gunicorn", "hypercorn", "daphne", "runserver")
 # options of the servers that take a value, which is never the app
 _VALUE_OPTIONS = {"--bind", "-b", "--host", "--port", "-p", "--workers", "-w", "-k",

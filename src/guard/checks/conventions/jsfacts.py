@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from guard.checks.conventions.facts import EnvRead, FileFacts, Job, PortSite, norm
 from guard.checks.conventions.jstoken import ID, NUM, PUNCT, STR, LineIndex, Token, tokenize
+from guard.lazyre import Pattern
 
 LISTEN_CALLS = {"listen", "serve", "createServer", "WebSocketServer", "startServer",
                 "startStandaloneServer"}
 JOB_CTORS = {"Worker": "BullMQ worker", "Queue": "BullMQ queue"}
 JOB_METHODS = {"process": "Bull processor", "define": "Agenda job"}
-_DIGITS = re.compile(r"^\d{2,5}$")
+_DIGITS = Pattern(r"^\d{2,5}$")
 _OPEN, _CLOSE = "([{", ")]}"
 
 

@@ -18,6 +18,8 @@ import bisect
 import re
 from typing import NamedTuple
 
+from guard.lazyre import Pattern
+
 ID, NUM, STR, TPL, PUNCT, REGEX = "id", "num", "str", "tpl", "p", "re"
 
 
@@ -27,20 +29,20 @@ class Token(NamedTuple):
     pos: int
 
 
-_SKIP = re.compile(r"(?:[\s\ufeff]+|//[^\n]*|/\*.*?(?:\*/|\Z))*", re.S)
+_SKIP = Pattern(r"(?:[\s\ufeff]+|//[^\n]*|/\*.*?(?:\*/|\Z))*", re.S)
 # An identifier: ASCII letters, `_`, `$` (and digits after the first character) plus every
 # non-ASCII character, as negated ASCII classes: a class with the range \u0080-\uffff costs
 # `re` a Python loop over 65,000 code points to compile (~6 ms of every run that reads JS)
-_CODE = re.compile(r"""
+_CODE = Pattern(r"""
   (?P<id>[^\x00-\x23\x25-\x40\x5b-\x5e\x60\x7b-\x7f][^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*)
 | (?P<num>0[xXbBoO][0-9a-fA-F_]+n?|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?n?)
 | (?P<str>'(?:[^'\\\n]|\\.|\\\n)*'?|"(?:[^"\\\n]|\\.|\\\n)*"?)
 | (?P<p>=>|\.\.\.|\?\?=?|\?\.(?!\d)|[=!]==?|<<=?|>>>?=?|[<>]=?|&&=?|\|\|=?|\*\*=?|[-+*%&|^]=?
        |[{}()\[\];,:?~.@\#`]|[^\s])
 """, re.X | re.S)
-_TPL_TEXT = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
-_REGEX = re.compile(r"/(?:[^/\\\[\n]|\\.|\[(?:[^\]\\\n]|\\.)*\])+/[A-Za-z]*")
-_ESC = re.compile(r"\\(.)", re.S)
+_TPL_TEXT = Pattern(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
+_REGEX = Pattern(r"/(?:[^/\\\[\n]|\\.|\[(?:[^\]\\\n]|\\.)*\])+/[A-Za-z]*")
+_ESC = Pattern(r"\\(.)", re.S)
 
 # After these keywords an expression starts, so `/` opens a regex literal.
 _EXPR_KEYWORDS = frozenset(("return", "typeof", "instanceof", "in", "of", "new", "delete",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 import bisect
-import re
 
 from guard.checks.conventions.facts import EnvRead, FileFacts, Job, PortSite, norm
+from guard.lazyre import Pattern
 
 # terminal call name -> (positional index of the port, is that argument a (host, port) tuple,
 # keyword names that carry a port, keyword names that carry a "host:port" bind string)
@@ -34,8 +34,8 @@ OS_CALLS = {("os", "getenv"), ("os", "environ", "get"), ("os", "environ", "setde
 BARE_CALLS = {("getenv",): "getenv", ("environ", "get"): "environ",
               ("environ", "setdefault"): "environ", ("environ", "pop"): "environ"}
 ENVIRONS_METHODS = {"str", "int", "bool", "float", "list", "dict", "json", "url", "path", "decimal"}
-_BIND = re.compile(r"^(?:[\w.\-\[\]:*]*:)?(\d{2,5})$")
-_DIGITS = re.compile(r"^\d{2,5}$")
+_BIND = Pattern(r"^(?:[\w.\-\[\]:*]*:)?(\d{2,5})$")
+_DIGITS = Pattern(r"^\d{2,5}$")
 
 
 def walk(root, lines: list[int] | None = None) -> list:

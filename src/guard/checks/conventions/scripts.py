@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import shlex
 
 from guard.checks.conventions.facts import FileFacts, PortSite
+from guard.lazyre import Pattern
 
-_DIGITS = re.compile(r"^\d{2,5}$")
-_BIND = re.compile(r"^[\w.\-\[\]:*]*:(\d{2,5})$")
+_DIGITS = Pattern(r"^\d{2,5}$")
+_BIND = Pattern(r"^[\w.\-\[\]:*]*:(\d{2,5})$")
 SHORT_P = {"flask", "next", "vite", "nuxt", "serve", "http-server", "remix", "astro",
            "webpack-dev-server", "live-server"}
 BIND_TOOLS = {"gunicorn", "hypercorn", "daphne"}

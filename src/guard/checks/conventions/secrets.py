@@ -9,18 +9,20 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-TOKENS: tuple[tuple[str, re.Pattern], ...] = (
-    ("private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
-    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
-    ("AWS secret access key", re.compile(
+from guard.lazyre import Pattern
+
+TOKENS: tuple[tuple[str, Pattern], ...] = (
+    ("private key", Pattern(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
+    ("AWS access key id", Pattern(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
+    ("AWS secret access key", Pattern(
         r"(?i)aws_?secret_?access_?key['\"]?\s*[:=]\s*['\"]?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])")),
-    ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})\b")),
-    ("Slack token", re.compile(r"\bxox[baprse]-[A-Za-z0-9-]{10,}")),
-    ("Slack webhook URL", re.compile(
+    ("GitHub token", Pattern(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})\b")),
+    ("Slack token", Pattern(r"\bxox[baprse]-[A-Za-z0-9-]{10,}")),
+    ("Slack webhook URL", Pattern(
         r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{8,}")),
-    ("Stripe key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b")),
-    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
-    ("OpenAI/Anthropic API key", re.compile(r"\bsk-(?:proj|ant-api\d\d)-[A-Za-z0-9_\-]{32,}")),
+    ("Stripe key", Pattern(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b")),
+    ("Google API key", Pattern(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
+    ("OpenAI/Anthropic API key", Pattern(r"\bsk-(?:proj|ant-api\d\d)-[A-Za-z0-9_\-]{32,}")),
 )
 # substring checks first (C speed); the regexes run only on files that pass them
 _TOKEN_WORDS = ("PRIVATE KEY", "AKIA", "ASIA", "ABIA", "ACCA", "ghp_", "gho_", "ghu_", "ghs_",
@@ -30,19 +32,19 @@ _KEY_WORDS = ("passw", "pwd", "secret", "token", "apikey", "api_key", "accesskey
               "privatekey", "private_key", "credential", "authkey", "auth_key")
 
 # on the lower-cased text: plain alternation, no case folding in the regex engine
-_KEY_HINT = re.compile(r"passw|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
+_KEY_HINT = Pattern(r"passw|pwd|secret|token|api_?key|apikey|access_?key|private_?key|"
                        r"credential|auth_?key")
 # KEY = "value", KEY: value, KEY=value, "KEY": "value"  (quoted or bare, depending on the file)
 # The key is the whole run of key characters, checked for a key word afterwards: a pattern
 # with the key word in the middle of two `[...]*` is cubic on a line like `# tokentoken...`.
-_ASSIGN = re.compile(r"""(?ix)
+_ASSIGN = Pattern(r"""(?ix)
     (?<![A-Za-z0-9_.\-])(?P<key>[A-Za-z0-9_.\-]+)['"]?\s*(?::=|=>|=|:)\s*
     (?:(?P<q>['"])(?P<qv>[^'"\n]{6,}?)(?P=q)|(?P<bv>[^\s'"`#,;]{6,}))""")
-_PLACEHOLDER = re.compile(r"(?i)change_?me|example|placeholder|your[_\-]|xxx|dummy|sample|"
+_PLACEHOLDER = Pattern(r"(?i)change_?me|example|placeholder|your[_\-]|xxx|dummy|sample|"
                           r"redacted|todo|fixme|fake|<|>|\$\{|\{\{|%\(|\*\*\*|\.\.\.|"
                           r"^(?:none|null|true|false|password|postgres|secret|admin|root|test|"
                           r"testing|dev|local|guest|required|optional|string|str|bytes)$")
-_CODE_EXPR = re.compile(r"[().\[\]]|^(?:os|process|env|settings|config|self|this|request|req)\b")
+_CODE_EXPR = Pattern(r"[().\[\]]|^(?:os|process|env|settings|config|self|this|request|req)\b")
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".conf", ".properties",
                    ".env", ".xml", ".tfvars")
 

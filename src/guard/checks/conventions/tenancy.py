@@ -25,32 +25,33 @@ from typing import NamedTuple
 
 from guard.checks.conventions_spec import Tenancy
 from guard.finding import Finding
+from guard.lazyre import Pattern
 
 CHECK = "conventions"
 CODE_PY = (".py",)
 CODE_JS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
 MAX_BYTES = 2_000_000
-MIGRATION_DIRS = re.compile(r"(?:^|/)(?:migrations|migrate|versions|alembic|db/migrate|"
+MIGRATION_DIRS = Pattern(r"(?:^|/)(?:migrations|migrate|versions|alembic|db/migrate|"
                             r"prisma/migrations)/")
 _IDENT = r'"?([A-Za-z_][\w$]*(?:"?\."?[A-Za-z_][\w$]*)?)"?'
-_CREATE = re.compile(r"\bcreate\s+(?:(?:global\s+|local\s+)?(?:temp|temporary|unlogged)\s+)?"
+_CREATE = Pattern(r"\bcreate\s+(?:(?:global\s+|local\s+)?(?:temp|temporary|unlogged)\s+)?"
                      r"table\s+(?:if\s+not\s+exists\s+)?" + _IDENT + r"\s*\(", re.I)
-_ADD_COL = re.compile(r"\balter\s+table\s+(?:only\s+)?(?:if\s+exists\s+)?" + _IDENT +
+_ADD_COL = Pattern(r"\balter\s+table\s+(?:only\s+)?(?:if\s+exists\s+)?" + _IDENT +
                       r"\s+add\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?\"?([A-Za-z_]\w*)",
                       re.I)
-_RLS = re.compile(r"\balter\s+table\s+(?:only\s+)?(?:if\s+exists\s+)?" + _IDENT +
+_RLS = Pattern(r"\balter\s+table\s+(?:only\s+)?(?:if\s+exists\s+)?" + _IDENT +
                   r"\s+(?:force|enable)\s+row\s+level\s+security", re.I)
-_POLICY = re.compile(r"\bcreate\s+policy\s+\"?[\w$]+\"?\s+on\s+" + _IDENT, re.I)
+_POLICY = Pattern(r"\bcreate\s+policy\s+\"?[\w$]+\"?\s+on\s+" + _IDENT, re.I)
 _NOT_COLUMN = {"constraint", "primary", "foreign", "unique", "check", "exclude", "like",
                "index", "key", "fulltext", "spatial", "period"}
-_SQL_START = re.compile(r"\s*(?:select|update|delete|insert|with)\b", re.I)
-_SQL_TABLES = re.compile(r"\b(?:from|join|update|into)\s+(?:only\s+)?" + _IDENT, re.I)
-_SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
-_JS_STRING = re.compile(r"`(?:[^`\\]|\\.)*`|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"", re.S)
-_PRISMA_CALL = re.compile(r"\b([A-Za-z_$][\w$]*)\.([a-z][\w$]*)\.(findMany|findFirst|"
+_SQL_START = Pattern(r"\s*(?:select|update|delete|insert|with)\b", re.I)
+_SQL_TABLES = Pattern(r"\b(?:from|join|update|into)\s+(?:only\s+)?" + _IDENT, re.I)
+_SQL_COMMENT = Pattern(r"--[^\n]*|/\*.*?\*/", re.S)
+_JS_STRING = Pattern(r"`(?:[^`\\]|\\.)*`|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"", re.S)
+_PRISMA_CALL = Pattern(r"\b([A-Za-z_$][\w$]*)\.([a-z][\w$]*)\.(findMany|findFirst|"
                           r"findFirstOrThrow|findUnique|findUniqueOrThrow|updateMany|"
                           r"deleteMany|update|delete|count|aggregate|groupBy|upsert)\s*\(")
-_PRISMA_MODEL = re.compile(r"^[ \t]*model[ \t]+([A-Za-z_]\w*)[ \t]*\{", re.M)
+_PRISMA_MODEL = Pattern(r"^[ \t]*model[ \t]+([A-Za-z_]\w*)[ \t]*\{", re.M)
 DJANGO_METHODS = {"all", "filter", "get", "exclude", "first", "last", "values",
                   "values_list", "count", "update", "delete", "iterator", "aggregate",
                   "annotate", "order_by", "select_related", "prefetch_related", "create",

@@ -12,24 +12,26 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from guard.lazyre import Pattern
+
 _STR = r"""['"]([^'"\n]{1,200})['"]"""
-PY_QUEUE = re.compile(r"\b(?:queue|queue_name)\s*=\s*" + _STR)
-JS_QUEUE = re.compile(r"\bqueue(?:Name)?\s*:\s*" + _STR)
-RETRY = re.compile(r"\b(max_retries|autoretry_for|retry_backoff|retry_backoff_max|retry_jitter|"
+PY_QUEUE = Pattern(r"\b(?:queue|queue_name)\s*=\s*" + _STR)
+JS_QUEUE = Pattern(r"\bqueue(?:Name)?\s*:\s*" + _STR)
+RETRY = Pattern(r"\b(max_retries|autoretry_for|retry_backoff|retry_backoff_max|retry_jitter|"
                    r"max_tries|min_backoff|max_backoff|retry_when|retries|default_retry_delay|"
                    r"attempts|backoff)\s*[=:]\s*(\([^)\n]{0,120}\)|\{[^}\n]{0,120}\}|"
                    r"[^,)\n}]{1,60})")
-RQ_RETRY = re.compile(r"\bRetry\s*\(([^)\n]{0,120})\)")
-IDEMPOTENCY = re.compile(r"\b(\w*(?:idempot|dedup)\w*|job_?[iI]d|unique\w*|queue_once\w*|"
+RQ_RETRY = Pattern(r"\bRetry\s*\(([^)\n]{0,120})\)")
+IDEMPOTENCY = Pattern(r"\b(\w*(?:idempot|dedup)\w*|job_?[iI]d|unique\w*|queue_once\w*|"
                          r"QueueOnce)\b")
-DEAD_LETTER = re.compile(r"\b(on_failure|link_error|task_failure|failure_callback|"
+DEAD_LETTER = Pattern(r"\b(on_failure|link_error|task_failure|failure_callback|"
                          r"on_failure_callback|dead_?letter\w*|deadLetter\w*|dlq\w*|"
                          r"failed_queue|failedQueue)\b|\.on\(\s*['\"](failed)['\"]", re.I)
-ARQ_QUEUE = re.compile(r"^\s+queue_name\s*=\s*" + _STR, re.M)
-RQ_JOB = re.compile(r"@(?:\w+\.)?job\(\s*" + _STR)
+ARQ_QUEUE = Pattern(r"^\s+queue_name\s*=\s*" + _STR, re.M)
+RQ_JOB = Pattern(r"@(?:\w+\.)?job\(\s*" + _STR)
 # failure handling that applies to every job of a file: a worker's 'failed' listener, a
 # Celery task_failure signal handler, an app-wide dead-letter queue
-FILE_DEAD_LETTER = re.compile(r"\.on\(\s*['\"](failed)['\"]|\b(task_failure)\.connect|"
+FILE_DEAD_LETTER = Pattern(r"\.on\(\s*['\"](failed)['\"]|\b(task_failure)\.connect|"
                               r"\b(dead_?letter_?queue\w*)\s*[=:]", re.I)
 DEFAULT_QUEUE = {"Celery task": "celery", "Celery task class": "celery", "Dramatiq actor": "default", "arq function": "arq:queue",
                  "RQ job": "default", "Huey task": "default"}
