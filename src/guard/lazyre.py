@@ -42,3 +42,32 @@ class Pattern:
 
     def __repr__(self) -> str:
         return f"lazyre.Pattern({self.pattern!r}, {self.flags!r})"
+
+
+class deferred:
+    """``with deferred("yaml"): import yaml`` — while the block runs, the patterns that
+    modules named ``yaml`` or ``yaml.*`` compile at import are made Patterns instead, for a
+    library whose module-level patterns are used through their methods only. PyYAML's
+    reader compiles a pattern of every non-printable character at import (~10 ms; the C
+    loader guard uses never reads it) and its resolver eight more, of which a configuration
+    file reaches a few. Anyone else's `re.compile` in the block is the real one."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    def __enter__(self) -> None:
+        import sys
+
+        real, package, dotted = re.compile, self.package, self.package + "."
+
+        def compile(pattern, flags=0):
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            if caller == package or caller.startswith(dotted):
+                return Pattern(pattern, flags)
+            return real(pattern, flags)
+
+        self._real = real
+        re.compile = compile
+
+    def __exit__(self, *exc) -> None:
+        re.compile = self._real

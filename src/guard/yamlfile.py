@@ -5,9 +5,11 @@ from __future__ import annotations
 import reprlib
 from typing import Any
 
-import yaml
-
 from guard.errors import GuardError
+from guard.lazyre import deferred
+
+with deferred("yaml"):      # PyYAML's import-time patterns, compiled when first used
+    import yaml
 
 
 class Node(dict):
