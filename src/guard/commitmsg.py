@@ -19,7 +19,7 @@ Pure functions on strings; no git, no I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from guard.lazyre import Pattern
 
@@ -27,15 +27,13 @@ GIT_GENERATED_PREFIXES = ("Signed-off-by: ", "(cherry picked from commit ")
 SCISSORS = "------------------------ >8 ------------------------"
 
 
-@dataclass(frozen=True)
-class Trailer:
+class Trailer(NamedTuple):
     key: str
     value: str
     line: int          # 1-based line in the cleaned message
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     text: str                      # the cleaned message
     lines: tuple[str, ...]
     trailers: tuple[Trailer, ...]

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from guard import commitmsg, gitmoji
 from guard.checks.commits_spec import CommitSettings
@@ -22,8 +21,7 @@ from guard.lazyre import Pattern
 CHECK = "commits"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     rule: str
     what: str
     hint: str
@@ -486,7 +484,7 @@ def _one_header(header: str, s: CommitSettings, problems: list[Problem]) -> list
         current = _header_problems(candidate, s)
     if whole is None:
         return problems
-    return [replace(p, hint=p.hint.replace(f"`{p.header}`", f"`{whole}`"), header=whole)
+    return [p._replace(hint=p.hint.replace(f"`{p.header}`", f"`{whole}`"), header=whole)
             if p.header else p for p in problems]
 
 

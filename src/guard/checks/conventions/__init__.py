@@ -593,8 +593,6 @@ def _resolve_ports(analysed, wanted, modules: dict[str, bytes]) -> None:
     there is a literal here (named where it is defined), an env read an env read; a module
     that is no file of the repository, or a constant it does not plainly assign, leaves
     the port unknown. Each module is parsed once, however many sites name it."""
-    from dataclasses import replace
-
     from guard.checks.conventions import jsfacts, pyfacts
 
     constants: dict[tuple[str, str], object] = {}
@@ -606,7 +604,7 @@ def _resolve_ports(analysed, wanted, modules: dict[str, bytes]) -> None:
             if site.source == "import":
                 path = next((c for c in wanted.get((src.path, site.ref[0]), ())
                              if c in modules), None)
-                site = replace(site, source="unknown")
+                site = site._replace(source="unknown")
                 if path is not None:
                     key = (path, site.ref[1])
                     if key not in constants:
@@ -616,10 +614,10 @@ def _resolve_ports(analysed, wanted, modules: dict[str, bytes]) -> None:
                     found = constants[key]
                     if found is not None:
                         source, value, line, env_vars = found
-                        site = replace(site, source=source, value=value, vars=env_vars,
-                                       defined_at=f"{path}:{line}",
-                                       via=f"{site.ref[1]} = {value} at {path}:{line}"
-                                       if source == "literal" else "")
+                        site = site._replace(source=source, value=value, vars=env_vars,
+                                             defined_at=f"{path}:{line}",
+                                             via=f"{site.ref[1]} = {value} at {path}:{line}"
+                                             if source == "literal" else "")
             ports.append(site)
         facts.ports = ports
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class EnvRead:
+class EnvRead(NamedTuple):
     var: str
     line: int
     how: str                      # os.environ.get, process.env, settings field Settings.api_port
 
 
-@dataclass(frozen=True)
-class PortSite:
+class PortSite(NamedTuple):
     """A listen/run call (or start-script flag) and where its port comes from."""
 
     line: int
@@ -29,8 +27,7 @@ class PortSite:
     defined_at: str = ""          # path:line of that constant, once resolved
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     name: str
     kind: str                     # Celery task, Dramatiq actor, BullMQ worker, ...
     line: int
@@ -38,16 +35,24 @@ class Job:
     evidence: frozenset[str]      # normalised words found in the job's own definition
 
 
-@dataclass
 class FileFacts:
-    path: str
-    env_reads: list[EnvRead] = field(default_factory=list)
-    ports: list[PortSite] = field(default_factory=list)
-    jobs: list[Job] = field(default_factory=list)
-    file_evidence: set[str] = field(default_factory=set)   # module level, outside jobs
-    app_modules: set[str] = field(default_factory=set)     # modules the jobs' app/base come from
-    parse_error: tuple[int, str] | None = None
-    too_big: bool = False          # not parsed for its size: an error, padding is no way out
+    """What the rules read of one file; the parsers fill it in."""
+
+    __slots__ = ("path", "env_reads", "ports", "jobs", "file_evidence", "app_modules",
+                 "parse_error", "too_big")
+
+    def __init__(self, path: str, *, too_big: bool = False) -> None:
+        self.path = path
+        self.env_reads: list[EnvRead] = []
+        self.ports: list[PortSite] = []
+        self.jobs: list[Job] = []
+        self.file_evidence: set[str] = set()    # module level, outside jobs
+        self.app_modules: set[str] = set()      # modules the jobs' app/base come from
+        self.parse_error: tuple[int, str] | None = None
+        self.too_big = too_big      # not parsed for its size: an error, padding is no way out
+
+    def __repr__(self) -> str:
+        return f"FileFacts({self.path!r}, ports={self.ports!r}, jobs={self.jobs!r})"
 
 
 RETRY_WORDS = ("retry", "retries", "attempts", "backoff", "max_tries", "maxtries")

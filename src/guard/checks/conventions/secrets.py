@@ -7,7 +7,7 @@ import bisect
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from guard.lazyre import Pattern
 
@@ -49,8 +49,7 @@ CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".conf", "
                    ".env", ".xml", ".tfvars")
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     line: int
     kind: str
     shown: str         # redacted: never the whole secret
