@@ -154,14 +154,19 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
     if "commits" in checks:          # the range's commits and their paths, while git scans
         commits_later = git.log_later(f"{merge_base}..{head}")
         git.prefetch_paths(f"{merge_base}..{head}")
+    # the branch's own diff (git had it ready while guard read the policy) tells whether the
+    # conventions check will read a file; the imports, too, happen while git scans
+    on_branch = committed() if committed else None
     for name in checks:
-        registry.load_check(name)          # the imports, too, happen while git scans
+        if name != "conventions" or on_branch is None or _reads_a_file(on_branch):
+            registry.load_check(name)
 
     status = gitmod.parse_status_v2(scan.collect().stdout)
-    on_branch = committed() if committed else None
     untracked = git.untracked_files(status.untracked)
     changes = _tracked_changes(git, merge_base, on_branch, status) + \
         git.untracked_as_changes(untracked)
+    if "conventions" in checks and not _reads_a_file(changes):
+        checks.remove("conventions")     # not imported: it has nothing to read (see there)
     if not any(e.submodule for e in status.entries):
         # what the commits check's uncommitted-work rule asks `git status` (v1, every
         # untracked file); with a submodule change it asks git itself, so the submodule
@@ -175,6 +180,14 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
     if commits_later is not None:
         ctx._cache["commits"] = commits_later       # Context.commits() collects it
     return ctx, checks
+
+
+def _reads_a_file(changes) -> bool:
+    """Whether the conventions check has a file to read: every one of its rules (paths,
+    content, tests alongside, entry points, tenancy) looks only at the changes that leave a
+    file (not a deletion, a link or a submodule), so without one it yields no finding, and
+    the Stop hook does not import it. A read-only task's stop, before any edit, is one."""
+    return any(c.status != "D" and c.kind == "file" for c in changes)
 
 
 def _migration_trees(git, names, head: str, merge_base: str, on_branch, status) -> None:

@@ -1,0 +1,141 @@
+"""What the agent's Stop hook pays before it decides anything (issue 17): the checks'
+regular expressions are compiled on first use (guard.lazyre), PyYAML's import-time patterns
+too, and the conventions check is not imported when no change leaves a file for it to read.
+Structural, not timed: a fresh interpreter answers a real Stop event on a real repository,
+then reports which modules it imported and which patterns it compiled."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+from gitrepo import backend_project, git_env
+
+from guard import engine, git as gitmod, lazyre, registry
+from guard.agent import stop
+from guard.report import render
+
+# the modules whose patterns the Stop hook imports; none may hold a compiled pattern at
+# module level (a `re.compile` there is paid by every stop, matched or not)
+LAZY_MODULES = ("guard.checks.conventions", "guard.checks.commits", "guard.commitmsg",
+                "guard.agent")
+
+PROBE = r"""
+import json, re, sys
+from guard.agent import claude
+code = claude.main(role=None)
+from guard import lazyre
+import yaml.reader
+
+def patterns(value):
+    if isinstance(value, (re.Pattern, lazyre.Pattern)):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from patterns(item)
+
+found = {}
+for name, module in list(sys.modules.items()):
+    if module is None or not name.startswith(tuple(sys.argv[1:])):
+        continue
+    for attr, value in vars(module).items():
+        for p in patterns(value):
+            kind = "compiled" if isinstance(p, re.Pattern) else \
+                ("used" if p._compiled is not None else "lazy")
+            found[f"{name}.{attr}"] = kind
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "patterns": found,
+                  "yaml_reader": type(yaml.reader.Reader.NON_PRINTABLE).__name__}))
+"""
+
+
+def stop_in_fresh_interpreter(repo) -> dict:
+    event = {"session_id": "t", "transcript_path": "/tmp/t.jsonl", "cwd": repo.path,
+             "permission_mode": "default", "hook_event_name": "Stop",
+             "stop_hook_active": False}
+    proc = subprocess.run([sys.executable, "-c", PROBE, *LAZY_MODULES], cwd=repo.path,
+                          env=git_env(), input=json.dumps(event), capture_output=True,
+                          text=True, check=False)
+    assert proc.stdout, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["stderr"] = proc.stderr
+    return out
+
+
+def test_lazy_pattern_compiles_once_then_calls_the_compiled_methods():
+    p = lazyre.Pattern(r"(?P<word>b+)", re.I)
+    assert p._compiled is None and p.pattern == r"(?P<word>b+)"
+    assert p.search("aBBc").group("word") == "BB"
+    compiled = p.compiled()
+    assert compiled is re.compile(r"(?P<word>b+)", re.I)       # (re's cache: the same)
+    assert p.search.__self__ is compiled and p.sub.__self__ is compiled
+    assert p.groupindex == {"word": 1}
+    assert [m.span() for m in p.finditer("b ab")] == [(0, 1), (3, 4)]
+
+
+def test_deferred_makes_only_the_named_package_lazy():
+    with lazyre.deferred("fakepkg"):
+        inside = {"__name__": "fakepkg.reader"}
+        exec("import re\nP = re.compile('x+')", inside)
+        other = {"__name__": "fakepkgs"}
+        exec("import re\nP = re.compile('y+')", other)
+    assert isinstance(inside["P"], lazyre.Pattern) and inside["P"].match("xx")
+    assert isinstance(other["P"], re.Pattern)
+    assert re.compile("z") is re.compile("z") and isinstance(re.compile("z"), re.Pattern)
+
+
+def test_stop_compiles_no_pattern_its_change_does_not_reach(tmp_path):
+    """A branch that edits a document and commits it: the conventions check reads the file
+    (no secret word, no code) and compiles nothing; the commits check compiles only what a
+    conventional header asks. Nothing at module level is compiled at import."""
+    repo = backend_project(str(tmp_path / "p"))
+    repo.commit("docs(api): explain the setup", {"src/api/NOTES.md": "# api\n\nrun it\n"})
+    out = stop_in_fresh_interpreter(repo)
+    assert out["code"] == 0, out["stderr"]
+    assert "guard.checks.conventions" in out["modules"]
+    patterns = out["patterns"]
+    assert len(patterns) > 40, patterns                 # the probe sees the checks' patterns
+    assert [name for name, kind in patterns.items() if kind == "compiled"] == []
+    used = sorted(name for name, kind in patterns.items() if kind == "used")
+    assert [n for n in used if not n.startswith("guard.checks.commits.")] == [], used
+    assert len(used) <= 8, used
+    for module in ("guard.checks.conventions.secrets", "guard.checks.conventions.topology",
+                   "guard.checks.conventions.tenancy", "guard.checks.conventions.jstoken"):
+        assert not any(n.startswith(module + ".") for n in used)
+    assert out["yaml_reader"] == "Pattern"              # PyYAML's reader pattern: unused
+
+
+def test_stop_without_a_file_to_read_does_not_import_the_conventions_check(tmp_path,
+                                                                            monkeypatch):
+    """A branch that only deletes a file: no rule of the conventions check has a file to
+    read, so the Stop hook does not import it, and answers what the full check answers."""
+    repo = backend_project(str(tmp_path / "p"))
+    repo.git("rm", "-q", "src/server/app.py")
+    repo.commit("refactor: drop the unused app module")
+    out = stop_in_fresh_interpreter(repo)
+    assert out["code"] == 0, out["stderr"]
+    assert not any(m == "guard.checks.conventions" or m.startswith("guard.checks.conventions.")
+                   for m in out["modules"]), out["modules"]
+    assert "guard.checks.commits" in out["modules"]
+    # in this process: with the check run after all, the same findings and the same answer
+    for key in [k for k in os.environ if k.startswith("GIT_")]:
+        monkeypatch.delenv(key)
+    for key, value in repo.env.items():
+        monkeypatch.setenv(key, value)
+    scan = gitmod.start_status(repo.path)
+    try:
+        ctx, checks = stop.worktree_context(repo.path, scan, None, None)
+    finally:
+        scan.close()
+    assert "conventions" not in checks and "conventions" in registry.STOP_CHECKS
+    full = [c for c in registry.STOP_CHECKS if c in registry.CHECKS]
+    hook = engine.run(ctx, checks, fail_on="error", with_commits=False)
+    every = engine.run(ctx, full, fail_on="error", with_commits=False)
+    assert hook.findings == every.findings
+    assert render("agent", hook, limit=1000) == render("agent", every, limit=1000)
+    # the same branch plus a file for it to read: imported, and it runs
+    repo.commit("feat(api): serve", {"src/server/main.py": "import os\nPORT = 8000\n"})
+    out = stop_in_fresh_interpreter(repo)
+    assert "guard.checks.conventions" in out["modules"], out["stderr"]
