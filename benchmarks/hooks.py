@@ -12,7 +12,11 @@ switched on (`core.untrackedCache`). Target: each hook well under 200 ms. See
 benchmarks/README.md.
 
     python benchmarks/hooks.py [--files N] [--changed N] [--repeat N] [--workdir DIR [--reuse]]
-                               [--keep] [--strict]
+                               [--keep] [--strict] [--against SRC]
+
+--against SRC times a second guard (its package folder's parent, e.g. the `src` of an older
+checkout: `git archive OLD src | tar -x -C /tmp/old`) on the same Stop events, in the same
+rounds: an A/B of a change that a shared machine's load swings would otherwise drown.
 """
 
 from __future__ import annotations
@@ -121,6 +125,18 @@ def table(t: dict[str, list[float]], runs: int, title: str) -> None:
               f"{statistics.median(CPU[name]) * 1000:>7.0f}ms")
 
 
+def against(src: str) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that run the guard package under ``src`` (compiled to
+    bytecode first, as an installed guard is)."""
+    import compileall
+
+    folder = os.path.abspath(src)
+    if not os.path.isfile(os.path.join(folder, "guard", "__init__.py")):
+        raise sc.BenchError(f"--against: {folder} holds no guard package (guard/__init__.py)")
+    compileall.compile_dir(os.path.join(folder, "guard"), quiet=1)
+    return [sys.executable, "-m", "guard", "hook", "claude"], dict(sc.ENV, PYTHONPATH=folder)
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -135,6 +151,8 @@ def main() -> int:
     ap.add_argument("--reuse", action="store_true",
                     help="measure DIR/repo of an earlier --workdir run instead of building it")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    ap.add_argument("--against", metavar="SRC",
+                    help="also time the guard package under SRC on the Stop events, same rounds")
     args = ap.parse_args()
     if args.reuse and not args.workdir:
         ap.error("--reuse needs --workdir")
@@ -225,6 +243,10 @@ def bench(args, repo: str) -> int:
          dict(quiet, env=no_lock)),
     ]
     hooks = [(name, guard, payload, verify, {}) for name, payload, verify in (stop, subagent)]
+    if args.against:
+        other, other_env = against(args.against)
+        hooks += [(f"{name} (against)", other, payload, verify, {"env": other_env})
+                  for name, payload, verify in (stop, subagent)]
     for tag in ("no UC", "UC"):
         if tag == "UC":
             # what `git config core.untrackedCache true` does for a user: the next plain
@@ -243,6 +265,13 @@ def bench(args, repo: str) -> int:
     print(f"\nload at the end: {load()}")
     floor_name = floors[2][0]
     for tag in ("no UC", "UC"):
+        if args.against:
+            new, old = f"{stop[0]} [{tag}]", f"{stop[0]} (against) [{tag}]"
+            print(f"[{tag}] Stop against {args.against}: "
+                  f"{(statistics.median(t[new]) - statistics.median(t[old])) * 1000:+.0f} ms "
+                  f"median, {(min(t[new]) - min(t[old])) * 1000:+.0f} ms min, "
+                  f"{(statistics.median(CPU[new]) - statistics.median(CPU[old])) * 1000:+.0f} "
+                  "ms cpu")
         hook, floor = f"{stop[0]} [{tag}]", f"{floor_name} [{tag}]"
         med, fmed = statistics.median(t[hook]), statistics.median(t[floor])
         best, fbest = min(t[hook]), min(t[floor])
