@@ -7,7 +7,7 @@ import posixpath
 import re
 from typing import NamedTuple
 
-from guard.checks.migrations.lazyre import Pattern
+from guard.lazyre import Pattern
 from guard.checks.migrations import sqlfiles
 
 SKIP = Pattern(r"(^|/)(node_modules|vendor|\.venv|venv|site-packages|\.git|fixtures|testdata)/")

@@ -7,7 +7,7 @@ import ast
 import posixpath
 import re
 
-from guard.checks.migrations.lazyre import Pattern
+from guard.lazyre import Pattern
 from guard.checks.migrations import pyast
 from guard.checks.migrations.model import Migration, Op
 

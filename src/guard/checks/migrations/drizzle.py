@@ -10,7 +10,7 @@ import json
 import posixpath
 import re
 
-from guard.checks.migrations.lazyre import Pattern
+from guard.lazyre import Pattern
 from guard.checks.migrations import forward
 from guard.checks.migrations.model import Migration
 

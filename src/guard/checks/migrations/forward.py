@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from guard.checks.migrations.lazyre import Pattern
+from guard.lazyre import Pattern
 
 NOTES = Pattern(r"^\s*--\s*rollback\s*:\s*(?P<text>.+)$", re.M | re.I)
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 
-from guard.checks.migrations.lazyre import Pattern
+from guard.lazyre import Pattern
 from guard.checks.migrations.sqltext import lex
 from guard.checks.migrations.sqlwords import KEYWORDS, MULTI_FIRST, NOT_ID, TYPES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from guard.checks.migrations import sqltext
-from guard.checks.migrations.lazyre import Pattern
+from guard.lazyre import Pattern
 from guard.checks.migrations.model import Migration
 
 GOLANG = Pattern(r"^(?P<v>\d+)_(?P<name>.+)\.(?P<dir>up|down)\.sql$")

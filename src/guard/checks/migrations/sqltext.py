@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from guard.checks.migrations.lazyre import Pattern
+from guard.lazyre import Pattern
 from guard.checks.migrations.model import Stmt
 
 _IGNORE = r"guard:\s*ignore\b(?P<rest>.*)"
