@@ -479,17 +479,19 @@ def agent_at_work(tmp_path) -> Repo:
     return repo
 
 
-STOP_GIT = ["cat-file", "cat-file", "cat-file", "config", "diff", "for-each-ref", "log", "log",
+STOP_GIT = ["cat-file", "cat-file", "config", "diff", "for-each-ref", "log", "log",
             "ls-files", "merge-base", "rev-parse", "status"]
 
 
 def test_stop_hook_git_processes(tmp_path):
-    """Twelve git processes (nineteen before): the scan of the working tree; one rev-parse
+    """Eleven git processes (nineteen before): the scan of the working tree; one rev-parse
     for the repository, HEAD and its branch; the default branch's setting and refs; the
     base's commit with the policy files on it and what the checks ask of HEAD, in one
-    cat-file; the merge base, the branch's diff and its two logs; the conventions check's
-    blobs; the import-boundary check's (SCOPE007) blobs. No symbolic-ref, no second rev-parse, no `config --get`, no ls-tree, no single
-    blob read, no shallow question when no commit lost its parents."""
+    cat-file; the merge base, the branch's diff and its two logs; the changed files' blobs,
+    both sides, which the import-boundary check (SCOPE007), the conventions check and the
+    migrations check read, in one cat-file (one each before). No symbolic-ref, no second
+    rev-parse, no `config --get`, no ls-tree, no single blob read, no shallow question when
+    no commit lost its parents."""
     repo = agent_at_work(tmp_path)
     res, calls = git_calls(tmp_path, repo.path, stop_event(repo.path))
     assert (res.code, res.err) == expected_stop(repo, "main")
@@ -498,7 +500,7 @@ def test_stop_hook_git_processes(tmp_path):
     assert [c for c in calls if c.startswith("rev-parse")] == [
         "rev-parse --show-toplevel HEAD --symbolic-full-name HEAD --path-format=absolute "
         "--git-common-dir --git-dir"]
-    # a clean working tree: the same twelve (eighteen before)
+    # a clean working tree: the same eleven (eighteen before)
     repo.git("stash", "-q", "-u")
     res, calls = git_calls(tmp_path, repo.path, stop_event(repo.path))
     assert (res.code, res.err) == expected_stop(repo, "main")

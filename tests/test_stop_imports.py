@@ -139,3 +139,18 @@ def test_stop_without_a_file_to_read_does_not_import_the_conventions_check(tmp_p
     repo.commit("feat(api): serve", {"src/server/main.py": "import os\nPORT = 8000\n"})
     out = stop_in_fresh_interpreter(repo)
     assert "guard.checks.conventions" in out["modules"], out["stderr"]
+
+
+def test_prefetched_blobs_answer_what_git_answers(tmp_path):
+    """read_blobs after prefetch_blobs: the prefetched ids from the background read, the
+    others from git, missing ones (and id 0) absent, as one plain read gives them."""
+    repo = backend_project(str(tmp_path / "p"))
+    ids = [repo.git("rev-parse", f"HEAD:{p}").strip() for p in ("README.md", "src/server/app.py")]
+    missing, zero = "1" * 40, gitmod.ZERO_SHA
+    ask = [ids[0], ids[1], missing, zero]
+    plain = gitmod.Git(repo.path).read_blobs(ask)
+    assert plain == {ids[0]: b"# project\n", ids[1]: b"app = None\n"}
+    fetched = gitmod.Git(repo.path)
+    fetched.prefetch_blobs([ids[0], missing, zero])
+    assert fetched.read_blobs(ask) == plain
+    assert fetched.read_blobs([ids[0], missing]) == {ids[0]: b"# project\n"}

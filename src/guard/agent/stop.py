@@ -29,6 +29,11 @@ import os
 
 from guard.agent.claude import ALLOW, BLOCK, Answer
 
+# Up to this many changes, the Stop hook reads the changed files' blobs at once (below). A
+# larger change leaves them to the checks, which read only what they need (the conventions
+# check has git search a change of 500 files or more instead of reading it whole).
+PREFETCH_MAX = 200
+
 INTRO = ("guard: not done yet — the branch plus the working tree break the role's "
          "contract. Fix each error below (the part after → says how), then finish.\n")
 
@@ -167,6 +172,11 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
         git.untracked_as_changes(untracked)
     if "conventions" in checks and not _reads_a_file(changes):
         checks.remove("conventions")     # not imported: it has nothing to read (see there)
+    if len(changes) <= PREFETCH_MAX:
+        # both sides of the changed files, which the checks read one after another (the
+        # import boundary, conventions, the migrations check's model files): one process
+        git.prefetch_blobs([sha for c in changes if c.kind == "file" and c.status != "D"
+                            for sha in (c.new_sha, c.old_sha)])
     if not any(e.submodule for e in status.entries):
         # what the commits check's uncommitted-work rule asks `git status` (v1, every
         # untracked file); with a submodule change it asks git itself, so the submodule
