@@ -1332,6 +1332,24 @@ def _parse_log(stdout: bytes) -> list[Commit]:
     return commits
 
 
+def _scratch_file():
+    """An unnamed temporary file, as tempfile.TemporaryFile makes it on Linux (O_TMPFILE in
+    the first of $TMPDIR, $TEMP, $TMP, /tmp that takes one), without importing tempfile:
+    tempfile, shutil, random and the compression modules shutil loads cost ~8 ms of every
+    hook's start-up. Elsewhere, or where no folder takes one, tempfile's own."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is not None:
+        env = os.environ
+        for folder in (env.get("TMPDIR"), env.get("TEMP"), env.get("TMP"), "/tmp"):
+            if folder:
+                try:
+                    return open(os.open(folder, flag | os.O_RDWR, 0o600), "w+b")
+                except OSError:
+                    continue
+    import tempfile
+    return tempfile.TemporaryFile()
+
+
 class Background:
     """A git command that runs on another core while guard works. Its output goes to an
     unnamed temporary file, so there is no pipe to drain and no thread; collect() waits for
@@ -1339,14 +1357,12 @@ class Background:
 
     def __init__(self, args: Sequence[str], *, cwd: str, stdin: bytes | None = None,
                  env: dict[str, str] | None = None) -> None:
-        import tempfile
-
         self.args = list(args)
-        self._out = tempfile.TemporaryFile()
-        self._err = tempfile.TemporaryFile()
+        self._out = _scratch_file()
+        self._err = _scratch_file()
         source = None
         if stdin is not None:
-            source = tempfile.TemporaryFile()
+            source = _scratch_file()
             source.write(stdin)
             source.seek(0)
         try:
