@@ -94,6 +94,7 @@ EXCLUDED = {
     "CONTRACT001": "info: configuring the contract is the Staff Engineer's policy edit "
                    "(relate.role_checked turns policy edits into that request)",
     "CONTRACT009": "info: nothing for this branch (inherited failures)",
+    "CONTRACT010": "info: nothing for this branch (route gaps the base already has)",
     "CONTRACT024": "info: nothing for this branch (the base's own departures)",
     "MIG014": "info: nothing to do",
     # the step is a piece of design or code the hint cannot write
