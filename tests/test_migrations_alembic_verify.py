@@ -140,3 +140,22 @@ def test_alembic_chain_on_postgres(tmp_path):
     chain(repo)
     assert_chain(verify(repo, env={"GUARD_TEST_POSTGRES_URL": PG_URL}), "postgresql")
     assert pg_databases() == before
+
+
+def test_custom_commands_without_target_are_checked_together_and_said_so(tmp_path):
+    repo = alembic_project(tmp_path, "  migrations:\n    commands:\n"
+                           "      up: alembic upgrade head\n"
+                           "      down: alembic downgrade {base}\n")
+    repo.commit("feat(db): two", {
+        V + "b2_email.py": GOOD,
+        V + "c3_orders.py": rev("c3", "b2",
+                                "    op.create_table('orders', sa.Column('id', sa.Integer))\n",
+                                "    pass\n")})
+    data = verify(repo)
+    # `alembic` is found next to guard's Python although this PATH does not have it
+    assert by_rule(data, "MIG033") == [], data["findings"]
+    assert {f["path"] for f in by_rule(data, "MIG034")} == {V + "b2_email.py",
+                                                            V + "c3_orders.py"}
+    assert all("not one by one" in f["message"] for f in by_rule(data, "MIG034"))
+    [leak] = by_rule(data, "MIG030")
+    assert "table orders is left over" in leak["message"]

@@ -27,11 +27,18 @@ def _fail(rule, message, hint, path, line=None) -> Finding:
     return Finding(rule, "migrations", "error", message, hint, path, line)
 
 
+def _resolve(command: str) -> str:
+    """A bare command name (alembic) as the one installed next to the Python running guard,
+    as manage.py runs on that Python, else as PATH finds it: guard in a virtual environment
+    that is not activated still runs the project's tool from it."""
+    if os.sep in command:
+        return command
+    here = os.path.join(os.path.dirname(sys.executable), command)
+    return here if os.access(here, os.X_OK) and not os.path.isdir(here) else command
+
+
 def _alembic() -> str:
-    """The alembic command: the one installed next to the Python running guard (as Django's
-    manage.py runs on that Python), else the one on PATH."""
-    here = os.path.join(os.path.dirname(sys.executable), "alembic")
-    return here if os.access(here, os.X_OK) else "alembic"
+    return _resolve("alembic")
 
 
 def _heads(migs) -> list[str]:
@@ -178,7 +185,7 @@ def round_trip(ctx, settings, mset, base_migs, fresh, url, entry, mark) -> list[
         for argv in commands:
             folder = os.path.join(tree, cwd) if cwd else tree
             try:
-                proc = subprocess.run(argv, cwd=folder, env=env, capture_output=True,
+                proc = subprocess.run([_resolve(argv[0]), *argv[1:]], cwd=folder, env=env, capture_output=True,
                                       text=True, timeout=TIMEOUT)
             except FileNotFoundError:
                 if quiet is not None:
