@@ -464,6 +464,10 @@ class Git:
         if shas and "_blob_prefetch" not in self.__dict__ and "_blob_done" not in self.__dict__:
             self.__dict__["_blob_prefetch"] = (shas, self.start_read_blobs(shas))
 
+    def blobs_prefetched(self) -> bool:
+        """Has prefetch_blobs started (or finished) a read that read_blobs answers from?"""
+        return "_blob_prefetch" in self.__dict__ or "_blob_done" in self.__dict__
+
     def _prefetched_blobs(self) -> tuple[set[str], dict[str, bytes]]:
         """(ids asked, id -> content of those git has) of prefetch_blobs; nothing if it
         failed (then read_blobs asks git again, and reports its error as ever)."""

@@ -191,7 +191,10 @@ def start(ctx, changes):
     if not code:
         return None
     shas = [c.new_sha for c in code if c.new_sha != ZERO_SHA]
-    return code, shas, (ctx.git.start_read_blobs(shas) if shas else None)
+    # the Stop hook has already started one read of every changed blob (Git.prefetch_blobs):
+    # read_blobs answers from it, with no process of its own
+    pending = None if not shas or ctx.git.blobs_prefetched() else ctx.git.start_read_blobs(shas)
+    return code, shas, pending
 
 
 def findings(ctx, changes, started=False) -> list[Finding]:
@@ -206,7 +209,8 @@ def findings(ctx, changes, started=False) -> list[Finding]:
     roles = ctx.policy.roles
     server = PatternSet(roles[SERVER_ROLE].owned)
     ui = PatternSet(roles[UI_ROLE].owned)
-    blobs = parse_batch(shas, pending.result()) if pending is not None else {}
+    blobs = parse_batch(shas, pending.result()) if pending is not None else \
+        (ctx.git.read_blobs(shas) if shas else {})
     tsconfig = False       # not read yet
     out = []
     for change in code:
