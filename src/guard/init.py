@@ -78,15 +78,14 @@ def run(*, repo: str, role: str | None, to_stdout: bool) -> str:
                      + "".join(f"# {line}\n" if line else "#\n"
                                for line in body.splitlines()))
         return text
-    # validate before writing: the template and the role files must be a valid policy
+    # validate before writing: the template must be a valid configuration (the role files
+    # were parsed by _read_repository, which lists the folders they leave unowned)
     merged = existing + (b"\n" if existing and not existing.endswith(b"\n") else b"") + \
         (b"\n" if existing else b"") + text.encode()
     config_mod.parse(yamlfile.load(merged, config_mod.CONFIG_FILE), config_mod.CONFIG_FILE)
     roles_dir = os.path.join(git.root, ".guard", "roles")
     new_roles = {name: body for name, body in read.roles.items()
                  if not os.path.exists(os.path.join(roles_dir, f"{name}.yaml"))}
-    from guard.roles import load_roles
-    load_roles([(f".guard/roles/{name}.yaml", body.encode()) for name, body in new_roles.items()])
     with open(path, "wb") as fh:
         fh.write(merged)
     for name, body in new_roles.items():
