@@ -108,7 +108,8 @@ RULES: tuple[Rule, ...] = (
          "A paginated API where one list is not paginated returns unbounded results and breaks "
          "the client's paging code.",
          "api.pagination: cursor, and GET /orders returns an array and takes no cursor",
-         "take cursor and limit, and return {items: [...], next_cursor: ...}"),
+         "take cursor and limit, and return {items: [...], next_cursor: ...}, the envelope's "
+         "fields spelled in api.naming.fields' case when it is set (nextCursor in camelCase)"),
     Rule("CONTRACT023", "api-error-format", R, "error",
          "An error response (4xx, 5xx, default) that the branch added or changed does not use "
          "the error format api.errors sets (application/problem+json, or a named schema).",
