@@ -91,8 +91,8 @@ EXCLUDED = {
     "SCOPE007": "coordination only, or a redesign (move the call behind an API route)",
     "POLICY003": "cannot fire: no planned check exists in this version (PLANNED_CHECKS is "
                  "empty), so no configuration section is reserved",
-    "CONTRACT001": "info: configuring the contract is the Staff Engineer's policy edit "
-                   "(relate.role_checked turns policy edits into that request)",
+    "CONTRACT001": "info: configuring the contract is a policy edit on the trusted base "
+                   "(company.config.yaml), not the branch's: done on the branch it is POLICY001",
     "CONTRACT009": "info: nothing for this branch (inherited failures)",
     "CONTRACT010": "info: nothing for this branch (route gaps the base already has)",
     "CONTRACT024": "info: nothing for this branch (the base's own departures)",
