@@ -336,28 +336,25 @@ def _each(fresh, settings, mset, before, cur, run, rebuild, findings, entry, mar
                          if a not in (os.path.basename(sys.executable), "manage.py",
                                       "--noinput"))
         ok = run(down, f"down of {m.path} ({shown})", "MIG031", m.path)
+        def differs(expected, rule: str, what: str) -> list[str]:
+            found = verify.diff(expected, cur[0].snapshot())
+            if found:
+                entry["status"] = "failed"
+                entry["differences"] += [f"{m.path}: {d}" for d in found]
+                findings.append(_fail(rule, f"{what}: {'; '.join(found[:8])}",
+                                      "make the migration's reverse undo everything it did",
+                                      m.path))
+            return found
+
         lost: list[str] = []
         again: list[str] = []
         if ok:
-            lost = verify.diff(before, cur[0].snapshot())
-            if lost:
-                entry["status"] = "failed"
-                entry["differences"] += [f"{m.path}: {d}" for d in lost]
-                findings.append(_fail("MIG030", f"after up and down of {m.path} on {where}, "
-                                      f"the schema differs from the one before it: "
-                                      f"{'; '.join(lost[:8])}",
-                                      "make the migration's reverse undo everything it did",
-                                      m.path))
+            lost = differs(before, "MIG030", f"after up and down of {m.path} on {where}, "
+                           "the schema differs from the one before it")
             ok = run(up, f"second up of {m.path}", "MIG032", m.path)
         if ok:
-            again = verify.diff(after, cur[0].snapshot())
-            if again:
-                entry["status"] = "failed"
-                entry["differences"] += [f"{m.path}: {d}" for d in again]
-                findings.append(_fail("MIG032", f"upgrading {m.path} again after its rollback "
-                                      f"gave a different schema: {'; '.join(again[:8])}",
-                                      "make the migration's reverse undo everything it did",
-                                      m.path))
+            again = differs(after, "MIG032", f"upgrading {m.path} again after its rollback "
+                            "gave a different schema")
         verdict = ("rollback restores the schema before it" if ok and not (lost or again)
                    else "rollback does NOT restore the schema before it: "
                    + "; ".join((lost + again)[:3]) if lost or again
