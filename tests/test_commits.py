@@ -160,9 +160,17 @@ def test_gitmoji_style(tmp_path):
         ("fix: paging is off by one", ["COMMIT001"]),
         ("\U0001f6a7 orders export", ["COMMIT008"]),
         ("\u2728add search", ["COMMIT001"]),
+        # emoji gitmoji.dev does not list (fastapi/full-stack-fastapi-template's history)
+        ("\U0001f433 Include frontend assets in the Docker build context", ["COMMIT002"]),
+        ("\u2601\ufe0f Add the cloud deployment", ["COMMIT002"]),
     ])
     hint = next(f["hint"] for f in data["findings"] if "off by one" in f["message"])
     assert ":bug: paging is off by one" in hint
+    whale = next(f for f in data["findings"] if "Docker build" in f["message"])
+    assert "\U0001f433 is not a gitmoji" in whale["message"]
+    # the hint replaces the emoji instead of putting a second one in front of it
+    assert whale["hint"].endswith(" Include frontend assets in the Docker build context`")
+    assert "\U0001f433" not in whale["hint"]
 
 
 def test_plain_style(tmp_path):

@@ -109,3 +109,18 @@ def split_gitmoji(header: str) -> tuple[str | None, str]:
                 consumed += 1
             return BY_EMOJI[head], header[consumed:]
     return None, header
+
+
+def leading_emoji(header: str) -> str:
+    """The emoji a header starts with, whether gitmoji has it or not ("" when none): the
+    leading run of pictographic symbols, with their joiners and variation selectors."""
+    import unicodedata
+    end = 0
+    while end < len(header):
+        ch = header[end]
+        if ch in (VARIATION_SELECTOR, "\u200d") or (
+                ord(ch) > 0x2000 and unicodedata.category(ch) == "So"):
+            end += 1
+        else:
+            break
+    return header[:end]

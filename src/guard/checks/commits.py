@@ -294,6 +294,14 @@ def _gitmoji(header: str, s: CommitSettings, out: list[Problem]) -> str | None:
             out.append(Problem("COMMIT002", f"{bad} is not a gitmoji",
                                f"pick one from gitmoji.dev, e.g. `{proposed}`", header=proposed))
             return None
+        other = gitmoji.leading_emoji(header)
+        if other:
+            # an emoji gitmoji.dev does not list (a whale for Docker): replace it, do not
+            # put a second emoji in front of it
+            proposed = f"{emoji} {header[len(other):].strip()}"
+            out.append(Problem("COMMIT002", f"{other} is not a gitmoji",
+                               f"pick one from gitmoji.dev, e.g. `{proposed}`", header=proposed))
+            return None
         proposed = f"{emoji} {word.strip()}"
         out.append(Problem("COMMIT001", "header does not start with a gitmoji (gitmoji style)",
                            f"rewrite the header, e.g. `{proposed}`", header=proposed))
