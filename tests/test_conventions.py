@@ -238,6 +238,23 @@ def test_file_names_with_spaces_and_newlines(tmp_path):
                          ("CONV001", "src/server/new\nline.ts", 1): 1})
 
 
+def test_compose_interpolation_is_no_credential(tmp_path):
+    # fastapi/full-stack-fastapi-template 32ab6dd0: `${POSTGRES_PASSWORD:?Variable not set}`
+    # reads the variable (its message is no value); a `:-`/`:=` default is a literal value
+    repo = backend_project(str(tmp_path / "p"))
+    repo.commit("feat: compose variables", {
+        "config/server/compose.yml": (
+            "services:\n  backend:\n    environment:\n"
+            "      DATABASE_URL: postgresql://app:${POSTGRES_PASSWORD:?Variable not set}@db/app\n"
+            "      - POSTGRES_PASSWORD=${POSTGRES_PASSWORD:?Variable not set}\n"
+            "      SMTP_PASSWORD: ${SMTP_PASSWORD:-}\n"
+            "      FIRST_PASSWORD: ${FIRST_PASSWORD:-changethis}\n"
+            "      REDIS_PASSWORD: ${REDIS_PASSWORD:-q8Zr2LmW4tYx}\n"),
+        HARNESS_TEST: "x = 1\n"})
+    assert got(check(repo, "--base", "main")) == Counter({
+        ("CONV009", "config/server/compose.yml", 8): 1})
+
+
 def test_every_rule_is_documented():
     from guard.checks.conventions_spec import RULES
     from guard.registry import RULES_BY_ID

@@ -40,7 +40,7 @@ _KEY_HINT = Pattern(r"passw|pwd|secret|token|api_?key|apikey|access_?key|private
 _ASSIGN = Pattern(r"""(?ix)
     (?<![A-Za-z0-9_.\-])(?P<key>[A-Za-z0-9_.\-]+)['"]?\s*(?::=|=>|=|:)\s*
     (?:(?P<q>['"])(?P<qv>[^'"\n]{6,}?)(?P=q)|(?P<bv>[^\s'"`#,;]{6,}))""")
-_PLACEHOLDER = Pattern(r"(?i)change_?me|example|placeholder|your[_\-]|xxx|dummy|sample|"
+_PLACEHOLDER = Pattern(r"(?i)change_?(?:me|this)|example|placeholder|your[_\-]|xxx|dummy|sample|"
                           r"redacted|todo|fixme|fake|<|>|\$\{|\{\{|%\(|\*\*\*|\.\.\.|"
                           r"^(?:none|null|true|false|password|postgres|secret|admin|root|test|"
                           r"testing|dev|local|guest|required|optional|string|str|bytes)$")
@@ -126,6 +126,17 @@ def scan(text: str, path: str, *, generic: bool) -> list[Hit]:
                 pos = m.end()
                 quoted = m.group("q") is not None
                 key, value = m.group("key"), m.group("qv") if quoted else m.group("bv")
+                if not quoted and value.startswith("${"):
+                    pos = m.start("bv") + 2      # look inside: ${KEY:-default}
+                    continue
+                if not quoted and text[m.start("key") - 2:m.start("key")] == "${":
+                    # shell/Compose interpolation: ${KEY:?message} reads KEY (the message
+                    # is no value); ${KEY:-default} and ${KEY:=default} give KEY a default
+                    if value.startswith("-"):
+                        value = value[1:]
+                    elif "=" not in text[m.end("key"):m.start("bv")]:
+                        continue
+                    value = value.split("}", 1)[0]
                 if _generic_ok(key, value, quoted, config):
                     hits.append(Hit(line_of(m.start("qv" if quoted else "bv")),
                                     f"literal value for {key}", redact(value)))
