@@ -53,8 +53,35 @@ def _pull_request(tmp_path) -> Repo:
     return repo
 
 
-def _run_action(tmp_path, repo: Repo, **inputs: str) -> tuple[subprocess.CompletedProcess,
-                                                                    str, dict]:
+def _pull_request_merge(tmp_path) -> tuple[Repo, str]:
+    """What actions/checkout (fetch-depth 0) really leaves for a pull_request event: every
+    branch as origin/*, and HEAD detached at GitHub's merge commit of the branch into main
+    (refs/pull/1/merge), main having moved on since the branch started. Returns the
+    workspace and the merge commit (GITHUB_SHA)."""
+    origin = backend_project(str(tmp_path / "origin"), config=NO_ROLE_CONFIG)
+    origin.checkout("main")
+    origin.branch("agent/backend/orders")
+    origin.commit("feat(api): add orders", {"src/server/orders.py": "ORDERS = []\n",
+                                            "src/components/Button.tsx": "export const B = 1\n"})
+    origin.checkout("main")
+    origin.commit("docs: main moves on", {"README.md": "# project, moved on\n"})
+    origin.git("merge", "-q", "--no-ff", "-m", "Merge abc123 into def456", "agent/backend/orders")
+    merge = origin.git("rev-parse", "HEAD")
+    origin.git("update-ref", "refs/pull/1/merge", merge)
+    origin.git("reset", "-q", "--hard", "HEAD^1")
+    work = tmp_path / "workspace"
+    env = git_env()
+    for argv in (["init", "-q", str(work)],
+                 ["-C", str(work), "remote", "add", "origin", origin.path],
+                 ["-C", str(work), "fetch", "-q", "origin", "+refs/heads/*:refs/remotes/origin/*",
+                  "+refs/pull/1/merge:refs/remotes/pull/1/merge"],
+                 ["-C", str(work), "checkout", "-q", "--detach", "refs/remotes/pull/1/merge"]):
+        subprocess.run(["git", *argv], check=True, env=env)
+    return Repo(str(work)), merge
+
+
+def _run_action(tmp_path, repo: Repo, env_extra: dict | None = None,
+                **inputs: str) -> tuple[subprocess.CompletedProcess, str, dict]:
     summary = tmp_path / "step_summary.md"
     output = tmp_path / "github_output"
     summary.write_text("")
@@ -71,6 +98,7 @@ def _run_action(tmp_path, repo: Repo, **inputs: str) -> tuple[subprocess.Complet
         "GITHUB_OUTPUT": str(output),
         "GITHUB_ACTION_PATH": ROOT,
     })
+    env.update(env_extra or {})
     for key, value in inputs.items():
         env["INPUT_" + key.upper()] = value
     proc = subprocess.run(["bash", SCRIPT, "run"], cwd=repo.path, env=env,
@@ -95,6 +123,33 @@ def test_action_runs_guard_with_annotations_summary_and_sarif(tmp_path):
     assert any(r["ruleId"] == "SCOPE001" for r in sarif["runs"][0]["results"])
     # the base came from GITHUB_BASE_REF: only the branch's own commit is in range
     assert "Traceback" not in proc.stderr
+
+
+def test_action_on_githubs_pull_request_checkout(tmp_path):
+    """actions/checkout leaves a pull request detached at GitHub's merge commit: the role
+    comes from GITHUB_HEAD_REF, the merge commit GitHub made is not judged as the agent's
+    (no COMMIT009), and the files main gained since are not the branch's."""
+    repo, merge = _pull_request_merge(tmp_path)
+    assert repo.git("rev-parse", "--abbrev-ref", "HEAD") == "HEAD"        # detached
+    proc, summary, outputs = _run_action(tmp_path, repo, {"GITHUB_SHA": merge},
+                                         sarif="guard.sarif")
+    assert proc.returncode == 1 and outputs["exit-code"] == "1", proc
+    assert "title=SCOPE001::" in proc.stdout and "Button.tsx" in proc.stdout
+    assert "COMMIT009" not in proc.stdout and "README.md" not in proc.stdout, proc.stdout
+    assert "COMMIT012" not in proc.stdout        # the SARIF file in the workspace is guard's
+    assert "from GITHUB_HEAD_REF" in summary and "1 commit" in summary, summary
+    # a job that checked out another commit than GITHUB_SHA gets no role from the variables
+    proc, _, outputs = _run_action(tmp_path, repo, {"GITHUB_SHA": "0" * 40})
+    assert proc.returncode == 2 and "no role" in proc.stderr, proc
+    # the pull request's head checked out instead (ref: the event's pull_request.head.sha)
+    head = repo.git("rev-parse", "HEAD^2")
+    repo.git("checkout", "-q", "--detach", head)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"head": {"sha": head}}}))
+    proc, summary, _ = _run_action(tmp_path, repo, {"GITHUB_SHA": merge,
+                                                    "GITHUB_EVENT_PATH": str(event)})
+    assert proc.returncode == 1 and "title=SCOPE001::" in proc.stdout, proc
+    assert "from GITHUB_HEAD_REF" in summary
 
 
 def test_action_inputs_map_to_options(tmp_path):

@@ -42,6 +42,7 @@ class Context:
         self.head = head                    # a commit id, or "INDEX" for --staged
         self.policy, self.changes, self.branch = policy, changes, branch
         self._cache: dict = {}
+        self.ci_merge: str | None = None    # the forge's merge commit at head (ci_merge_commit)
         self.facts: dict = {}               # check name -> data for the report
         self.statuses: dict = {}            # check name -> (status, note) override
 
@@ -71,6 +72,10 @@ class Context:
             self._cache["commits"] = self.git.log(self.range_spec) if self.range_spec else []
         elif callable(self._cache["commits"]):          # started by build()
             self._cache["commits"] = self._cache["commits"]()
+        if self.ci_merge:
+            # the forge's own merge of the branch into its target: no one's commit to judge
+            self._cache["commits"] = [c for c in self._cache["commits"]
+                                      if c.sha != self.ci_merge or len(c.parents) < 2]
         return self._cache["commits"]
 
 
@@ -98,6 +103,56 @@ def ci_target(env: dict) -> tuple[str, str, str] | None:
                     "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
         if env.get("CI_DEFAULT_BRANCH") and env.get("CI_COMMIT_BRANCH") != env["CI_DEFAULT_BRANCH"]:
             return "branch", env["CI_DEFAULT_BRANCH"], "CI_DEFAULT_BRANCH"
+    return None
+
+
+def ci_branch(env: dict, head: str) -> tuple[str, str] | None:
+    """The branch a CI run checks, from the CI's variables, when HEAD is detached (GitHub's
+    checkout of a pull request, every GitLab job): (name, variable). Only when ``head`` is
+    the commit the CI says it checks out, so a job that checked out something else gets no
+    branch name (and no role) from it. The name is what the branch's author chose, as a
+    local branch name is: a role read from it is self-declared."""
+    if env.get("GITHUB_ACTIONS") == "true":
+        shas = {env.get("GITHUB_SHA"), _github_pr_head(env)}
+        if head not in shas:
+            return None
+        if env.get("GITHUB_HEAD_REF"):
+            return env["GITHUB_HEAD_REF"], "GITHUB_HEAD_REF"
+        ref = env.get("GITHUB_REF", "")
+        if ref.startswith("refs/heads/"):
+            return ref[len("refs/heads/"):], "GITHUB_REF"
+        return None
+    if env.get("GITLAB_CI") == "true":
+        if head not in {env.get("CI_COMMIT_SHA"), env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA")}:
+            return None
+        for var in ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_COMMIT_BRANCH"):
+            if env.get(var):
+                return env[var], var
+    return None
+
+
+def _github_pr_head(env: dict) -> str | None:
+    """The pull request's head commit from the event file GitHub writes (a workflow that
+    checks out `github.event.pull_request.head.sha` instead of the merge commit)."""
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path or not env.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+        return None
+    import json
+    try:
+        with open(path, encoding="utf-8") as fh:
+            sha = json.load(fh)["pull_request"]["head"]["sha"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return sha if isinstance(sha, str) else None
+
+
+def ci_merge_commit(env: dict, head: str) -> str | None:
+    """``head`` when it is the commit GitHub made to test a pull request's merge
+    (refs/pull/N/merge, what actions/checkout checks out for pull_request events): the
+    branch's commits are its second parent's; the merge itself is no one's to judge."""
+    if (env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_SHA") == head
+            and env.get("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target")):
+        return head
     return None
 
 
@@ -213,6 +268,12 @@ def build(options: Options, env: dict | None = None) -> Context:
                                   "...)")
         branch = git.current_branch()
 
+    branch_source = None
+    if branch is None and not options.staged:
+        # detached (a CI checkout): the branch the CI says this is
+        found = ci_branch(env, resolved.get(head_ref) or git.resolve(head_ref, what="head"))
+        if found:
+            branch, branch_source = found
     if options.staged:
         head_sha = resolved.get("HEAD") or git.resolve("HEAD", what="head")
         base_ref, base_sha, merge_base, head_ref, head = "HEAD", head_sha, head_sha, "INDEX", "INDEX"
@@ -257,7 +318,8 @@ def build(options: Options, env: dict | None = None) -> Context:
               else pol.RevReader(git, trusted_rev, trusted_label))
     policy = load_policy(git, reader, options, branch,
                          range_spec=None if mode == "staged" else f"{merge_base}..{head}",
-                         trusted_rev=None if options.policy == "worktree" else trusted_rev)
+                         trusted_rev=None if options.policy == "worktree" else trusted_rev,
+                         branch_source=branch_source)
 
     if mode == "staged":
         changes = pending()
@@ -275,6 +337,8 @@ def build(options: Options, env: dict | None = None) -> Context:
                   changes, branch)
     if commits_later is not None:      # a range: its range_spec is what the log was asked
         ctx._cache["commits"] = commits_later
+    if mode == "range":
+        ctx.ci_merge = ci_merge_commit(env, head)
     return ctx
 
 
@@ -290,7 +354,8 @@ def _reviewed(git: Git, commit: str, env: dict) -> bool:
 
 
 def load_policy(git: Git, reader, options: Options, branch: str | None, *,
-                range_spec: str | None, trusted_rev: str | None) -> pol.Policy:
+                range_spec: str | None, trusted_rev: str | None,
+                branch_source: str | None = None) -> pol.Policy:
     from guard import policy as pol
     from guard.roles import find_role, load_roles
 
@@ -308,6 +373,8 @@ def load_policy(git: Git, reader, options: Options, branch: str | None, *,
         from_branch = pol.role_from_branch(branch, cfg.branch_pattern)
         if from_branch:
             wanted, origin, declared = from_branch, f"branch name {branch!r}", True
+            if branch_source:
+                origin += f" (from {branch_source})"
     if not wanted and range_spec:
         values = sorted(set(git.trailers(range_spec, "Agent-Role")))
         if len(values) > 1:
