@@ -68,3 +68,57 @@ def test_gitlab_template_script_runs(tmp_path):
     assert "SCOPE001" in report and "<testsuite" in report
     assert os.path.exists(os.path.join(repo.path, "guard-report.md"))
     assert os.path.exists(os.path.join(repo.path, "guard.sarif"))
+
+
+def test_gitlab_template_on_a_detached_checkout(tmp_path):
+    """GitLab's runner checks out the pipeline's commit detached (CI_COMMIT_SHA): the role
+    comes from CI_MERGE_REQUEST_SOURCE_BRANCH_NAME, and the JUnit file the shell creates
+    for guard's stdout before guard starts is not "uncommitted work" (COMMIT012)."""
+    doc = yaml.safe_load(open(GITLAB, encoding="utf-8"))
+    line = next(line for line in doc[".guard"]["script"] if line.lstrip().startswith("guard "))
+    repo = _pull_request(tmp_path)
+    head = repo.git("rev-parse", "HEAD")
+    repo.git("checkout", "-q", "--detach", head)
+    env = git_env()
+    env.update({k: str(v) for k, v in doc[".guard"].get("variables", {}).items()})
+    env.update({
+        "PATH": _guard_bin(tmp_path) + os.pathsep + env.get("PATH", ""),
+        "PYTHONPATH": os.path.join(ROOT, "src"),
+        "GITLAB_CI": "true", "CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": repo.git("merge-base", "origin/main", "HEAD"),
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "agent/backend/orders",
+        "CI_COMMIT_SHA": head, "CI_PROJECT_DIR": repo.path,
+    })
+    proc = subprocess.run(["sh", "-c", line], cwd=repo.path, env=env, capture_output=True,
+                          text=True)
+    assert proc.returncode == 1, proc
+    report = open(os.path.join(repo.path, "guard-junit.xml"), encoding="utf-8").read()
+    assert "SCOPE001" in report and "COMMIT012" not in report, report
+    markdown = open(os.path.join(repo.path, "guard-report.md"), encoding="utf-8").read()
+    assert "from CI_MERGE_REQUEST_SOURCE_BRANCH_NAME" in markdown
+
+
+def test_own_report_files_are_not_uncommitted_work(tmp_path):
+    """Outside CI too: `guard check > out.txt` and a second `--output markdown=r.md` in the
+    repository do not report guard's own files as COMMIT012; another file still is one."""
+    from gitrepo import Repo
+    repo = Repo.init(str(tmp_path / "r"))
+    repo.commit("chore: start", {"README.md": "# r\n", "src/server/app.py": "x = 1\n"})
+    assert run_guard("init", cwd=repo.path).code == 0
+    repo.commit("chore: add guard policy")
+    repo.branch("agent/backend/x")
+    repo.commit("feat(api): x", {"src/server/app.py": "x = 2\n"})
+    env = git_env()
+    env["PATH"] = _guard_bin(tmp_path) + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = os.path.join(ROOT, "src")
+    for _ in range(2):
+        proc = subprocess.run(["sh", "-c", "guard check --only commits "
+                               "--output markdown=r.md > out.txt"],
+                              cwd=repo.path, env=env, capture_output=True, text=True)
+        out = open(os.path.join(repo.path, "out.txt"), encoding="utf-8").read()
+        assert proc.returncode == 0 and "COMMIT012" not in out, (proc, out)
+    repo.write("notes.txt", "todo\n")
+    res = run_guard("check", "--only", "commits", cwd=repo.path)
+    assert res.code == 1 and "COMMIT012" in res.out and "notes.txt" in res.out
+    assert "out.txt" in res.out      # not this run's output: someone else's file now

@@ -90,7 +90,8 @@ def execute(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, s
     checks = engine.select_checks(split(only), split(skip))
     opts = context.Options(repo=repo, base=base, head=head, staged=staged, role=role,
                            scope=scope_file, policy=policy, verify_migrations=verify_migrations,
-                           extra=tuple(sorted(extra.items())))
+                           extra=tuple(sorted(extra.items())),
+                           outputs=tuple(os.path.abspath(f) for _, f in out_pairs))
     ctx = build_context(opts, if_no_role, "nothing checked")
     if ctx is None:
         return 0

@@ -26,6 +26,7 @@ class Options(NamedTuple):
     worktree: bool = False         # range plus uncommitted work (the agent Stop hook)
     agent_name: str | None = None  # the agent hook's agent_type (`engineering-backend`)
     extra: tuple[tuple[str, object], ...] = ()   # check-specific command-line settings
+    outputs: tuple[str, ...] = ()  # files guard writes its reports to (--output FORMAT=FILE)
 
 
 class Context:

@@ -525,20 +525,57 @@ def check_shallow(ctx, commits) -> None:
                  "actions/checkout, GIT_DEPTH: 0 in GitLab CI)")
 
 
+def _ci_checkout(ctx) -> str | None:
+    """The CI variable saying the working tree is a CI job's fresh checkout (GitHub Actions,
+    GitLab CI), whose untracked files are the job's own (installed dependencies, reports),
+    not the agent's uncommitted work; None elsewhere and for the agent's Stop hook (the
+    working-tree mode), where the working tree is the agent's."""
+    if ctx.mode != "range":
+        return None
+    for var in ("GITHUB_ACTIONS", "GITLAB_CI"):
+        if os.environ.get(var) == "true":
+            return f"{var}=true"
+    return None
+
+
+def _stdout_file() -> tuple[int, int] | None:
+    """(device, inode) of the regular file guard's stdout writes to, if it does."""
+    import stat
+    import sys
+    try:
+        st = os.fstat(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+def _same_file(path: str, ident: tuple[int, int]) -> bool:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == ident
+
+
 def uncommitted(ctx) -> Iterator[Finding]:
     """Modified, staged and untracked (not ignored) files; only when head is the checked-out
     commit (with --head elsewhere the working tree is not the work being checked)."""
     exempt = set()
     cfg = ctx.policy.config
-    for path in (ctx.options.scope, cfg.tests.junit):
-        if path:
-            full = os.path.abspath(os.path.join(ctx.root, path))
-            exempt.add(os.path.relpath(full, ctx.root).replace(os.sep, "/"))
+    # guard's own files: the task scope and JUnit it reads, the reports it writes (--output,
+    # relative to the working directory) and the file its stdout is redirected to
+    # (`guard check --format junit > guard-junit.xml`: the shell creates it first)
+    written = [os.path.join(ctx.root, p) for p in (ctx.options.scope, cfg.tests.junit) if p]
+    for full in written + list(getattr(ctx.options, "outputs", ())):
+        exempt.add(os.path.relpath(os.path.abspath(full), ctx.root).replace(os.sep, "/"))
+    stdout = _stdout_file()
     kinds: dict[str, list[str]] = {"modified": [], "staged": [], "untracked": []}
     for code, path in ctx.git.status_porcelain():
         if path in exempt:
             continue
         if code == "??":
+            if stdout and _same_file(os.path.join(ctx.root, path), stdout):
+                continue
             kinds["untracked"].append(path)
             continue
         if code[0] not in " ?":
@@ -692,12 +729,14 @@ def run(ctx) -> Iterator[Finding]:
     found += merges(ctx, s, commits)
     found += atomicity(ctx, s, commits)
     worktree = ctx.git.try_resolve("HEAD") == ctx.head
-    if worktree:
+    ci = _ci_checkout(ctx)
+    if worktree and not ci:
         found += uncommitted(ctx)
     ctx.publish(CHECK, {"style": s.style, "style_from": s.style_where,
                         "range": ctx.range_spec, "count": len(commits),
                         "merges": sum(1 for c in commits if len(c.parents) > 1),
-                        "working_tree": "checked" if worktree else
+                        "working_tree": f"not checked: a CI job's checkout ({ci})" if ci
+                        else "checked" if worktree else
                         "not checked: --head is not the checked-out commit"})
     yield from found
 

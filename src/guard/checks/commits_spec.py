@@ -143,7 +143,9 @@ RULES: tuple[Rule, ...] = (
     _r(12, "uncommitted-work", "error",
        "The working tree has modified, staged or untracked (not ignored) files at hand-off.",
        "\"Commit all work before reporting back\": work that is not committed is not in the "
-       "range guard checks, and is lost or unreviewed. Not raised with --staged.",
+       "range guard checks, and is lost or unreviewed. Not raised with --staged, nor in a "
+       "CI job (GITHUB_ACTIONS or GITLAB_CI set), whose checkout holds the job's files, nor "
+       "for the reports guard itself writes (--output, its redirected stdout).",
        "src/api/orders.py modified but not committed", "commit it (or add the file to "
                                                        ".gitignore if it is not work)"),
     _r(13, "subject-trailing-period", "error",
