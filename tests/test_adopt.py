@@ -139,6 +139,30 @@ def test_contract_without_its_extra_is_exit_2(tmp_path, blocked, named):
     assert "company.config.yaml" in line and "Traceback" not in res.err
 
 
+def test_contract_without_its_extra_in_a_pre_commit_hook_names_the_hook_fix(tmp_path):
+    """In pre-commit's own environment (PRE_COMMIT=1) a pip command cannot help: the line
+    names the two fixes in .pre-commit-config.yaml instead."""
+    repo = _contract_repo(tmp_path)
+    env = {**_without(tmp_path, "schemathesis"), "PRE_COMMIT": "1"}
+    res = run_guard("check", "--base", "main", cwd=repo.path, env=env)
+    assert res.code == 2, res.out + res.err
+    [line] = res.err.strip().splitlines()
+    assert "needs schemathesis" in line and "args: [--skip, contract]" in line
+    assert "additional_dependencies: ['.[contract]'" in line and "pip install" not in line
+
+
+def test_hooks_share_the_light_core():
+    """Every hook of .pre-commit-hooks.yaml installs the light core (one environment, no
+    contract extra), and its header shows no rev that does not exist (v0.1.0 never did)."""
+    import yaml
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), ".pre-commit-hooks.yaml")
+    text = open(path, encoding="utf-8").read()
+    hooks = yaml.safe_load(text)
+    assert {h["id"] for h in hooks} == {"guard-scope", "guard-check", "guard-commit-msg"}
+    assert all(not h.get("additional_dependencies") for h in hooks), hooks
+    assert "v0.1.0" not in text
+
+
 def test_contract_extra_missing_but_skipped_or_unconfigured_passes(tmp_path):
     env = _without(tmp_path, "schemathesis", "openapi_spec_validator")
     repo = _contract_repo(tmp_path)

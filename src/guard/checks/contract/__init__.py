@@ -151,10 +151,16 @@ def _require_extra(s: ContractSettings) -> None:
         if not found:
             missing.append(name)
     if missing:
+        hint = f"{INSTALL} (or skip it: guard check --skip contract)"
+        if os.environ.get("PRE_COMMIT") == "1":
+            # a pre-commit hook's own environment: nothing to pip-install by hand there
+            hint = ("in .pre-commit-config.yaml give the guard-check hook `args: [--skip, "
+                    "contract]` (the hook's environment cannot import your app), or "
+                    "`additional_dependencies: ['.[contract]', <your app's dependencies>]` "
+                    "(docs/integrations.md, the contract check on pre-push)")
         raise GuardError(f"the contract check needs {' and '.join(missing)}, which "
                          f"{'is' if len(missing) == 1 else 'are'} not installed",
-                         path=s.file, line=s.path_line,
-                         hint=f"{INSTALL} (or skip it: guard check --skip contract)")
+                         path=s.file, line=s.path_line, hint=hint)
 
 
 class _Run:
