@@ -187,3 +187,26 @@ def test_print_shows_the_role_files_and_stays_valid_yaml(monorepo):
     assert data["conventions"]["commit_style"] == "gitmoji" and "guard" in data
     assert not os.path.exists(os.path.join(monorepo.path, ".guard"))
     assert not os.path.exists(os.path.join(monorepo.path, "company.config.yaml"))
+
+
+def test_explain_opens_the_role_file_line_a_message_cites(monorepo):
+    """A finding cites the project role file init wrote as `.guard/roles/backend.yaml:N`;
+    `guard explain` on that citation shows the file as guard read it, line N marked (it
+    used to read it as a path and answer about a file named `...yaml:N`)."""
+    import re
+    init(monorepo)
+    monorepo.commit("\U0001f527 Add guard policy", add_all=True)
+    monorepo.branch("agent/backend/ui")
+    monorepo.commit(f"{FIX} Touch the app", {"frontend/src/App.tsx": "x\n"})
+    res = run_guard("check", "--base", "main", "--only", "scope", cwd=monorepo.path)
+    cited = re.search(r"at (\.guard/roles/backend\.yaml:(\d+))\)", res.out)
+    assert res.code == 1 and cited, res.out
+    res = run_guard("explain", cited.group(1), cwd=monorepo.path)
+    assert res.code == 0, res.err
+    assert res.out.startswith(".guard/roles/backend.yaml as guard reads it (policy from base")
+    marked = [row for row in res.out.splitlines() if row.startswith(">")]
+    assert marked == [f">   {int(cited.group(2)):2} |     paths: [frontend/]"], res.out
+    # a citation past the end, or of a file the policy does not have: exit 2, one line
+    for what in (".guard/roles/backend.yaml:400", "builtin:backend.yaml:400", "nope.yaml:3"):
+        res = run_guard("explain", what, cwd=monorepo.path)
+        assert res.code == 2 and len(res.err.strip().splitlines()) == 1, (what, res.err)

@@ -17,6 +17,11 @@ def explain(what: str, *, repo: str, role: str | None, scope: str | None, policy
     key = what.upper()
     if what.startswith("builtin:"):
         return explain_builtin(what)
+    cited = _CITED.fullmatch(what)
+    if cited and not _path_exists(what, repo):
+        # `.guard/roles/backend.yaml:12`, as messages cite a project role file or the config
+        return explain_file(cited.group(1), int(cited.group(2)), repo=repo, policy=policy,
+                            base=base)
     if key in RULES_BY_ID:
         doc = RULES_BY_ID[key].doc()
         if key.startswith("COMMIT"):
@@ -46,10 +51,64 @@ def explain_builtin(what: str) -> str:
         raise GuardError(f"no built-in role pack {name!r}", hint=f"the packs are {packs}")
     if line and not line.isdigit():
         raise GuardError(f"{what!r}: the line must be a number", hint="e.g. builtin:backend.yaml:24")
-    mark = int(line) if line else 0
-    rows = [f"{'>' if n == mark else ' '} {n:4} | {text}"
-            for n, text in enumerate(raw.decode("utf-8").split("\n"), 1)]
-    return f"built-in role pack {name} (shipped with guard)\n" + "\n".join(rows).rstrip() + "\n"
+    return f"built-in role pack {name} (shipped with guard)\n" + _numbered(
+        raw, int(line) if line else 0, what)
+
+
+# a policy file's line as findings cite it: `.guard/roles/backend.yaml:12`
+_CITED = re.compile(r"(.+\.(?:ya?ml|json)):([0-9]+)")
+
+
+def _numbered(raw: bytes, mark: int, what: str) -> str:
+    """The file's text, numbered, with line ``mark`` marked; a line past the end is an
+    error (a stale citation), never a listing without a mark."""
+    texts = raw.decode("utf-8", "replace").rstrip("\n").split("\n")
+    if mark > len(texts):
+        raise GuardError(f"{what!r}: line {mark} is past the end of the file "
+                         f"({len(texts)} lines)",
+                         hint="the file changed since the message was written: run guard again")
+    return "\n".join(f"{'>' if n == mark else ' '} {n:4} | {text}"
+                     for n, text in enumerate(texts, 1)).rstrip() + "\n"
+
+
+def explain_file(path: str, line: int, *, repo: str, policy: str, base: str | None) -> str:
+    """A policy file's text as guard reads it (from the trusted base, like the policy),
+    with the cited line marked."""
+    from guard import git as gitmod
+
+    git = gitmod.open_repo(repo)
+    if not git.has_commits():
+        raise GuardError("empty repository: no trusted policy yet", path=git.root,
+                         hint="commit company.config.yaml first, or use --policy worktree")
+    reader = _trusted_reader(git, repo=repo, policy=policy, base=base)
+    rel = posixpath.normpath(path.replace(os.sep, "/")).lstrip("/")
+    raw = reader.read(rel)
+    if raw is None:
+        raise GuardError(f"{path!r} is not in the policy guard reads ({reader.label})",
+                         hint="give a rule id (guard rules), a path in the repository, or "
+                              "a file:line a message cites")
+    return f"{rel} as guard reads it (policy from {reader.label})\n" + _numbered(
+        raw, line, f"{path}:{line}")
+
+
+def _trusted_reader(git, *, repo: str, policy: str, base: str | None, role=None, scope=None):
+    """Where explain reads the policy: the working tree (--policy worktree), else the base
+    guard check would pick, else HEAD when there is none."""
+    from guard import context
+    from guard import policy as pol
+
+    if policy == "worktree":
+        return pol.WorktreeReader(git.root)
+    opts = context.Options(repo=repo, base=base, role=role, scope=scope, policy=policy)
+    try:
+        ref, _origin = context.choose_base(git, opts, git.current_branch(), dict(os.environ))
+        rev = git.resolve(ref, what="base")
+        label = f"base {ref} {rev[:8]}"
+    except GuardError:
+        if base:        # asked for by name: a base that does not resolve is an error
+            raise
+        rev, label = git.resolve("HEAD"), "HEAD"
+    return pol.RevReader(git, rev, label)
 
 
 def _looks_like_rule(what: str) -> bool:
@@ -81,18 +140,8 @@ def explain_path(path: str, *, repo: str, role, scope, policy, base) -> str:
                          hint="commit company.config.yaml first, or use --policy worktree")
     branch = git.current_branch()
     opts = context.Options(repo=repo, base=base, role=role, scope=scope, policy=policy)
-    if policy == "worktree":
-        reader, trusted = pol.WorktreeReader(git.root), None
-    else:
-        try:
-            ref, _origin = context.choose_base(git, opts, branch, dict(os.environ))
-            rev = git.resolve(ref, what="base")
-            label = f"base {ref} {rev[:8]}"
-        except GuardError:
-            if base:        # asked for by name: a base that does not resolve is an error
-                raise
-            rev, label = git.resolve("HEAD"), "HEAD"
-        reader, trusted = pol.RevReader(git, rev, label), rev
+    reader = _trusted_reader(git, repo=repo, policy=policy, base=base, role=role, scope=scope)
+    trusted = getattr(reader, "rev", None)
     p = context.load_policy(git, reader, opts, branch, range_spec=None, trusted_rev=trusted)
     rel = path
     if os.path.isabs(path) or os.path.exists(path):
