@@ -46,7 +46,7 @@ def test_init_prints_the_next_three_steps(tmp_repo):
     assert res.code == 0, res.err
     assert "1. commit company.config.yaml on the base branch" in res.out
     assert "2. add guard's hooks to .pre-commit-config.yaml" in res.out
-    assert "3. run `guard check --base <base branch>` in CI" in res.out
+    assert "3. run guard in CI on every pull request" in res.out
 
 
 def test_branch_name_gives_the_role_after_init(team_repo):

@@ -62,6 +62,10 @@ def test_init_reads_the_layout_and_the_commit_style(monorepo):
     assert "commit style: gitmoji" in out and "25 follow gitmoji" in out
     assert "no role owns scripts/" in out
     assert "1. commit company.config.yaml and .guard/roles/ on the base branch" in out
+    # the steps agree with the README: push the policy, the documented hooks, the CI files
+    assert "on the base branch and push it" in out
+    assert "`args: [--skip, contract]`" in out and "run `pre-commit install`" in out
+    assert "GitHub Action or ci/gitlab-guard.yml" in out and "<base branch>" not in out
     config = yaml.safe_load(open(os.path.join(monorepo.path, "company.config.yaml")))
     assert config["conventions"] == {"commit_style": "gitmoji"}
     assert config["guard"]["shared"] == ["/*.md"]

@@ -104,12 +104,13 @@ def run(*, repo: str, role: str | None, to_stdout: bool) -> str:
     what = "company.config.yaml" + (" and .guard/roles/" if new_roles else "")
     lines += [
         "next steps:",
-        f"  1. commit {what} on the base branch (guard reads policy from there, never from "
-        "agent branches)",
+        f"  1. commit {what} on the base branch and push it (guard reads policy from "
+        "there — origin's copy once there is an origin —, never from agent branches)",
         "  2. add guard's hooks to .pre-commit-config.yaml (guard-scope, guard-commit-msg, "
-        "guard-check; they skip branches with no agent role) and run "
-        "`pre-commit install -t pre-commit -t commit-msg -t pre-push`",
-        "  3. run `guard check --base <base branch>` in CI on every agent branch",
+        "guard-check with `args: [--skip, contract]`; they skip branches with no agent role) "
+        "and run `pre-commit install` (README.md's quick start has the block)",
+        "  3. run guard in CI on every pull request: guard's GitHub Action or "
+        "ci/gitlab-guard.yml (docs/integrations.md)",
     ]
     return "\n".join(lines) + "\n"
 
