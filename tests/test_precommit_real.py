@@ -196,3 +196,22 @@ def test_check_on_the_base_branch_itself_skips_with_if_no_role_skip(repo):
     assert "guard: notice: nothing checked" in res.err and "is the base itself" in res.err
     res = run_guard("check", cwd=repo.path)
     assert res.code == 2 and "is the base itself" in res.err
+
+
+@pytest.mark.slow
+def test_documented_git_file_url_installs(tmp_path, guard_url):
+    """docs/integrations.md's install line for a clone on disk, as written (pip 23 refuses
+    `git+file:///path`; `git+file://localhost/path` installs)."""
+    with open(os.path.join(GUARD_ROOT, "docs", "integrations.md"), encoding="utf-8") as fh:
+        line = re.search(r"`'(agent-branch-guard @ git\+file://localhost/path/to/guard)'`",
+                         fh.read())
+    assert line, "the docs lost the file-URL install line"
+    url, _ = guard_url
+    requirement = line.group(1).replace("/path/to/guard", url[len("file://"):])
+    target = tmp_path / "site"
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                           "--disable-pip-version-check", "--target", str(target),
+                           requirement], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert (target / "guard" / "cli.py").exists()
+    assert (target / "guard" / "rules" / "backend.yaml").exists()
