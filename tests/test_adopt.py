@@ -208,3 +208,30 @@ def test_pre_push_range_after_rebase_and_force_push(repo):
     assert res.code == 0, res.out + res.err
     commits = json.loads(res.out).get("commits", [])
     assert [c.get("subject", c.get("header")) for c in commits] in ([], ["feat(api): second"])
+
+
+def test_unpushed_policy_on_main_is_named(tmp_path):
+    """A person commits a policy change on main, does not push, and starts an agent branch:
+    guard reads origin/main (as it must) and the POLICY001 comes with a notice saying the
+    local main is ahead and to push it; once pushed, the branch passes."""
+    origin = Repo.init(str(tmp_path / "origin.git"))
+    origin.git("config", "--bool", "core.bare", "true")
+    repo = Repo.init(str(tmp_path / "team"))
+    repo.commit("chore: start", {"README.md": "# team\n", "src/api/orders.py": "x = 1\n"})
+    assert run_guard("init", cwd=repo.path).code == 0
+    repo.commit("chore: add guard policy")
+    repo.git("remote", "add", "origin", origin.path)
+    repo.git("push", "-q", "-u", "origin", "main")
+    repo.git("remote", "set-head", "origin", "main")
+    with open(os.path.join(repo.path, "company.config.yaml"), "a", encoding="utf-8") as fh:
+        fh.write("# reviewed\n")
+    repo.commit("chore: adjust the guard policy")          # not pushed
+    repo.branch("agent/backend/orders")
+    repo.commit("feat(api): orders", {"src/api/orders.py": "x = 2\n"})
+    res = run_guard("check", "--skip", "contract", cwd=repo.path)
+    assert res.code == 1 and "POLICY001" in res.out, res.out + res.err
+    assert "your local main has commits origin/main lacks" in res.err
+    assert "git push origin main" in res.err
+    repo.git("push", "-q", "origin", "main")
+    res = run_guard("check", "--skip", "contract", cwd=repo.path)
+    assert res.code == 0 and "notice" not in res.err, res.out + res.err

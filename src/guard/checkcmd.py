@@ -108,7 +108,26 @@ def execute(fmt: str, default_fail_on: str, *, repo, base, head, staged, role, s
     sys.stdout.flush()
     write_outputs(report, out_pairs)
     append_step_summary(report, fmt, out_pairs)
+    if any(f.rule == "POLICY001" for f in report.findings):
+        unpushed_policy_notice(ctx)
     return 1 if report.failed else 0
+
+
+def unpushed_policy_notice(ctx) -> None:
+    """The first-day trap: a person commits the policy on the local main, does not push,
+    and starts an agent branch; guard reads the policy from origin/main and reports the
+    person's own commit as the branch's POLICY001. Say so when the base is origin/X and
+    the local X holds commits origin/X lacks."""
+    base = ctx.base_ref or ""
+    if not base.startswith("origin/") or ctx.mode == "staged":
+        return
+    name = base[len("origin/"):]
+    local = ctx.git.try_resolve(f"refs/heads/{name}")
+    if not local or local == ctx.base or not ctx.git.is_ancestor(ctx.base, local):
+        return
+    _err(f"guard: notice: your local {name} has commits {base} lacks; guard read the policy "
+         f"from {base} — if they hold the policy you mean (company.config.yaml, .guard/), "
+         f"push {name} (git push origin {name}) and run guard again")
 
 
 def write_file(path: str, text: str, *, append: bool = False) -> None:
