@@ -14,6 +14,7 @@ All use pip's cache as it is (run twice for warm-cache figures). Needs the packa
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,12 @@ def size_mb(path: str) -> float:
             if not os.path.islink(full):
                 total += os.lstat(full).st_size
     return total / 1e6
+
+
+def cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def env() -> dict[str, str]:
@@ -57,10 +64,10 @@ def main() -> None:
             fh.write(f"repos:\n  - repo: file://{clone}\n    rev: {sha}\n    hooks:\n"
                      "      - id: guard-scope\n      - id: guard-commit-msg\n")
         e["PRE_COMMIT_HOME"] = home = os.path.join(tmp, "home")
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), cpu()
         subprocess.run([os.path.join(BIN, "pre-commit"), "install-hooks"], cwd=project, env=e,
                        check=True, capture_output=True)
-        pc_time = time.perf_counter() - start
+        pc_time, pc_cpu = time.perf_counter() - start, cpu() - cpu0
         envs = [os.path.join(home, d) for d in os.listdir(home)
                 if os.path.isdir(os.path.join(home, d))]
         pc_size = sum(size_mb(d) for d in envs)
@@ -68,24 +75,26 @@ def main() -> None:
         src = os.path.join(tmp, "src")
         subprocess.run(["git", "clone", "-q", clone, src], env=e, check=True)
         venv = os.path.join(tmp, "core")
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), cpu()
         subprocess.run([sys.executable, "-m", "virtualenv", "-q", venv], env=e, check=True)
         subprocess.run([os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q",
-                        "--disable-pip-version-check", "."], cwd=src, env=e, check=True)
-        core_time = time.perf_counter() - start
+                        "--disable-pip-version-check", "."], cwd=src, env=e, check=True,
+                       capture_output=True)
+        core_time, core_cpu = time.perf_counter() - start, cpu() - cpu0
         core_size = size_mb(venv)
         shutil.rmtree(venv)
         # the floor: an empty virtualenv, as pre-commit's environment starts
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), cpu()
         subprocess.run([sys.executable, "-m", "virtualenv", "-q", venv], env=e, check=True)
-        floor_time = time.perf_counter() - start
+        floor_time, floor_cpu = time.perf_counter() - start, cpu() - cpu0
         floor_size = size_mb(venv)
         shutil.rmtree(venv)
-    print(f"pre-commit env (guard-scope, guard-commit-msg): {pc_size:6.1f} MB  {pc_time:5.1f} s")
+    print(f"pre-commit env (guard-scope, guard-commit-msg): {pc_size:6.1f} MB  {pc_time:5.1f} s"
+          f"  (cpu {pc_cpu:5.1f} s)")
     print(f"virtualenv + pip install of the core:           {core_size:6.1f} MB  "
-          f"{core_time:5.1f} s")
+          f"{core_time:5.1f} s  (cpu {core_cpu:5.1f} s)")
     print(f"floor: an empty virtualenv:                     {floor_size:6.1f} MB  "
-          f"{floor_time:5.1f} s")
+          f"{floor_time:5.1f} s  (cpu {floor_cpu:5.1f} s)")
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 
