@@ -21,7 +21,12 @@ def git_env() -> dict[str, str]:
     })
     for var in ("GITHUB_ACTIONS", "GITHUB_BASE_REF", "GITLAB_CI", "CI_MERGE_REQUEST_DIFF_BASE_SHA",
                 "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_DEFAULT_BRANCH", "PRE_COMMIT_FROM_REF",
-                "PRE_COMMIT_TO_REF", "GITHUB_STEP_SUMMARY", "NO_COLOR"):
+                "PRE_COMMIT_TO_REF", "GITHUB_STEP_SUMMARY", "NO_COLOR",
+                # the branch a detached CI checkout is for, and pre-commit's own marker
+                "GITHUB_SHA", "GITHUB_HEAD_REF", "GITHUB_REF", "GITHUB_EVENT_NAME",
+                "GITHUB_EVENT_PATH", "CI_COMMIT_SHA", "CI_COMMIT_BRANCH",
+                "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA",
+                "PRE_COMMIT"):
         env.pop(var, None)
     return env
 

@@ -44,6 +44,7 @@ class Context:
         self.policy, self.changes, self.branch = policy, changes, branch
         self._cache: dict = {}
         self.ci_merge: str | None = None    # the forge's merge commit at head (ci_merge_commit)
+        self.ci_checkout: str | None = None  # "GITHUB_ACTIONS=true" when a CI job checked out
         self.facts: dict = {}               # check name -> data for the report
         self.statuses: dict = {}            # check name -> (status, note) override
 
@@ -340,6 +341,9 @@ def build(options: Options, env: dict | None = None) -> Context:
         ctx._cache["commits"] = commits_later
     if mode == "range":
         ctx.ci_merge = ci_merge_commit(env, head)
+        # a CI job's checkout: its untracked files are the job's, not the agent's work
+        ctx.ci_checkout = next((f"{var}=true" for var in ("GITHUB_ACTIONS", "GITLAB_CI")
+                                if env.get(var) == "true"), None)
     return ctx
 
 

@@ -527,15 +527,10 @@ def check_shallow(ctx, commits) -> None:
 
 def _ci_checkout(ctx) -> str | None:
     """The CI variable saying the working tree is a CI job's fresh checkout (GitHub Actions,
-    GitLab CI), whose untracked files are the job's own (installed dependencies, reports),
-    not the agent's uncommitted work; None elsewhere and for the agent's Stop hook (the
-    working-tree mode), where the working tree is the agent's."""
-    if ctx.mode != "range":
-        return None
-    for var in ("GITHUB_ACTIONS", "GITLAB_CI"):
-        if os.environ.get(var) == "true":
-            return f"{var}=true"
-    return None
+    GitLab CI; context.build sets it, for ranges only), whose untracked files are the job's
+    own (installed dependencies, reports), not the agent's uncommitted work. Never set for
+    the agent's Stop hook (the working-tree mode), where the working tree is the agent's."""
+    return getattr(ctx, "ci_checkout", None) if ctx.mode == "range" else None
 
 
 def _stdout_file() -> tuple[int, int] | None:
