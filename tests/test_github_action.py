@@ -137,7 +137,7 @@ def test_action_on_githubs_pull_request_checkout(tmp_path):
     assert "title=SCOPE001::" in proc.stdout and "Button.tsx" in proc.stdout
     assert "COMMIT009" not in proc.stdout and "README.md" not in proc.stdout, proc.stdout
     assert "COMMIT012" not in proc.stdout        # the SARIF file in the workspace is guard's
-    assert "from GITHUB_HEAD_REF" in summary and "1 commit" in summary, summary
+    assert "agent/backend/orders' in GITHUB_HEAD_REF" in summary and "1 commit" in summary, summary
     # a job that checked out another commit than GITHUB_SHA gets no role from the variables
     proc, _, outputs = _run_action(tmp_path, repo, {"GITHUB_SHA": "0" * 40})
     assert proc.returncode == 2 and "no role" in proc.stderr, proc
@@ -149,7 +149,7 @@ def test_action_on_githubs_pull_request_checkout(tmp_path):
     proc, summary, _ = _run_action(tmp_path, repo, {"GITHUB_SHA": merge,
                                                     "GITHUB_EVENT_PATH": str(event)})
     assert proc.returncode == 1 and "title=SCOPE001::" in proc.stdout, proc
-    assert "from GITHUB_HEAD_REF" in summary
+    assert "agent/backend/orders' in GITHUB_HEAD_REF" in summary
 
 
 def test_action_inputs_map_to_options(tmp_path):

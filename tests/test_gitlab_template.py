@@ -96,7 +96,7 @@ def test_gitlab_template_on_a_detached_checkout(tmp_path):
     report = open(os.path.join(repo.path, "guard-junit.xml"), encoding="utf-8").read()
     assert "SCOPE001" in report and "COMMIT012" not in report, report
     markdown = open(os.path.join(repo.path, "guard-report.md"), encoding="utf-8").read()
-    assert "from CI_MERGE_REQUEST_SOURCE_BRANCH_NAME" in markdown
+    assert "' in CI_MERGE_REQUEST_SOURCE_BRANCH_NAME" in markdown
 
 
 def test_own_report_files_are_not_uncommitted_work(tmp_path):

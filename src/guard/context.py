@@ -379,7 +379,7 @@ def load_policy(git: Git, reader, options: Options, branch: str | None, *,
         if from_branch:
             wanted, origin, declared = from_branch, f"branch name {branch!r}", True
             if branch_source:
-                origin += f" (from {branch_source})"
+                origin += f" in {branch_source}"
     if not wanted and range_spec:
         values = sorted(set(git.trailers(range_spec, "Agent-Role")))
         if len(values) > 1:
