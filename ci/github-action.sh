@@ -50,8 +50,11 @@ run() {
     args+=(--output "sarif=$sarif")
   fi
 
-  local code=0
-  "${GUARD:-guard}" "${args[@]}" || code=$?
+  local code=0 errors
+  errors="$(mktemp)"
+  # stderr kept aside too: an exit 2's one-line reason goes into the annotation below
+  "${GUARD:-guard}" "${args[@]}" 2>"$errors" || code=$?
+  cat "$errors" >&2
 
   if [ -n "${GITHUB_OUTPUT:-}" ]; then
     {
@@ -60,8 +63,12 @@ run() {
     } >> "$GITHUB_OUTPUT"
   fi
   if [ "$code" -eq 2 ]; then
-    echo "::error title=guard::guard could not check this branch (exit 2); see the error above"
+    local reason
+    # the last line guard wrote, escaped as workflow commands need (% CR LF)
+    reason="$(grep -v '^[[:space:]]*$' "$errors" | tail -n 1 | sed -e 's/%/%25/g' -e 's/\r/%0D/g')"
+    echo "::error title=guard::guard could not check this branch (exit 2): ${reason:-see the log above}"
   fi
+  rm -f -- "$errors"
   return "$code"
 }
 

@@ -180,7 +180,10 @@ def test_action_exit_2_is_an_error_annotation_and_no_sarif_output(tmp_path):
     proc, _, outputs = _run_action(tmp_path, repo, checks="nosuchcheck", sarif="out/g.sarif")
     assert proc.returncode == 2
     assert outputs == {"exit-code": "2"}             # nothing for upload-sarif to pick up
-    assert "::error title=guard::" in proc.stdout
+    # the annotation carries guard's one-line reason, not only "see the error above"
+    [note] = [line for line in proc.stdout.splitlines()
+              if line.startswith("::error title=guard::")]
+    assert "(exit 2): " in note and "nosuchcheck" in note, note
     assert "nosuchcheck" in proc.stderr and "Traceback" not in proc.stderr
 
 
