@@ -66,7 +66,8 @@ run() {
     local reason
     # the last line guard wrote, escaped as workflow commands need (% CR LF)
     reason="$(grep -v '^[[:space:]]*$' "$errors" | tail -n 1 | sed -e 's/%/%25/g' -e 's/\r/%0D/g')"
-    echo "::error title=guard::guard could not check this branch (exit 2): ${reason:-see the log above}"
+    reason="${reason:-see the log above}"
+    echo "::error title=guard::guard could not check this branch (exit 2): $reason"
   fi
   rm -f -- "$errors"
   return "$code"
