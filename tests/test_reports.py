@@ -514,12 +514,11 @@ def test_github_error_with_a_line(with_policy_findings):
     # No finding of the policy and scope checks is an error with a line, and a severity change
     # does not reach POLICY002, so this one is rendered in-process from a real run's report
     # whose unused-suppression warnings are promoted to errors.
-    from dataclasses import replace
     from guard.report import github
     report = build_report(with_policy_findings, checks=["policy", "scope"])
     promoted = tuple(f.with_severity("error") if f.rule == "POLICY002" else f
                      for f in report.findings)
-    out = github.render(replace(report, findings=promoted))
+    out = github.render(report._replace(findings=promoted))
     lines = [f.line for f in promoted if f.rule == "POLICY002"]
     assert len(lines) == 2
     for line in lines:

@@ -46,7 +46,14 @@ for name, module in list(sys.modules.items()):
             kind = "compiled" if isinstance(p, re.Pattern) else \
                 ("used" if p._compiled is not None else "lazy")
             found[f"{name}.{attr}"] = kind
+# guard's own modules that define a dataclass (pathspec, which a policy of globs needs, has
+# its own)
+dataclass_users = sorted(
+    name for name, module in list(sys.modules.items())
+    if name.startswith("guard") and module is not None and any(
+        hasattr(value, "__dataclass_fields__") for value in vars(module).values()))
 print(json.dumps({"code": code, "modules": sorted(sys.modules), "patterns": found,
+                  "dataclass_users": dataclass_users,
                   "yaml_reader": type(yaml.reader.Reader.NON_PRINTABLE).__name__}))
 """
 
@@ -107,6 +114,10 @@ def test_stop_compiles_no_pattern_its_change_does_not_reach(tmp_path):
     assert out["yaml_reader"] == "Pattern"              # PyYAML's reader pattern: unused
     # git's background output goes to O_TMPFILE files without tempfile (and shutil, random)
     assert not {"tempfile", "shutil", "random"} & set(out["modules"])
+    # no dataclass of guard's on the way (the Report and the migrations' Migration are plain
+    # types): the dataclasses module brings inspect, dis and tokenize, ~12 ms a stop, which
+    # a policy of plain paths (tests below) does not pay at all
+    assert out["dataclass_users"] == [], out["dataclass_users"]
 
 
 def test_stop_without_a_file_to_read_does_not_import_the_conventions_check(tmp_path,
@@ -156,3 +167,40 @@ def test_prefetched_blobs_answer_what_git_answers(tmp_path):
     fetched.prefetch_blobs([ids[0], missing, zero])
     assert fetched.read_blobs(ask) == plain
     assert fetched.read_blobs([ids[0], missing]) == {ids[0]: b"# project\n"}
+
+
+def test_plain_migration_and_report_keep_the_dataclass_behaviour(tmp_path):
+    """Migration and Report left dataclasses (see above): a Migration still gets its own
+    lists, compares by its fields (a parser's own note, such as Django's state_calls, left
+    out) and is unhashable; a Report is immutable and derived with _replace."""
+    from guard.checks.migrations.model import Migration
+
+    a = Migration("sql", "1_a", "m/1_a.sql", ("m/1_a.sql",), (1,), "1")
+    b = Migration("sql", "1_a", "m/1_a.sql", ("m/1_a.sql",), (1,), "1", down_state="none")
+    b.state_calls = 3
+    assert a == b and a.ops is not b.ops and a.problems == [] and a.down is None
+    a.problems.append(("MIG011", None, "m", "h"))
+    assert a != b and b.problems == []
+    assert repr(b).startswith("Migration(framework='sql', key='1_a', ")
+    assert "state_calls" not in repr(b)
+    try:
+        hash(a)
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("a Migration is mutable: it must not be hashable")
+    repo = backend_project(str(tmp_path / "p"))
+    repo.commit("docs(api): notes", {"src/api/NOTES.md": "# api\n"})
+    from guard import context
+    ctx = context.build(context.Options(repo=repo.path, base="main"), repo.env)
+    report = engine.run(ctx, ["policy", "scope"], fail_on="error")
+    assert report.facts is not engine.run(ctx, ["policy", "scope"], fail_on="error").facts
+    later = report._replace(notes=("x",))
+    assert later.notes == ("x",) and later.findings == report.findings and report.notes == ()
+    try:
+        report.notes = ("y",)
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("a Report is immutable")
+

@@ -884,7 +884,7 @@ def run(report_file: str, *, report_format: str, fmt: str, repo, base, head, rol
     tests = testsrun.for_run(ctx, junit_file=tests_junit, run_tests=run_tests)
     threshold = fail_on or cfg.fail_on or "error"
     facts_report = engine.run(ctx, checks, fail_on=threshold, tests=tests)
-    keyed = replace(facts_report, facts={**facts_report.facts,
+    keyed = facts_report._replace(facts={**facts_report.facts,
                                          "_persona_key": ctx.policy.role.persona_key or ""})
     shown = os.path.relpath(os.path.abspath(report_file), ctx.root)
     if shown.startswith(".."):
@@ -893,8 +893,8 @@ def run(report_file: str, *, report_format: str, fmt: str, repo, base, head, rol
     raw = verify(written, keyed, contract_available="contract" in registry.CHECKS)
     final = [f for f in engine.decide(raw, ctx.policy) if f.check == CHECK]
     bad = [f for f in final if f.severity in ("error", "warning")]
-    result = replace(
-        facts_report, findings=tuple(final),
+    result = facts_report._replace(
+        findings=tuple(final),
         checks=(CheckResult(CHECK, "failed" if bad else "passed", 0.0,
                             f"{report_file} against {len(facts_report.findings)} finding(s) of "
                             f"{', '.join(checks)}"),) + facts_report.checks,

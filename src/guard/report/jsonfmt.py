@@ -37,7 +37,7 @@ def as_dict(report) -> dict:
         "commits": [{"sha": c.sha, "header": c.header, "files": c.files, "author": c.author,
                      "findings": by_commit.get(c.sha, [])}
                     for c in report.commits],
-        "facts": report.facts,
+        "facts": dict(report.facts),
         "tests": None if report.tests is None else {
             "status": report.tests.status, "source": report.tests.source,
             "tests": report.tests.tests, "failures": report.tests.failures,
