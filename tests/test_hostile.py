@@ -51,6 +51,19 @@ def test_aliases_within_the_budget_still_load():
     assert data["use"] == {"a": 1} and data["more"] == {"a": 1, "c": 2}
 
 
+def test_alias_budget_is_counted_whenever_an_anchor_may_be_there():
+    """The budget is skipped only for text without `&`: there an alias names no anchor and
+    the parser refuses it; an escaped `\\x26` in a quoted string is content, not an anchor;
+    an anchor next to other text is still counted."""
+    for text in ("a: *x\n", "a: \"\\x26x\"\nb: *x\n"):
+        with pytest.raises(GuardError) as exc:
+            yamlfile.load(text, "c.yaml")
+        assert "alias" in exc.value.message and exc.value.path == "c.yaml", exc.value.message
+    assert yamlfile.load("a: \"\\x26\"\n", "c.yaml") == {"a": "&"}
+    with pytest.raises(GuardError) as exc:
+        yamlfile.load("# & note\nq: 1\na: &x [1, *x]\n", "c.yaml")
+    assert "refers to a node that contains it" in exc.value.message
+
 def test_short_repr_is_bounded():
     huge = [[["x" * 1000] * 1000] * 1000] * 1000
     text = yamlfile.short_repr(huge)
