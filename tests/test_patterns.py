@@ -35,6 +35,30 @@ def test_preselection_matches_pathspec_on_random_paths(seed):
         assert (got.pattern if got else None) == expected, path
 
 
+# `**/<name>/...`: pre-selected by the segment <name> (guard.commits.atomicity's defaults
+# hold two such patterns, which every path used to reach pathspec through)
+DEEP_PATTERNS = ["**/migrations/[0-9]*", "**/migrations/versions/", "!**/migrations/versions/x*",
+                 "**/gen", "**/a/b/", "/migrations/", "db/migrate/", "**/v[0-9]/x", "**/*.sql",
+                 "!**/gen/keep", "**/**/deep"]
+DEEP_SEGMENTS = ["migrations", "versions", "0001.py", "x1", "gen", "keep", "a", "b", "v1",
+                 "x", "q.sql", "db", "migrate", "deep", "src", "1"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_preselection_by_a_segment_after_a_leading_double_star(seed):
+    rng = random.Random(seed)
+    patterns = rng.sample(DEEP_PATTERNS, k=len(DEEP_PATTERNS))
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    ours = PatternSet([Source(p, "t.yaml", i, "owned") for i, p in enumerate(patterns)])
+    for _ in range(20000):
+        path = "/".join(rng.choice(DEEP_SEGMENTS) for _ in range(rng.randint(1, 5)))
+        expected = spec.check_file(path)
+        expected = patterns[expected.index] if expected.include else None
+        got = ours.decide(path)
+        assert (got.pattern if got else None) == expected, path
+    assert patterns_mod._literal_key("**/migrations/[0-9]*") == ("name", "migrations")
+    assert patterns_mod._literal_key("**/m*/x") == ("any", None)
+
 def test_builtin_role_packs_agree_with_pathspec():
     roles = load_roles([])
     rng = random.Random(7)

@@ -204,3 +204,13 @@ def test_plain_migration_and_report_keep_the_dataclass_behaviour(tmp_path):
     else:
         raise AssertionError("a Report is immutable")
 
+
+def test_stop_on_the_built_in_packs_imports_no_dataclasses(tmp_path):
+    """With the built-in role packs alone (plain paths and one-segment globs, decided
+    without pathspec), a Stop imports neither dataclasses nor what it brings."""
+    repo = backend_project(str(tmp_path / "p"), config="guard:\n  role: backend\n")
+    repo.commit("feat(api): orders", {"src/api/orders.py": "import os\nPORT = 8000\n"})
+    out = stop_in_fresh_interpreter(repo)
+    assert out["code"] == 0, out["stderr"]
+    assert "guard.checks.migrations" in out["modules"] and "pathspec" not in out["modules"]
+    assert not {"dataclasses", "inspect", "tokenize", "dis"} & set(out["modules"])

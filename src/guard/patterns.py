@@ -187,11 +187,17 @@ def _literal_key(text: str) -> tuple[str, tuple[str, ...] | str | None]:
     """How a pattern can be pre-selected without running its regex.
 
     ("anchored", ("src", "server")) — matches only paths starting with those segments;
-    ("name", "Dockerfile") — matches only paths having a segment equal to that name;
+    ("name", "Dockerfile") — matches only paths having a segment equal to that name (so
+    does `**/migrations/[0-9]*`: whatever follows, a path it matches has a segment
+    `migrations`, as `**/` matches whole folders);
     ("any", None) — anything else (globs, escapes): always a candidate.
     """
     body = text[1:] if text.startswith("!") else text
     body = body.rstrip("/")
+    if body.startswith("**/"):
+        segment = body[3:].split("/", 1)[0]
+        if segment and segment != "**" and not any(ch in _GLOB for ch in segment):
+            return "name", segment
     if body and "/" not in body and "**" not in body and "\\" not in body \
             and any(ch in _GLOB for ch in body):
         return "nameglob", body
