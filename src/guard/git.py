@@ -1110,21 +1110,31 @@ def run_git(args: Sequence[str], *, cwd: str, check: bool = True, stdin: bytes |
     return proc
 
 
-def probe(path: str) -> tuple[Git, str, str | None] | None:
+# probe's question; the git folders too (a linked worktree's own and the main checkout's
+# common one), which the hook holds like .git/ of the checkout
+PROBE_ARGS = ("rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD",
+              "--path-format=absolute", "--git-common-dir", "--git-dir")
+
+
+def start_probe(path: str) -> "Background":
+    """probe's git call, started now (the Stop hook imports its modules meanwhile)."""
+    return Background(PROBE_ARGS, cwd=path)
+
+
+def probe(path: str, started: "Background | None" = None) -> tuple[Git, str, str | None] | None:
     """One git call for a hook's hot path: (repository, HEAD commit, branch or None when
     detached). None when that is not simply answered (not a repository, no commit yet...);
-    open_repo then says why.
+    open_repo then says why. ``started``: that call, from start_probe(path).
 
     The same call answers Git.current_branch (HEAD's branch: its full ref without
     `refs/heads/`, never git's short form, which is `heads/x` when a tag `x` exists too) and
     keeps HEAD's full ref (``Git.head_ref``) for prefetch_refs."""
     if not os.path.isdir(path):
+        if started is not None:
+            started.close()
         return None
-    # the git folders too (a linked worktree's own and the main checkout's common one),
-    # which the hook holds like .git/ of the checkout
-    proc = run_git(["rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD",
-                    "--path-format=absolute", "--git-common-dir", "--git-dir"],
-                   cwd=path, check=False)
+    proc = started.collect(check=False) if started is not None else \
+        run_git(PROBE_ARGS, cwd=path, check=False)
     lines = _decode(proc.stdout).split("\n")
     if proc.returncode != 0 or len(lines) < 5:
         return None

@@ -80,7 +80,11 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
     from guard import git as gitmod
     from guard.errors import GuardError
 
-    located = gitmod.probe(cwd)
+    started = gitmod.start_probe(cwd) if os.path.isdir(cwd) else None
+    # the modules every checked stop needs, imported while git answers the probe
+    from guard import context
+    from guard.checks.migrations.detect import CANDIDATES
+    located = gitmod.probe(cwd, started)
     if located is None:
         try:
             git = gitmod.open_repo(cwd)
@@ -95,14 +99,12 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
         return _refuse("HEAD names no commit (an orphan branch?) while the repository has "
                        "branches: there is no base to check the work against")
     git, checked_out, _ = located
-    from guard import context
     env = dict(os.environ)
     if context.ci_target(env) is None:
         # what picking the base asks (the upstream, the default branch) and the setting the
         # tracked changes may need, in the background while the modules import
         git.prefetch_config(["init.defaultBranch", "diff.orderFile"])
         git.prefetch_refs(git.head_ref)
-    from guard.checks.migrations.detect import CANDIDATES
     # the migrations check's listing (below), started on a guess: no guard.migrations.path
     git.prefetch_tree_blobs("INDEX", (), CANDIDATES)
     from guard import policy as pol     # the imports run while git works
