@@ -44,6 +44,15 @@ SLOW = {
     "test_migrations_sql.py::test_detection_lists_candidate_names_whatever_the_pathspec_environment",
     "test_cli.py::test_demo_runs_and_shows_violations",
     "test_cli.py::test_demo_json",
+    # each over ~5 s of wall (2-6 s of CPU) on the 2-core machine: a Django project imported
+    # and run through manage.py, the contract check against a real app with full budgets, and
+    # 1,100-level folders created, checked and removed
+    "test_locations.py::test_config_findings_point_at_their_key[plain callable]",
+    "test_contract_detect.py::test_django_found_from_manage_py",
+    "test_migrations_stepwise.py::test_django_each_migration_through_manage_py",
+    "test_hostile_more.py::test_a_folder_1100_levels_deep_is_checked_not_crashed",
+    "test_hostile_more.py::test_a_tree_1100_levels_deep_is_exported_and_removed",
+    "test_hostile_more.py::test_export_ignore_does_not_hide_a_django_migration_from_the_round_trip",
 }
 
 
@@ -54,7 +63,8 @@ def pytest_collection_modifyitems(config, items):
         name = os.path.basename(str(item.path))
         files.add(name)
         test = f"{name}::{item.originalname}" if hasattr(item, "originalname") else None
-        for key in (name, test):
+        one = f"{name}::{item.name}"            # one parametrization: "file::name[id]"
+        for key in (name, test, one):
             if key in SLOW:
                 seen.add(key)
                 item.add_marker(pytest.mark.slow)

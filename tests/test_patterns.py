@@ -21,7 +21,13 @@ SEGMENTS = ["src", "server", "api", "x", "lib", "app", "docs", "keep.md", "Docke
             "v[1].txt", "build1", "x.egg-info"]
 
 
-@pytest.mark.parametrize("seed", range(3))
+def seeds(count: int, fast: int) -> list:
+    """Seeds 0..count-1; the fast lane runs the first ``fast`` of them, the rest are slow (CI
+    runs all): each seed is one more random sample of the same property."""
+    return [*range(fast), *(pytest.param(s, marks=pytest.mark.slow) for s in range(fast, count))]
+
+
+@pytest.mark.parametrize("seed", seeds(3, 1))
 def test_preselection_matches_pathspec_on_random_paths(seed):
     rng = random.Random(seed)
     patterns = rng.sample(PATTERNS, k=len(PATTERNS))
@@ -142,7 +148,7 @@ def _policy(rng, *, task: bool, pool=PATTERNS):
     return Policy(config.load(None), {"r": role}, role, "--role", scope, "test", None)
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", seeds(8, 2))
 def test_policy_folder_answers_equal_path_by_path_answers(seed):
     """Policy.decide answers once per folder where the folder decides; on random policies
     (globs, negations, name patterns, task scopes) and random paths, in random order (the
