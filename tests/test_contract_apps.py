@@ -461,3 +461,19 @@ def test_any_authorization_scheme(tmp_path):
     [f] = rules(data, "CONTRACT007")          # the wrong type, past the token check
     assert "is not of type \"integer\"" in f["message"]
     assert "Token ${SHOP_TOKEN}" in f["message"] and "s3cret-token" not in res.out
+
+
+def test_flask_propagating_exceptions_is_a_server_error(tmp_path):
+    # PROPAGATE_EXCEPTIONS (also on with app.testing or debug) makes Flask re-raise a
+    # handler's exception; a WSGI server answers 500, and so must the in-process run: a
+    # not_a_server_error finding, not "schemathesis could not test" (found on the public
+    # tecladocode/rest-apis-flask-python app, which sets it)
+    app = fixture_text("flask_bad", "app.py") + "\napp.config[\"PROPAGATE_EXCEPTIONS\"] = True\n"
+    repo = project(tmp_path, None, extra_files={"src/api/app.py": app},
+                   extra="    max_examples: 8\n    include: [\"GET /items\"]\n")
+    data, res = check(repo)
+    assert not rules(data, "CONTRACT008"), [f["message"] for f in rules(data)]
+    hits = [f for f in rules(data, "CONTRACT007")
+            if "GET /items: not_a_server_error:" in f["message"]]
+    assert len(hits) == 1 and "(status 500)" in hits[0]["message"]
+    assert "off by one in the page size" in hits[0]["message"]

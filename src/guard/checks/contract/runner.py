@@ -206,8 +206,11 @@ def as_server(app):
         try:
             return list(app(environ, start_response))
         except Exception as exc:         # the app's own crash: a 500 for the client
+            # no exc_info: werkzeug's test client (which schemathesis runs the app under)
+            # re-raises any exc_info it is given, even before a byte is sent, so a Flask
+            # app with PROPAGATE_EXCEPTIONS would abort the case instead of answering 500
             start_response("500 Internal Server Error",
-                           [("Content-Type", "text/plain; charset=utf-8")], sys.exc_info())
+                           [("Content-Type", "text/plain; charset=utf-8")])
             return [f"{type(exc).__name__}: {exc}".encode()]
     return wsgi
 
