@@ -66,16 +66,20 @@ class App:
     setup: tuple[tuple[str, ...], ...] = ()
     server: tuple[str, ...] = ()    # {port} is replaced
     env: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)   # added to the project before its set-up
     postgres: bool = False
 
 
 APPS = {
     "fastapi": App(
         "full-stack-fastapi-template", "FastAPI", "fastapi+full-stack-fastapi-template",
-        "68adb40d37425f6f8668ec7e5a054500d045e43e", "", "backend", "openapi.json",
+        # the last commit that runs on Python < 3.14 (later ones need PEP 649 annotations)
+        "f459c20a173cf629b3d57b5b2e2de290d96b5698", "", "backend", "openapi.json",
         ("python", "-c", "import json, app.main as m; print(json.dumps(m.app.openapi(), "
                          "indent=2))"),
-        setup=(("alembic", "upgrade", "head"), ("python", "app/initial_data.py")),
+        # backend/scripts/prestart.sh, with backend/ importable (the template installs it)
+        setup=(("env", "PYTHONPATH=.", "alembic", "upgrade", "head"),
+               ("env", "PYTHONPATH=.", "python", "app/initial_data.py")),
         server=("uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", "{port}",
                 "--log-level", "warning"),
         postgres=True),
@@ -90,7 +94,16 @@ APPS = {
         "encode+rest-framework-tutorial", "efce73a9ccd9430616884a0910affc0dc4a6497c", "", "",
         "openapi.yaml", ("python", "manage.py", "spectacular"),
         setup=(("python", "manage.py", "migrate", "-v", "0"),),
-        server=("gunicorn", "-w", "1", "-b", "127.0.0.1:{port}", "tutorial.wsgi")),
+        server=("gunicorn", "-w", "1", "-b", "127.0.0.1:{port}", "tutorial.wsgi"),
+        # the contract declares HTTP Basic auth, so most generated requests carry a
+        # password that Django hashes with PBKDF2 (1,000,000 rounds): one guard run took
+        # over 40 minutes on the loaded 2-core machine. Django's testing advice, a fast
+        # hasher, in a settings module chosen through the environment (guard and gunicorn
+        # both honour DJANGO_SETTINGS_MODULE); everything else is the app's own settings.
+        files={"tutorial/trial_settings.py":
+               "from tutorial.settings import *  # noqa: F403\n"
+               "PASSWORD_HASHERS = [\"django.contrib.auth.hashers.MD5PasswordHasher\"]\n"},
+        env={"DJANGO_SETTINGS_MODULE": "tutorial.trial_settings"}),
 }
 
 VERSIONS = ("fastapi", "starlette", "flask", "flask-smorest", "django", "djangorestframework",
@@ -114,10 +127,16 @@ def app_env(app: App, postgres: str | None, venv: str) -> dict:
     env = git_env()
     env["PATH"] = os.path.join(venv, "bin") + os.pathsep + env.get("PATH", "")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(app.env)
     if app.postgres:
         if not postgres:
             raise SystemExit(f"trial: {app.name} needs --postgres (bash .ci/postgres.sh)")
-        env["DATABASE_URL"] = postgres
+        # the template's settings read POSTGRES_*; the environment wins over its ../.env
+        rest, db = postgres.split("://", 1)[1].rsplit("/", 1)
+        user, host = rest.split("@")
+        env.update(POSTGRES_USER=user.split(":")[0], POSTGRES_PASSWORD=user.split(":")[1],
+                   POSTGRES_SERVER=host.split(":")[0], POSTGRES_PORT=host.split(":")[1],
+                   POSTGRES_DB=db)
     return env
 
 
@@ -145,6 +164,9 @@ def build(app: App, where: str, env: dict, venv: str) -> tuple[Repo, str]:
                                  f"{app.commit}:.gitignore"], capture_output=True).stdout
         with open(os.path.join(where, ".gitignore"), "ab") as fh:
             fh.write(ignore)
+    for rel, text in app.files.items():
+        with open(os.path.join(where, rel), "w", encoding="utf-8") as fh:
+            fh.write(text)
     cwd = os.path.join(where, app.app_dir)
     for step in app.setup:
         run(step, cwd, env, venv)
@@ -211,7 +233,8 @@ def median_min(xs: list[float]) -> str:
 def trial(app: App, args, tmp: str) -> dict:
     env = app_env(app, args.postgres, args.venv)
     if app.postgres:
-        env["DATABASE_URL"] = fresh_database(args.postgres, "trial_fastapi", args.venv)
+        env["POSTGRES_DB"] = fresh_database(args.postgres, "trial_fastapi",
+                                            args.venv).rsplit("/", 1)[1]
     repo, date = build(app, os.path.join(tmp, "inproc"), env, args.venv)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
