@@ -188,7 +188,7 @@ def build(app: App, where: str, env: dict, venv: str) -> tuple[Repo, str]:
 
 def guard_pairs(out: str) -> tuple[set, dict]:
     """(the failed (check, operation) pairs, rules counted) from guard's JSON report."""
-    data = json.loads(out)
+    data, _ = json.JSONDecoder().raw_decode(out)
     pairs, rules = set(), {}
     for f in data["findings"]:
         rules[f["rule"]] = rules.get(f["rule"], 0) + 1
@@ -297,12 +297,16 @@ def trial(app: App, args, tmp: str) -> dict:
                 failed, rules = guard_pairs(out)
             except (json.JSONDecodeError, KeyError) as exc:
                 raise SystemExit(f"trial: guard's JSON did not parse ({exc}): {out[:2000]}")
+            # anything after the JSON document is noise on guard's stdout (a defect)
+            data, end = json.JSONDecoder().raw_decode(out)
+            trailing = out[end:].strip()
             either = failed | st_failed
             mapped = either - (subsumed - failed)
             differ = (failed ^ st_failed) - (subsumed - failed)
             rows[kind] = {
                 "exit": code, "rules": dict(sorted(rules.items())),
                 "json_lines": out.count("\n"),
+                "trailing": trailing[:300],
                 "either": len(either), "agree": len(either - (failed ^ st_failed)),
                 "mapped": len(mapped), "mapped_agree": len(mapped - differ),
                 "subsumed": sorted(subsumed - failed),
@@ -310,7 +314,6 @@ def trial(app: App, args, tmp: str) -> dict:
                 "only_guard": sorted(failed - st_failed),
                 "only_cli": sorted(st_failed - failed),
             }
-            data = json.loads(out)
             rows[kind]["facts"] = {k: data["facts"]["contract"].get(k) for k in
                                    ("app", "operations", "routes", "tested", "cases",
                                     "inherited", "timings")}
@@ -353,6 +356,8 @@ def report(results: list[dict]) -> None:
             if row["subsumed"]:
                 print(f"    CLI pairs on a 5xx, reported by guard as not_a_server_error: "
                       f"{row['subsumed']}")
+            if row["trailing"]:
+                print(f"    NOISE after guard's JSON: {row['trailing']!r}")
             if row["only_guard"]:
                 print(f"    only guard: {row['only_guard']}")
             if row["only_cli"]:
