@@ -297,7 +297,8 @@ def trial(app: App, args, tmp: str) -> dict:
                 failed, rules = guard_pairs(out)
             except (json.JSONDecodeError, KeyError) as exc:
                 raise SystemExit(f"trial: guard's JSON did not parse ({exc}): {out[:2000]}")
-            # anything after the JSON document is noise on guard's stdout (a defect)
+            # contract.timed() returns stdout + stderr: what follows the JSON document is
+            # stderr (the app's own warnings, e.g. the FastAPI template's "changethis")
             data, end = json.JSONDecoder().raw_decode(out)
             trailing = out[end:].strip()
             either = failed | st_failed
@@ -357,7 +358,7 @@ def report(results: list[dict]) -> None:
                 print(f"    CLI pairs on a 5xx, reported by guard as not_a_server_error: "
                       f"{row['subsumed']}")
             if row["trailing"]:
-                print(f"    NOISE after guard's JSON: {row['trailing']!r}")
+                print(f"    stderr: {row['trailing']!r}")
             if row["only_guard"]:
                 print(f"    only guard: {row['only_guard']}")
             if row["only_cli"]:
