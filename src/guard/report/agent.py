@@ -4,14 +4,17 @@
     src/components/Button.tsx SCOPE001 error: <what is wrong> → <the exact next action>
     … 3 more (run `guard check`)
 
-Errors first, then warnings, then info; within a severity by path, line, rule. Capped at
-``limit`` lines (default 20) with a count of the rest. This is what the Stop hook prints.
+Errors first, then warnings, then info; within a severity by path, line, rule. A rule with
+more than 20 findings prints a line per folder that holds them, with one step for the folder
+(guard.report.grouping). Capped at ``limit`` lines (default 20) with a count of the findings
+left out. This is what the Stop hook prints.
 """
 
 from __future__ import annotations
 
 from guard.finding import rank
 from guard.report.common import location, range_line, safe_path
+from guard.report.grouping import Group, entries, size
 
 DEFAULT_LIMIT = 20
 
@@ -32,11 +35,12 @@ def render(report, *, limit: int = DEFAULT_LIMIT, **_ignored) -> str:
         scope += " plus uncommitted work in the working tree"
     lines = [f"guard {verdict}: {counts['error']} error(s), {counts['warning']} warning(s), "
              f"{counts['info']} info · role {report.role} · {scope}"]
-    findings = sorted(report.findings, key=_key)
-    for f in findings[:limit]:
-        where = safe_path(location(f)) or "(repository)"
+    # a rule's many findings under one folder are one line, with one step for them all
+    items = entries(sorted(report.findings, key=_key), report)
+    for f in items[:limit]:
+        where = safe_path(f.where if isinstance(f, Group) else location(f)) or "(repository)"
         lines.append(f"{where} {f.rule} {f.severity}: {_one_line(f.message)} → "
                      f"{_one_line(f.hint)}")
-    if len(findings) > limit:
-        lines.append(f"… {len(findings) - limit} more (run `guard check`)")
+    if len(items) > limit:
+        lines.append(f"… {sum(map(size, items[limit:]))} more (run `guard check`)")
     return "\n".join(lines) + "\n"

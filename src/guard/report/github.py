@@ -1,12 +1,14 @@
 """GitHub Actions workflow commands. GitHub shows at most 10 errors and 10 warnings (and 10
 notices) per step; past that guard prints one explicit "N more" line instead of letting
 GitHub drop them silently. That line is plain log text, not a workflow command: as an 11th
-::error it would be dropped by the same cap. The CLI appends the Markdown report to
-$GITHUB_STEP_SUMMARY."""
+::error it would be dropped by the same cap. A rule with more than 20 findings is one
+annotation per folder that holds them (guard.report.grouping). The CLI appends the Markdown
+report to $GITHUB_STEP_SUMMARY."""
 
 from __future__ import annotations
 
 from guard.report.common import range_line, safe_path
+from guard.report.grouping import Group, entries, size
 
 CAP = 10
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -38,13 +40,14 @@ def render(report) -> str:
     lines: list[str] = []
     shown = {"error": 0, "warning": 0, "info": 0}
     hidden = {"error": 0, "warning": 0, "info": 0}
-    for f in report.findings:
+    for f in entries(report.findings, report):
         if shown[f.severity] >= CAP:
-            hidden[f.severity] += 1
+            hidden[f.severity] += size(f)
             continue
         shown[f.severity] += 1
         props = [f"title={_prop(f.rule)}"]
-        if f.path:
+        # a Group (many findings under a folder) annotates the run, not a file
+        if not isinstance(f, Group) and f.path:
             props.insert(0, f"file={_prop(_file(f.path))}")
             if f.line:
                 props.insert(1, f"line={f.line}")

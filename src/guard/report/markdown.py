@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from guard.report.common import location, range_line, safe_path, short
+from guard.report.grouping import Group, entries
 
 # Text from the repository (paths, commit headers and bodies, messages that embed them) must
 # render literally in GitHub-flavoured Markdown, in a table cell or a list item alike. Every
@@ -245,9 +246,13 @@ def render(report) -> str:
     lines.append("")
     if report.findings:
         lines += ["| Severity | Rule | Where | What | Next step |", "|---|---|---|---|---|"]
-        for f in report.findings:
-            # a path as code: `__init__.py` is not bold, `<x>` is not HTML
-            where = _code(location(f), table=True) if f.path else _cell(location(f) or "-")
+        for f in entries(report.findings, report):
+            # a path as code: `__init__.py` is not bold, `<x>` is not HTML; a Group (many
+            # findings of one rule under one folder) is one row at its folder
+            if isinstance(f, Group):
+                where = _code(f.folder, table=True) if f.folder else _cell(f.where)
+            else:
+                where = _code(location(f), table=True) if f.path else _cell(location(f) or "-")
             lines.append(f"| {f.severity} | {f.rule} | {where} | "
                          f"{_cell(f.message)} | {_cell(f.hint)} |")
         lines.append("")

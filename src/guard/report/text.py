@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from guard.report.common import location, range_line, safe_path
+from guard.report.grouping import Group, entries
 
 COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "bold": "\033[1m",
            "dim": "\033[2m", "reset": "\033[0m"}
@@ -18,8 +19,9 @@ def render(report, *, colour: bool = False) -> str:
              f"{report.policy_source}" + (f"; task scope {report.task}" if report.task else ""),
              f"  {len(report.changes)} changed path(s)" +
              (f", {report.commit_label()}" if report.mode == "range" else ""), ""]
-    for f in report.findings:
-        where = safe_path(location(f)) or "(repository)"
+    for f in entries(report.findings, report):
+        # a Group: many findings of one rule under one folder, printed as one
+        where = safe_path(f.where if isinstance(f, Group) else location(f)) or "(repository)"
         lines.append(f"{c(f.severity, f.severity.upper())} {c('bold', f.rule)} {where}")
         lines.append(f"    {safe_path(f.message)}")
         lines.append(c("dim", f"    → {safe_path(f.hint)}"))
