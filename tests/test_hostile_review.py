@@ -1,0 +1,41 @@
+"""An attacker's review: each test is one attack a hostile branch (or the agent writing it)
+made on guard, run as a user or CI runs guard, that passed silently before its fix."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from gitrepo import backend_project, run_guard
+
+
+def check_json(repo, *args):
+    res = run_guard("check", "--format", "json", "--base", "main", *args, cwd=repo.path)
+    assert res.code in (0, 1), res.err
+    return json.loads(res.out), res
+
+
+def rules_of(data) -> set[str]:
+    return {f["rule"] for f in data["findings"]}
+
+
+# -- the PreToolUse hook: an event guard cannot encode must not let the command through ----
+def test_a_lone_surrogate_in_a_bash_command_does_not_crash_the_hook_open(repo):
+    # JSON.stringify writes a lone UTF-16 surrogate as `\ud800`; Claude Code's runtime hands
+    # bash U+FFFD in its place, so the command still writes the forbidden file. A crash
+    # (exit 1) is not a block: the write went through.
+    for command in ("echo x > src/components/Button.tsx # \\ud800",
+                    "echo \\udfff > src/components/Button.tsx"):
+        event = ('{"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": "%s", '
+                 '"tool_input": {"command": "%s"}}' % (repo.path, command))
+        res = run_guard("hook", "claude", cwd=repo.path, input=event)
+        assert res.code == 2, res.err
+        assert "src/components/Button.tsx" in res.err and "internal error" not in res.err
+
+
+def test_a_lone_surrogate_in_a_write_path_is_read_as_the_runtime_writes_it(repo):
+    event = ('{"hook_event_name": "PreToolUse", "tool_name": "Write", "cwd": "%s", '
+             '"tool_input": {"file_path": "src/components/B\\ud800.tsx", "content": "x"}}'
+             % repo.path)
+    res = run_guard("hook", "claude", cwd=repo.path, input=event)
+    assert res.code == 2 and "SCOPE001" in res.err, res.err
