@@ -39,3 +39,23 @@ def test_a_lone_surrogate_in_a_write_path_is_read_as_the_runtime_writes_it(repo)
              % repo.path)
     res = run_guard("hook", "claude", cwd=repo.path, input=event)
     assert res.code == 2 and "SCOPE001" in res.err, res.err
+
+
+# -- migrations: the branch does not choose the migrator whose rules it is held to ---------
+DBMATE_A = "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n"
+
+
+def _sql_project(tmp_path):
+    return backend_project(str(tmp_path / "p"), extra={
+        "db/migrations/20240101000000_a.sql": DBMATE_A,
+        "db/migrations/20240301000000_c.sql": DBMATE_A.replace(" a ", " c ")})
+
+
+def test_a_makefile_added_on_the_branch_does_not_switch_the_migrator(tmp_path):
+    repo = _sql_project(tmp_path)
+    repo.commit("feat(db): b", {
+        "db/migrations/20240201000000_b.sql": DBMATE_A.replace(" a ", " b "),
+        # dbmate applies older pending migrations, so under it MIG003 is no finding
+        "Makefile": "migrate:\n\tdbmate up\n"})
+    data, _ = check_json(repo, "--only", "migrations")
+    assert "MIG003" in rules_of(data), data["findings"]

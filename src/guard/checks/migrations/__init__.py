@@ -185,12 +185,15 @@ def _run(ctx) -> list[Finding]:
     # database per file) and which version rules hold
     migrator = settings.migrator
     sql_folders = [pl.folder for pl in places if pl.framework == "sql"]
-    if not migrator and sql_folders:
+    if not migrator and sql_folders and ctx.merge_base:
+        # read from the base, as the policy is: a Makefile or .env the branch adds naming
+        # dbmate must not switch off the version rules its own new migrations are held to
         import os
         from guard.checks.migrations import migrators
-        read = head_read
+        read = base_read
         if settings.path:       # the listing holds only that folder: list the root files
-            read = _reader(ctx, ctx.head, git.tree_blobs(ctx.head, (), migrators.FILES))
+            read = _reader(ctx, ctx.merge_base,
+                           git.tree_blobs(ctx.merge_base, (), migrators.FILES))
         migrator = migrators.detect(read(list(migrators.FILES)), os.environ, sql_folders)
     for place in places:
         dialect = settings.dialect
