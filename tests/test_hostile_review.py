@@ -59,3 +59,46 @@ def test_a_makefile_added_on_the_branch_does_not_switch_the_migrator(tmp_path):
         "Makefile": "migrate:\n\tdbmate up\n"})
     data, _ = check_json(repo, "--only", "migrations")
     assert "MIG003" in rules_of(data), data["findings"]
+
+
+# -- migrations: a migration committed as a link to SQL elsewhere -------------------------
+def test_a_migration_that_is_a_symlink_is_an_error(tmp_path):
+    repo = _sql_project(tmp_path)
+    repo.write("src/server/sql/d.sql", "-- migrate:up\nDROP TABLE a;\n-- migrate:down\n\n")
+    os.symlink("../../src/server/sql/d.sql",
+               os.path.join(repo.path, "db/migrations/20240401000000_d.sql"))
+    repo.commit("feat(db): d")
+    data, res = check_json(repo, "--only", "migrations")
+    assert res.code == 1
+    [found] = [f for f in data["findings"] if f["rule"] == "MIG015"]
+    assert found["path"] == "db/migrations/20240401000000_d.sql"
+    assert found["severity"] == "error"
+
+
+def test_a_migration_folder_replaced_by_a_symlink_is_an_error(tmp_path):
+    repo = backend_project(str(tmp_path / "p"))
+    repo.write("src/server/migs/20240101000000_a.sql", DBMATE_A)
+    os.makedirs(os.path.join(repo.path, "db"))
+    os.symlink("../src/server/migs", os.path.join(repo.path, "db/migrations"))
+    repo.commit("feat(db): a")
+    data, _ = check_json(repo, "--only", "migrations")
+    assert [f["path"] for f in data["findings"] if f["rule"] == "MIG015"] == ["db/migrations"]
+
+
+def test_a_submodule_in_a_migration_folder_is_an_error(tmp_path):
+    repo = _sql_project(tmp_path)
+    sub = backend_project(str(tmp_path / "sub"))
+    sha = sub.git("rev-parse", "HEAD")
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{sha},db/migrations/vendor")
+    repo.git("commit", "-q", "-m", "feat(db): vendor")
+    data, _ = check_json(repo, "--only", "migrations")
+    assert [f["path"] for f in data["findings"] if f["rule"] == "MIG015"] == \
+        ["db/migrations/vendor"]
+
+
+def test_a_plain_symlink_elsewhere_is_not_a_migration_finding(tmp_path):
+    repo = _sql_project(tmp_path)
+    os.symlink("app.py", os.path.join(repo.path, "src/server/main.py"))
+    repo.commit("feat(api): alias")
+    data, _ = check_json(repo, "--only", "migrations")
+    assert "MIG015" not in rules_of(data)

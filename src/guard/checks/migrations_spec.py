@@ -130,6 +130,14 @@ RULES: tuple[Rule, ...] = (
        "harmless, yet a reviewer should know applied history was touched.",
        "a typo fixed in a comment of versions/1f2e_add_orders.py",
        "nothing to do; keep such edits out of applied migrations where you can"),
+    _R("MIG015", "migration-through-link", "migrations", "error",
+       "A migration folder (or a file named like a migration) gained a symlink or a "
+       "submodule on the branch.",
+       "Migration tools read the file a link points to, or the submodule's checkout; guard "
+       "reads only what the tree holds (a link's target text), so the migration they run "
+       "would never be checked: a link to `DROP TABLE` elsewhere in the tree passes unseen.",
+       "db/migrations/20240401_d.sql -> ../../src/server/sql/d.sql",
+       "commit the migration as a regular file in the migrations folder"),
     _R("MIG020", "model-changed-without-migration", "migrations", "warning",
        "Model files changed on the branch but no migration was added.",
        "A model change that needs a schema change ships without it: the code and the "

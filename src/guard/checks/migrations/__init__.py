@@ -220,6 +220,7 @@ def _run(ctx) -> list[Finding]:
         mset.new = {m.path for m in mset.head if m.path not in base_paths}
         sets.append(mset)
 
+    findings += _linked(ctx, places, settings)
     from guard.checks.migrations import rules
     notes = []
     base_files = {f: m for s in sets for m in s.base for f in m.files}
@@ -280,6 +281,39 @@ def _run(ctx) -> list[Finding]:
         ctx.set_status("migrations", "skipped",
                        f"no migrations found in {settings.path or 'the repository'}")
     return findings
+
+
+def _linked(ctx, places, settings) -> list[Finding]:
+    """MIG015: a symlink or submodule the branch puts in a migration folder, or under a
+    migration's name anywhere. The tools read what it points to; the tree listings above
+    hold regular files only, so without this it would be invisible."""
+    from guard.git import MODE_SUBMODULE, MODE_SYMLINK
+    from guard.checks.migrations import sqlfiles
+
+    folders = [pl.folder + "/" for pl in places if pl.folder]
+    if settings.path:
+        folders.append(settings.path.rstrip("/") + "/")
+    out = []
+    for change in ctx.changes:
+        if change.status == "D" or change.new_mode not in (MODE_SYMLINK, MODE_SUBMODULE):
+            continue
+        path = change.path
+        parent, _, name = path.rpartition("/")
+        named = (sqlfiles.is_sql_migration_name(name) if name.endswith(".sql") else
+                 detect.DJANGO_NAME.match(name) is not None and parent.endswith("migrations"))
+        inside = any((path + "/").startswith(f) for f in folders) or \
+            any(f.startswith(path + "/") for f in folders)
+        # a folder of migrations put in as a link (`db/migrations -> ../src/server/migs`)
+        folder_named = "migrat" in name.lower()
+        if not (named or inside or folder_named):
+            continue
+        what = "symlink" if change.new_mode == MODE_SYMLINK else "submodule"
+        out.append(Finding("MIG015", "migrations", "error",
+                           f"{path} is a {what} in migrations: the migration tool reads what "
+                           "it points to, which guard does not check",
+                           f"replace {path} with the migration itself, as a regular file",
+                           path))
+    return out
 
 
 def _alembic_places(ctx, settings, places: list, head_tree: dict, base_tree: dict,
