@@ -102,3 +102,20 @@ def test_a_plain_symlink_elsewhere_is_not_a_migration_finding(tmp_path):
     repo.commit("feat(api): alias")
     data, _ = check_json(repo, "--only", "migrations")
     assert "MIG015" not in rules_of(data)
+
+
+# -- contract: the branch's app, imported to be tested, cannot end guard with exit 0 -------
+def test_an_app_that_exits_when_imported_does_not_end_guard_with_a_pass(tmp_path):
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "contract"))
+    from contract_fixture import fixture_text, project
+
+    repo = project(tmp_path, "fastapi_good")
+    repo.commit("feat(api): quiet", {
+        "src/api/app.py": "import os\nos._exit(0)\n" + fixture_text("fastapi_good", "app.py"),
+        "src/components/Button.tsx": "export const hijacked = 1\n"})
+    res = run_guard("check", "--base", "main", cwd=repo.path)
+    # before: exit 0 and nothing printed, the SCOPE001 above lost with the process
+    assert res.code == 2, (res.code, res.out, res.err)
+    assert "the contract check ended without its result" in res.err
+    assert "Traceback" not in res.err and res.err.count("\n") == 1

@@ -133,7 +133,91 @@ def run(ctx) -> Iterator[Finding]:
                  "company.config.yaml", cfg_file)
         return
     _require_extra(s)
-    yield from _Run(ctx, s).run()
+    if not hasattr(os, "fork"):         # pragma: no cover - guard's CI platforms all fork
+        yield from _Run(ctx, s).run()
+        return
+    yield from _isolated(ctx, s)
+
+
+def _isolated(ctx, s: ContractSettings) -> list[Finding]:
+    """The check run in a forked child, its findings, facts and status sent back as JSON.
+
+    The check imports the branch's app into the process that runs it, and the branch's code
+    then runs there: `os._exit(0)` at import time, in guard's own process, ended guard with
+    exit 0 and no report, whatever the other checks had found. In a child it ends only the
+    child, and a child that ends without its result is an error here (exit 2). Its output
+    goes to stderr, so nothing it prints reaches a report on stdout. JSON, never pickle:
+    what comes back may have been written by the branch's code, and may at most claim
+    contract findings."""
+    import json
+
+    ctx.commits()     # a log git is still writing is collected here, never in the child
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                          # pragma: no cover - the child
+        code = 1
+        try:
+            os.close(read_fd)
+            os.dup2(2, 1)
+            try:
+                found = [list(f) for f in _Run(ctx, s).run()]
+                payload = {"findings": found, "facts": ctx.facts.get(CHECK),
+                           "status": ctx.statuses.get(CHECK)}
+            except GuardError as exc:
+                payload = {"error": [exc.message, exc.path, exc.line, exc.hint]}
+            except BaseException as exc:  # noqa: BLE001 - reported by the parent
+                payload = {"crash": f"{type(exc).__name__}: {exc}"}
+            data = json.dumps(payload, default=_jsonable).encode("utf-8", "surrogateescape")
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as reader:
+        data = reader.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        payload = json.loads(data.decode("utf-8", "surrogateescape")) if status == 0 else None
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        code = os.waitstatus_to_exitcode(status)
+        raise GuardError(f"the contract check ended without its result (exit status {code}): "
+                         f"the app it imports ({s.app or 'the detected app'}) is the "
+                         "branch's code, and it may have ended the process",
+                         path=s.file, line=s.line,
+                         hint="import the app by hand (python -c 'import ...') and see what "
+                              "ends the process; an app must not exit when imported")
+    if "error" in payload:
+        message, path, line, hint = payload["error"]
+        raise GuardError(message, path=path, line=line, hint=hint)
+    if "crash" in payload:
+        raise RuntimeError(f"in the contract check: {payload['crash']}")
+    if payload.get("facts") is not None:
+        ctx.publish(CHECK, payload["facts"])
+    if payload.get("status"):
+        ctx.set_status(CHECK, *payload["status"])
+    return [Finding(rule, check, severity, message, hint, path, line,
+                    tuple((k, _tupled(v)) for k, v in data))
+            for rule, check, severity, message, hint, path, line, data in payload["findings"]]
+
+
+def _jsonable(value):
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _tupled(value):
+    """A finding's data as the check built it: JSON brought its tuples back as lists."""
+    if isinstance(value, list):
+        return tuple(_tupled(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tupled(v) for k, v in value.items()}
+    return value
 
 
 def _require_extra(s: ContractSettings) -> None:
