@@ -119,3 +119,36 @@ def test_an_app_that_exits_when_imported_does_not_end_guard_with_a_pass(tmp_path
     assert res.code == 2, (res.code, res.out, res.err)
     assert "the contract check ended without its result" in res.err
     assert "Traceback" not in res.err and res.err.count("\n") == 1
+
+
+# -- test evidence: a JUnit file the branch commits is not a test run ----------------------
+JUNIT = ('<testsuite name="t" tests="42" failures="0" errors="0">'
+         + '<testcase name="a"/>' * 42 + '</testsuite>')
+
+
+def _junit_project(tmp_path):
+    from gitrepo import BACKEND_CONFIG
+    repo = backend_project(str(tmp_path / "p"), config=BACKEND_CONFIG +
+                           "  tests:\n    junit: tests/server/junit.xml\n")
+    repo.commit("feat(api): x", {"src/server/app.py": "app = 2\n",
+                                 "tests/server/junit.xml": JUNIT})
+    return repo
+
+
+def test_a_committed_junit_file_is_not_test_evidence_for_the_report(tmp_path):
+    repo = _junit_project(tmp_path)
+    res = run_guard("report", "--base", "main", "--no-run-tests", "--format", "json",
+                    cwd=repo.path)
+    assert res.code == 0, res.err
+    tests = json.loads(res.out)["tests"]
+    # before: "passed, 42 tests" from the agent's own file
+    assert tests["status"] == "not run" and tests["tests"] == 0
+    res = run_guard("report", "--base", "main", "--no-run-tests", cwd=repo.path)
+    assert "is committed on the branch" in res.out
+
+
+def test_a_committed_junit_file_passed_on_the_command_line_is_exit_2(tmp_path):
+    repo = _junit_project(tmp_path)
+    res = run_guard("report", "--base", "main", "--no-run-tests", "--tests-junit",
+                    "tests/server/junit.xml", cwd=repo.path)
+    assert res.code == 2 and "committed in the checked branch" in res.err, res.err

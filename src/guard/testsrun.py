@@ -93,9 +93,26 @@ def for_run(ctx, *, junit_file: str | None, run_tests: bool) -> TestsResult | No
     JUnit file if it exists. None when there is no evidence ("not run", never invented)."""
     tests = ctx.policy.config.tests
     if junit_file:
+        rel = committed(ctx, junit_file)
+        if rel:
+            raise GuardError(f"the JUnit file is committed in the checked branch ({rel}): it "
+                             "is the branch's own file, not the result of a test run",
+                             path=junit_file,
+                             hint="have the test run write its JUnit file outside the "
+                                  "repository (or to a path git ignores) and pass that")
         return from_junit(junit_file)
+    stale = committed(ctx, os.path.join(ctx.root, tests.junit)) if tests.junit else None
     if run_tests and tests.command:
-        return run_command(tests.command, ctx.root, tests.timeout, tests.junit)
+        result = run_command(tests.command, ctx.root, tests.timeout,
+                             None if stale else tests.junit)
+        if stale:
+            result = result._replace(detail=f"{result.detail}; {stale} is committed on the "
+                                            "branch, so its counts are not used")
+        return result
+    if stale:
+        return TestsResult("not run", stale,
+                           detail=f"{stale} (guard.tests.junit) is committed on the branch: "
+                                  "the branch's own file, not the result of a test run")
     if tests.junit and os.path.exists(os.path.join(ctx.root, tests.junit)):
         return from_junit(os.path.join(ctx.root, tests.junit))
     if run_tests:
@@ -105,6 +122,16 @@ def for_run(ctx, *, junit_file: str | None, run_tests: bool) -> TestsResult | No
         if why:
             return TestsResult("not run", TESTS_SCRIPT, detail=why)
     return None
+
+
+def committed(ctx, path: str) -> str | None:
+    """The repository path of ``path`` when the checked head holds it (a JUnit file the
+    branch committed: the agent's own claim of a test run), else None."""
+    rel = os.path.relpath(os.path.abspath(path), ctx.root).replace(os.sep, "/")
+    if rel == ".." or rel.startswith("../"):
+        return None
+    rev = ":" if ctx.head == "INDEX" else ctx.head
+    return rel if ctx.git.read_blob(rev, rel) is not None else None
 
 
 # The role contract's own scripts: "Run ./tools/ci/run-tests.sh before reporting completion",
