@@ -152,3 +152,22 @@ def test_a_committed_junit_file_passed_on_the_command_line_is_exit_2(tmp_path):
     res = run_guard("report", "--base", "main", "--no-run-tests", "--tests-junit",
                     "tests/server/junit.xml", cwd=repo.path)
     assert res.code == 2 and "committed in the checked branch" in res.err, res.err
+
+
+# -- policy: the agent runtime's own folder ---------------------------------------------
+def test_editing_a_sub_agent_definition_is_a_policy_change(repo):
+    # .claude/agents/<name>.md names the sub-agent (the hook's agent_type picks the role from
+    # it) and lists its tools; it was only "unowned" (SCOPE003, a warning at unowned: warning)
+    repo.commit("chore: tools", {".claude/agents/engineering-backend.md":
+                                 "---\nname: engineering\ntools: Read, Write, Bash\n---\n"})
+    data, _ = check_json(repo, "--only", "policy")
+    assert ("POLICY001", ".claude/agents/engineering-backend.md") in {
+        (f["rule"], f["path"]) for f in data["findings"]}
+
+
+def test_the_hook_blocks_a_write_to_a_sub_agent_definition_as_policy(repo):
+    event = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Write", "cwd": repo.path,
+                        "tool_input": {"file_path": ".claude/commands/ship.md",
+                                       "content": "x"}})
+    res = run_guard("hook", "claude", cwd=repo.path, input=event)
+    assert res.code == 2 and "POLICY001" in res.err, res.err

@@ -20,8 +20,11 @@ from guard.roles import Role, find_role, load_roles, parse_groups
 from guard.schema import check_keys, did_you_mean, expect
 from guard.yamlfile import line_of
 
+# `.claude/` whole: besides the settings (which wire the hooks), its agents/ files name each
+# sub-agent (the hook's agent_type, which picks the role) and its tools, and its hooks/ and
+# commands/ hold scripts the settings run; the staff role owns the folder
 ALWAYS_POLICY_FILES = (config_mod.CONFIG_FILE, ".pre-commit-config.yaml", ".guard/",
-                       ".claude/settings.json", ".claude/settings.local.json")
+                       ".claude/")
 
 
 class RevReader:
