@@ -97,6 +97,8 @@ EXCLUDED = {
     "CONTRACT010": "info: nothing for this branch (route gaps the base already has)",
     "CONTRACT024": "info: nothing for this branch (the base's own departures)",
     "MIG014": "info: nothing to do",
+    "MIG015": "the step is the migration's own content (commit it as a regular file), which "
+              "the hint cannot write; tests/test_hostile_review.py runs the attack",
     # the step is a piece of design or code the hint cannot write
     "CONV005": "judgement: a retry policy for the job (which exceptions, how many tries)",
     "CONV006": "judgement: an idempotency key checked before the job's side effects",
