@@ -23,6 +23,7 @@ import os
 from typing import NamedTuple, Sequence
 
 from guard.finding import Finding
+from guard.relate import data_of
 
 THRESHOLD = 20      # more findings of one rule than this: grouped
 COLLAPSE = 5        # more groups and lone findings than this under a folder: one group
@@ -238,15 +239,11 @@ def _hint(findings: list[Finding], folder: str | None, whole: bool, report) -> s
            "lists every step"
 
 
-def _data(f: Finding, key: str):
-    return next((v for k, v in f.data if k == key), None)
-
-
 def _take_out(findings: list[Finding], folder: str, report) -> str:
     """One step that takes every change under ``folder`` out, in the terms the findings'
     own steps use (relate.py): the commits to drop, the one commit to edit, the index."""
-    drops = {_data(f, "drop_commits") for f in findings}
-    edits = {_data(f, "edit_commit") for f in findings}
+    drops = {data_of(f, "drop_commits") for f in findings}
+    edits = {data_of(f, "edit_commit") for f in findings}
     if len(drops) == 1 and None not in drops:
         shas = [s[:8] for s in next(iter(drops))]
         plural = len(shas) > 1
