@@ -530,7 +530,7 @@ def _ci_checkout(ctx) -> str | None:
     GitLab CI; context.build sets it, for ranges only), whose untracked files are the job's
     own (installed dependencies, reports), not the agent's uncommitted work. Never set for
     the agent's Stop hook (the working-tree mode), where the working tree is the agent's."""
-    return getattr(ctx, "ci_checkout", None) if ctx.mode == "range" else None
+    return ctx.ci_checkout if ctx.mode == "range" else None
 
 
 def _stdout_file() -> tuple[int, int] | None:
