@@ -99,6 +99,8 @@ def test_a_submodule_in_a_migration_folder_is_an_error(tmp_path):
 def test_a_plain_symlink_elsewhere_is_not_a_migration_finding(tmp_path):
     repo = _sql_project(tmp_path)
     os.symlink("app.py", os.path.join(repo.path, "src/server/main.py"))
+    os.makedirs(os.path.join(repo.path, "docs"), exist_ok=True)
+    os.symlink("../README.md", os.path.join(repo.path, "docs/MIGRATION-GUIDE.md"))
     repo.commit("feat(api): alias")
     data, _ = check_json(repo, "--only", "migrations")
     assert "MIG015" not in rules_of(data)

@@ -303,8 +303,9 @@ def _linked(ctx, places, settings) -> list[Finding]:
                  detect.DJANGO_NAME.match(name) is not None and parent.endswith("migrations"))
         inside = any((path + "/").startswith(f) for f in folders) or \
             any(f.startswith(path + "/") for f in folders)
-        # a folder of migrations put in as a link (`db/migrations -> ../src/server/migs`)
-        folder_named = "migrat" in name.lower()
+        # a folder of migrations put in as a link (`db/migrations -> ../src/server/migs`);
+        # a file's link (`docs/MIGRATING.md`) is no folder of migrations
+        folder_named = "migrat" in name.lower() and "." not in name
         if not (named or inside or folder_named):
             continue
         what = "symlink" if change.new_mode == MODE_SYMLINK else "submodule"
