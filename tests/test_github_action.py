@@ -37,15 +37,22 @@ def _guard_bin(tmp_path) -> str:
     return str(bindir)
 
 
-def _pull_request(tmp_path) -> Repo:
-    """What actions/checkout with fetch-depth 0 leaves for a pull request: a clone whose
-    origin has main and the agent's branch, the branch checked out."""
+def _origin_with_agent_branch(tmp_path) -> Repo:
+    """The origin: main, and agent/backend/orders with one commit that adds a backend file
+    and a frontend one (SCOPE001); main checked out."""
     origin = backend_project(str(tmp_path / "origin"), config=NO_ROLE_CONFIG)
     origin.checkout("main")
     origin.branch("agent/backend/orders")
     origin.commit("feat(api): add orders", {"src/server/orders.py": "ORDERS = []\n",
                                             "src/components/Button.tsx": "export const B = 1\n"})
     origin.checkout("main")
+    return origin
+
+
+def _pull_request(tmp_path) -> Repo:
+    """What actions/checkout with fetch-depth 0 leaves for a pull request: a clone whose
+    origin has main and the agent's branch, the branch checked out."""
+    origin = _origin_with_agent_branch(tmp_path)
     work = tmp_path / "workspace"
     subprocess.run(["git", "clone", "-q", origin.path, str(work)], check=True, env=git_env())
     repo = Repo(str(work))
@@ -58,12 +65,7 @@ def _pull_request_merge(tmp_path) -> tuple[Repo, str]:
     branch as origin/*, and HEAD detached at GitHub's merge commit of the branch into main
     (refs/pull/1/merge), main having moved on since the branch started. Returns the
     workspace and the merge commit (GITHUB_SHA)."""
-    origin = backend_project(str(tmp_path / "origin"), config=NO_ROLE_CONFIG)
-    origin.checkout("main")
-    origin.branch("agent/backend/orders")
-    origin.commit("feat(api): add orders", {"src/server/orders.py": "ORDERS = []\n",
-                                            "src/components/Button.tsx": "export const B = 1\n"})
-    origin.checkout("main")
+    origin = _origin_with_agent_branch(tmp_path)
     origin.commit("docs: main moves on", {"README.md": "# project, moved on\n"})
     origin.git("merge", "-q", "--no-ff", "-m", "Merge abc123 into def456", "agent/backend/orders")
     merge = origin.git("rev-parse", "HEAD")

@@ -27,18 +27,24 @@ def seeds(count: int, fast: int) -> list:
     return [*range(fast), *(pytest.param(s, marks=pytest.mark.slow) for s in range(fast, count))]
 
 
-@pytest.mark.parametrize("seed", seeds(3, 1))
-def test_preselection_matches_pathspec_on_random_paths(seed):
+def agrees_with_pathspec(seed: int, pool: list[str], segments: list[str]) -> None:
+    """guard's PatternSet decides 20,000 random paths (of ``segments``) as pathspec's
+    GitIgnoreSpec does, for ``pool`` shuffled by ``seed``."""
     rng = random.Random(seed)
-    patterns = rng.sample(PATTERNS, k=len(PATTERNS))
+    patterns = rng.sample(pool, k=len(pool))
     spec = pathspec.GitIgnoreSpec.from_lines(patterns)
     ours = PatternSet([Source(p, "t.yaml", i, "owned") for i, p in enumerate(patterns)])
     for _ in range(20000):
-        path = "/".join(rng.choice(SEGMENTS) for _ in range(rng.randint(1, 5)))
+        path = "/".join(rng.choice(segments) for _ in range(rng.randint(1, 5)))
         expected = spec.check_file(path)
         expected = patterns[expected.index] if expected.include else None
         got = ours.decide(path)
         assert (got.pattern if got else None) == expected, path
+
+
+@pytest.mark.parametrize("seed", seeds(3, 1))
+def test_preselection_matches_pathspec_on_random_paths(seed):
+    agrees_with_pathspec(seed, PATTERNS, SEGMENTS)
 
 
 # `**/<name>/...`: pre-selected by the segment <name> (guard.commits.atomicity's defaults
@@ -52,18 +58,10 @@ DEEP_SEGMENTS = ["migrations", "versions", "0001.py", "x1", "gen", "keep", "a", 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_preselection_by_a_segment_after_a_leading_double_star(seed):
-    rng = random.Random(seed)
-    patterns = rng.sample(DEEP_PATTERNS, k=len(DEEP_PATTERNS))
-    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-    ours = PatternSet([Source(p, "t.yaml", i, "owned") for i, p in enumerate(patterns)])
-    for _ in range(20000):
-        path = "/".join(rng.choice(DEEP_SEGMENTS) for _ in range(rng.randint(1, 5)))
-        expected = spec.check_file(path)
-        expected = patterns[expected.index] if expected.include else None
-        got = ours.decide(path)
-        assert (got.pattern if got else None) == expected, path
+    agrees_with_pathspec(seed, DEEP_PATTERNS, DEEP_SEGMENTS)
     assert patterns_mod._literal_key("**/migrations/[0-9]*") == ("name", "migrations")
     assert patterns_mod._literal_key("**/m*/x") == ("any", None)
+
 
 def test_builtin_role_packs_agree_with_pathspec():
     roles = load_roles([])
