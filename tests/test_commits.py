@@ -399,6 +399,11 @@ def test_fixup_commits_hook_allows_check_rejects(tmp_path):
     assert got["fixup! feat(api): add orders"] == {"COMMIT008"}
     assert got["squash! feat(api): add orders"] == {"COMMIT008"}
     assert data["failed"]
+    # the step names the commit to rebase onto, the hook's refusal cannot (no base there)
+    onto = repo.git("merge-base", "main", "HEAD")[:12]
+    hints = {f["hint"] for f in data["findings"] if f["rule"] == "COMMIT008"}
+    assert f"squash it before hand-off: git rebase -i --autosquash {onto}" in hints, hints
+    assert "<base>" in wip.stderr and not any("<base>" in h for h in hints)
 
 
 def test_hook_strips_comments_and_scissors_like_git(tmp_path):

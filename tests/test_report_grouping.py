@@ -98,9 +98,10 @@ def test_agent_drops_the_commit_a_group_names(repo):
     step = agent_loop.LINE.match(lines[1]).groupdict()
     assert (step["where"], step["rule"], step["sev"]) == ("src/components/ui/", "SCOPE001",
                                                           "error")
+    onto = repo.git("merge-base", "main", "HEAD")[:12]      # not a placeholder to guess
     assert step["hint"].startswith(
         f"take every change under src/components/ui/ out of the branch by dropping commit "
-        f"{sha[:8]} (git rebase -i <base>, mark it `drop`), which changes nothing else; "
+        f"{sha[:8]} (git rebase -i {onto}, mark it `drop`), which changes nothing else; "
         "owned by Riley (Frontend Engineer)")
     agent = agent_loop.Agent(repo.path)
     agent.follow(out)

@@ -13,7 +13,8 @@ function here takes the decided findings and builds new ones (findings are immut
 - COMMIT011 whose other role's file is SCOPE001: that file's change goes first, then the
   commit is one concern (split-then-revert is the wrong order);
 - SCOPE001/SCOPE004 in staged mode (the pre-commit hook): the change is in the index, not
-  in a commit, so the step is to unstage it and undo the working-tree edit.
+  in a commit, so the step is to unstage it and undo the working-tree edit;
+- `git rebase -i <base>` in a step names the merge-base commit.
 
 Light imports only: this runs on the pre-commit path.
 """
@@ -268,4 +269,16 @@ def relate(findings: list[Finding], policy, ctx=None) -> list[Finding]:
     findings = role_checked(findings, policy)
     findings = staged_aware(findings, ctx)
     findings = reverted_aware(findings, ctx)
-    return commit_aware(findings, ctx)
+    return onto_merge_base(commit_aware(findings, ctx), ctx)
+
+
+def onto_merge_base(findings: list[Finding], ctx) -> list[Finding]:
+    """Steps that say `git rebase -i <base>` name the commit instead: the merge-base, so the
+    branch's own commits are edited where they stand, and an agent need not guess what
+    `<base>` is. Staged mode (no commits to rebase) and a run with no merge-base keep it."""
+    merge_base = getattr(ctx, "merge_base", None) if ctx is not None else None
+    if not merge_base or ctx.mode != "range":
+        return findings
+    onto = merge_base[:12]
+    return [f._replace(hint=f.hint.replace("<base>", onto))
+            if "<base>" in f.hint and "git rebase -i" in f.hint else f for f in findings]

@@ -242,13 +242,14 @@ def _hint(findings: list[Finding], folder: str | None, whole: bool, report) -> s
 def _take_out(findings: list[Finding], folder: str, report) -> str:
     """One step that takes every change under ``folder`` out, in the terms the findings'
     own steps use (relate.py): the commits to drop, the one commit to edit, the index."""
+    onto = (report.merge_base or "<base>")[:12]
     drops = {data_of(f, "drop_commits") for f in findings}
     edits = {data_of(f, "edit_commit") for f in findings}
     if len(drops) == 1 and None not in drops:
         shas = [s[:8] for s in next(iter(drops))]
         plural = len(shas) > 1
         return (f"take every change under {folder} out of the branch by dropping "
-                f"commit{'s' if plural else ''} {', '.join(shas)} (git rebase -i <base>, mark "
+                f"commit{'s' if plural else ''} {', '.join(shas)} (git rebase -i {onto}, mark "
                 f"{'them' if plural else 'it'} `drop`), which change{'' if plural else 's'} "
                 "nothing else")
     edits.discard(None)       # a rename's ends have no commit to edit of their own
@@ -257,7 +258,7 @@ def _take_out(findings: list[Finding], folder: str, report) -> str:
     if len(edits) == 1:
         sha = next(iter(edits))[:8]
         return (f"take every change under {folder} out of commit {sha}, which changes other "
-                f"files too (git rebase -i <base>, `edit` {sha}, git restore --source=HEAD^ "
+                f"files too (git rebase -i {onto}, `edit` {sha}, git restore --source=HEAD^ "
                 f"--staged --worktree -- {folder}, git commit --amend, git rebase --continue)")
     if report.mode == "staged":
         return (f"unstage every change under {folder} and undo it in the working tree "
