@@ -26,7 +26,7 @@ def git_env() -> dict[str, str]:
                 "GITHUB_SHA", "GITHUB_HEAD_REF", "GITHUB_REF", "GITHUB_EVENT_NAME",
                 "GITHUB_EVENT_PATH", "CI_COMMIT_SHA", "CI_COMMIT_BRANCH",
                 "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA",
-                "PRE_COMMIT"):
+                "CI_MERGE_REQUEST_EVENT_TYPE", "CI_MERGE_REQUEST_TARGET_BRANCH_SHA", "PRE_COMMIT"):
         env.pop(var, None)
     return env
 

@@ -11,7 +11,7 @@ import subprocess
 import yaml
 
 from gitrepo import git_env, run_guard
-from test_github_action import ROOT, _guard_bin, _pull_request
+from test_github_action import ROOT, _guard_bin, _pull_request, _pull_request_merge
 
 GITLAB = os.path.join(ROOT, "ci", "gitlab-guard.yml")
 
@@ -97,6 +97,45 @@ def test_gitlab_template_on_a_detached_checkout(tmp_path):
     assert "SCOPE001" in report and "COMMIT012" not in report, report
     markdown = open(os.path.join(repo.path, "guard-report.md"), encoding="utf-8").read()
     assert "' in CI_MERGE_REQUEST_SOURCE_BRANCH_NAME" in markdown
+
+
+def test_gitlab_merged_results_pipeline(tmp_path):
+    """A merged-results pipeline checks out GitLab's internal merge of the branch into the
+    target (CI_COMMIT_SHA), with the branch's own head in CI_MERGE_REQUEST_SOURCE_BRANCH_SHA:
+    that merge is GitLab's, not the agent's (no COMMIT009), and the files the target gained
+    since the branch started are not the branch's (the base is the target's head,
+    CI_MERGE_REQUEST_TARGET_BRANCH_SHA, not the diff base). Any other pipeline on the same
+    merge commit still judges it."""
+    doc = yaml.safe_load(open(GITLAB, encoding="utf-8"))
+    line = next(line for line in doc[".guard"]["script"] if line.lstrip().startswith("guard "))
+    repo, merge = _pull_request_merge(tmp_path)
+    env = git_env()
+    env.update({k: str(v) for k, v in doc[".guard"].get("variables", {}).items()})
+    env.update({
+        "PATH": _guard_bin(tmp_path) + os.pathsep + env.get("PATH", ""),
+        "PYTHONPATH": os.path.join(ROOT, "src"),
+        "GITLAB_CI": "true", "CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_MERGE_REQUEST_EVENT_TYPE": "merged_result",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "agent/backend/orders",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": repo.git("rev-parse", "HEAD^2"),
+        "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": repo.git("rev-parse", "HEAD^1"),
+        # where the branch started: main has moved on since (README.md)
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": repo.git("merge-base", "HEAD^1", "HEAD^2"),
+        "CI_COMMIT_SHA": merge, "CI_PROJECT_DIR": repo.path,
+    })
+
+    def run() -> str:
+        proc = subprocess.run(["sh", "-c", line], cwd=repo.path, env=env, capture_output=True,
+                              text=True)
+        assert proc.returncode == 1, proc
+        return open(os.path.join(repo.path, "guard-junit.xml"), encoding="utf-8").read()
+
+    report = run()
+    assert "SCOPE001" in report and "Button.tsx" in report, report
+    assert "COMMIT009" not in report and "README.md" not in report, report
+    env["CI_MERGE_REQUEST_EVENT_TYPE"] = "detached"      # not GitLab's merge: judged
+    assert "COMMIT009" in run()
 
 
 def test_own_report_files_are_not_uncommitted_work(tmp_path):

@@ -97,6 +97,12 @@ def ci_target(env: dict) -> tuple[str, str, str] | None:
     if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_BASE_REF"):
         return "branch", env["GITHUB_BASE_REF"], "GITHUB_BASE_REF"
     if env.get("GITLAB_CI") == "true":
+        if env.get("CI_MERGE_REQUEST_EVENT_TYPE") in ("merged_result", "merge_train") and \
+                env.get("CI_MERGE_REQUEST_TARGET_BRANCH_SHA"):
+            # HEAD is GitLab's merge into the target as it is now: the diff base (where the
+            # branch started) would count the target's later commits as the branch's
+            return ("commit", env["CI_MERGE_REQUEST_TARGET_BRANCH_SHA"],
+                    "CI_MERGE_REQUEST_TARGET_BRANCH_SHA")
         if env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"):
             return ("commit", env["CI_MERGE_REQUEST_DIFF_BASE_SHA"],
                     "CI_MERGE_REQUEST_DIFF_BASE_SHA")
@@ -149,11 +155,17 @@ def _github_pr_head(env: dict) -> str | None:
 
 
 def ci_merge_commit(env: dict, head: str) -> str | None:
-    """``head`` when it is the commit GitHub made to test a pull request's merge
-    (refs/pull/N/merge, what actions/checkout checks out for pull_request events): the
-    branch's commits are its second parent's; the merge itself is no one's to judge."""
+    """``head`` when it is the commit the forge made to test a merge request's merge: GitHub's
+    refs/pull/N/merge (what actions/checkout checks out for pull_request events), GitLab's
+    merged-results and merge-train pipelines (CI_COMMIT_SHA is the internal merge commit,
+    CI_MERGE_REQUEST_SOURCE_BRANCH_SHA the branch's own head). The branch's commits are its
+    second parent's; the merge itself is no one's to judge."""
     if (env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_SHA") == head
             and env.get("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target")):
+        return head
+    if (env.get("GITLAB_CI") == "true" and env.get("CI_COMMIT_SHA") == head
+            and env.get("CI_MERGE_REQUEST_EVENT_TYPE") in ("merged_result", "merge_train")
+            and env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") not in (None, "", head)):
         return head
     return None
 
