@@ -653,3 +653,29 @@ def test_hook_answers_without_importing_click_and_as_click_would(repo):
             got[mod] = proc.stderr
         assert got["console"].endswith("CLICK False RC %d\n" % (2 if len(args) == 2 else 0))
         assert got["console"].replace("CLICK False", "CLICK True") == got["cli"]
+
+
+def test_hook_tunes_the_collector_for_its_run_and_restores_it(repo):
+    """console.main runs the hook with the young generation raised (a hook builds thousands
+    of objects and few cycles) and, when the process ends next, freezes what it built so
+    the last collection at exit skips it; called in-process, it leaves both as they were."""
+    payload = json.dumps(event("pre_tool_use_edit", repo.path))
+    code = ("import gc, sys\nfrom guard import console\nfrom guard.agent import claude\n"
+            "seen = []\nreal = claude.main\n"
+            "claude.main = lambda role=None: seen.append(gc.get_threshold()[0]) or real(role)\n"
+            "before = gc.get_threshold()\nrc = console.main(['hook', 'claude'])\n"
+            "print('IN', seen, gc.get_threshold() == before, gc.get_freeze_count(), rc, "
+            "file=sys.stderr)\n")
+    import subprocess
+    import sys
+
+    from gitrepo import git_env
+    proc = subprocess.run([sys.executable, "-c", code], input=payload, capture_output=True,
+                          text=True, cwd=repo.path, env=git_env())
+    assert "IN [50000] True 0 2\n" in proc.stderr, proc.stderr
+    # as the console script calls it (argv None): the run's objects are frozen at the end
+    ends = ("import gc, sys\nfrom guard import console\nsys.argv = ['guard', 'hook', 'claude']\n"
+            "rc = console.main()\nprint('END', gc.get_freeze_count() > 0, rc, file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", ends], input=payload, capture_output=True,
+                          text=True, cwd=repo.path, env=git_env())
+    assert proc.stderr.endswith("END True 2\n"), proc.stderr

@@ -23,8 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     role = hook_role(args)
     if role is not False:
-        from guard.agent import claude
-        return claude.main(role=role)
+        return hook_claude(role, ends=argv is None)
     if args[:1] == ["check"]:
         from guard import checkcmd
         params = checkcmd.check_args(args[1:])
@@ -36,6 +35,28 @@ def main(argv: list[str] | None = None) -> int:
         return checkcmd.run_commit_msg(message_file, ends=argv is None)
     from guard.cli import main as cli_main
     return cli_main(argv)
+
+
+def hook_claude(role: str | None, *, ends: bool) -> int:
+    """`guard hook claude` with the cyclic collector tuned for one short run, as
+    guard.checkcmd.program does for `guard check` (which this path does not import): a
+    Stop builds ~100 classes and thousands of objects and almost no reference cycles, and
+    the default young generation had the collector walk them over and over; at exit (when
+    the process ends next, ``ends``) gc.freeze() spares the interpreter's last collection
+    over every object of the run. Together ~33 M instructions (~9 %) of a Stop on a
+    3,000-file repository. Restored on return (tests call main() in-process)."""
+    import gc
+
+    from guard.agent import claude
+
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000)
+    try:
+        return claude.main(role=role)
+    finally:
+        gc.set_threshold(*thresholds)
+        if ends:
+            gc.freeze()
 
 
 def hook_role(args: list[str]) -> str | None | bool:
