@@ -43,7 +43,7 @@ class Finding(NamedTuple):
         return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
     def sort_key(self) -> tuple:
-        return (-rank(self.severity), self.check, self.path or "", self.line or 0, self.rule,
+        return (-_RANK[self.severity], self.check, self.path or "", self.line or 0, self.rule,
                 self.message)
 
     def as_dict(self) -> dict[str, Any]:
