@@ -38,11 +38,11 @@ class Repo:
 
     @classmethod
     def init(cls, path: str, branch: str = "main") -> "Repo":
+        """A new repository with `commit.gpgsign false` and `core.hooksPath` off: one git
+        call, the settings coming from a template folder (see init_template)."""
         os.makedirs(path, exist_ok=True)
         repo = cls(str(path))
-        repo.git("init", "-q", "-b", branch)
-        repo.git("config", "commit.gpgsign", "false")
-        repo.git("config", "core.hooksPath", os.devnull)
+        repo.git("init", "-q", "-b", branch, f"--template={init_template()}")
         return repo
 
     def git(self, *args: str, check: bool = True, input: bytes | None = None) -> str:
@@ -65,6 +65,23 @@ class Repo:
         if add_all:
             self.git("add", "-A")
         self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.head()
+
+    def head(self) -> str:
+        """`git rev-parse HEAD`, read from .git's files when they are plain: just after a
+        commit the branch's ref is a loose file (git writes one on every update). Anything
+        else (a linked work tree, a packed ref, a detached HEAD) asks git."""
+        gitdir = os.path.join(self.path, ".git")
+        try:
+            with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as fh:
+                ref = fh.read().strip()
+            if ref.startswith("ref: refs/"):
+                with open(os.path.join(gitdir, ref[5:]), encoding="utf-8") as fh:
+                    sha = fh.read().strip()
+                if len(sha) in (40, 64) and all(c in "0123456789abcdef" for c in sha):
+                    return sha
+        except (OSError, UnicodeDecodeError):
+            pass
         return self.git("rev-parse", "HEAD")
 
     def branch(self, name: str) -> None:
@@ -107,34 +124,81 @@ guard:
 """
 
 
-# backend_project() builds each distinct project once per process and copies it afterwards (a
-# copy costs one git call; building one, about ten). Per process, so pytest-xdist workers
-# never share a template.
+# Repositories many tests build alike are built once per process and copied afterwards (a copy
+# costs one git call; building one, about ten). Per process, so pytest-xdist workers never
+# share a template; each test gets its own copy, so none sees another's changes.
 _TEMPLATES: dict[str, str] = {}
 _TEMPLATE_ROOT: list[str] = []
 
 
-def _template_dir() -> str:
+def _scratch() -> str:
     if not _TEMPLATE_ROOT:
         root = tempfile.mkdtemp(prefix="guard-test-templates-")
         atexit.register(shutil.rmtree, root, True)
         _TEMPLATE_ROOT.append(root)
-    return os.path.join(_TEMPLATE_ROOT[0], str(len(_TEMPLATES)))
+    return _TEMPLATE_ROOT[0]
 
 
-def backend_project(path: str, config: str = BACKEND_CONFIG, extra: dict | None = None) -> Repo:
-    """A base branch `main` with a policy, and an agent branch checked out, no changes yet."""
-    key = repr((config, sorted((extra or {}).items(), key=repr)))
+def _template_dir() -> str:
+    return os.path.join(_scratch(), str(len(_TEMPLATES)))
+
+
+def init_template() -> str:
+    """The folder `git init --template` copies into each new .git: the two settings every
+    test repository has (no signing, no hooks run) and git's own info/exclude, without the
+    dozen sample hooks git installs by default (never run: core.hooksPath is off), which
+    every copy of a template repository would copy again."""
+    folder = os.path.join(_scratch(), "git-init")
+    if not os.path.isdir(folder):
+        os.makedirs(os.path.join(folder, "hooks"))
+        os.makedirs(os.path.join(folder, "info"))
+        with open(os.path.join(folder, "config"), "w") as fh:
+            fh.write(f"[commit]\n\tgpgsign = false\n[core]\n\thooksPath = {os.devnull}\n")
+        with open(os.path.join(folder, "info", "exclude"), "w") as fh:
+            fh.write("# git ls-files --others --exclude-from=.git/info/exclude\n")
+    return folder
+
+
+def copy_tree(src: str, dst: str) -> None:
+    """shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True) for a small repository,
+    at a third of its cost: file bytes, symlinks and the executable bit (what git records),
+    not the times or the other permission bits (the index is refreshed after a copy)."""
+    os.makedirs(dst, exist_ok=True)
+    with os.scandir(src) as entries:
+        for entry in entries:
+            target = os.path.join(dst, entry.name)
+            if entry.is_symlink():
+                os.symlink(os.readlink(entry.path), target)
+            elif entry.is_dir():
+                copy_tree(entry.path, target)
+            else:
+                with open(entry.path, "rb") as fin, open(target, "wb") as fout:
+                    fout.write(fin.read())
+                mode = entry.stat().st_mode
+                if mode & 0o111:
+                    os.chmod(target, mode & 0o7777)
+
+
+def from_template(path: str, key, build) -> Repo:
+    """A copy at ``path`` of the repository ``build(folder)`` makes, built once per process
+    for each ``key``. ``build`` must give the same repository every time it runs for one key
+    (no clock, no randomness in what the tests look at), and the caller owns the copy."""
     template = _TEMPLATES.get(key)
     if template is None:
         template = _template_dir()
-        _build_backend_project(template, config, extra)
+        build(template)
         _TEMPLATES[key] = template
-    shutil.copytree(template, path, symlinks=True, dirs_exist_ok=True)
+    copy_tree(template, path)
     repo = Repo(str(path))
     # the copy has new inodes and ctimes: refresh the index so plumbing sees a clean tree
     repo.git("update-index", "-q", "--refresh", check=False)
     return repo
+
+
+def backend_project(path: str, config: str = BACKEND_CONFIG, extra: dict | None = None) -> Repo:
+    """A base branch `main` with a policy, and an agent branch checked out, no changes yet."""
+    key = ("backend_project", config, repr(sorted((extra or {}).items(), key=repr)))
+    return from_template(path, key, lambda folder: _build_backend_project(folder, config, extra))
 
 
 def _build_backend_project(path: str, config: str, extra: dict | None) -> Repo:
