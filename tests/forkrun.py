@@ -352,9 +352,67 @@ def become(fds: list[int], args: list[str], cwd: str, env: dict[str, str]) -> No
     sys.modules["__main__"] = types.ModuleType("__main__")
 
 
+def fork_validate_helper() -> None:
+    """The contract check starts `python -m guard.checks.contract.helper validate ...` for
+    openapi-spec-validator (~1 s of CPU, nearly all of it the validator's imports, which the
+    server has made already). In a forked run, that helper process is forked from the run
+    instead: the same helper.main on the same argv, folder and environment, in a process of
+    its own with its own pipes, returned as the subprocess.Popen guard waits on (its exec
+    replaced by the helper's work and exit, in preexec_fn). Only `validate`, which imports
+    nothing of the checked project, and only with no other thread running (a fork copies
+    none of them); `routes` and `conform`, which import the project's app, start a fresh
+    interpreter as in a user's run, and so does every helper under GUARD_TEST_FRESH=1."""
+    import subprocess as sp
+    import threading
+
+    from guard.checks.contract import helper
+    real_start = helper.start
+
+    def start(*args, cwd=None, stdin=None, env=None):
+        if args[:1] != ("validate",) or stdin is not None or threading.active_count() != 1:
+            return real_start(*args, cwd=cwd, stdin=stdin, env=env)
+
+        def run_helper() -> None:   # in the child: pipes and folder already set up
+            import io
+            code = 1
+            try:
+                kept.extend((sys.stdin, sys.stdout, sys.stderr))   # never flushed here
+                if env is not None:
+                    os.environ.clear()
+                    os.environ.update(env)
+                sys.stdin = open(0, closefd=False)
+                sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False),
+                                              encoding="utf-8", line_buffering=False)
+                sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False),
+                                              encoding="utf-8", errors="backslashreplace")
+                sys.argv = [helper.__file__, *args]
+                code = helper.main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:
+                import traceback
+                traceback.print_exc()
+            finally:
+                for stream in (sys.stdout, sys.stderr):
+                    try:
+                        stream.flush()
+                    except (OSError, ValueError):
+                        pass
+                os._exit(code or 0)
+
+        kept: list = []
+        return sp.Popen([sys.executable, "-m", "guard.checks.contract.helper", *args],
+                        cwd=cwd, env=env, stdin=sp.DEVNULL, stdout=sp.PIPE, stderr=sp.PIPE,
+                        preexec_fn=run_helper)
+
+    helper.start = start
+
+
 def run_main() -> None:
-    """What `python -m guard` runs."""
+    """What `python -m guard` runs (its contract validation helper forked, see
+    fork_validate_helper)."""
     import runpy
+    fork_validate_helper()
     runpy._run_module_as_main("guard")
 
 
