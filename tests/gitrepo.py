@@ -140,7 +140,8 @@ def _scratch() -> str:
 
 
 def _template_dir() -> str:
-    return os.path.join(_scratch(), str(len(_TEMPLATES)))
+    # its own folder: a template's build may make another template first (nested keys)
+    return tempfile.mkdtemp(prefix="t", dir=_scratch())
 
 
 def init_template() -> str:

@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from gitrepo import BACKEND_CONFIG, backend_project, run_guard
+from gitrepo import BACKEND_CONFIG, backend_project, from_template, run_guard
 
 FORBIDDEN = "src/components/Button.tsx"
 SHARED = "src/types/order.ts"
@@ -71,18 +71,23 @@ def commit_mixed_change(repo, extra: dict | None = None) -> None:
     repo.checkout("agent/backend/task")
 
 
+def _mixed(folder: str) -> None:
+    commit_mixed_change(backend_project(folder))
+
+
+def _with_policy_findings(folder: str) -> None:
+    commit_mixed_change(backend_project(folder, config=POLICY_CONFIG), {LEGACY: "x = 1\n"})
+
+
+# built once per process, each test gets its own copy (gitrepo.from_template)
 @pytest.fixture
 def mixed(tmp_path):
-    repo = backend_project(str(tmp_path / "project"))
-    commit_mixed_change(repo)
-    return repo
+    return from_template(str(tmp_path / "project"), "test_reports mixed", _mixed)
 
 
 @pytest.fixture
 def with_policy_findings(tmp_path):
-    repo = backend_project(str(tmp_path / "policy"), config=POLICY_CONFIG)
-    commit_mixed_change(repo, {LEGACY: "x = 1\n"})
-    return repo
+    return from_template(str(tmp_path / "policy"), "test_reports policy", _with_policy_findings)
 
 
 def guard(repo, *args: str, command: str = "check", env: dict | None = None):
