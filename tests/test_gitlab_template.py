@@ -27,6 +27,22 @@ def _guard_lines(script: list[str]) -> list[list[str]]:
     return out
 
 
+def _gitlab_job(tmp_path, repo, variables: dict) -> tuple[str, dict]:
+    """The template's guard line and the environment GitLab's runner gives it: the job's
+    own variables, guard on PATH, and the pipeline's ``variables``."""
+    doc = yaml.safe_load(open(GITLAB, encoding="utf-8"))
+    line = next(line for line in doc[".guard"]["script"] if line.lstrip().startswith("guard "))
+    env = git_env()
+    env.update({k: str(v) for k, v in doc[".guard"].get("variables", {}).items()})
+    env.update({
+        "PATH": _guard_bin(tmp_path) + os.pathsep + env.get("PATH", ""),
+        "PYTHONPATH": os.path.join(ROOT, "src"),
+        "GITLAB_CI": "true", "CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_PROJECT_DIR": repo.path, **variables,
+    })
+    return line, env
+
+
 def test_gitlab_template_is_yaml_and_uses_real_options(tmp_path):
     doc = yaml.safe_load(open(GITLAB, encoding="utf-8"))
     jobs = {k: v for k, v in doc.items() if isinstance(v, dict) and "script" in v}
@@ -47,20 +63,8 @@ def test_gitlab_template_is_yaml_and_uses_real_options(tmp_path):
 
 def test_gitlab_template_script_runs(tmp_path):
     """The template's guard line, run as GitLab's shell would in a merge-request pipeline."""
-    doc = yaml.safe_load(open(GITLAB, encoding="utf-8"))
-    job = doc[".guard"]
-    line = next(line for line in job["script"] if line.lstrip().startswith("guard "))
     repo = _pull_request(tmp_path)
-    env = git_env()
-    env.update({k: str(v) for k, v in job.get("variables", {}).items()})
-    env.update({
-        "PATH": _guard_bin(tmp_path) + os.pathsep + env.get("PATH", ""),
-        "PYTHONPATH": os.path.join(ROOT, "src"),
-        "GITLAB_CI": "true", "CI": "true",
-        "CI_PIPELINE_SOURCE": "merge_request_event",
-        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
-        "CI_PROJECT_DIR": repo.path,
-    })
+    line, env = _gitlab_job(tmp_path, repo, {"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"})
     proc = subprocess.run(["sh", "-c", line], cwd=repo.path, env=env, capture_output=True,
                           text=True)
     assert proc.returncode == 1, proc
@@ -74,21 +78,14 @@ def test_gitlab_template_on_a_detached_checkout(tmp_path):
     """GitLab's runner checks out the pipeline's commit detached (CI_COMMIT_SHA): the role
     comes from CI_MERGE_REQUEST_SOURCE_BRANCH_NAME, and the JUnit file the shell creates
     for guard's stdout before guard starts is not "uncommitted work" (COMMIT012)."""
-    doc = yaml.safe_load(open(GITLAB, encoding="utf-8"))
-    line = next(line for line in doc[".guard"]["script"] if line.lstrip().startswith("guard "))
     repo = _pull_request(tmp_path)
     head = repo.git("rev-parse", "HEAD")
     repo.git("checkout", "-q", "--detach", head)
-    env = git_env()
-    env.update({k: str(v) for k, v in doc[".guard"].get("variables", {}).items()})
-    env.update({
-        "PATH": _guard_bin(tmp_path) + os.pathsep + env.get("PATH", ""),
-        "PYTHONPATH": os.path.join(ROOT, "src"),
-        "GITLAB_CI": "true", "CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event",
+    line, env = _gitlab_job(tmp_path, repo, {
         "CI_MERGE_REQUEST_DIFF_BASE_SHA": repo.git("merge-base", "origin/main", "HEAD"),
         "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
         "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "agent/backend/orders",
-        "CI_COMMIT_SHA": head, "CI_PROJECT_DIR": repo.path,
+        "CI_COMMIT_SHA": head,
     })
     proc = subprocess.run(["sh", "-c", line], cwd=repo.path, env=env, capture_output=True,
                           text=True)
@@ -106,15 +103,8 @@ def test_gitlab_merged_results_pipeline(tmp_path):
     since the branch started are not the branch's (the base is the target's head,
     CI_MERGE_REQUEST_TARGET_BRANCH_SHA, not the diff base). Any other pipeline on the same
     merge commit still judges it."""
-    doc = yaml.safe_load(open(GITLAB, encoding="utf-8"))
-    line = next(line for line in doc[".guard"]["script"] if line.lstrip().startswith("guard "))
     repo, merge = _pull_request_merge(tmp_path)
-    env = git_env()
-    env.update({k: str(v) for k, v in doc[".guard"].get("variables", {}).items()})
-    env.update({
-        "PATH": _guard_bin(tmp_path) + os.pathsep + env.get("PATH", ""),
-        "PYTHONPATH": os.path.join(ROOT, "src"),
-        "GITLAB_CI": "true", "CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event",
+    line, env = _gitlab_job(tmp_path, repo, {
         "CI_MERGE_REQUEST_EVENT_TYPE": "merged_result",
         "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
         "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "agent/backend/orders",
@@ -122,7 +112,7 @@ def test_gitlab_merged_results_pipeline(tmp_path):
         "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": repo.git("rev-parse", "HEAD^1"),
         # where the branch started: main has moved on since (README.md)
         "CI_MERGE_REQUEST_DIFF_BASE_SHA": repo.git("merge-base", "HEAD^1", "HEAD^2"),
-        "CI_COMMIT_SHA": merge, "CI_PROJECT_DIR": repo.path,
+        "CI_COMMIT_SHA": merge,
     })
 
     def run() -> str:
