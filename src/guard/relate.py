@@ -184,7 +184,7 @@ def commit_aware(findings: list[Finding], ctx) -> list[Finding]:
         elif f.rule in _OUT_OF_BOUNDS and f.path in editable:
             sha = editable[f.path]
             fix, tail = _split(f)
-            short = sha[:8]
+            short = _short(sha)
             f = _with_data(f, "edit_commit", sha, hint=(
                 f"{fix} by taking its change out of commit {short}, which changes other "
                 f"files too (git rebase -i <base>, `edit` {short}, "
@@ -297,9 +297,8 @@ def onto_merge_base(findings: list[Finding], ctx) -> list[Finding]:
     """Steps that say `git rebase -i <base>` name the commit instead: the merge-base, so the
     branch's own commits are edited where they stand, and an agent need not guess what
     `<base>` is. Staged mode (no commits to rebase) and a run with no merge-base keep it."""
-    merge_base = getattr(ctx, "merge_base", None) if ctx is not None else None
-    if not merge_base or ctx.mode != "range":
+    if ctx is None or ctx.mode != "range" or not ctx.merge_base:
         return findings
-    onto = merge_base[:12]
+    onto = ctx.merge_base[:12]
     return [f._replace(hint=f.hint.replace("<base>", onto))
             if "<base>" in f.hint and "git rebase -i" in f.hint else f for f in findings]
