@@ -1178,7 +1178,10 @@ def open_resolved(path: str, revs: Sequence[str]) -> tuple[Git, dict[str, str], 
         git._branch = branch = _branch_name(branch)
         if branch is None:
             return None
-    return git, dict(zip(revs, shas)), (git.current_branch() if branch == "HEAD" else branch)
+    resolved = dict(zip(revs, shas))
+    if "HEAD" in resolved:      # try_resolve("HEAD") later in this run (HEAD is never pinned)
+        git.__dict__.setdefault("_resolved", {})["HEAD"] = resolved["HEAD"]
+    return git, resolved, (git.current_branch() if branch == "HEAD" else branch)
 
 
 # git's warning when a name matches more than one ref (`main` a branch and a tag): it then
