@@ -328,8 +328,13 @@ def build(options: Options, env: dict | None = None) -> Context:
     commits_later = (git.log_later(f"{merge_base}..{head}") if mode == "range" and merge_base
                      else None)
     from guard import policy as pol
-    reader = (pol.WorktreeReader(git.root) if options.policy == "worktree"
-              else pol.RevReader(git, trusted_rev, trusted_label))
+    if options.policy == "worktree":
+        reader = pol.WorktreeReader(git.root)
+    else:
+        # the configuration and the default roles folder from one `git cat-file --batch`
+        # (read_blob and ls_files then answer from it), as the agent hooks read them
+        git.read_at(trusted_rev, *pol.FIRST_READS)
+        reader = pol.RevReader(git, trusted_rev, trusted_label)
     policy = load_policy(git, reader, options, branch,
                          range_spec=None if mode == "staged" else f"{merge_base}..{head}",
                          trusted_rev=None if options.policy == "worktree" else trusted_rev,
