@@ -160,10 +160,13 @@ def init_template() -> str:
     return folder
 
 
-def copy_tree(src: str, dst: str) -> None:
+def copy_tree(src: str, dst: str, _objects: bool = False) -> None:
     """shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True) for a small repository,
     at a third of its cost: file bytes, symlinks and the executable bit (what git records),
-    not the times or the other permission bits (the index is refreshed after a copy)."""
+    not the times or the other permission bits (the index is refreshed after a copy). Files
+    under .git/objects/ are hard links, as `git clone --local` makes them: git never writes
+    an object file in place (a new object is a new file, gc and prune unlink), and no test
+    opens one for writing, so a copy cannot change its template."""
     os.makedirs(dst, exist_ok=True)
     with os.scandir(src) as entries:
         for entry in entries:
@@ -171,7 +174,13 @@ def copy_tree(src: str, dst: str) -> None:
             if entry.is_symlink():
                 os.symlink(os.readlink(entry.path), target)
             elif entry.is_dir():
-                copy_tree(entry.path, target)
+                copy_tree(entry.path, target,
+                          _objects or (entry.name == "objects" and src.endswith(".git")))
+            elif _objects:
+                try:
+                    os.link(entry.path, target)
+                except OSError:             # another file system: a copy, as below
+                    shutil.copyfile(entry.path, target)
             else:
                 with open(entry.path, "rb") as fin, open(target, "wb") as fout:
                     fout.write(fin.read())
