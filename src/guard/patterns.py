@@ -196,15 +196,15 @@ def _literal_key(text: str) -> tuple[str, tuple[str, ...] | str | None]:
     body = body.rstrip("/")
     if body.startswith("**/"):
         segment = body[3:].split("/", 1)[0]
-        if segment and segment != "**" and not any(ch in _GLOB for ch in segment):
+        if segment and segment != "**" and _GLOB.isdisjoint(segment):
             return "name", segment
     if body and "/" not in body and "**" not in body and "\\" not in body \
-            and any(ch in _GLOB for ch in body):
+            and not _GLOB.isdisjoint(body):
         return "nameglob", body
-    if not body or any(ch in _GLOB for ch in body):
+    if not body or not _GLOB.isdisjoint(body):
         literal_parts: list[str] = []
         for part in body.lstrip("/").split("/"):
-            if any(ch in _GLOB for ch in part) or not part:
+            if not part or not _GLOB.isdisjoint(part):
                 break
             literal_parts.append(part)
         anchored = "/" in body.lstrip("/") or body.startswith("/")
@@ -253,7 +253,7 @@ class PatternSet:
         # whole folder; matched against a file name, they are handled per file)
         globbed_names = set(self._nameglob_indexes)
         self._impure = frozenset(i for i, src in enumerate(self.sources)
-                                 if any(ch in _GLOB for ch in src.pattern)
+                                 if not _GLOB.isdisjoint(src.pattern)
                                  and i not in globbed_names)
 
     def __bool__(self) -> bool:
