@@ -8,7 +8,7 @@ import os
 import pytest
 import yaml
 
-from gitrepo import Repo, run_guard
+from gitrepo import Repo, from_template, run_guard
 
 GITMOJI = "\u2728"     # ✨ (sparkles)
 FIX = "\U0001f41b"     # 🐛 (bug)
@@ -17,8 +17,13 @@ FIX = "\U0001f41b"     # 🐛 (bug)
 @pytest.fixture
 def monorepo(tmp_path) -> Repo:
     """A full-stack project laid out as many are: backend/ and frontend/ applications, a root
-    Compose file, CI, workspace lock files, a README; its history written in gitmoji."""
-    repo = Repo.init(str(tmp_path / "shop"))
+    Compose file, CI, workspace lock files, a README; its history written in gitmoji. Built
+    once per process (25 commits), each test gets its own copy."""
+    return from_template(str(tmp_path / "shop"), "monorepo", _build_monorepo)
+
+
+def _build_monorepo(path: str) -> Repo:
+    repo = Repo.init(path)
     repo.commit(f"{GITMOJI} Start the shop", {
         "README.md": "# shop\n",
         "backend/app/main.py": "app = None\n",
