@@ -17,7 +17,9 @@ FAMILY = "CONV"
 
 RULES: tuple[Rule, ...] = (
     Rule("CONV001", "hard-coded-port", "conventions", "error",
-         "Server code or a server start script listens on a literal port number.",
+         "Server code or a server start script listens on a literal port number (a "
+         "development tool's own preview server, such as `storybook dev -p 6006` or "
+         "`prisma studio --port 5555`, is not the application's server and is left out).",
          "The role contract: expose the port as an environment variable (`PORT` or `API_PORT`) in "
          "application code — never hardcode port numbers. A literal port collides with "
          "other services and cannot be changed per environment by DevOps.",

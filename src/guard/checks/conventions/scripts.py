@@ -13,6 +13,13 @@ _BIND = Pattern(r"^[\w.\-\[\]:*]*:(\d{2,5})$")
 SHORT_P = {"flask", "next", "vite", "nuxt", "serve", "http-server", "remix", "astro",
            "webpack-dev-server", "live-server"}
 BIND_TOOLS = {"gunicorn", "hypercorn", "daphne"}
+# development tools with a preview server of their own, which is not the application's server
+# (the role contract's rule is about the port the app listens on): react-email's `email dev
+# --port 3333`, `storybook dev -p 6006`, `prisma studio --port 5555`, `drizzle-kit studio`,
+# Playwright's report viewer, Vitest's UI. A port one of these takes is not CONV001's.
+DEV_TOOLS = {"email", "react-email", "storybook", "start-storybook", "prisma", "drizzle-kit",
+             "playwright", "vitest"}
+_SEPARATORS = {"&&", "||", ";", "|", "&"}
 
 
 def is_script(path: str) -> bool:
@@ -28,9 +35,30 @@ def _words(command: str) -> list[str]:
 
 
 def command_ports(command: str) -> list[tuple[str, str]]:
-    """(flag, port) for each literal port a command line passes to a server."""
-    words = _words(command)
+    """(flag, port) for each literal port a command line passes to a server; each command of
+    a list (`a && b`, `a; b`, `a | b`) is read on its own, and one a development tool runs
+    (DEV_TOOLS) is left out."""
+    found = []
+    segment: list[str] = []
+    words = []
+    for word in _words(command):
+        if len(word) > 1 and word[-1] in ";&" and word[-2:] != "&&":   # `a; b`: "a;" "b"
+            words += [word[:-1], word[-1]]
+        else:
+            words.append(word)
+    for word in words + [";"]:
+        if word in _SEPARATORS:
+            found += _segment_ports(segment)
+            segment = []
+        else:
+            segment.append(word)
+    return found
+
+
+def _segment_ports(words: list[str]) -> list[tuple[str, str]]:
     tools = {w.rsplit("/", 1)[-1] for w in words}
+    if tools & DEV_TOOLS:
+        return []
     found = []
     for i, word in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
