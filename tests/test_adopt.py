@@ -151,16 +151,81 @@ def test_contract_without_its_extra_in_a_pre_commit_hook_names_the_hook_fix(tmp_
     assert "additional_dependencies: ['.[contract]'" in line and "pip install" not in line
 
 
-def test_hooks_share_the_light_core():
-    """Every hook of .pre-commit-hooks.yaml installs the light core (one environment, no
-    contract extra), and its header shows no rev that does not exist (v0.1.0 never did)."""
+def test_fast_hooks_install_the_light_core():
+    """The commit-time hooks of .pre-commit-hooks.yaml install the light core (one shared
+    environment, no extra); the pre-push guard-check runs the migrations check and so
+    declares the `sql` extra (a second environment, built on the first push). Its header
+    shows no rev that does not exist (v0.1.0 never did)."""
     import yaml
     path = os.path.join(os.path.dirname(os.path.dirname(__file__)), ".pre-commit-hooks.yaml")
     text = open(path, encoding="utf-8").read()
-    hooks = yaml.safe_load(text)
-    assert {h["id"] for h in hooks} == {"guard-scope", "guard-check", "guard-commit-msg"}
-    assert all(not h.get("additional_dependencies") for h in hooks), hooks
+    hooks = {h["id"]: h for h in yaml.safe_load(text)}
+    assert set(hooks) == {"guard-scope", "guard-check", "guard-commit-msg"}
+    assert not hooks["guard-scope"].get("additional_dependencies")
+    assert not hooks["guard-commit-msg"].get("additional_dependencies")
+    assert hooks["guard-check"]["additional_dependencies"] == [".[sql]"]
     assert "v0.1.0" not in text
+
+
+# --- the sql extra ----------------------------------------------------------------------------
+
+SQL_BASE = {
+    "db/migrations/0001_users.up.sql": "CREATE TABLE users (id integer PRIMARY KEY);\n",
+    "db/migrations/0001_users.down.sql": "DROP TABLE users;\n",
+}
+
+
+def _sql_repo(tmp_path, up: str) -> Repo:
+    repo = backend_project(str(tmp_path / "p"), extra=SQL_BASE)
+    repo.commit("feat(db): a report view", {"db/migrations/0002_view.up.sql": up,
+                                            "db/migrations/0002_view.down.sql": "SELECT 1;\n"})
+    return repo
+
+
+# guard's own SQL reader (sqlfast.py) does not read views: this statement goes to sqlglot
+NEEDS_SQLGLOT = "-- the weekly report\nCREATE VIEW weekly AS SELECT id FROM users;\n"
+
+
+def test_sql_statement_without_sqlglot_is_exit_2(tmp_path):
+    """Without the sql extra, a statement only sqlglot reads stops guard: exit 2, one line
+    naming the migration file and line and the install command, never a pass. sqlglot is
+    made unimportable by a meta-path finder in a sitecustomize (_without): that simulates
+    the missing install; guard's own code runs unchanged, in its own process."""
+    repo = _sql_repo(tmp_path, NEEDS_SQLGLOT)
+    env = _without(tmp_path, "sqlglot")
+    probe = subprocess.run([sys.executable, "-c", "import sqlglot"],
+                           env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    assert "ModuleNotFoundError" in probe.stderr   # the shim really blocks the import
+    res = run_guard("check", "--base", "main", cwd=repo.path, env=env)
+    assert res.code == 2, res.out + res.err
+    [line] = res.err.strip().splitlines()
+    assert "db/migrations/0002_view.up.sql:2:" in line and "sqlglot is not installed" in line
+    assert "pip install 'agent-branch-guard[sql]'" in line and "Traceback" not in res.err
+    # with sqlglot the same branch is judged: it passes (a view is no risk)
+    res = run_guard("check", "--base", "main", "--only", "migrations", cwd=repo.path)
+    assert res.code == 0, res.out + res.err
+
+
+def test_sql_statement_without_sqlglot_in_a_pre_commit_hook_names_the_hook_fix(tmp_path):
+    repo = _sql_repo(tmp_path, NEEDS_SQLGLOT)
+    env = {**_without(tmp_path, "sqlglot"), "PRE_COMMIT": "1"}
+    res = run_guard("check", "--base", "main", "--only", "migrations", cwd=repo.path, env=env)
+    assert res.code == 2, res.out + res.err
+    [line] = res.err.strip().splitlines()
+    assert "0002_view.up.sql:2:" in line and "additional_dependencies: ['.[sql]']" in line
+    assert "pip install" not in line
+
+
+def test_sql_guard_reads_itself_needs_no_sqlglot(tmp_path):
+    """The statements guard's own reader understands need no extra: the check runs and
+    finds what it finds (MIG101, a warning, for the DROP TABLE) without sqlglot."""
+    repo = _sql_repo(tmp_path, "ALTER TABLE users ADD COLUMN email text;\nDROP TABLE users;\n")
+    env = _without(tmp_path, "sqlglot")
+    res = run_guard("check", "--base", "main", "--only", "migrations", "--format", "json",
+                    cwd=repo.path, env=env)
+    assert res.code == 0, res.out + res.err
+    import json
+    assert [f["rule"] for f in json.loads(res.out)["findings"]] == ["MIG101"]
 
 
 def test_contract_extra_missing_but_skipped_or_unconfigured_passes(tmp_path):

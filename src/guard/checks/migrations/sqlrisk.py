@@ -11,6 +11,7 @@ readings agree statement by statement.
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 from guard.checks.migrations.model import Stmt
@@ -35,14 +36,31 @@ class Analysis(NamedTuple):
 
 
 _sqlglot = None
+# sqlglot is not in the core install (the fast pre-commit hooks never parse SQL): the extra
+INSTALL = "pip install 'agent-branch-guard[sql]'"
 
 
-def _lib():
+def _lib(stmt: Stmt):
+    """sqlglot, imported on first use; without it, a set-up error naming the statement that
+    needs it (exit 2), never a pass: guard cannot judge what it cannot read."""
     global _sqlglot
     if _sqlglot is None:
         import logging
 
-        import sqlglot
+        try:
+            import sqlglot
+        except ImportError:
+            from guard.errors import GuardError
+            hint = INSTALL
+            if os.environ.get("PRE_COMMIT") == "1":
+                # a pre-commit hook's own environment: nothing to pip-install by hand there
+                hint = ("in .pre-commit-config.yaml list '.[sql]' in the hook's "
+                        "additional_dependencies, e.g. `additional_dependencies: ['.[sql]']` "
+                        "(guard's guard-check hook has it unless the config replaces it)")
+            raise GuardError("this SQL statement needs sqlglot to be read (guard's own SQL "
+                             "reader leaves it to sqlglot), and sqlglot is not installed: "
+                             "the migrations check cannot judge it", path=stmt.path,
+                             line=stmt.line, hint=hint) from None
         logging.getLogger("sqlglot").setLevel(logging.ERROR)   # no "falling back" chatter
         _sqlglot = sqlglot
     return _sqlglot
@@ -117,7 +135,7 @@ def analyse(stmts: list[Stmt], dialect: str, fast: bool = True) -> Analysis:
 def _sqlglot_facts(stmt: Stmt, read: str) -> list:
     """The statement's facts (sqlfast's operations, plus ("E", line, problem) for a
     statement that does not parse) read from sqlglot's syntax tree."""
-    sqlglot = _lib()
+    sqlglot = _lib(stmt)
     exp = sqlglot.exp
     ops: list = []
     try:
