@@ -3,7 +3,8 @@
 # so tests can run them with the variables GitHub sets.
 #
 #   github-action.sh install   pip-installs guard from the action's own checkout
-#                              ($GITHUB_ACTION_PATH), with the extras in $INPUT_EXTRAS
+#                              ($GITHUB_ACTION_PATH) with the `sql` extra (sqlglot: the
+#                              migrations check runs here) and the extras in $INPUT_EXTRAS
 #   github-action.sh run       runs `guard check` on $GITHUB_WORKSPACE: annotations on stdout
 #                              (--format github), the hand-off report appended to
 #                              $GITHUB_STEP_SUMMARY by guard itself, SARIF when $INPUT_SARIF
@@ -23,10 +24,8 @@ _list() {
 install() {
   local spec="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set: run this as a step of the action}"
   local extras
-  extras="$(_list "${INPUT_EXTRAS:-}")"
-  if [ -n "$extras" ]; then
-    spec="${spec}[${extras}]"
-  fi
+  extras="$(_list "sql,${INPUT_EXTRAS:-}")"
+  spec="${spec}[${extras}]"
   "${PYTHON:-python}" -m pip install --quiet --disable-pip-version-check "$spec"
 }
 

@@ -212,8 +212,9 @@ def test_action_yml_runs_the_script_with_every_input():
 
 
 def test_action_install_names_the_extras(tmp_path):
-    """The install step asks pip for the action's own checkout with the extras; a fake
-    python records the command instead of installing."""
+    """The install step asks pip for the action's own checkout with the `sql` extra (the
+    migrations check runs in CI) and the input's extras; a fake python records the command
+    instead of installing."""
     fake = tmp_path / "python"
     log = tmp_path / "argv"
     fake.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {shlex.quote(str(log))}\n")
@@ -221,7 +222,7 @@ def test_action_install_names_the_extras(tmp_path):
     env = dict(os.environ, GITHUB_ACTION_PATH="/actions/guard", INPUT_EXTRAS="contract, postgres",
                PYTHON=str(fake))
     subprocess.run(["bash", SCRIPT, "install"], env=env, check=True)
-    assert log.read_text().splitlines()[-1] == "/actions/guard[contract,postgres]"
+    assert log.read_text().splitlines()[-1] == "/actions/guard[sql,contract,postgres]"
     env["INPUT_EXTRAS"] = ""
     subprocess.run(["bash", SCRIPT, "install"], env=env, check=True)
-    assert log.read_text().splitlines()[-1] == "/actions/guard"
+    assert log.read_text().splitlines()[-1] == "/actions/guard[sql]"
