@@ -148,7 +148,7 @@ def test_contract_without_its_extra_in_a_pre_commit_hook_names_the_hook_fix(tmp_
     assert res.code == 2, res.out + res.err
     [line] = res.err.strip().splitlines()
     assert "needs schemathesis" in line and "args: [--skip, contract]" in line
-    assert "additional_dependencies: ['.[contract]'" in line and "pip install" not in line
+    assert "additional_dependencies: ['.[sql,contract]'" in line and "pip install" not in line
 
 
 def test_fast_hooks_install_the_light_core():

@@ -240,7 +240,7 @@ def _require_extra(s: ContractSettings) -> None:
             # a pre-commit hook's own environment: nothing to pip-install by hand there
             hint = ("in .pre-commit-config.yaml give the guard-check hook `args: [--skip, "
                     "contract]` (the hook's environment cannot import your app), or "
-                    "`additional_dependencies: ['.[contract]', <your app's dependencies>]` "
+                    "`additional_dependencies: ['.[sql,contract]', <your app's dependencies>]` "
                     "(docs/integrations.md, the contract check on pre-push)")
         raise GuardError(f"the contract check needs {' and '.join(missing)}, which "
                          f"{'is' if len(missing) == 1 else 'are'} not installed",
