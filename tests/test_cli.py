@@ -128,17 +128,31 @@ def test_github_summary_line_states_range(repo):
     assert repo.git("rev-parse", "--short=8", "HEAD") in res.out.splitlines()[-1]
 
 
-def test_every_subpackage_ships():
-    """`pip install .` (not editable) ships only the packages pyproject lists."""
-    tomllib = pytest.importorskip("tomllib")   # Python 3.11+
-    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as fh:
-        listed = set(tomllib.load(fh)["tool"]["setuptools"]["packages"])
-    found = {"guard.rules"}
-    for folder, _dirs, files in os.walk(os.path.join(ROOT, "src", "guard")):
-        if "__init__.py" in files:
-            rel = os.path.relpath(folder, os.path.join(ROOT, "src"))
-            found.add(rel.replace(os.sep, "."))
-    assert listed == found
+@pytest.mark.slow
+def test_wheel_ships_every_module_and_the_role_packs(tmp_path):
+    """`pip install .` (not editable, as pre-commit does in its clone of guard) installs the
+    wheel built from the committed tree: it holds every file of src/guard and the role packs
+    as guard/rules, nothing else, and the build leaves nothing in the tree (setuptools left
+    build/ and *.egg-info, 1.3 MB, in every pre-commit clone). Builds from the package index
+    (the build backend), like pre-commit."""
+    import zipfile
+    env = git_env()
+    clone = str(tmp_path / "guard")
+    subprocess.run(["git", "clone", "-q", "--no-local", ROOT, clone], env=env, check=True)
+    dist = str(tmp_path / "dist")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "--disable-pip-version-check", "-w", dist, "."], cwd=clone, check=True,
+                   capture_output=True)
+    [wheel] = os.listdir(dist)
+    names = set(zipfile.ZipFile(os.path.join(dist, wheel)).namelist())
+    tracked = subprocess.run(["git", "ls-files", "src/guard", "rules"], cwd=clone, env=env,
+                             check=True, capture_output=True, text=True).stdout.split()
+    shipped = {p[len("src/"):] if p.startswith("src/") else "guard/" + p for p in tracked}
+    assert "guard/rules/backend.yaml" in shipped
+    assert {n for n in names if not n.startswith("agent_branch_guard-")} == shipped
+    left = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=clone, env=env,
+                          check=True, capture_output=True, text=True).stdout
+    assert left == ""
 
 
 # `guard check` without click (guard.checkcmd): the same answers as through click

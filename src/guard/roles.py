@@ -1,6 +1,7 @@
 """Role packs: which paths a role owns, must not touch, and shares.
 
-Built-in packs ship in the package (guard.rules, the repository's rules/ folder); a project
+Built-in packs ship in the package (guard/rules, the repository's rules/ folder; a source
+tree or editable install reads rules/ itself, see packs_folder); a project
 adds or overrides roles with YAML files in its roles folder (guard.roles_dir), read from the
 trusted revision like the rest of the policy.
 """
@@ -104,11 +105,24 @@ def parse_role(data, file: str, known: dict[str, Role], trusted: bool = False) -
                 lists["shared"], unowned, file)
 
 
+def packs_folder() -> str:
+    """The folder of the built-in role packs: guard/rules in an installed guard (the wheel
+    ships the repository's rules/ there); where guard is imported from a source tree (an
+    editable install, src/ on sys.path), the repository's rules/ beside src/."""
+    # the folder directly: importlib.resources would import tempfile, shutil and random on
+    # the pre-commit path for nothing (guard ships as a plain folder, not a zip)
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder in (os.path.join(here, "rules"),
+                   os.path.join(os.path.dirname(os.path.dirname(here)), "rules")):
+        if os.path.isfile(os.path.join(folder, "backend.yaml")):
+            return folder
+    raise GuardError(f"guard's built-in role packs are missing: neither {here}/rules nor the "
+                     "source tree's rules/ holds backend.yaml",
+                     hint="reinstall guard (pip install --force-reinstall agent-branch-guard)")
+
+
 def builtin_role_files() -> list[tuple[str, bytes]]:
-    # the package folder directly: importlib.resources would import tempfile, shutil and
-    # random on the pre-commit path for nothing (guard ships as a plain folder, not a zip)
-    import guard.rules
-    folder = os.path.dirname(guard.rules.__file__)
+    folder = packs_folder()
     out = []
     for name in sorted(os.listdir(folder)):
         if name.endswith((".yaml", ".yml")):
