@@ -2,9 +2,10 @@
 commit` and `git push`, guard fetched by pre-commit from a clone of this repository's
 committed HEAD (a file URL, the commit SHA as `rev`).
 
-The hook environment is built from the package index into a PRE_COMMIT_HOME of the session:
-one for the three hooks, the light core (the guard-check hook names no extra; the README's
-set-up skips the contract check there).
+The hook environments are built from the package index into a PRE_COMMIT_HOME of the
+session: one for the two commit-time hooks, the light core, and one for the pre-push
+guard-check, the core with the `sql` extra its hook definition declares (the README's set-up
+skips the contract check there).
 """
 
 from __future__ import annotations
@@ -124,8 +125,15 @@ def test_documented_hooks_on_commit_and_push(tmp_path, guard_url, hook_env):
     assert repo.git("rev-parse", "HEAD") == head
     proc = run(repo, hook_env, "git", "commit", "-m", "feat(api): one order")
     assert proc.returncode == 0
-    # the push runs guard-check on the pushed range, in the same light environment as the
-    # other two hooks: pre-commit built one (no schemathesis in it)
+    # a migration guard's own SQL reader leaves to sqlglot (a view)
+    repo.write("db/migrations/0001_report.up.sql",
+               "-- the weekly report\nCREATE VIEW weekly AS SELECT 1 AS n;\n")
+    repo.write("db/migrations/0001_report.down.sql", "DROP VIEW weekly;\n")
+    repo.git("add", "-A")
+    assert run(repo, hook_env, "git", "commit", "-m", "feat(db): the weekly report view"
+               ).returncode == 0
+    # the push runs guard-check on the pushed range, in its own environment with the sql
+    # extra (sqlglot reads the view); the commit-time hooks' environment stays the light core
     proc = run(repo, hook_env, "git", "push", "-u", "origin", "agent/backend/orders")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "guard check" in proc.stdout and "Passed" in proc.stdout
@@ -133,11 +141,26 @@ def test_documented_hooks_on_commit_and_push(tmp_path, guard_url, hook_env):
     envs = [os.path.join(home, d, e) for d in os.listdir(home)
             if os.path.isdir(os.path.join(home, d))
             for e in os.listdir(os.path.join(home, d)) if e.startswith("py_env-")]
-    assert len(envs) == 1, envs
-    site = subprocess.run([os.path.join(envs[0], "bin", "python"), "-c",
-                           "import importlib.util as u; print(u.find_spec('schemathesis'))"],
-                          capture_output=True, text=True, check=True).stdout
-    assert site.strip() == "None"
+    assert len(envs) == 2, envs
+    found = {}
+    for env_dir in envs:
+        out = subprocess.run([os.path.join(env_dir, "bin", "python"), "-c",
+                              "import importlib.util as u\n"
+                              "print([u.find_spec(m) is not None for m in "
+                              "('sqlglot', 'schemathesis', 'hypothesis')])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        found[env_dir] = out
+    assert sorted(found.values()) == ["[False, False, False]", "[True, False, False]"], found
+    # the light core's own guard (a real install without sqlglot) on the same range: the
+    # view's statement stops it with exit 2 and the install line, never a pass
+    core = next(d for d, out in found.items() if out.startswith("[False"))
+    proc = subprocess.run([os.path.join(core, "bin", "guard"), "check", "--base", "main",
+                           "--only", "migrations"], cwd=repo.path, env=git_env(),
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert "db/migrations/0001_report.up.sql:2:" in line
+    assert "pip install 'agent-branch-guard[sql]'" in line
     # main moves on: a frontend file and a policy edit, both out of the backend's scope
     repo.checkout("main")
     with open(os.path.join(repo.path, "company.config.yaml"), "a", encoding="utf-8") as fh:
