@@ -300,3 +300,18 @@ def test_unpushed_policy_on_main_is_named(tmp_path):
     repo.git("push", "-q", "origin", "main")
     res = run_guard("check", "--skip", "contract", cwd=repo.path)
     assert res.code == 0 and "notice" not in res.err, res.out + res.err
+
+
+def test_stop_hook_without_sqlglot_holds_the_stop_and_names_the_install(tmp_path):
+    """The Claude Code Stop hook on the same branch, sqlglot missing: the stop is held (exit
+    2) with the file, line and install line, and the next step is not the one for a moved
+    base ("put the branch back on the base")."""
+    import json
+    repo = _sql_repo(tmp_path, NEEDS_SQLGLOT)
+    event = json.dumps({"hook_event_name": "Stop", "cwd": repo.path, "stop_hook_active": False})
+    res = run_guard("hook", "claude", cwd=repo.path, input=event,
+                    env=_without(tmp_path, "sqlglot"))
+    assert res.code == 2, res.out + res.err
+    assert "could not be checked" in res.err and "0002_view.up.sql:2" in res.err
+    assert "pip install 'agent-branch-guard[sql]'" in res.err
+    assert "Put the branch back" not in res.err and "stop and report it" in res.err

@@ -480,7 +480,8 @@ def stop(event: dict, role: str | None, *, limit: int = 20) -> Answer:
     except Exception as exc:  # noqa: BLE001 - a stop guard could not check is held, not passed
         why = exc.one_line() if isinstance(exc, GuardError) else \
             f"internal error {type(exc).__name__}: {exc}"
-        return stop_hook._refuse(why)
+        # not the base (worktree_context answers those): the policy, an install, a crash
+        return stop_hook._refuse(why, stop_hook.OTHER_NEXT)
 
 
 def answer(raw: bytes, role: str | None) -> Answer:

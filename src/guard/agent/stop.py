@@ -65,12 +65,19 @@ def _notice(text: str) -> Answer:
     return Answer(ALLOW, stderr=f"guard: notice: {text}\n")
 
 
-def _refuse(text: str) -> Answer:
+# what to do when the base is the problem (missing, moved, unrelated), and when it is not
+BASE_NEXT = ("Put the branch back on the base it started from (a person can run `guard check "
+             "--base origin/main` to see why).")
+OTHER_NEXT = ("Do what the error says if it is yours to fix; if it is the set-up (an install, "
+              "the policy on the base), stop and report it (a person can run `guard check "
+              "--base origin/main` to see the same error).")
+
+
+def _refuse(text: str, then: str = BASE_NEXT) -> Answer:
     """The stop is held (fail closed) when guard cannot check it: a missing or moved base,
     unrelated history, an error. Claude Code reads exit 2 with stderr as "do not stop"."""
     return Answer(BLOCK, stderr=f"guard: not done yet — the work could not be checked: {text}. "
-                                "Put the branch back on the base it started from (a person "
-                                "can run `guard check --base origin/main` to see why).\n")
+                                f"{then}\n")
 
 
 def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
