@@ -16,8 +16,6 @@ Trailers follow git's own rules (trailer.c, `find_trailer_block_start` and
 Pure functions on strings; no git, no I/O.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

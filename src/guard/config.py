@@ -4,8 +4,6 @@ The file belongs to the agent framework, so unknown top-level keys are left alon
 guard reads are type-checked, and the `guard:` section is guard's own and strict.
 """
 
-from __future__ import annotations
-
 import re
 from types import MappingProxyType
 from typing import Any, NamedTuple

@@ -1,7 +1,5 @@
 """Everything one run needs, resolved once: repository, range, trusted policy, changes."""
 
-from __future__ import annotations
-
 import os
 from typing import NamedTuple
 
@@ -35,7 +33,7 @@ class Context:
 
     def __init__(self, git: Git, options: Options, mode: str, base_ref: str | None,
                  base: str | None, merge_base: str | None, head_ref: str, head: str,
-                 policy: pol.Policy, changes: list[Change], branch: str | None) -> None:
+                 policy: "pol.Policy", changes: list[Change], branch: str | None) -> None:
         self.git, self.options = git, options
         self.mode = mode                    # range | staged | worktree
         self.base_ref, self.base, self.merge_base = base_ref, base, merge_base
@@ -377,7 +375,7 @@ def _reviewed(git: Git, commit: str, env: dict) -> bool:
 
 def load_policy(git: Git, reader, options: Options, branch: str | None, *,
                 range_spec: str | None, trusted_rev: str | None,
-                branch_source: str | None = None) -> pol.Policy:
+                branch_source: str | None = None) -> "pol.Policy":
     from guard import policy as pol
     from guard.roles import find_role, load_roles
 

@@ -1,7 +1,5 @@
 """Findings are immutable values; checks yield them, the engine decides, reporters format."""
 
-from __future__ import annotations
-
 from typing import Any, NamedTuple
 
 SEVERITIES = ("error", "warning", "info")

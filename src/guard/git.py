@@ -9,8 +9,6 @@ Rules kept here:
   missing ref, shallow clone, detached HEAD) is a GuardError with its own next step.
 """
 
-from __future__ import annotations
-
 import os
 import re
 import stat

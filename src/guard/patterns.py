@@ -10,8 +10,6 @@ loads it. guard's own patterns (the built-in role packs, check defaults) are val
 the tests instead of on every run.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple, Sequence
 

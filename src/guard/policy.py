@@ -5,8 +5,6 @@ never from the change being checked; `--policy worktree` reads the working tree 
 someone authoring policy.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from typing import NamedTuple

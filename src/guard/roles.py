@@ -6,8 +6,6 @@ adds or overrides roles with YAML files in its roles folder (guard.roles_dir), r
 trusted revision like the rest of the policy.
 """
 
-from __future__ import annotations
-
 import os
 from typing import Callable, Iterable, NamedTuple
 

@@ -1,8 +1,6 @@
 """A rule's documentation: the one source for `guard rules`, `guard explain`, SARIF and the
 README catalogue."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

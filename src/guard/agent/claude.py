@@ -26,8 +26,6 @@ error shown to the user. guard's choices:
   fails closed.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sys

@@ -6,8 +6,6 @@ unfinished is handed off, and all work is committed.
 dirty tree and the shallow-clone guard. Light imports only: this runs in hooks.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from typing import Iterator, NamedTuple

@@ -4,8 +4,6 @@ The style comes from the agent framework's own key, `conventions.commit_style` (
 `conventional`); allowed scopes from `conventions.commit_scopes` and/or `guard.commits.scopes`.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Any, NamedTuple
 

@@ -1,8 +1,6 @@
 """contract: rules and the `guard.contract` section (standard library and guard's light
 modules only — schemathesis and the validators load inside the check)."""
 
-from __future__ import annotations
-
 import re
 import shlex
 from typing import Any, NamedTuple

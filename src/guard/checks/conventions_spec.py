@@ -1,8 +1,6 @@
 """conventions: rule documentation and the `guard.conventions` settings (standard library and
 guard's light modules only)."""
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

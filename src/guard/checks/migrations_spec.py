@@ -1,7 +1,5 @@
 """migrations: rule documentation and the `guard.migrations` settings (standard library only)."""
 
-from __future__ import annotations
-
 import re
 from typing import Any, NamedTuple
 

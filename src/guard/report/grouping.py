@@ -17,8 +17,6 @@ finding would.
 Reporters only format: they call ``entries`` and print a Group or a Finding.
 """
 
-from __future__ import annotations
-
 import os
 from typing import NamedTuple, Sequence
 

@@ -1,7 +1,5 @@
 """The report: every fact a reporter may print, computed before any reporter runs."""
 
-from __future__ import annotations
-
 from types import MappingProxyType
 from typing import NamedTuple
 

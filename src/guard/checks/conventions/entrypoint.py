@@ -11,8 +11,6 @@ of the branch. Only start files the branch changed are read, in one batch (Pytho
 usual start modules, main.py, app.py, asgi.py, ..., and files at the root).
 """
 
-from __future__ import annotations
-
 import ast
 import posixpath
 import re

@@ -1,7 +1,5 @@
 """`.env.example`: which variables it documents, with their values and inline comments."""
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

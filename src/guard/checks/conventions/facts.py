@@ -1,7 +1,5 @@
 """What one source file says, in a form the rule families share (Python and JS/TS alike)."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

@@ -12,8 +12,6 @@ Tree-sitter was evaluated as the alternative (see the commit message); this need
 dependency and is as fast on the files a change touches.
 """
 
-from __future__ import annotations
-
 import bisect
 import re
 from typing import NamedTuple

@@ -1,8 +1,6 @@
 """Credentials in text: known token formats anywhere, and literal values assigned to
 password/secret/token keys in configuration and server code."""
 
-from __future__ import annotations
-
 import bisect
 import math
 import re

@@ -7,8 +7,6 @@ Published as the conventions check's facts (`jobs`); the hand-off report prints 
 Summary of changes, and `guard verify-report` holds an agent's topology claims to it.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

@@ -1,8 +1,6 @@
 """Where the migrations are: from guard.migrations (path, framework), tech_stack.orm, or
 the layout of the repository (file names only; nothing is read or run)."""
 
-from __future__ import annotations
-
 import posixpath
 import re
 from typing import NamedTuple

@@ -4,8 +4,6 @@ The immutable records are NamedTuples, as guard's Finding and Change are: as imm
 frozen dataclass, and several times cheaper to define (each frozen dataclass compiles six
 generated methods at import, ~0.5-1 ms) and to build (thousands of statements per run)."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

@@ -9,8 +9,6 @@ docstring) and ``analyse`` applies them; tests/test_migrations_fastsql.py proves
 readings agree statement by statement.
 """
 
-from __future__ import annotations
-
 import os
 from typing import NamedTuple
 
