@@ -213,9 +213,8 @@ def test_plain_patterns_compile_to_pathspecs_regex_semantics():
                 path += "/"
             a, b = ours.match_file(path), theirs.match_file(path)
             assert (a is None) == (b is None), (text, path)
-            if a is not None:
-                assert bool(a.group("ps_d")) == bool(b.match.groupdict().get("ps_d")), \
-                    (text, path)
+            mark = b is not None and bool(b.match.groupdict().get("ps_d"))
+            assert ours.priority(path) == (0 if b is None else 1 if mark else 2), (text, path)
 
 
 @pytest.mark.parametrize("seed", range(6))
