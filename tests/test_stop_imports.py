@@ -21,7 +21,7 @@ from guard.report import render
 # the modules whose patterns the Stop hook imports; none may hold a compiled pattern at
 # module level (a `re.compile` there is paid by every stop, matched or not)
 LAZY_MODULES = ("guard.checks.conventions", "guard.checks.commits", "guard.commitmsg",
-                "guard.agent")
+                "guard.agent", "guard.checks.boundary", "guard.checks.contract_spec")
 
 PROBE = r"""
 import json, re, sys

@@ -18,12 +18,13 @@ import re
 
 from guard.errors import GuardError
 from guard.finding import Finding
+from guard.lazyre import Pattern
 
 JS_EXT = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".vue", ".svelte")
 PY_EXT = (".py",)
 SERVER_ROLE, UI_ROLE = "backend", "frontend"
 
-_JS = re.compile(r"""
+_JS = Pattern(r"""
     (?P<comment>//[^\n]*|/\*.*?\*/)
   | \bimport\s*(?:\(\s*|(?:type\s+)?[\w$*{}\s,]*?\s*from\s*)?(?P<q1>['"])(?P<s1>[^'"\n]+)(?P=q1)
   | \bexport\s+(?:type\s+)?(?:\*(?:\s+as\s+[\w$]+)?|\{[^}]*\})\s*from\s*(?P<q2>['"])(?P<s2>[^'"\n]+)(?P=q2)
@@ -31,7 +32,7 @@ _JS = re.compile(r"""
   | (?P<string>'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`)
 """, re.S | re.X)
 
-_PY = re.compile(r"""
+_PY = Pattern(r"""
     (?P<comment>\#[^\n]*)
   | (?P<string>[rRbBuUfF]{0,2}(?:'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))
   | ^[ \t]*from[ \t]+(?P<from>\.*[\w.]*)[ \t]+import[ \t]+\(?(?P<names>[\w, \t*]*)
@@ -53,7 +54,7 @@ def _lines(text: str):
     return line_of
 
 
-_NEWLINE = re.compile("\n")
+_NEWLINE = Pattern("\n")
 # every import form either lexer reports spells one of these words: a text with none of
 # them has no import, and its comments and strings need no scan
 _JS_WORDS = ("import", "require", "export")

@@ -2,10 +2,10 @@
 modules only — schemathesis and the validators load inside the check)."""
 
 import re
-import shlex
 from typing import Any, NamedTuple
 
 from guard.errors import GuardError
+from guard.lazyre import Pattern
 from guard.rule import Rule
 from guard.schema import check_keys, expect, expect_choice, str_list
 from guard.yamlfile import line_of
@@ -181,7 +181,7 @@ class ContractSettings(NamedTuple):
         return next((lines[k] for k in keys if lines.get(k)), self.line)
 
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_VAR = Pattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def env_vars(text: str) -> list[str]:
@@ -262,6 +262,8 @@ def parse_config(value: Any, *, file: str, line: int | None, data: Any) -> Contr
     if "start" in value:
         raw = value["start"]
         if isinstance(raw, str):
+            import shlex
+
             try:
                 argv = tuple(shlex.split(raw))
             except ValueError as exc:

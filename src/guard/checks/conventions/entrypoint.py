@@ -11,10 +11,8 @@ of the branch. Only start files the branch changed are read, in one batch (Pytho
 usual start modules, main.py, app.py, asgi.py, ..., and files at the root).
 """
 
-import ast
 import posixpath
 import re
-import shlex
 from typing import Iterator, NamedTuple
 
 from guard.finding import Finding
@@ -54,6 +52,8 @@ def is_start_file(path: str, in_server: bool) -> bool:
 
 
 def _words(command: str) -> list[str]:
+    import shlex
+
     try:
         return shlex.split(command, comments=True)
     except ValueError:
@@ -131,6 +131,8 @@ def candidates(start: Start) -> list[str]:
 
 def defines(source: bytes, attr: str) -> bool | None:
     """True when the module defines ``attr`` at top level; None when it cannot be parsed."""
+    import ast      # (~16 M instructions: imported when a start module is read)
+
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):

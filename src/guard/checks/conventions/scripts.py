@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 
 from guard.checks.conventions.facts import FileFacts, PortSite
 from guard.lazyre import Pattern
@@ -28,6 +27,8 @@ def is_script(path: str) -> bool:
 
 
 def _words(command: str) -> list[str]:
+    import shlex
+
     try:
         return shlex.split(command, comments=True)
     except ValueError:                     # unbalanced quote: fall back to plain words

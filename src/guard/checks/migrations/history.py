@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator
 
-from guard.checks.migrations.pyast import parse_or_none
 from guard.checks.migrations.model import Migration
 from guard.errors import GuardError
 from guard.finding import Finding
@@ -55,6 +54,8 @@ def _code(raw: bytes | None) -> str | None:
     """The module's executable shape: its ast with docstrings dropped and the leading
     imports sorted, so comments, docstrings, layout and import order do not count."""
     import ast
+
+    from guard.checks.migrations.pyast import parse_or_none   # (ast: only for Python)
     tree = parse_or_none(raw)
     if tree is None:
         return None

@@ -7,7 +7,6 @@ from __future__ import annotations
 import posixpath
 from typing import Iterator
 
-from guard.checks.migrations.pyast import parse_or_none
 from guard.checks.migrations import sqlrisk
 from guard.checks.migrations.model import Migration
 from guard.checks.migrations_spec import RULES
@@ -279,6 +278,8 @@ def _schema(raw: bytes | None) -> list[str] | None:
     SQLAlchemy Column/mapped_column, __tablename__, __table_args__), and module-level
     assignments of calls (Table(...)). Methods, docstrings and comments are left out."""
     import ast
+
+    from guard.checks.migrations.pyast import parse_or_none   # (ast: only for Python)
     tree = parse_or_none(raw)
     if tree is None:
         return None
