@@ -143,6 +143,22 @@ KEYS = ("path", "app", "app_dir", "url",
         "ignore_routes")
 
 
+# (before ContractSettings, which names it: a quoted forward reference would have typing
+# compile it, ~10 M instructions on every run; the api.* keys are below, parse_api_style)
+class ApiStyle(NamedTuple):
+    file: str
+    base_path: tuple[str, int | None] | None = None
+    versioning: tuple[str, int | None] | None = None
+    naming: tuple[tuple[str, str, int | None], ...] = ()     # (paths|parameters|fields, case)
+    pagination: tuple[str, tuple[str, ...], int | None] | None = None
+    errors: tuple[str, str | None, int | None] | None = None  # ("problem+json"|"schema", name)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.base_path or self.versioning or self.naming or self.pagination
+                     or self.errors)
+
+
 class ContractSettings(NamedTuple):
     path: str | None = None
     path_origin: str = ""
@@ -164,7 +180,7 @@ class ContractSettings(NamedTuple):
     framework_routes: bool = False
     ignore_routes: tuple[str, ...] = ()
     framework: str | None = None          # tech_stack.framework, for the default port
-    api_style: "ApiStyle | None" = None   # api.* settings the contract must follow
+    api_style: ApiStyle | None = None     # api.* settings the contract must follow
     api_declared: bool = False            # the config has an `api:` or `guard.contract` section
     file: str = "company.config.yaml"
     line: int | None = None
@@ -388,20 +404,6 @@ VERSIONING = ("url", "header", "none")
 PAGINATION = {"cursor": ("cursor", "limit"), "offset": ("offset", "limit"),
               "page": ("page", "page_size"), "none": ()}
 PROBLEM_JSON = ("problem+json", "problem-json", "rfc7807", "rfc9457", "problem-details")
-
-
-class ApiStyle(NamedTuple):
-    file: str
-    base_path: tuple[str, int | None] | None = None
-    versioning: tuple[str, int | None] | None = None
-    naming: tuple[tuple[str, str, int | None], ...] = ()     # (paths|parameters|fields, case)
-    pagination: tuple[str, tuple[str, ...], int | None] | None = None
-    errors: tuple[str, str | None, int | None] | None = None  # ("problem+json"|"schema", name)
-
-    @property
-    def any(self) -> bool:
-        return bool(self.base_path or self.versioning or self.naming or self.pagination
-                     or self.errors)
 
 
 def parse_api_style(api: dict, *, file: str) -> ApiStyle | None:

@@ -151,6 +151,28 @@ DEFAULT_ENV_FILES = (".env", ".env.local", ".env.*.local", ".env.production", ".
 _VAR = Pattern(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
+# -- architecture.multi_tenancy -------------------------------------------------------------
+# The `architecture:` section is the agent framework's; guard reads this one key of it.
+TENANCY_KEYS = ("enabled", "strategy", "tenant_column", "tables", "exempt", "models", "rls",
+                "scoped_by")
+STRATEGIES = ("column", "schema", "database")
+DEFAULT_EXEMPT = ("tenants", "tenant", "alembic_version", "django_migrations",
+                  "schema_migrations", "_prisma_migrations", "goose_db_version",
+                  "flyway_schema_history")
+
+
+class Tenancy(NamedTuple):
+    file: str
+    line: int | None
+    column: str = "tenant_id"
+    tables: tuple[str, ...] | None = None     # None: every table but the exempt ones
+    exempt: tuple[str, ...] = DEFAULT_EXEMPT
+    models: tuple[str, ...] = ()
+    rls: bool = False
+    scoped_by: tuple[str, ...] = ()
+    strategy: str = "column"
+
+
 class Settings(NamedTuple):
     server_paths: tuple[Source, ...]
     job_paths: tuple[Source, ...]
@@ -159,7 +181,7 @@ class Settings(NamedTuple):
     env_example: str = ".env.example"
     env_ignore: tuple[str, ...] = DEFAULT_ENV_IGNORE
     env_files: tuple[Source, ...] = ()
-    tenancy: "Tenancy | None" = None      # architecture.multi_tenancy, when configured
+    tenancy: Tenancy | None = None        # architecture.multi_tenancy, when configured
 
 
 def _patterns(value, default, *, file: str, line: int | None, what: str, kind: str):
@@ -219,28 +241,6 @@ def parse_config(value, *, file: str, line: int | None, data=None) -> Settings:
                             line=kline("env_files"), what="guard.conventions.env_files",
                             kind="env-file"),
     )
-
-
-# -- architecture.multi_tenancy -------------------------------------------------------------
-# The `architecture:` section is the agent framework's; guard reads this one key of it.
-TENANCY_KEYS = ("enabled", "strategy", "tenant_column", "tables", "exempt", "models", "rls",
-                "scoped_by")
-STRATEGIES = ("column", "schema", "database")
-DEFAULT_EXEMPT = ("tenants", "tenant", "alembic_version", "django_migrations",
-                  "schema_migrations", "_prisma_migrations", "goose_db_version",
-                  "flyway_schema_history")
-
-
-class Tenancy(NamedTuple):
-    file: str
-    line: int | None
-    column: str = "tenant_id"
-    tables: tuple[str, ...] | None = None     # None: every table but the exempt ones
-    exempt: tuple[str, ...] = DEFAULT_EXEMPT
-    models: tuple[str, ...] = ()
-    rls: bool = False
-    scoped_by: tuple[str, ...] = ()
-    strategy: str = "column"
 
 
 def parse_tenancy(data, *, file: str) -> Tenancy | None:
