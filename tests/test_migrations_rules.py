@@ -67,3 +67,28 @@ def test_malformed_sql_is_a_finding_with_its_line_not_a_crash():
                                              "m.sql"), "postgres")
     assert len(analysis.errors) == 1 and analysis.errors[0][0] >= 3
     assert "does not parse" in analysis.errors[0][1]
+
+
+def test_model_and_seed_patterns_answer_as_fnmatch():
+    """The migrations check's path patterns (model_paths, seed_paths): a pattern without a
+    wildcard is compared as a string, and answers what fnmatch answers for it."""
+    import fnmatch
+    import itertools
+
+    from guard.checks.migrations.rules import DEFAULT_SEED_PATHS, DEFAULT_SEED_SPECS, _matches
+
+    def by_fnmatch(path, pattern):
+        if pattern.endswith("/"):
+            return fnmatch.fnmatch(path, pattern + "*") if "*" in pattern \
+                else path.startswith(pattern)
+        return fnmatch.fnmatch(path, pattern)
+
+    patterns = ["prisma/schema.prisma", "src/db/schema.ts", "*/models.py", "db/seed.*",
+                "seeds/", "*/fixtures/", "models.py", "a[b]c.py", "x?.py", "db/",
+                *DEFAULT_SEED_PATHS, *DEFAULT_SEED_SPECS]
+    paths = ["prisma/schema.prisma", "prisma/schema.prismax", "xprisma/schema.prisma",
+             "src/db/schema.ts", "app/models.py", "models.py", "a/b/models.py", "db/seed.ts",
+             "seeds/users.sql", "x/seeds/users.sql", "app/fixtures/a.json", "abc.py",
+             "a[b]c.py", "x1.py", "x.py", "db/a.sql", "db", "src/db/schema.ts/x"]
+    for path, pattern in itertools.product(paths, patterns):
+        assert _matches(path, pattern) == by_fnmatch(path, pattern), (path, pattern)

@@ -247,11 +247,12 @@ def seed_data(ctx, settings, notes, model_patterns, base_listing: dict | None = 
 
 
 def _matches(path: str, pattern: str) -> bool:
+    if pattern.endswith("/") and "*" not in pattern:
+        return path.startswith(pattern)
+    if "*" not in pattern and "?" not in pattern and "[" not in pattern:
+        return path == pattern      # fnmatch's answer, without compiling a regex for it
     import fnmatch
-    if pattern.endswith("/"):
-        return fnmatch.fnmatch(path, pattern + "*") if "*" in pattern \
-            else path.startswith(pattern)
-    return fnmatch.fnmatch(path, pattern)
+    return fnmatch.fnmatch(path, pattern + "*" if pattern.endswith("/") else pattern)
 
 
 def model_changes(ctx, settings, defaults, any_new: bool) -> Iterator[Finding]:
