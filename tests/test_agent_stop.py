@@ -80,11 +80,11 @@ def reference(repo, **options):
     return ctx, engine.run(ctx, checks, fail_on="error", with_commits=False)
 
 
-def one_scan(repo, monkeypatch, agent_type=None):
+def one_scan(repo, monkeypatch, agent_type=None, env=None):
     """The Stop hook's path, in this process (with the test's git environment)."""
     for key in [k for k in os.environ if k.startswith("GIT_")]:
         monkeypatch.delenv(key)
-    for key, value in repo.env.items():
+    for key, value in {**repo.env, **(env or {})}.items():
         monkeypatch.setenv(key, value)
     scan = gitmod.start_status(repo.path)
     try:
@@ -253,3 +253,35 @@ def test_stop_imports_nothing_heavy(tmp_path):
                           text=True, cwd=repo.path, env=git_env())
     assert proc.stderr.endswith("RC 2 HEAVY []\n"), proc.stderr
     assert "COMMIT012" in proc.stderr
+
+
+def test_one_commit_branch_takes_its_paths_from_the_branch_diff(tmp_path, monkeypatch):
+    """A branch of one commit on the base: the commits check's atomicity rule reads that
+    commit's paths from the branch's diff (a rename's both ends), with no `git log
+    --name-only`, and finds what the three-scan path finds with it."""
+    repo = backend_project(str(tmp_path / "p"), extra=BASE_FILES)
+    repo.git("mv", "src/server/old_name.py", "src/components/old_name.py")
+    repo.commit("feat: a bit of everything", {"src/api/orders.py": "X = 1\n",
+                                              "src/components/Button.tsx": "export {}\n",
+                                              "src/models/order.py": "class Order: ...\n"})
+    repo.write("src/api/notes.py", "NOTE = 'edited'\n")          # and uncommitted work
+    ref_ctx, ref = reference(repo)
+    trace = tmp_path / "trace.txt"
+    fast_ctx, fast = one_scan(repo, monkeypatch, env={"GIT_TRACE": str(trace)})
+    assert findings(fast) == findings(ref)
+    atomicity = next(f for f in fast.findings if f.rule == "COMMIT011")
+    assert "src/components/" in atomicity.message and "src/api/" in atomicity.message
+    assert not [line for line in trace.read_text().splitlines()
+                if " git log " in line and "--name-only" in line]
+    assert fast_ctx.git.paths_per_commit(fast_ctx.range_spec) == \
+        gitmod.Git(repo.path).paths_per_commit(fast_ctx.range_spec)
+    # two commits: the log runs, and the answer is the same
+    repo.git("reset", "-q", "--soft", "HEAD~1")
+    repo.commit("feat(api): orders", {"src/api/orders.py": "X = 1\n"})
+    repo.commit("feat: the rest")
+    ref_ctx, ref = reference(repo)
+    trace.write_text("")
+    fast_ctx, fast = one_scan(repo, monkeypatch, env={"GIT_TRACE": str(trace)})
+    assert findings(fast) == findings(ref)
+    assert [line for line in trace.read_text().splitlines()
+            if " git log " in line and "--name-only" in line]

@@ -818,6 +818,10 @@ class Git:
         memo[rev_range] = out
         return out
 
+    def remember_paths(self, rev_range: str, paths: dict[str, list[str]]) -> None:
+        """What paths_per_commit(rev_range) would answer, from a diff the caller read."""
+        self.__dict__.setdefault("_paths_memo", {})[rev_range] = paths
+
     def prefetch_paths(self, rev_range: str) -> subprocess.Popen:
         """Start the paths-per-commit `git log` in the background (it runs on another core
         while the caller works); paths_per_commit collects it."""

@@ -165,12 +165,13 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
             for rev in (head, merge_base):
                 git.prefetch_tree_blobs(rev, folders, names)
     commits_later = None
-    if "commits" in checks:          # the range's commits and their paths, while git scans
+    if "commits" in checks:          # the range's commits, while git scans
         commits_later = git.log_later(f"{merge_base}..{head}")
-        git.prefetch_paths(f"{merge_base}..{head}")
     # the branch's own diff (git had it ready while guard read the policy) tells whether the
     # conventions check will read a file; the imports, too, happen while git scans
     on_branch = committed() if committed else None
+    if commits_later is not None:
+        commits_later = _commit_paths(git, merge_base, head, commits_later(), on_branch)
     for name in checks:
         if name != "conventions" or on_branch is None or _reads_a_file(on_branch):
             registry.load_check(name)
@@ -197,8 +198,26 @@ def worktree_context(cwd: str, scan, role: str | None, agent_type: str | None):
     ctx = context.Context(git, options, "worktree", base, base_sha, merge_base, head_ref,
                           head, policy, changes, branch)
     if commits_later is not None:
-        ctx._cache["commits"] = commits_later       # Context.commits() collects it
+        ctx._cache["commits"] = commits_later       # (read once, above)
     return ctx, checks
+
+
+def _commit_paths(git, merge_base: str, head: str, commits: list, on_branch):
+    """The paths each commit touches (the commits check's atomicity rule), remembered for
+    it: a single commit on the merge base changes what the branch's diff changes, both
+    ends of a rename, in git's path order (without diff.orderFile), as `git log
+    --name-only --no-renames` lists them; else that log starts now, on the other core.
+    Returns the commits, for Context.commits()."""
+    rev_range = f"{merge_base}..{head}"
+    if (on_branch is not None and len(commits) == 1 and commits[0].parents == (merge_base,)
+            and commits[0].sha == head and git.config_get("diff.orderFile")[0] == 1):
+        paths = {c.path for c in on_branch} | {c.old_path for c in on_branch
+                                              if c.status == "R" and c.old_path is not None}
+        git.remember_paths(rev_range, {head: sorted(
+            paths, key=lambda p: p.encode("utf-8", "surrogateescape"))})
+    else:
+        git.prefetch_paths(rev_range)
+    return commits
 
 
 def _reads_a_file(changes) -> bool:
