@@ -10,7 +10,6 @@ never edited by hand. tests/test_docs.py fails when the page and the registry di
 from __future__ import annotations
 
 import os
-import sys
 
 COMMAND = "python -m guard.rulesdoc"
 DEFAULT_PATH = os.path.join("docs", "rules.md")
@@ -74,25 +73,8 @@ def _number(rule_id: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    check = "--check" in args
-    args = [a for a in args if a != "--check"]
-    path = args[0] if args else DEFAULT_PATH
-    text = render()
-    if check:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                current = fh.read()
-        except OSError:
-            current = None
-        if current != text:
-            print(f"{path} is out of date: run `{COMMAND}`", file=sys.stderr)
-            return 1
-        return 0
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    print(f"wrote {path} ({len(text)} bytes)")
-    return 0
+    from guard import generate
+    return generate.main(argv, DEFAULT_PATH, render, f"is out of date: run `{COMMAND}`")
 
 
 if __name__ == "__main__":
