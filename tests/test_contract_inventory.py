@@ -89,6 +89,7 @@ def test_drf_router_viewset_action_format_suffix_and_docs_views():
     assert own == [("/api/items/", ("GET", "POST")),
                    ("/api/items/{pk}/", ("GET",)),
                    ("/api/items/{pk}/publish/", ("POST",)),
+                   ("/api/tags/", ("GET",)),
                    ("/health/", ("GET",))], found
     assert not [p for p, *_ in found if "format" in p or "(?P" in p or "\\" in p]
     assert {p for p, _, fw, _, _ in found if fw} == {
@@ -101,6 +102,8 @@ def test_drf_router_viewset_action_format_suffix_and_docs_views():
             assert file == "drf_urls.py" and line, (p, file, line)
     publish = [ln for p, _, _, _, ln in found if p.endswith("publish/")][0]
     assert "def publish" in lines[publish - 1] or "@action" in lines[publish - 1]
+    tags = [ln for p, _, _, _, ln in found if p == "/api/tags/"][0]
+    assert lines[tags - 1].startswith("class TagViewSet("), lines[tags - 1]
     assert inventory.shape("/api/items/{}/") == inventory.shape("/api/items/{id}")
 
 

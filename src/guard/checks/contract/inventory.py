@@ -283,7 +283,8 @@ def _django_methods(view, cls) -> tuple[str, ...]:
 
 
 def _django_source(view, cls):
-    """The view method that answers (a ViewSet's action, an APIView's get/post, ...)."""
+    """The view method that answers (a ViewSet's action, an APIView's get/post, ...), else
+    the view's class when it is the project's."""
     if cls is not None:
         names = list((getattr(view, "actions", None) or {}).values()) + [
             m for m in getattr(cls, "http_method_names", ()) if m not in ("head", "options")]
@@ -295,6 +296,12 @@ def _django_source(view, cls):
                 found = _source(func)
                 if found[0]:
                     return found
+        # a ModelViewSet's actions are DRF's mixins: the project's class is the handler
+        # (its queryset, serializer, permissions), not the wrapper as_view() returns
+        if not (getattr(cls, "__module__", "") or "").startswith(("django.", "rest_framework.")):
+            found = _source(cls)
+            if found[0]:
+                return found
     return _source(view)
 
 
