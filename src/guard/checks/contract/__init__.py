@@ -699,8 +699,9 @@ class _Run:
         """The base commit's files in a temporary folder (exported once), with the working
         tree's `.env` files that the base does not commit copied in: a developer's local
         settings (database URL, secrets) are not code, and an app that reads the file
-        itself (pydantic-settings' env_file) finds it as on the branch. None when there is
-        no base (``self.base_note`` says why)."""
+        itself (pydantic-settings' env_file) finds it as on the branch; likewise a copy of
+        each local SQLite database (untracked, as it was before the branch's run). None
+        when there is no base (``self.base_note`` says why)."""
         if hasattr(self, "base_tree"):
             return self.base_tree
         ctx, s = self.ctx, self.s
@@ -719,6 +720,21 @@ class _Run:
                         os.path.isdir(os.path.dirname(there) or tree):
                     with open(here, "rb") as src, open(there, "wb") as dst:
                         dst.write(src.read())
+            # the same for a local SQLite database (Django's db.sqlite3 is ignored): without
+            # it the base's app answers every request with a 500 ("no such table"), which
+            # is neither its real answer nor as fast. A copy: the base run writes to it.
+            listing = ctx.git.run(["ls-files", "--others", "--directory", "-z"]).stdout
+            untracked = [p.decode("utf-8", "surrogateescape")
+                         for p in listing.split(b"\0") if p]
+            copied = []
+            for rel in appenv.local_databases(ctx.root, untracked):
+                there = os.path.join(tree, rel)
+                if not os.path.lexists(there):      # the base's own database wins
+                    os.makedirs(os.path.dirname(there), exist_ok=True)   # Flask's instance/
+                    appenv.copy_database(os.path.join(ctx.root, rel), there)
+                    copied.append(rel)
+            if copied:
+                self.facts["base_databases"] = copied
         except Exception as exc:         # noqa: BLE001 - any failure: the base is unknown
             self.base_note = f"exporting it failed: {exc}"
             return None

@@ -74,3 +74,60 @@ def applied(added: Mapping[str, str], folder: str) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+# the file names local SQLite databases go by (Django's db.sqlite3, Flask-SQLAlchemy's app.db)
+_DB_SUFFIXES = (".sqlite3", ".sqlite", ".db")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _is_sqlite(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def local_databases(root: str, untracked: list[str]) -> list[str]:
+    """The repository-relative SQLite database files among ``untracked`` (git's listing of
+    untracked paths, a wholly untracked folder as one `name/`): each file by itself, and the
+    files directly inside an untracked folder (Flask's `instance/`), except virtualenvs,
+    dependency folders and hidden ones. Recognised by their name and their header."""
+    found = []
+    for rel in untracked:
+        if not rel.endswith("/"):
+            if rel.endswith(_DB_SUFFIXES) and _is_sqlite(os.path.join(root, rel)):
+                found.append(rel)
+            continue
+        name = rel.rstrip("/").rpartition("/")[2]
+        folder = os.path.join(root, rel)
+        if name.startswith((".", "__")) or name in ("node_modules", "venv", "env") or \
+                name.endswith(".egg-info") or os.path.exists(os.path.join(folder, "pyvenv.cfg")):
+            continue
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in entries:
+            if e.name.endswith(_DB_SUFFIXES) and e.is_file(follow_symlinks=False) and \
+                    _is_sqlite(e.path):
+                found.append(rel + e.name)
+    return found
+
+
+def copy_database(src: str, dst: str) -> None:
+    """A consistent copy of the SQLite database ``src`` at ``dst`` (SQLite's backup, which
+    reads through a write-ahead log and never writes to ``src``)."""
+    import pathlib
+    import sqlite3
+
+    source = sqlite3.connect(pathlib.Path(os.path.abspath(src)).as_uri() + "?mode=ro", uri=True)
+    try:
+        target = sqlite3.connect(dst)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
