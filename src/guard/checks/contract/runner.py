@@ -4,8 +4,8 @@
 Runs the engine the way `schemathesis run` does — examples, coverage and fuzzing phases,
 the configured checks, a fixed seed and a bounded example budget — with an explicit config
 (a user's schemathesis.toml and $SCHEMATHESIS_HOOKS never change guard's run), no cache,
-no example database, and hypothesis' storage in a temp folder, so nothing is left in the
-checked repository.
+an example database in memory, and hypothesis' storage in a temp folder, so nothing is left
+in the checked repository; and the examples are those the CLI draws for the same seed.
 """
 
 from __future__ import annotations
@@ -45,21 +45,39 @@ class Result:
     stop_reason: str = ""
 
 
-def _ignore_loaded_modules() -> None:
-    """hypothesis mixes constants from "local" modules (anything outside site-packages) into
-    generated data. In guard's process those are guard itself (when installed from a
-    checkout) and the in-process app: the examples would then depend on guard's own source
-    and differ from `schemathesis run`. Mark every module loaded so far as seen, so the run
-    generates what the CLI generates for the same seed. Best effort: private hypothesis
-    state, left alone if it moved."""
+@contextlib.contextmanager
+def _cli_constants():
+    """hypothesis mixes constants from "local" modules (any file outside site-packages and
+    the standard library) into generated data, gathered again whenever a module is imported.
+    In `schemathesis run`'s process the one local module is its console script (`bin/
+    schemathesis`, as pip and uv write it), whose one constant is "__main__". In guard's
+    process they are guard itself (when installed from a checkout) and the in-process app,
+    whose modules Django and Flask import at the first request (URLconf, views,
+    serializers): the DRF tutorial added 23 strings ("users", "id", ...) mid-run, so the same
+    seed drew other examples than the CLI (GET /users/?page= failed negative_data_rejection
+    for guard only). For the run, the pool is the CLI's, and fixed. Best effort: private
+    hypothesis state, left alone if it moved."""
     try:
         from hypothesis.internal.conjecture import providers
-        seen = providers._seen_modules
-        for module in list(sys.modules.values()):
-            seen.add(id(module))
-        providers._sys_modules_len = len(sys.modules)
+        from hypothesis.internal.constants_ast import Constants
+
+        before = providers._get_local_constants
+        cache = providers.CONSTANTS_CACHE.cache
+        strings = type(providers._local_constants.strings)(["__main__"])
+        fixed = Constants(integers=type(providers._local_constants.integers)(),
+                          floats=type(providers._local_constants.floats)(
+                              key=providers._local_constants.floats.key),
+                          bytes=type(providers._local_constants.bytes)(), strings=strings)
     except (ImportError, AttributeError, TypeError):
-        pass
+        yield
+        return
+    providers._get_local_constants = lambda: fixed
+    cache.clear()                   # the allowed constants, cached from the pool before
+    try:
+        yield
+    finally:
+        providers._get_local_constants = before
+        cache.clear()
 
 
 def _regex(patterns) -> str:
@@ -260,11 +278,24 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
 
     cfg = schemathesis.Config(seed=seed, cache=CacheConfig(enabled=False))
     project = cfg.projects.default
-    project.generation.update(max_examples=max_examples, database="none")
+    # an example database in memory, empty at the start, as a fresh `schemathesis run`'s
+    # .hypothesis/ is: with none ("none") hypothesis drops its reuse phase and draws other
+    # examples from the same seed (on the DRF tutorial 175 of 6,639 requests differed)
+    project.generation.update(max_examples=max_examples, database=":memory:")
     project.phases.update(phases=list(phases))
     project.checks.update(included_check_names=list(checks))
     project.update(continue_on_failure=True, headers=headers or None,
                    base_url=base_url)
+    # schemathesis mines an in-process app's code for constants to draw (4.32: the app's
+    # routes, or the module of whatever callable it is given: guard's own wrapper below),
+    # which `schemathesis run` against a server never has: other examples in-process than
+    # with url:, for the same seed. Off, so both modes send what the CLI sends.
+    try:
+        from schemathesis.config import AnalysisConfig, ConstantsConfig
+        project.analysis = AnalysisConfig(constants=ConstantsConfig(enabled=False))
+    except ImportError:
+        from schemathesis.config._analysis import AnalysisConfig, ConstantsConfig
+        project.analysis = AnalysisConfig(constants=ConstantsConfig(enabled=False))
     schema = schemathesis.openapi.from_path(spec_file, config=cfg)
     if app is not None:
         schema.app = as_server(app)
@@ -273,63 +304,63 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
     if exclude:
         schema = schema.exclude(name_regex=_regex(exclude))
 
-    _ignore_loaded_modules()
     result = Result()
     seen: dict[tuple, Failure] = {}
     tested: set[str] = set()
     started = time.perf_counter()
-    for event in from_schema(schema).execute():
-        if isinstance(event, events.ScenarioFinished):
-            recorder = event.recorder
-            label = recorder.label
-            tested.add(label)
-            result.cases += len(recorder.interactions)
-            failed = False
-            for case_id, nodes in recorder.checks.items():
-                for node in nodes:
-                    info = node.failure_info
-                    if info is None:
-                        continue
-                    failed = True
-                    failure = info.failure
-                    interaction = recorder.interactions.get(case_id)
-                    response = getattr(interaction, "response", None) if interaction else None
-                    status = getattr(response, "status_code", None)
-                    unique = getattr(failure, "_unique_key", None)
-                    if unique is None:
-                        unique = _first_line(failure.message)
-                    # the status is part of the key: an undocumented 404 is not the same
-                    # failure as an undocumented 422 (schemathesis's own key merges them)
-                    key = (label, node.name, type(failure).__name__, str(unique), str(status))
-                    if key in seen:
-                        continue
-                    message = _message(failure)
-                    if node.name == "not_a_server_error":
-                        body = _first_line(_text(response))
-                        if body:
-                            message = f"{message}: {body[:160]}"
-                    node_case = recorder.cases.get(case_id)
-                    seen[key] = Failure(label, node.name, failure.title or node.name,
-                                        message, status,
-                                        _first_line(info.code_sample or ""), "|".join(key),
-                                        _case_json(getattr(node_case, "value", None),
-                                                   headers))
-            if progress is not None:
-                phase = getattr(getattr(event, "phase", None), "value", "")
-                progress(label, phase, "failed" if failed else str(
-                    getattr(event.status, "value", event.status)))
-        elif isinstance(event, events.NonFatalError):
-            info = event.info
-            title = getattr(info, "title", "") or type(event.value).__name__
-            message = _first_line(getattr(info, "message", "") or str(event.value))
-            result.errors.append((event.label or "", f"{title}: {message}" if message
-                                  else title))
-        elif isinstance(event, events.FatalError):
-            exc = getattr(event, "exception", None)
-            result.errors.append(("", f"{type(exc).__name__}: {_first_line(str(exc))}"
-                                  if exc else "schemathesis stopped with a fatal error"))
-        elif isinstance(event, events.EngineFinished):
-            result.stop_reason = str(getattr(event.stop_reason, "value", event.stop_reason))
+    with _cli_constants():
+        for event in from_schema(schema).execute():
+            if isinstance(event, events.ScenarioFinished):
+                recorder = event.recorder
+                label = recorder.label
+                tested.add(label)
+                result.cases += len(recorder.interactions)
+                failed = False
+                for case_id, nodes in recorder.checks.items():
+                    for node in nodes:
+                        info = node.failure_info
+                        if info is None:
+                            continue
+                        failed = True
+                        failure = info.failure
+                        interaction = recorder.interactions.get(case_id)
+                        response = getattr(interaction, "response", None) if interaction else None
+                        status = getattr(response, "status_code", None)
+                        unique = getattr(failure, "_unique_key", None)
+                        if unique is None:
+                            unique = _first_line(failure.message)
+                        # the status is part of the key: an undocumented 404 is not the same
+                        # failure as an undocumented 422 (schemathesis's own key merges them)
+                        key = (label, node.name, type(failure).__name__, str(unique), str(status))
+                        if key in seen:
+                            continue
+                        message = _message(failure)
+                        if node.name == "not_a_server_error":
+                            body = _first_line(_text(response))
+                            if body:
+                                message = f"{message}: {body[:160]}"
+                        node_case = recorder.cases.get(case_id)
+                        seen[key] = Failure(label, node.name, failure.title or node.name,
+                                            message, status,
+                                            _first_line(info.code_sample or ""), "|".join(key),
+                                            _case_json(getattr(node_case, "value", None),
+                                                       headers))
+                if progress is not None:
+                    phase = getattr(getattr(event, "phase", None), "value", "")
+                    progress(label, phase, "failed" if failed else str(
+                        getattr(event.status, "value", event.status)))
+            elif isinstance(event, events.NonFatalError):
+                info = event.info
+                title = getattr(info, "title", "") or type(event.value).__name__
+                message = _first_line(getattr(info, "message", "") or str(event.value))
+                result.errors.append((event.label or "", f"{title}: {message}" if message
+                                      else title))
+            elif isinstance(event, events.FatalError):
+                exc = getattr(event, "exception", None)
+                result.errors.append(("", f"{type(exc).__name__}: {_first_line(str(exc))}"
+                                      if exc else "schemathesis stopped with a fatal error"))
+            elif isinstance(event, events.EngineFinished):
+                result.stop_reason = str(getattr(event.stop_reason, "value", event.stop_reason))
     result.duration = time.perf_counter() - started
     result.operations = len(tested)
     # one root cause, one finding: a 500 is also an undocumented status and a response that
