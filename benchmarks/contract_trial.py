@@ -22,6 +22,9 @@ CPU of the process and its children):
   c. `schemathesis run` against that server with guard's default checks, phases, seed and
      example budget (--continue-on-failure, as guard runs every example), in a fresh folder
      per run, as benchmarks/contract.py does.
+  d. with --alone: one in-process run without the base's, guard's own helper `conform` on
+     the branch's tree (what guard runs for the base, here on the branch): the floor of (a)
+     without the second run.
 
 Agreement is per (check, operation): a pair fails for guard when a CONTRACT007 finding (or an
 inherited failure in CONTRACT009's data) names the operation and the schemathesis check; for
@@ -68,6 +71,7 @@ class App:
     env: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)   # added to the project before its set-up
     postgres: bool = False
+    target: str = ""                # the app, as guard detects it (for --alone)
 
 
 APPS = {
@@ -82,13 +86,14 @@ APPS = {
                ("env", "PYTHONPATH=.", "python", "app/initial_data.py")),
         server=("uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", "{port}",
                 "--log-level", "warning"),
-        postgres=True),
+        postgres=True, target="app.main:app"),
     "flask": App(
         "rest-apis-flask-python (05-add-many-to-many)", "Flask + flask-smorest",
         "tecladocode+rest-apis-flask-python", "0f6d9c0cc937c6ac8f92ae5b131ba8ecc470356c",
         "project/05-add-many-to-many", "", "openapi.json",
         ("flask", "openapi", "print"),
-        server=("gunicorn", "-w", "1", "-b", "127.0.0.1:{port}", "app:create_app()")),
+        server=("gunicorn", "-w", "1", "-b", "127.0.0.1:{port}", "app:create_app()"),
+        target="app:create_app()"),
     "drf": App(
         "rest-framework-tutorial", "Django REST Framework + drf-spectacular",
         "encode+rest-framework-tutorial", "efce73a9ccd9430616884a0910affc0dc4a6497c", "", "",
@@ -103,7 +108,8 @@ APPS = {
         files={"tutorial/trial_settings.py":
                "from tutorial.settings import *  # noqa: F403\n"
                "PASSWORD_HASHERS = [\"django.contrib.auth.hashers.MD5PasswordHasher\"]\n"},
-        env={"DJANGO_SETTINGS_MODULE": "tutorial.trial_settings"}),
+        env={"DJANGO_SETTINGS_MODULE": "tutorial.trial_settings"},
+        target="tutorial.wsgi:application"),
 }
 
 VERSIONS = ("fastapi", "starlette", "flask", "flask-smorest", "django", "djangorestframework",
@@ -226,6 +232,20 @@ def cli_pairs(ndjson: str) -> tuple[set, set, set]:
     return set(statuses), ops, on_5xx
 
 
+def timed_stdin(argv, cwd, env, text: str) -> tuple[float, float]:
+    """(wall, CPU of the process) of a run fed ``text`` on stdin; fails on a non-zero exit."""
+    import resource
+    import time
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env, input=text.encode(), capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode:
+        raise SystemExit(f"trial: {' '.join(argv)} failed: {proc.stderr[-2000:]!r}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def median_min(xs: list[float]) -> str:
     return f"{statistics.median(xs):.2f} / {min(xs):.2f}"
 
@@ -260,12 +280,25 @@ def trial(app: App, args, tmp: str) -> dict:
               "--url", url, "--checks", CHECKS, "--phases", PHASES,
               "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED),
               "--continue-on-failure", "--no-color"]
-        times = {"in": [], "url": [], "cli": []}
-        cpu = {"in": [], "url": [], "cli": []}
+        kinds = ("in", "alone", "url", "cli") if args.alone else ("in", "url", "cli")
+        times = {k: [] for k in kinds}
+        cpu = {k: [] for k in kinds}
+        conform = json.dumps(dict(
+            root=repo.path, app=app.target, app_dir=app.app_dir,
+            spec=os.path.join(repo.path, app.contract), headers={}, include=[], exclude=[],
+            checks=CHECKS.split(","), phases=PHASES.split(","), max_examples=MAX_EXAMPLES,
+            seed=SEED))
         load = [os.getloadavg()[0]]
         last = {}
         for i in range(args.repeat):
-            for kind in ("in", "url", "cli"):
+            for kind in kinds:
+                if kind == "alone":
+                    wall, c = timed_stdin([bin_of(args.venv, "python"), "-m",
+                                           "guard.checks.contract.helper", "conform"],
+                                          os.path.join(repo.path, app.app_dir), env, conform)
+                    times[kind].append(wall)
+                    cpu[kind].append(c)
+                    continue
                 if kind == "cli":
                     run_dir = os.path.join(tmp, f"cli{i}")
                     os.makedirs(run_dir)
@@ -383,6 +416,14 @@ def report(results: list[dict]) -> None:
               f"| {rurl['mapped_agree']}/{rurl['mapped']} ({rurl['agree']}/{rurl['either']} raw) "
               f"| {ratio('in')} | {ratio('url')} "
               f"| {median_min(t['in'])}, {median_min(t['url'])}, {median_min(t['cli'])} |")
+    for r in results:
+        t, c = r["times"], r["cpu"]
+        if t.get("alone"):
+            sm, sc = statistics.median(t["cli"]), statistics.median(c["cli"])
+            print(f"{r['app'].name}: one in-process run without the base (--alone) "
+                  f"{median_min(t['alone'])} s, {statistics.median(t['alone']) / sm:.2f}x the "
+                  f"CLI (CPU {statistics.median(c['alone']) / sc:.2f}x); guard in-process "
+                  f"{statistics.median(t['in']) / statistics.median(t['alone']):.2f}x it")
 
 
 def main() -> int:
@@ -393,6 +434,8 @@ def main() -> int:
     ap.add_argument("--postgres", default=os.environ.get("GUARD_TRIAL_POSTGRES"),
                     help="postgresql:// URL of a server (bash .ci/postgres.sh prints one)")
     ap.add_argument("--keep", action="store_true", help="keep the built repositories")
+    ap.add_argument("--alone", action="store_true",
+                    help="also time one in-process run without the base's (the floor)")
     args = ap.parse_args()
     results = []
     for name in args.apps.split(","):
