@@ -46,6 +46,33 @@ class Result:
 
 
 @contextlib.contextmanager
+def _no_probes_in_process(in_process: bool):
+    """schemathesis 4.32 probes the server before the tests (a NUL byte in a header; a
+    backslash and control characters in a path) and, when a probe fails, stops generating
+    what it sent. In guard's process there is no server: the probes go to the schema's
+    file:// base URL and fail with requests' InvalidSchema, which schemathesis reads as the
+    app rejecting that input, so every such character in a path was sent as `_` where
+    `schemathesis run` against a server keeps it (the FastAPI template's password-recovery
+    path never got its NUL byte, and its 500 went unseen in-process). An app called directly
+    receives whatever is sent: in-process there are no probes, as schemathesis itself skips
+    them for a base URL without a scheme. Best effort: left alone if the module moved."""
+    if not in_process:
+        yield
+        return
+    try:
+        from schemathesis.engine.run import probes
+        saved = probes.PROBES
+    except (ImportError, AttributeError):
+        yield
+        return
+    probes.PROBES = ()
+    try:
+        yield
+    finally:
+        probes.PROBES = saved
+
+
+@contextlib.contextmanager
 def _cli_constants():
     """hypothesis mixes constants from "local" modules (any file outside site-packages and
     the standard library) into generated data, gathered again whenever a module is imported.
@@ -308,7 +335,7 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
     seen: dict[tuple, Failure] = {}
     tested: set[str] = set()
     started = time.perf_counter()
-    with _cli_constants():
+    with _cli_constants(), _no_probes_in_process(app is not None):
         for event in from_schema(schema).execute():
             if isinstance(event, events.ScenarioFinished):
                 recorder = event.recorder
