@@ -274,7 +274,10 @@ def run(spec_file: str, *, app=None, base_url: str | None = None,
         import hypothesis.configuration as hconf
         previous_home = getattr(hconf, "__hypothesis_home_directory", None)
         hconf.set_hypothesis_home_dir(home)
+        # the examples the CLI draws for the seed (see the two context managers)
         quiet = contextlib.ExitStack()
+        quiet.enter_context(_cli_constants())
+        quiet.enter_context(_no_probes_in_process(app is not None))
         if app is not None:       # the app runs in this process: its prints and logs too
             from guard.checks.contract.inventory import app_stdout_silenced
             quiet.enter_context(app_stdout_silenced())
@@ -317,12 +320,8 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
     # routes, or the module of whatever callable it is given: guard's own wrapper below),
     # which `schemathesis run` against a server never has: other examples in-process than
     # with url:, for the same seed. Off, so both modes send what the CLI sends.
-    try:
-        from schemathesis.config import AnalysisConfig, ConstantsConfig
-        project.analysis = AnalysisConfig(constants=ConstantsConfig(enabled=False))
-    except ImportError:
-        from schemathesis.config._analysis import AnalysisConfig, ConstantsConfig
-        project.analysis = AnalysisConfig(constants=ConstantsConfig(enabled=False))
+    from schemathesis.config import AnalysisConfig, ConstantsConfig
+    project.analysis = AnalysisConfig(constants=ConstantsConfig(enabled=False))
     schema = schemathesis.openapi.from_path(spec_file, config=cfg)
     if app is not None:
         schema.app = as_server(app)
@@ -335,59 +334,58 @@ def _run(spec_file, *, app, base_url, headers, include, exclude, checks, phases,
     seen: dict[tuple, Failure] = {}
     tested: set[str] = set()
     started = time.perf_counter()
-    with _cli_constants(), _no_probes_in_process(app is not None):
-        for event in from_schema(schema).execute():
-            if isinstance(event, events.ScenarioFinished):
-                recorder = event.recorder
-                label = recorder.label
-                tested.add(label)
-                result.cases += len(recorder.interactions)
-                failed = False
-                for case_id, nodes in recorder.checks.items():
-                    for node in nodes:
-                        info = node.failure_info
-                        if info is None:
-                            continue
-                        failed = True
-                        failure = info.failure
-                        interaction = recorder.interactions.get(case_id)
-                        response = getattr(interaction, "response", None) if interaction else None
-                        status = getattr(response, "status_code", None)
-                        unique = getattr(failure, "_unique_key", None)
-                        if unique is None:
-                            unique = _first_line(failure.message)
-                        # the status is part of the key: an undocumented 404 is not the same
-                        # failure as an undocumented 422 (schemathesis's own key merges them)
-                        key = (label, node.name, type(failure).__name__, str(unique), str(status))
-                        if key in seen:
-                            continue
-                        message = _message(failure)
-                        if node.name == "not_a_server_error":
-                            body = _first_line(_text(response))
-                            if body:
-                                message = f"{message}: {body[:160]}"
-                        node_case = recorder.cases.get(case_id)
-                        seen[key] = Failure(label, node.name, failure.title or node.name,
-                                            message, status,
-                                            _first_line(info.code_sample or ""), "|".join(key),
-                                            _case_json(getattr(node_case, "value", None),
-                                                       headers))
-                if progress is not None:
-                    phase = getattr(getattr(event, "phase", None), "value", "")
-                    progress(label, phase, "failed" if failed else str(
-                        getattr(event.status, "value", event.status)))
-            elif isinstance(event, events.NonFatalError):
-                info = event.info
-                title = getattr(info, "title", "") or type(event.value).__name__
-                message = _first_line(getattr(info, "message", "") or str(event.value))
-                result.errors.append((event.label or "", f"{title}: {message}" if message
-                                      else title))
-            elif isinstance(event, events.FatalError):
-                exc = getattr(event, "exception", None)
-                result.errors.append(("", f"{type(exc).__name__}: {_first_line(str(exc))}"
-                                      if exc else "schemathesis stopped with a fatal error"))
-            elif isinstance(event, events.EngineFinished):
-                result.stop_reason = str(getattr(event.stop_reason, "value", event.stop_reason))
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            recorder = event.recorder
+            label = recorder.label
+            tested.add(label)
+            result.cases += len(recorder.interactions)
+            failed = False
+            for case_id, nodes in recorder.checks.items():
+                for node in nodes:
+                    info = node.failure_info
+                    if info is None:
+                        continue
+                    failed = True
+                    failure = info.failure
+                    interaction = recorder.interactions.get(case_id)
+                    response = getattr(interaction, "response", None) if interaction else None
+                    status = getattr(response, "status_code", None)
+                    unique = getattr(failure, "_unique_key", None)
+                    if unique is None:
+                        unique = _first_line(failure.message)
+                    # the status is part of the key: an undocumented 404 is not the same
+                    # failure as an undocumented 422 (schemathesis's own key merges them)
+                    key = (label, node.name, type(failure).__name__, str(unique), str(status))
+                    if key in seen:
+                        continue
+                    message = _message(failure)
+                    if node.name == "not_a_server_error":
+                        body = _first_line(_text(response))
+                        if body:
+                            message = f"{message}: {body[:160]}"
+                    node_case = recorder.cases.get(case_id)
+                    seen[key] = Failure(label, node.name, failure.title or node.name,
+                                        message, status,
+                                        _first_line(info.code_sample or ""), "|".join(key),
+                                        _case_json(getattr(node_case, "value", None),
+                                                   headers))
+            if progress is not None:
+                phase = getattr(getattr(event, "phase", None), "value", "")
+                progress(label, phase, "failed" if failed else str(
+                    getattr(event.status, "value", event.status)))
+        elif isinstance(event, events.NonFatalError):
+            info = event.info
+            title = getattr(info, "title", "") or type(event.value).__name__
+            message = _first_line(getattr(info, "message", "") or str(event.value))
+            result.errors.append((event.label or "", f"{title}: {message}" if message
+                                  else title))
+        elif isinstance(event, events.FatalError):
+            exc = getattr(event, "exception", None)
+            result.errors.append(("", f"{type(exc).__name__}: {_first_line(str(exc))}"
+                                  if exc else "schemathesis stopped with a fatal error"))
+        elif isinstance(event, events.EngineFinished):
+            result.stop_reason = str(getattr(event.stop_reason, "value", event.stop_reason))
     result.duration = time.perf_counter() - started
     result.operations = len(tested)
     # one root cause, one finding: a 500 is also an undocumented status and a response that
