@@ -938,6 +938,20 @@ _REFS_ARGS = ["for-each-ref",
               "--format=%(refname)%00%(symref)%00%(objecttype)%00%(upstream)%00%(upstream:short)"]
 
 
+def one_commit_paths(merge_base: str | None, head: str, commits: Sequence[Commit],
+                     changes: Sequence[Change]) -> dict[str, list[str]] | None:
+    """What Git.paths_per_commit(merge_base..head) answers when the range is one commit on
+    the merge base, read from the range's diff ``changes`` instead of a second `git log`:
+    that commit changes what the diff changes, both ends of a rename, in git's path order
+    (byte order: diff.orderFile unset). None for any other range."""
+    if not (len(commits) == 1 and commits[0].parents == (merge_base,)
+            and commits[0].sha == head):
+        return None
+    paths = {c.path for c in changes} | {c.old_path for c in changes
+                                         if c.status == "R" and c.old_path is not None}
+    return {head: sorted(paths, key=lambda p: p.encode("utf-8", "surrogateescape"))}
+
+
 def _candidate_refs(names: Iterable[str], with_origin_head: bool = False) -> list[str]:
     refs = ["refs/remotes/origin/HEAD"] if with_origin_head else []
     for name in names:

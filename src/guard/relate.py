@@ -116,13 +116,11 @@ def _out_of_commit(path: str, status: str) -> str:
 def _paths_per_commit(ctx, commits) -> dict[str, list[str]]:
     """The paths each commit of the range changes. One commit on top of the merge base: its
     diff is the range's, already read (both ends of a rename), so no second `git log`."""
-    if (len(commits) == 1 and commits[0].parents == (ctx.merge_base,)
-            and ctx.range_spec == f"{ctx.merge_base}..{commits[0].sha}"):
-        paths = [change.path for change in ctx.changes]
-        paths += [change.old_path for change in ctx.changes
-                  if change.status == "R" and change.old_path is not None]
-        return {commits[0].sha: paths}
-    return ctx.git.paths_per_commit(ctx.range_spec)
+    from guard.git import one_commit_paths
+
+    head = ctx.range_spec.partition("..")[2]
+    known = one_commit_paths(ctx.merge_base, head, commits, ctx.changes)
+    return known if known is not None else ctx.git.paths_per_commit(ctx.range_spec)
 
 
 _OUT_OF_BOUNDS = ("SCOPE001", "SCOPE004")     # changes that must come out of the branch

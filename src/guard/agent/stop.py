@@ -208,13 +208,13 @@ def _commit_paths(git, merge_base: str, head: str, commits: list, on_branch):
     ends of a rename, in git's path order (without diff.orderFile), as `git log
     --name-only --no-renames` lists them; else that log starts now, on the other core.
     Returns the commits, for Context.commits()."""
+    from guard.git import one_commit_paths
+
     rev_range = f"{merge_base}..{head}"
-    if (on_branch is not None and len(commits) == 1 and commits[0].parents == (merge_base,)
-            and commits[0].sha == head and git.config_get("diff.orderFile")[0] == 1):
-        paths = {c.path for c in on_branch} | {c.old_path for c in on_branch
-                                              if c.status == "R" and c.old_path is not None}
-        git.remember_paths(rev_range, {head: sorted(
-            paths, key=lambda p: p.encode("utf-8", "surrogateescape"))})
+    known = one_commit_paths(merge_base, head, commits, on_branch) \
+        if on_branch is not None else None
+    if known is not None and git.config_get("diff.orderFile")[0] == 1:
+        git.remember_paths(rev_range, known)
     else:
         git.prefetch_paths(rev_range)
     return commits
