@@ -86,7 +86,8 @@ def render() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from guard import generate
-    return generate.main(argv, DEFAULT_PATH, render, f"is out of date with rules/*.yaml: run `{COMMAND}`")
+    return generate.main(argv, DEFAULT_PATH, render,
+                         f"is out of date with rules/*.yaml: run `{COMMAND}`")
 
 
 if __name__ == "__main__":
