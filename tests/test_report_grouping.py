@@ -201,3 +201,19 @@ def test_renames_out_of_a_folder_give_no_folder_restore(repo):
                            "src/components/ui/")
     hint = agent_loop.LINE.match(line)["hint"]
     assert "git restore" not in hint and "move it back to src/components/ui/C00.tsx" in hint
+
+
+def test_files_at_the_root_beside_a_grouped_folder(repo):
+    """More than 20 findings of a rule, a few of them files at the repository root and the
+    rest one folder: the folder is a group and the root files print one by one (a root
+    file's finding was taken for a folder group: guard crashed with an IndexError)."""
+    repo.commit("feat: notes and tools", {
+        **{f"tools/t{i:02d}.sh": f"t{i}\n" for i in range(18)},
+        "NOTES.md": "n\n", "CHANGES.md": "c\n", "TODO.md": "t\n"})
+    for fmt in ("text", "agent", "markdown", "github"):
+        res = check(repo, fmt)
+        assert res.code == 1 and "internal error" not in res.err, res.err
+    out = check(repo, "text").out
+    assert "18 files under tools/ (SCOPE003)" in out, out
+    for name in ("NOTES.md", "CHANGES.md", "TODO.md"):
+        assert f"ERROR SCOPE003 {name}\n" in out, out

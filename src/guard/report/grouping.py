@@ -143,7 +143,8 @@ def _groups(members: list[Finding], under: dict[str, int], changed: set[str],
             return [(folder, False)]
         return items
 
-    chosen = {item[0]: item[1] for item in collapse("") if isinstance(item, tuple)}
+    # (folder, whole) pairs beside lone findings: a Finding is a NamedTuple too
+    chosen = {item[0]: item[1] for item in collapse("") if not isinstance(item, Finding)}
     if not chosen:
         return out
     by_folder: dict[str, list[Finding]] = {folder: [] for folder in chosen}
